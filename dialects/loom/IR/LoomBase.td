@@ -1,0 +1,48 @@
+//===- LoomBase.td - The loom dialect and its base op class -*- tablegen -*-===//
+
+#ifndef LOOM_BASE_TD
+#define LOOM_BASE_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def Loom_Dialect : Dialect {
+  let name = "loom";
+  let cppNamespace = "::mlir::loom";
+  let summary = "Parameterized tensor ops of a model and its training step";
+  let description = [{
+    The `loom` dialect holds a model as a graph of tensor ops on static shapes:
+    the forward computation that ends in a scalar loss, the gradient ops that
+    reverse-mode autodiff derives from it, the optimizer updates of a training
+    step, and the fused ops that the fusion pass forms. Parameters and inputs
+    are arguments of the enclosing function, named by `loom.param` and
+    `loom.input` argument attributes.
+  }];
+  let useDefaultAttributePrinterParser = 1;
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::func::FuncDialect"];
+  let extraClassDeclaration = [{
+    void registerAttributes();
+
+    // Names of the function argument attributes that describe a model.
+    static constexpr ::llvm::StringLiteral kParamAttrName = "loom.param";
+    static constexpr ::llvm::StringLiteral kInputAttrName = "loom.input";
+    static constexpr ::llvm::StringLiteral kInitAttrName = "loom.init";
+    static constexpr ::llvm::StringLiteral kGradAttrName = "loom.grad";
+    static constexpr ::llvm::StringLiteral kStateAttrName = "loom.state";
+    static constexpr ::llvm::StringLiteral kHyperAttrName = "loom.hyper";
+  }];
+}
+
+// Every loom op is free of side effects on memory: it reads its operands and
+// produces new tensors.
+class Loom_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Loom_Dialect, mnemonic, !listconcat(traits, [Pure])>;
+
+def Loom_F32Tensor : RankedTensorOf<[F32]>;
+def Loom_F32Matrix : 2DTensorOf<[F32]>;
+def Loom_F32Scalar : 0DTensorOf<[F32]>;
+def Loom_I32Tensor : RankedTensorOf<[I32]>;
+
+#endif // LOOM_BASE_TD

@@ -1,0 +1,41 @@
+//===- LoomBuilders.h - Building loom ops with derived types ----*- C++ -*-===//
+//
+// Helpers that compute result types from operand shapes, so that gradient
+// rules, the front end and the fusion pass create ops without repeating shape
+// arithmetic.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LOOM_DIALECTS_LOOM_IR_LOOMBUILDERS_H
+#define LOOM_DIALECTS_LOOM_IR_LOOMBUILDERS_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include <string>
+
+namespace mlir::loom {
+
+// "256x64" for tensor<256x64xf32>, "scalar" for rank 0.
+std::string shapeString(ArrayRef<int64_t> shape);
+
+// The [rows, cols] of op(operand), where op transposes when `transposed`.
+std::pair<int64_t, int64_t> matmulOperandShape(RankedTensorType type,
+                                               bool transposed);
+
+// Broadcast shape of `lhs + rhs` under loom.add's rule (the lower-rank operand
+// equals the trailing dimensions of the other), or failure.
+FailureOr<SmallVector<int64_t>> addResultShape(ArrayRef<int64_t> lhs,
+                                               ArrayRef<int64_t> rhs);
+
+Value createMatmul(OpBuilder &builder, Location loc, Value lhs, Value rhs,
+                   bool transposeLhs = false, bool transposeRhs = false);
+Value createAdd(OpBuilder &builder, Location loc, Value lhs, Value rhs);
+
+// Sums `input` over leading dimensions down to `shape`; returns `input` itself
+// when the shapes already agree.
+Value createReduceSumTo(OpBuilder &builder, Location loc, Value input,
+                        ArrayRef<int64_t> shape);
+
+} // namespace mlir::loom
+
+#endif // LOOM_DIALECTS_LOOM_IR_LOOMBUILDERS_H

@@ -1,0 +1,18 @@
+//===- LoomOps.h - Ops of the loom dialect ----------------------*- C++ -*-===//
+
+#ifndef LOOM_DIALECTS_LOOM_IR_LOOMOPS_H
+#define LOOM_DIALECTS_LOOM_IR_LOOMOPS_H
+
+#include "dialects/loom/IR/LoomDialect.h"
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialects/loom/IR/LoomInterfaces.h.inc"
+
+#define GET_OP_CLASSES
+#include "dialects/loom/IR/LoomOps.h.inc"
+
+#endif // LOOM_DIALECTS_LOOM_IR_LOOMOPS_H

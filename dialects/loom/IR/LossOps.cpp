@@ -1,0 +1,86 @@
+//===- LossOps.cpp - cross_entropy, mse: verifiers and gradient rules -----===//
+
+#include "dialects/loom/IR/LoomBuilders.h"
+#include "dialects/loom/IR/LoomOps.h"
+
+using namespace mlir;
+using namespace mlir::loom;
+
+static LogicalResult verifyLabelsMatchLogits(Operation *op,
+                                             RankedTensorType logits,
+                                             RankedTensorType labels) {
+  if (labels.getDimSize(0) != logits.getDimSize(0))
+    return op->emitOpError("has ")
+           << labels.getDimSize(0) << " labels for " << logits.getDimSize(0)
+           << " rows of logits";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// loom.cross_entropy — L = mean_i (logsumexp(z_i) − z_i[label_i])
+//===----------------------------------------------------------------------===//
+
+LogicalResult CrossEntropyOp::verify() {
+  return verifyLabelsMatchLogits(*this, getLogits().getType(),
+                                 getLabels().getType());
+}
+
+// Forward: L = (1/N) Σ_i (log Σ_c exp z[i,c] − z[i, y_i]). Saves: the logits
+// (the softmax is recomputed in the backward pass, never stored).
+// dz[i,c] = dL · (softmax(z_i)[c] − [c = y_i]) / N. Labels get no gradient.
+LogicalResult CrossEntropyOp::buildGradient(
+    OpBuilder &builder, ValueRange resultGrads, ArrayRef<bool> needsGrad,
+    SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.assign({Value(), Value()});
+  if (needsGrad[0])
+    operandGrads[0] = CrossEntropyGradOp::create(
+        builder, getLoc(), getLogits().getType(), getLogits(), getLabels(),
+        resultGrads[0]);
+  return success();
+}
+
+LogicalResult CrossEntropyGradOp::verify() {
+  if (getResult().getType() != getLogits().getType())
+    return emitOpError("result must have the logits' type ")
+           << getLogits().getType();
+  return verifyLabelsMatchLogits(*this, getLogits().getType(),
+                                 getLabels().getType());
+}
+
+//===----------------------------------------------------------------------===//
+// loom.mse — L = mean((p − t)²)
+//===----------------------------------------------------------------------===//
+
+LogicalResult MseOp::verify() {
+  if (getPrediction().getType() != getTarget().getType())
+    return emitOpError("prediction and target must have one shape, got ")
+           << shapeString(getPrediction().getType().getShape()) << " and "
+           << shapeString(getTarget().getType().getShape());
+  return success();
+}
+
+// Forward: L = (1/n) Σ (p − t)². Saves: p and t.
+// dp = 2·(p − t)·dL/n and, symmetrically, dt = 2·(t − p)·dL/n.
+LogicalResult MseOp::buildGradient(OpBuilder &builder, ValueRange resultGrads,
+                                   ArrayRef<bool> needsGrad,
+                                   SmallVectorImpl<Value> &operandGrads) {
+  Value p = getPrediction(), t = getTarget(), dl = resultGrads[0];
+  operandGrads.assign({Value(), Value()});
+  if (needsGrad[0])
+    operandGrads[0] =
+        MseGradOp::create(builder, getLoc(), p.getType(), p, t, dl);
+  if (needsGrad[1])
+    operandGrads[1] =
+        MseGradOp::create(builder, getLoc(), t.getType(), t, p, dl);
+  return success();
+}
+
+LogicalResult MseGradOp::verify() {
+  if (getPrediction().getType() != getTarget().getType() ||
+      getResult().getType() != getPrediction().getType())
+    return emitOpError("prediction, target and result must have one type, "
+                       "got ")
+           << getPrediction().getType() << ", " << getTarget().getType()
+           << " and " << getResult().getType();
+  return success();
+}

@@ -1,0 +1,25 @@
+# lit configuration for Loom's tests: FileCheck tests of the dialect, the
+# passes and the front end, and end-to-end tests that build and run training
+# executables.
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "loom"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".loom", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.loom_obj_root, "test")
+# Inputs used by tests but not tests themselves.
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+
+llvm_config.with_system_environment(["HOME", "TMPDIR"])
+llvm_config.use_default_substitutions()
+# Loom's tools first, then LLVM 22's FileCheck, not and count.
+llvm_config.with_environment(
+    "PATH", [config.loom_tools_dir, config.llvm_tools_dir], append_path=True)
+
+config.substitutions.append(("%loom_src", config.loom_src_root))
+# Debian's numpy and torch are installed for /usr/bin/python3 only.
+config.substitutions.append(("%system_python", "/usr/bin/python3"))
