@@ -1,6 +1,7 @@
 //===- loom-opt.cpp - mlir-opt with the loom dialect and passes -----------===//
 
 #include "dialects/loom/IR/LoomDialect.h"
+#include "dialects/loom/Transforms/Passes.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
@@ -8,6 +9,7 @@
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
+  mlir::loom::registerLoomPasses();
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);

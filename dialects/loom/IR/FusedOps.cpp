@@ -70,16 +70,16 @@ LogicalResult FusedLinearOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
-// loom.fused_linear_grad — dz = dy·act'(saved); dx = dz·Wᵀ, dW = xᵀ·dz,
+// loom.fused_linear_grad — dz = dy·act'(saved); dW = xᵀ·dz, dx = dz·Wᵀ,
 // db = Σ_rows dz
 //===----------------------------------------------------------------------===//
 
 Value FusedLinearGradOp::getInputGrad() {
-  return getWithInputGrad() ? getGrads()[0] : Value();
+  return getWeight() ? getGrads()[0] : Value();
 }
 
 Value FusedLinearGradOp::getWeightGrad() {
-  return getGrads()[getWithInputGrad() ? 1 : 0];
+  return getGrads()[getWeight() ? 1 : 0];
 }
 
 Value FusedLinearGradOp::getBiasGrad() {
@@ -87,13 +87,16 @@ Value FusedLinearGradOp::getBiasGrad() {
 }
 
 LogicalResult FusedLinearGradOp::verify() {
-  auto mn = verifyLinearShapes(*this, getInput().getType(),
-                               getWeight().getType());
-  if (failed(mn))
-    return failure();
-  auto [m, n] = *mn;
-  if (failed(verifyMatrixShape(*this, "output gradient",
-                               getOutputGrad().getType(), m, n)))
+  RankedTensorType input = getInput().getType();
+  RankedTensorType outputGrad = getOutputGrad().getType();
+  if (input.getDimSize(0) != outputGrad.getDimSize(0))
+    return emitOpError("input ")
+           << shapeString(input.getShape()) << " and output gradient "
+           << shapeString(outputGrad.getShape()) << " must have one row count";
+  int64_t m = input.getDimSize(0), k = input.getDimSize(1),
+          n = outputGrad.getDimSize(1);
+  if (getWeight() &&
+      failed(verifyMatrixShape(*this, "weight", getWeight().getType(), k, n)))
     return failure();
   bool needsSaved = getActivation() != Activation::none;
   if (needsSaved != bool(getSaved()))
@@ -104,19 +107,18 @@ LogicalResult FusedLinearGradOp::verify() {
   if (getSaved() &&
       failed(verifyMatrixShape(*this, "saved value", getSaved().getType(), m, n)))
     return failure();
-  size_t expected = 1 + getWithInputGrad() + getWithBias();
+  size_t expected = 1 + bool(getWeight()) + getWithBias();
   if (getGrads().size() != expected)
     return emitOpError("must have ")
            << expected << " results (input gradient: "
-           << (getWithInputGrad() ? "yes" : "no")
+           << (getWeight() ? "yes" : "no")
            << ", weight gradient, bias gradient: "
            << (getWithBias() ? "yes" : "no") << "), got " << getGrads().size();
-  if (getInputGrad() && getInputGrad().getType() != getInput().getType())
-    return emitOpError("input gradient must have the input's type ")
-           << getInput().getType();
-  if (getWeightGrad().getType() != getWeight().getType())
-    return emitOpError("weight gradient must have the weight's type ")
-           << getWeight().getType();
+  if (getInputGrad() && getInputGrad().getType() != input)
+    return emitOpError("input gradient must have the input's type ") << input;
+  if (failed(verifyMatrixShape(*this, "weight gradient",
+                               getWeightGrad().getType(), k, n)))
+    return failure();
   if (getBiasGrad() &&
       failed(verifyBiasShape(*this, "bias gradient", getBiasGrad().getType(), n)))
     return failure();

@@ -266,27 +266,29 @@ def Loom_FusedLinearOp : Loom_Op<"fused_linear"> {
   let hasVerifier = 1;
 }
 
-def Loom_FusedLinearGradOp : Loom_Op<"fused_linear_grad"> {
-  let summary = "All adjoints of a fused linear layer in one op";
+def Loom_FusedLinearGradOp : Loom_Op<"fused_linear_grad", [AttrSizedOperandSegments]> {
+  let summary = "All adjoints of a linear layer in one op";
   let description = [{
-    With `dz = dy · act'(saved)` (the activation derivative, fused with the
-    bias reduction in one pass over `dy`):
-    `dinput = dz · Wᵀ` (when `with_input_grad`), `dweight = xᵀ · dz`,
-    `dbias = Σ_rows dz` (when `with_bias`). `saved` is the pre-activation for
-    `gelu`, the output for `relu`/`tanh`, and absent for `none`. The results
-    are, in order: `dinput` if wanted, `dweight`, `dbias` if wanted.
+    With `dz = dy · act'(saved)` (the activation derivative, computed in the
+    same pass over `dy` as the bias reduction):
+    `dweight = xᵀ · dz`; `dinput = dz · Wᵀ` when `weight` is given (it is
+    only needed for that); `dbias = Σ_rows dz` when `with_bias`. `saved` is
+    the pre-activation for `gelu`, the output for `relu` and `tanh`, and
+    absent for `none`. The results are, in order: `dinput` if `weight` is
+    given, `dweight`, `dbias` if `with_bias`.
 
     ```mlir
-    %dx, %dw, %db = loom.fused_linear_grad gelu %x, %w, %dy saved %pre {with_bias, with_input_grad} : (tensor<256x64xf32>, tensor<64x128xf32>, tensor<256x128xf32>, tensor<256x128xf32>) -> (tensor<256x64xf32>, tensor<64x128xf32>, tensor<128xf32>)
+    %dx, %dw, %db = loom.fused_linear_grad gelu %dy, %x weight %w saved %pre {with_bias} : (tensor<256x128xf32>, tensor<256x64xf32>, tensor<64x128xf32>, tensor<256x128xf32>) -> (tensor<256x64xf32>, tensor<64x128xf32>, tensor<128xf32>)
     ```
   }];
-  let arguments = (ins Loom_ActivationAttr:$activation, Loom_F32Matrix:$input,
-                       Loom_F32Matrix:$weight, Loom_F32Matrix:$output_grad,
-                       Optional<Loom_F32Matrix>:$saved, UnitAttr:$with_bias,
-                       UnitAttr:$with_input_grad);
+  let arguments = (ins Loom_ActivationAttr:$activation,
+                       Loom_F32Matrix:$output_grad, Loom_F32Matrix:$input,
+                       Optional<Loom_F32Matrix>:$weight,
+                       Optional<Loom_F32Matrix>:$saved, UnitAttr:$with_bias);
   let results = (outs Variadic<Loom_F32Tensor>:$grads);
   let assemblyFormat = [{
-    custom<Activation>($activation) $input `,` $weight `,` $output_grad (`saved` $saved^)? attr-dict
+    custom<Activation>($activation) $output_grad `,` $input
+    (`weight` $weight^)? (`saved` $saved^)? attr-dict
     `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;

@@ -189,24 +189,40 @@ func.func @fused_linear_needless_pre(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>) -
 
 // -----
 
-func.func @fused_linear_grad_missing_saved(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %dy: tensor<8x3xf32>) -> tensor<4x3xf32> {
+func.func @fused_linear_grad_missing_saved(%x: tensor<8x4xf32>, %dy: tensor<8x3xf32>) -> tensor<4x3xf32> {
   // expected-error @+1 {{'loom.fused_linear_grad' op needs a saved forward value for the derivative of gelu}}
-  %dw = loom.fused_linear_grad gelu %x, %w, %dy : (tensor<8x4xf32>, tensor<4x3xf32>, tensor<8x3xf32>) -> tensor<4x3xf32>
+  %dw = loom.fused_linear_grad gelu %dy, %x : (tensor<8x3xf32>, tensor<8x4xf32>) -> tensor<4x3xf32>
   return %dw : tensor<4x3xf32>
 }
 
 // -----
 
-func.func @fused_linear_grad_result_count(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %dy: tensor<8x3xf32>) -> tensor<4x3xf32> {
+func.func @fused_linear_grad_rows(%x: tensor<6x4xf32>, %dy: tensor<8x3xf32>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{'loom.fused_linear_grad' op input 6x4 and output gradient 8x3 must have one row count}}
+  %dw = loom.fused_linear_grad none %dy, %x : (tensor<8x3xf32>, tensor<6x4xf32>) -> tensor<4x3xf32>
+  return %dw : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @fused_linear_grad_weight_shape(%x: tensor<8x4xf32>, %w: tensor<3x4xf32>, %dy: tensor<8x3xf32>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{'loom.fused_linear_grad' op weight must be 4x3, not 3x4}}
+  %dx, %dw = loom.fused_linear_grad none %dy, %x weight %w : (tensor<8x3xf32>, tensor<8x4xf32>, tensor<3x4xf32>) -> (tensor<8x4xf32>, tensor<4x3xf32>)
+  return %dw : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @fused_linear_grad_result_count(%x: tensor<8x4xf32>, %dy: tensor<8x3xf32>) -> tensor<4x3xf32> {
   // expected-error @+1 {{'loom.fused_linear_grad' op must have 2 results (input gradient: no, weight gradient, bias gradient: yes), got 1}}
-  %dw = loom.fused_linear_grad none %x, %w, %dy {with_bias} : (tensor<8x4xf32>, tensor<4x3xf32>, tensor<8x3xf32>) -> tensor<4x3xf32>
+  %dw = loom.fused_linear_grad none %dy, %x {with_bias} : (tensor<8x3xf32>, tensor<8x4xf32>) -> tensor<4x3xf32>
   return %dw : tensor<4x3xf32>
 }
 
 // -----
 
-func.func @fused_linear_grad_weight_type(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %dy: tensor<8x3xf32>) -> tensor<3x4xf32> {
-  // expected-error @+1 {{'loom.fused_linear_grad' op weight gradient must have the weight's type 'tensor<4x3xf32>'}}
-  %dw = loom.fused_linear_grad none %x, %w, %dy : (tensor<8x4xf32>, tensor<4x3xf32>, tensor<8x3xf32>) -> tensor<3x4xf32>
+func.func @fused_linear_grad_weight_type(%x: tensor<8x4xf32>, %dy: tensor<8x3xf32>) -> tensor<3x4xf32> {
+  // expected-error @+1 {{'loom.fused_linear_grad' op weight gradient must be 4x3, not 3x4}}
+  %dw = loom.fused_linear_grad none %dy, %x : (tensor<8x3xf32>, tensor<8x4xf32>) -> tensor<3x4xf32>
   return %dw : tensor<3x4xf32>
 }

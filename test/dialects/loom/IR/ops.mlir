@@ -65,9 +65,9 @@ func.func @fused_ops(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %b: tensor<3xf32>
   %y, %pre = loom.fused_linear gelu %x, %w, %b : (tensor<8x4xf32>, tensor<4x3xf32>, tensor<3xf32>) -> (tensor<8x3xf32>, tensor<8x3xf32>)
   // CHECK: loom.fused_linear none %{{.+}}, %{{.+}} : (tensor<8x4xf32>, tensor<4x3xf32>) -> tensor<8x3xf32>
   %z = loom.fused_linear none %x, %w : (tensor<8x4xf32>, tensor<4x3xf32>) -> tensor<8x3xf32>
-  // CHECK: loom.fused_linear_grad gelu %{{.+}}, %{{.+}}, %{{.+}} saved %{{.+}} {with_bias, with_input_grad} : (tensor<8x4xf32>, tensor<4x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>) -> (tensor<8x4xf32>, tensor<4x3xf32>, tensor<3xf32>)
-  %dx, %dw, %db = loom.fused_linear_grad gelu %x, %w, %dy saved %pre {with_bias, with_input_grad} : (tensor<8x4xf32>, tensor<4x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>) -> (tensor<8x4xf32>, tensor<4x3xf32>, tensor<3xf32>)
-  // CHECK: loom.fused_linear_grad none %{{.+}}, %{{.+}}, %{{.+}} : (tensor<8x4xf32>, tensor<4x3xf32>, tensor<8x3xf32>) -> tensor<4x3xf32>
-  %dw2 = loom.fused_linear_grad none %x, %w, %dy : (tensor<8x4xf32>, tensor<4x3xf32>, tensor<8x3xf32>) -> tensor<4x3xf32>
+  // CHECK: loom.fused_linear_grad gelu %{{.+}}, %{{.+}} weight %{{.+}} saved %{{.+}} {with_bias} : (tensor<8x3xf32>, tensor<8x4xf32>, tensor<4x3xf32>, tensor<8x3xf32>) -> (tensor<8x4xf32>, tensor<4x3xf32>, tensor<3xf32>)
+  %dx, %dw, %db = loom.fused_linear_grad gelu %dy, %x weight %w saved %pre {with_bias} : (tensor<8x3xf32>, tensor<8x4xf32>, tensor<4x3xf32>, tensor<8x3xf32>) -> (tensor<8x4xf32>, tensor<4x3xf32>, tensor<3xf32>)
+  // CHECK: loom.fused_linear_grad none %{{.+}}, %{{.+}} : (tensor<8x3xf32>, tensor<8x4xf32>) -> tensor<4x3xf32>
+  %dw2 = loom.fused_linear_grad none %dy, %x : (tensor<8x3xf32>, tensor<8x4xf32>) -> tensor<4x3xf32>
   return %y, %z, %dw2 : tensor<8x3xf32>, tensor<8x3xf32>, tensor<4x3xf32>
 }

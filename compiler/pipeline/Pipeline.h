@@ -1,0 +1,48 @@
+//===- Pipeline.h - The stages from a model to native code ------*- C++ -*-===//
+
+#ifndef LOOM_COMPILER_PIPELINE_PIPELINE_H
+#define LOOM_COMPILER_PIPELINE_PIPELINE_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringRef.h"
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace loom {
+
+// The stages of compilation in order; each names the IR after it. The
+// driver's --emit=NAME stops after the stage and prints it.
+enum class Stage {
+  loom,       // the parsed forward graph
+  grad,       // after autodiff and the optimizer update
+  fused,      // after weight-bias-activation fusion (unchanged with --no-fuse)
+  linalg,     // loom ops lowered to linalg on tensors
+  tiled,      // tiled, fused into loop nests and vectorized, still on tensors
+  bufferized, // on buffers
+  llvm,       // the llvm dialect
+  llvmIR,     // LLVM IR (after LLVM's optimizations)
+  assembly,   // the host's assembly
+};
+
+std::optional<Stage> parseStage(llvm::StringRef name);
+llvm::StringRef stageName(Stage stage);
+// "loom, grad, fused, ..." for messages.
+std::string stageNames();
+
+struct PipelineOptions {
+  bool fuse = true;
+  std::string optimizer = "sgd";
+  // Called with each MLIR stage's name and module after it runs (for
+  // --dump-ir and --emit).
+  std::function<void(Stage, mlir::ModuleOp)> afterStage;
+};
+
+// Runs the MLIR stages up to and including `last` (at most Stage::llvm).
+// Errors are reported through the context's diagnostic handler.
+mlir::LogicalResult runMLIRStages(mlir::ModuleOp module,
+                                  const PipelineOptions &options, Stage last);
+
+} // namespace loom
+
+#endif // LOOM_COMPILER_PIPELINE_PIPELINE_H

@@ -1,0 +1,37 @@
+//===- ModelSignature.h - What each argument of a model function is -*- C++ -*-===//
+//
+// A model's functions take parameters, gradients, optimizer state, inputs and
+// hyperparameters as arguments, each marked by an argument attribute
+// (loom.param = "fc1.weight", loom.grad, loom.state, loom.input, loom.hyper).
+// This is the one place that reads those attributes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LOOM_DIALECTS_LOOM_IR_MODELSIGNATURE_H
+#define LOOM_DIALECTS_LOOM_IR_MODELSIGNATURE_H
+
+#include "dialects/loom/IR/LoomDialect.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace mlir::loom {
+
+enum class ArgumentRole { param, grad, state, input, hyper, unknown };
+
+struct ArgumentInfo {
+  ArgumentRole role = ArgumentRole::unknown;
+  // The parameter, input or hyperparameter name; for a gradient, the name of
+  // its parameter; for optimizer state, "<param>.<slot>".
+  StringRef name;
+  // The initializer of a parameter or optimizer state (zeros when absent).
+  InitAttr init;
+  Type type;
+};
+
+ArgumentInfo describeArgument(func::FuncOp func, unsigned index);
+SmallVector<ArgumentInfo> describeArguments(func::FuncOp func);
+
+StringRef stringifyArgumentRole(ArgumentRole role);
+
+} // namespace mlir::loom
+
+#endif // LOOM_DIALECTS_LOOM_IR_MODELSIGNATURE_H

@@ -1,0 +1,322 @@
+//===- FuseLinear.cpp - Fuse weight-bias-activation chains ----------------===//
+//
+// Forward:  act(matmul(x, W) + b)             => fused_linear act(x, W, b)
+// Backward: dz = activation_grad(saved, dy);
+//           matmul(x, dz)ᵀ, matmul(dz, W)ᵀ, reduce_sum(dz)
+//                                             => fused_linear_grad act(dy, x, W, saved)
+//
+// Every chain fused, and every chain that had to be left alone, is reported
+// with a remark that starts with "fused" or "not fused".
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/loom/IR/LoomBuilders.h"
+#include "dialects/loom/IR/LoomOps.h"
+#include "dialects/loom/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace mlir::loom {
+#define GEN_PASS_DEF_LOOMFUSELINEAR
+#include "dialects/loom/Transforms/Passes.h.inc"
+} // namespace mlir::loom
+
+using namespace mlir;
+using namespace mlir::loom;
+
+static std::optional<Activation> activationOf(Operation *op) {
+  if (auto gelu = dyn_cast<GeluOp>(op))
+    return gelu.getActivation();
+  if (auto relu = dyn_cast<ReluOp>(op))
+    return relu.getActivation();
+  if (auto tanh = dyn_cast<TanhOp>(op))
+    return tanh.getActivation();
+  return std::nullopt;
+}
+
+// "loom.add at file:line:col", for telling the user which use blocked fusion.
+static std::string describeOp(Operation *op) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "'" << op->getName() << "' at " << op->getLoc();
+  return text;
+}
+
+// Whether `add` adds a bias vector [N] to the product `product` [M, N].
+static Value biasOperand(AddOp add, Value product) {
+  Value other = add.getLhs() == product ? add.getRhs() : add.getLhs();
+  if (other == product || add.getResult().getType() != product.getType())
+    return {};
+  auto otherType = cast<RankedTensorType>(other.getType());
+  return otherType.getRank() == 1 ? other : Value();
+}
+
+// Whether `use` is the gradient of activation `kind` reading the value as its
+// saved forward value: such uses belong to the chain.
+static bool isOwnGradientUse(OpOperand &use, Activation kind) {
+  auto grad = dyn_cast<ActivationGradOp>(use.getOwner());
+  return grad && grad.getActivation() == kind &&
+         use.get() == grad.getSaved() && use.getOperandNumber() == 0 &&
+         grad.getOutputGrad() != use.get();
+}
+
+namespace {
+
+struct ForwardChain {
+  MatmulOp matmul;
+  AddOp biasAdd;       // null without bias
+  Value bias;          // null without bias
+  Operation *activation = nullptr; // null without activation
+  Activation kind = Activation::none;
+};
+
+class LinearFuser {
+public:
+  explicit LinearFuser(func::FuncOp function) : function(function) {}
+  void run();
+
+private:
+  // Returns the chain at `matmul`; std::nullopt with an empty `whyNot` when
+  // there is no chain to speak of.
+  std::optional<ForwardChain> matchForward(MatmulOp matmul,
+                                           std::string &whyNot);
+  void fuseForward(ForwardChain chain);
+  // Fuses the ops that consume the pre-activation gradient `dz`.
+  void fuseBackward(Value dz, Activation kind, Value saved, Value dy,
+                    Operation *activationGrad);
+
+  func::FuncOp function;
+  // Ops erased by backward fusion, so that later candidates skip them.
+  DenseSet<Operation *> erased;
+};
+
+} // namespace
+
+std::optional<ForwardChain> LinearFuser::matchForward(MatmulOp matmul,
+                                                      std::string &whyNot) {
+  // Products with transposed operands are gradients, not layers.
+  if (matmul.getTransposeLhs() || matmul.getTransposeRhs())
+    return std::nullopt;
+  ForwardChain chain;
+  chain.matmul = matmul;
+  Value product = matmul.getResult();
+  Value pre = product;
+  if (product.hasOneUse())
+    if (auto add = dyn_cast<AddOp>(*product.getUsers().begin()))
+      if (Value bias = biasOperand(add, product)) {
+        chain.biasAdd = add;
+        chain.bias = bias;
+        pre = add.getResult();
+      }
+
+  SmallVector<Operation *> activations;
+  for (Operation *user : pre.getUsers())
+    if (activationOf(user) && user->getOperand(0) == pre)
+      activations.push_back(user);
+  if (activations.size() > 1) {
+    whyNot = "the pre-activation value feeds " +
+             std::to_string(activations.size()) + " activations";
+    return std::nullopt;
+  }
+  if (activations.size() == 1) {
+    chain.activation = activations.front();
+    chain.kind = *activationOf(chain.activation);
+  }
+
+  if (!chain.biasAdd && !chain.activation) {
+    bool chainLike = llvm::any_of(product.getUsers(), [&](Operation *user) {
+      auto add = dyn_cast<AddOp>(user);
+      return add && biasOperand(add, product);
+    });
+    if (chainLike)
+      whyNot = "the product x·W has " +
+               std::to_string(llvm::range_size(product.getUses())) +
+               " uses, so it would have to be stored anyway";
+    return std::nullopt;
+  }
+  if (chain.activation) {
+    for (OpOperand &use : pre.getUses()) {
+      if (use.getOwner() == chain.activation ||
+          isOwnGradientUse(use, chain.kind))
+        continue;
+      whyNot = "the pre-activation value has another use, " +
+               describeOp(use.getOwner());
+      return std::nullopt;
+    }
+  }
+  return chain;
+}
+
+void LinearFuser::fuseForward(ForwardChain chain) {
+  Operation *last = chain.activation ? chain.activation
+                                     : chain.biasAdd.getOperation();
+  Value pre = chain.biasAdd ? chain.biasAdd.getResult()
+                            : chain.matmul.getResult();
+  bool keepPre = chain.activation && activationGradNeedsInput(chain.kind) &&
+                 llvm::any_of(pre.getUses(), [&](OpOperand &use) {
+                   return isOwnGradientUse(use, chain.kind);
+                 });
+  SmallVector<Location> locs = {chain.matmul.getLoc()};
+  if (chain.biasAdd)
+    locs.push_back(chain.biasAdd.getLoc());
+  if (chain.activation)
+    locs.push_back(chain.activation->getLoc());
+
+  OpBuilder builder(last);
+  SmallVector<Type> resultTypes = {pre.getType()};
+  if (keepPre)
+    resultTypes.push_back(pre.getType());
+  auto fused = FusedLinearOp::create(
+      builder, builder.getFusedLoc(locs), resultTypes, chain.kind,
+      chain.matmul.getLhs(), chain.matmul.getRhs(), chain.bias);
+
+  if (chain.activation) {
+    chain.activation->getResult(0).replaceAllUsesWith(fused.getOutput());
+    if (keepPre)
+      pre.replaceUsesWithIf(fused.getPreActivation(), [&](OpOperand &use) {
+        return use.getOwner() != chain.activation;
+      });
+    chain.activation->erase();
+  } else {
+    pre.replaceAllUsesWith(fused.getOutput());
+  }
+  if (chain.biasAdd)
+    chain.biasAdd.erase();
+  chain.matmul.erase();
+
+  std::string what = "matmul";
+  if (chain.bias)
+    what += " + bias";
+  if (chain.activation)
+    what += (" + " + stringifyActivation(chain.kind)).str();
+  emitRemark(locs.front(), "fused ") << what << " (forward)";
+}
+
+void LinearFuser::fuseBackward(Value dz, Activation kind, Value saved,
+                               Value dy, Operation *activationGrad) {
+  Location loc = activationGrad ? activationGrad->getLoc() : dz.getLoc();
+  MatmulOp weightGrad, inputGrad;
+  ReduceSumOp biasGrad;
+  for (OpOperand &use : dz.getUses()) {
+    Operation *user = use.getOwner();
+    auto matmul = dyn_cast<MatmulOp>(user);
+    auto reduce = dyn_cast<ReduceSumOp>(user);
+    if (matmul && matmul.getRhs() == dz && matmul.getLhs() != dz &&
+        matmul.getTransposeLhs() && !matmul.getTransposeRhs() && !weightGrad) {
+      weightGrad = matmul; // dW = xᵀ·dz
+    } else if (matmul && matmul.getLhs() == dz && matmul.getRhs() != dz &&
+               !matmul.getTransposeLhs() && matmul.getTransposeRhs() &&
+               !inputGrad) {
+      inputGrad = matmul; // dx = dz·Wᵀ
+    } else if (reduce && reduce.getResult().getType().getRank() == 1 &&
+               !biasGrad) {
+      biasGrad = reduce; // db = Σ_rows dz
+    } else {
+      // Without an activation, dz is any gradient; only a chain that starts
+      // at an activation derivative is worth a remark.
+      if (activationGrad)
+        emitRemark(loc, "not fused (backward): the pre-activation gradient "
+                        "also feeds ")
+            << describeOp(user);
+      return;
+    }
+  }
+  if (!weightGrad)
+    return;
+  // Without activation and bias there is nothing to fuse with the products.
+  if (kind == Activation::none && !biasGrad)
+    return;
+
+  // Users first: the activation derivative feeds the other three.
+  SmallVector<Operation *> replaced = {weightGrad};
+  if (inputGrad)
+    replaced.push_back(inputGrad);
+  if (biasGrad)
+    replaced.push_back(biasGrad);
+  if (activationGrad)
+    replaced.push_back(activationGrad);
+  Operation *first = *llvm::min_element(replaced, [](Operation *a, Operation *b) {
+    return a->isBeforeInBlock(b);
+  });
+  Value x = weightGrad.getLhs();
+  Value weight = inputGrad ? inputGrad.getRhs() : Value();
+  for (Value operand : {dy, x, weight, saved}) {
+    Operation *def = operand ? operand.getDefiningOp() : nullptr;
+    if (def && def->getBlock() == first->getBlock() &&
+        !def->isBeforeInBlock(first) && def != first) {
+      emitRemark(loc, "not fused (backward): an operand is computed after "
+                      "the gradient products start");
+      return;
+    }
+  }
+
+  OpBuilder builder(first);
+  SmallVector<Type> resultTypes;
+  if (inputGrad)
+    resultTypes.push_back(inputGrad.getResult().getType());
+  resultTypes.push_back(weightGrad.getResult().getType());
+  if (biasGrad)
+    resultTypes.push_back(biasGrad.getResult().getType());
+  auto fused = FusedLinearGradOp::create(builder, loc, resultTypes, kind, dy, x,
+                                         weight, saved, bool(biasGrad));
+  if (inputGrad)
+    inputGrad.getResult().replaceAllUsesWith(fused.getInputGrad());
+  weightGrad.getResult().replaceAllUsesWith(fused.getWeightGrad());
+  if (biasGrad)
+    biasGrad.getResult().replaceAllUsesWith(fused.getBiasGrad());
+  for (Operation *op : replaced) {
+    erased.insert(op);
+    op->erase();
+  }
+
+  std::string what = activationGrad
+                         ? (stringifyActivation(kind) + " derivative").str()
+                         : std::string("output gradient");
+  if (biasGrad)
+    what += " + bias gradient";
+  what += " + weight gradient";
+  if (inputGrad)
+    what += " + input gradient";
+  emitRemark(loc, "fused ") << what << " (backward)";
+}
+
+void LinearFuser::run() {
+  SmallVector<MatmulOp> matmuls;
+  function.walk([&](MatmulOp op) { matmuls.push_back(op); });
+  for (MatmulOp matmul : matmuls) {
+    std::string whyNot;
+    if (std::optional<ForwardChain> chain = matchForward(matmul, whyNot))
+      fuseForward(*chain);
+    else if (!whyNot.empty())
+      emitRemark(matmul.getLoc(), "not fused (forward): ") << whyNot;
+  }
+
+  SmallVector<ActivationGradOp> activationGrads;
+  function.walk([&](ActivationGradOp op) { activationGrads.push_back(op); });
+  for (ActivationGradOp grad : activationGrads)
+    fuseBackward(grad.getResult(), grad.getActivation(), grad.getSaved(),
+                 grad.getOutputGrad(), grad);
+
+  // Chains without activation: any gradient dz that feeds a weight-gradient
+  // product and a bias reduction.
+  SmallVector<MatmulOp> weightGradCandidates;
+  function.walk([&](MatmulOp op) {
+    if (op.getTransposeLhs() && !op.getTransposeRhs())
+      weightGradCandidates.push_back(op);
+  });
+  for (MatmulOp candidate : weightGradCandidates) {
+    if (erased.contains(candidate))
+      continue;
+    Value dz = candidate.getRhs();
+    fuseBackward(dz, Activation::none, Value(), dz, nullptr);
+  }
+}
+
+namespace {
+struct LoomFuseLinearPass
+    : public mlir::loom::impl::LoomFuseLinearBase<LoomFuseLinearPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    getOperation().walk([](func::FuncOp function) { LinearFuser(function).run(); });
+  }
+};
+} // namespace

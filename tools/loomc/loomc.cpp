@@ -1,0 +1,178 @@
+//===- loomc.cpp - Compile a .loom model into a training executable -------===//
+
+#include "compiler/frontend/ModelBuilder.h"
+#include "compiler/pipeline/Pipeline.h"
+#include "dialects/loom/IR/LoomDialect.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+
+using namespace llvm;
+
+static cl::OptionCategory loomcCategory("loomc options");
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.loom>"),
+                                      cl::Required, cl::cat(loomcCategory));
+static cl::opt<std::string> outputFile("o", cl::desc("Output executable"),
+                                       cl::value_desc("file"),
+                                       cl::cat(loomcCategory));
+static cl::opt<std::string>
+    emitStage("emit",
+              cl::desc("Print the IR after a stage and stop: loom, grad, fused, "
+                       "linalg, tiled, bufferized, llvm, llvm-ir, asm"),
+              cl::value_desc("stage"), cl::cat(loomcCategory));
+static cl::opt<std::string> dumpDir("dump-ir",
+                                    cl::desc("Write the IR of every stage to "
+                                             "files in this directory"),
+                                    cl::value_desc("dir"),
+                                    cl::cat(loomcCategory));
+static cl::list<std::string>
+    defines("D", cl::desc("Override a constant of the model"),
+            cl::value_desc("NAME=VALUE"), cl::Prefix, cl::cat(loomcCategory));
+static cl::opt<bool> noFuse("no-fuse",
+                            cl::desc("Keep every op separate (no fusion)"),
+                            cl::cat(loomcCategory));
+static cl::opt<std::string>
+    optimizer("optimizer", cl::desc("Optimizer of the training step: sgd"),
+              cl::init("sgd"), cl::cat(loomcCategory));
+static cl::opt<bool> fusionReport("fusion-report",
+                                  cl::desc("List every fused and unfused chain"),
+                                  cl::cat(loomcCategory));
+
+static int fail(const Twine &message) {
+  WithColor::error(errs(), "loomc") << message << "\n";
+  return 1;
+}
+
+// Parses the -D flags into overrides; reports the first malformed one.
+static bool parseDefines(loom::frontend::ModelOptions &options) {
+  for (const std::string &define : defines) {
+    auto [name, value] = StringRef(define).split('=');
+    int64_t number;
+    if (name.empty() || value.empty() || name.size() == define.size()) {
+      fail("-D " + define + ": expected NAME=VALUE, e.g. -D hidden=512");
+      return false;
+    }
+    if (value.getAsInteger(10, number)) {
+      fail("-D " + define + ": '" + value + "' is not an integer");
+      return false;
+    }
+    options.constantOverrides[name] = number;
+  }
+  return true;
+}
+
+// Collects the fusion pass's remarks into the report printed after the build.
+struct FusionReport {
+  unsigned fused = 0;
+  unsigned notFused = 0;
+  std::vector<std::string> lines;
+
+  void print(raw_ostream &os, bool details) const {
+    os << "loomc: fusion: " << fused << " chain" << (fused == 1 ? "" : "s")
+       << " fused, " << notFused << " left unfused\n";
+    if (details || notFused > 0)
+      for (const std::string &line : lines)
+        os << "  " << line << "\n";
+  }
+};
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(loomcCategory);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "loomc: compile a .loom model definition into a native executable that "
+      "trains it\n");
+
+  std::optional<loom::Stage> stopAt;
+  if (!emitStage.empty()) {
+    stopAt = loom::parseStage(emitStage);
+    if (!stopAt)
+      return fail("--emit=" + emitStage + ": unknown stage; expected one of " +
+                  loom::stageNames());
+  }
+  if (!stopAt && outputFile.empty())
+    return fail("nothing to do: give -o EXECUTABLE or --emit=STAGE");
+  loom::frontend::ModelOptions modelOptions;
+  if (!parseDefines(modelOptions))
+    return 1;
+
+  std::string errorMessage;
+  auto buffer = MemoryBuffer::getFile(inputFile, /*IsText=*/true);
+  if (!buffer)
+    return fail("cannot read '" + inputFile + "': " + buffer.getError().message());
+  SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(*buffer), SMLoc());
+
+  mlir::MLIRContext context;
+  context.getOrLoadDialect<mlir::loom::LoomDialect>();
+  FusionReport report;
+  mlir::SourceMgrDiagnosticHandler sourceHandler(sourceMgr, &context);
+  mlir::ScopedDiagnosticHandler fusionHandler(&context, [&](mlir::Diagnostic &diag) {
+    if (diag.getSeverity() != mlir::DiagnosticSeverity::Remark)
+      return mlir::failure(); // to the source manager's handler
+    std::string message = diag.str();
+    StringRef text(message);
+    if (text.starts_with("fused"))
+      ++report.fused;
+    else if (text.starts_with("not fused"))
+      ++report.notFused;
+    else
+      return mlir::failure();
+    std::string line;
+    raw_string_ostream os(line);
+    os << diag.getLocation() << ": " << message;
+    report.lines.push_back(line);
+    return mlir::success();
+  });
+
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      loom::frontend::loadModel(sourceMgr, context, modelOptions);
+  if (!module)
+    return 1;
+
+  if (!dumpDir.empty())
+    if (std::error_code ec = sys::fs::create_directories(dumpDir))
+      return fail("--dump-ir=" + dumpDir + ": " + ec.message());
+
+  loom::PipelineOptions options;
+  options.fuse = !noFuse;
+  options.optimizer = optimizer;
+  unsigned stageIndex = 0;
+  bool dumpFailed = false;
+  options.afterStage = [&](loom::Stage stage, mlir::ModuleOp op) {
+    if (!dumpDir.empty()) {
+      SmallString<128> path(dumpDir);
+      sys::path::append(path, formatv("{0:d2}-{1}.mlir", stageIndex,
+                                      loom::stageName(stage))
+                                  .str());
+      std::error_code ec;
+      raw_fd_ostream os(path, ec);
+      if (ec) {
+        dumpFailed = true;
+        fail("cannot write '" + path + "': " + ec.message());
+      } else {
+        op.print(os);
+      }
+    }
+    ++stageIndex;
+    if (stopAt && *stopAt == stage)
+      op.print(outs());
+  };
+  loom::Stage last = stopAt ? *stopAt : loom::Stage::llvm;
+  if (failed(loom::runMLIRStages(*module, options, last)) || dumpFailed)
+    return 1;
+  if (last >= loom::Stage::fused && !stopAt)
+    report.print(errs(), fusionReport);
+  else if (fusionReport)
+    report.print(errs(), true);
+  return 0;
+}
