@@ -6,9 +6,15 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/pipeline/Pipeline.h"
+#include "compiler/codegen/Passes.h"
 #include "dialects/loom/Transforms/Passes.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Support/FormatVariadic.h"
 
 using mlir::LogicalResult;
 using mlir::ModuleOp;
@@ -66,8 +72,43 @@ static LogicalResult runStage(ModuleOp module, loom::Stage stage,
   return mlir::success();
 }
 
+// Runs a textual pass pipeline on the module as a stage; `loom-opt
+// --pass-pipeline='builtin.module(TEXT)'` runs the same passes.
+static LogicalResult runPipelineStage(ModuleOp module, loom::Stage stage,
+                                      const loom::PipelineOptions &options,
+                                      llvm::StringRef pipeline) {
+  mlir::PassManager pm(module.getContext());
+  std::string error;
+  llvm::raw_string_ostream errorStream(error);
+  if (failed(mlir::parsePassPipeline(pipeline, pm, errorStream)))
+    return module.emitError("internal error: bad pipeline for stage '")
+           << loom::stageName(stage) << "': " << error;
+  if (failed(pm.run(module)))
+    return mlir::failure();
+  if (options.afterStage)
+    options.afterStage(stage, module);
+  return mlir::success();
+}
+
+// Registers every dialect, interface and pass the stages use, so that the
+// textual pipelines resolve and bufferization finds its interfaces.
+static void prepareContext(mlir::MLIRContext *context) {
+  static bool registered = [] {
+    mlir::registerAllPasses();
+    loom::registerLoomCodegenPasses();
+    mlir::loom::registerLoomPasses();
+    return true;
+  }();
+  (void)registered;
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  context->appendDialectRegistry(registry);
+}
+
 LogicalResult loom::runMLIRStages(ModuleOp module, const PipelineOptions &options,
-                                  Stage last) {
+                                  Stage last, ModelDescription *description) {
+  prepareContext(module.getContext());
   if (options.afterStage)
     options.afterStage(Stage::loom, module);
   if (last == Stage::loom)
@@ -82,6 +123,13 @@ LogicalResult loom::runMLIRStages(ModuleOp module, const PipelineOptions &option
         pm.addPass(mlir::createCSEPass());
       })))
     return mlir::failure();
+  if (description) {
+    mlir::FailureOr<ModelDescription> described =
+        describeModel(module, options.fuse, options.optimizer);
+    if (failed(described))
+      return mlir::failure();
+    *description = std::move(*described);
+  }
   if (last == Stage::grad)
     return mlir::success();
 
@@ -94,5 +142,54 @@ LogicalResult loom::runMLIRStages(ModuleOp module, const PipelineOptions &option
   if (last == Stage::fused)
     return mlir::success();
 
-  return module.emitError("stage '") << stageName(last) << "' is not built yet";
+  // 3. loom ops to linalg on tensors; CSE merges the softmax statistics
+  //    that cross-entropy's forward and backward both compute.
+  if (failed(runPipelineStage(module, Stage::linalg, options,
+                      "loom-lower-to-linalg, cse, canonicalize")))
+    return mlir::failure();
+  if (last == Stage::linalg)
+    return mlir::success();
+
+  // 4. Thread blocks, register tiles and vectors, still on tensors.
+  std::string tiling = llvm::formatv(
+      "func.func(loom-tile-and-vectorize{{vector-width={0}}), cse",
+      options.vectorWidth);
+  if (failed(runPipelineStage(module, Stage::tiled, options, tiling)))
+    return mlir::failure();
+  if (last == Stage::tiled)
+    return mlir::success();
+
+  // 5. Buffers. Empty-tensor elimination makes gradients land directly in
+  //    their buffers; CSE and canonicalization then fold the self-copies
+  //    left by in-place parallel tiles; temporaries get deallocations.
+  if (failed(runPipelineStage(
+          module, Stage::bufferized, options,
+          "eliminate-empty-tensors,"
+          "one-shot-bufferize{bufferize-function-boundaries "
+          "function-boundary-type-conversion=identity-layout-map},"
+          "cse, canonicalize, buffer-deallocation-pipeline, cse, canonicalize")))
+    return mlir::failure();
+  if (last == Stage::bufferized)
+    return mlir::success();
+
+  // 6. The llvm dialect: vector contractions to FMAs and math to
+  //    polynomials, N-D transfers unrolled to 1-D ones, thread blocks to
+  //    OpenMP, and functions called with bare pointers (abi.h).
+  if (failed(runPipelineStage(
+          module, Stage::llvm, options,
+          "func.func(loom-lower-vectors),"
+          "convert-vector-to-scf{full-unroll=true target-rank=1},"
+          "func.func(loom-lower-vectors), convert-linalg-to-loops,"
+          "scf-forall-to-parallel, convert-scf-to-openmp, canonicalize,"
+          "expand-strided-metadata, lower-affine, convert-scf-to-cf,"
+          "convert-vector-to-llvm, convert-math-to-llvm,"
+          "finalize-memref-to-llvm, convert-arith-to-llvm,"
+          // Functions before OpenMP: the OpenMP conversion would otherwise
+          // convert them itself, with memref descriptors.
+          "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
+          "convert-openmp-to-llvm,"
+          "convert-cf-to-llvm, convert-ub-to-llvm,"
+          "reconcile-unrealized-casts")))
+    return mlir::failure();
+  return mlir::success();
 }

@@ -3,6 +3,7 @@
 #ifndef LOOM_COMPILER_PIPELINE_PIPELINE_H
 #define LOOM_COMPILER_PIPELINE_PIPELINE_H
 
+#include "compiler/codegen/ModelDescription.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringRef.h"
 #include <functional>
@@ -33,15 +34,20 @@ std::string stageNames();
 struct PipelineOptions {
   bool fuse = true;
   std::string optimizer = "sgd";
+  // f32 lanes of the target's vector registers (16 for AVX-512, 8 for AVX2).
+  int64_t vectorWidth = 16;
   // Called with each MLIR stage's name and module after it runs (for
   // --dump-ir and --emit).
   std::function<void(Stage, mlir::ModuleOp)> afterStage;
 };
 
 // Runs the MLIR stages up to and including `last` (at most Stage::llvm).
-// Errors are reported through the context's diagnostic handler.
+// When the grad stage has run and `description` is given, it receives the
+// model's tensor table. Errors are reported through the context's
+// diagnostic handler.
 mlir::LogicalResult runMLIRStages(mlir::ModuleOp module,
-                                  const PipelineOptions &options, Stage last);
+                                  const PipelineOptions &options, Stage last,
+                                  ModelDescription *description = nullptr);
 
 } // namespace loom
 

@@ -1,5 +1,6 @@
 //===- loom-opt.cpp - mlir-opt with the loom dialect and passes -----------===//
 
+#include "compiler/codegen/Passes.h"
 #include "dialects/loom/IR/LoomDialect.h"
 #include "dialects/loom/Transforms/Passes.h"
 #include "mlir/InitAllDialects.h"
@@ -10,6 +11,7 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::loom::registerLoomPasses();
+  loom::registerLoomCodegenPasses();
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);

@@ -1,5 +1,7 @@
 //===- loomc.cpp - Compile a .loom model into a training executable -------===//
 
+#include "compiler/codegen/Linker.h"
+#include "compiler/codegen/NativeCode.h"
 #include "compiler/frontend/ModelBuilder.h"
 #include "compiler/pipeline/Pipeline.h"
 #include "dialects/loom/IR/LoomDialect.h"
@@ -7,6 +9,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
@@ -42,6 +45,11 @@ static cl::opt<bool> noFuse("no-fuse",
 static cl::opt<std::string>
     optimizer("optimizer", cl::desc("Optimizer of the training step: sgd"),
               cl::init("sgd"), cl::cat(loomcCategory));
+static cl::opt<std::string>
+    runtimeLibrary("runtime",
+                   cl::desc("The runtime library to link (default: "
+                            "../lib/libloom_runtime.a next to loomc)"),
+                   cl::value_desc("file"), cl::cat(loomcCategory));
 static cl::opt<bool> fusionReport("fusion-report",
                                   cl::desc("List every fused and unfused chain"),
                                   cl::cat(loomcCategory));
@@ -167,12 +175,69 @@ int main(int argc, char **argv) {
     if (stopAt && *stopAt == stage)
       op.print(outs());
   };
-  loom::Stage last = stopAt ? *stopAt : loom::Stage::llvm;
-  if (failed(loom::runMLIRStages(*module, options, last)) || dumpFailed)
+  loom::Stage lastMLIR =
+      stopAt && *stopAt <= loom::Stage::llvm ? *stopAt : loom::Stage::llvm;
+  std::unique_ptr<llvm::TargetMachine> target = loom::createHostTargetMachine();
+  if (!target)
     return 1;
-  if (last >= loom::Stage::fused && !stopAt)
-    report.print(errs(), fusionReport);
-  else if (fusionReport)
-    report.print(errs(), true);
+  options.vectorWidth = loom::hostVectorWidth();
+  loom::ModelDescription description;
+  if (failed(loom::runMLIRStages(*module, options, lastMLIR, &description)) ||
+      dumpFailed)
+    return 1;
+  if (stopAt && *stopAt <= loom::Stage::llvm) {
+    if (fusionReport)
+      report.print(errs(), true);
+    return 0;
+  }
+
+  // 7. LLVM IR with the runtime's entry points, optimized at -O3.
+  LLVMContext llvmContext;
+  std::unique_ptr<Module> llvmModule =
+      loom::translateToLLVMIR(*module, llvmContext, description, *target);
+  if (!llvmModule)
+    return 1;
+  loom::optimizeModule(*llvmModule, *target);
+  auto dumpText = [&](StringRef stage, StringRef extension,
+                      function_ref<void(raw_pwrite_stream &)> write) {
+    if (dumpDir.empty())
+      return;
+    SmallString<128> path(dumpDir);
+    sys::path::append(path, formatv("{0:d2}-{1}.{2}", stageIndex++, stage,
+                                    extension)
+                                .str());
+    std::error_code ec;
+    raw_fd_ostream os(path, ec);
+    if (!ec)
+      write(os);
+  };
+  dumpText("llvm-ir", "ll", [&](raw_pwrite_stream &os) { llvmModule->print(os, nullptr); });
+  if (stopAt && *stopAt == loom::Stage::llvmIR) {
+    llvmModule->print(outs(), nullptr);
+    return 0;
+  }
+  // 8. Assembly or an object file for the host.
+  dumpText("asm", "s", [&](raw_pwrite_stream &os) {
+    (void)loom::emitAssembly(*llvmModule, *target, os);
+  });
+  if (stopAt && *stopAt == loom::Stage::assembly) {
+    return failed(loom::emitAssembly(*llvmModule, *target, outs())) ? 1 : 0;
+  }
+
+  // 9. The executable: the object linked with the runtime.
+  SmallString<128> objectPath;
+  if (std::error_code ec =
+          sys::fs::createTemporaryFile("loom-" + description.modelName, "o",
+                                       objectPath))
+    return fail("cannot create a temporary object file: " + ec.message());
+  FileRemover removeObject(objectPath);
+  if (failed(loom::emitObjectFile(*llvmModule, *target, objectPath)))
+    return 1;
+  std::string runtime = runtimeLibrary.empty()
+                            ? loom::defaultRuntimeLibrary(argv[0])
+                            : std::string(runtimeLibrary);
+  if (failed(loom::linkExecutable(objectPath, runtime, outputFile)))
+    return 1;
+  report.print(errs(), fusionReport);
   return 0;
 }

@@ -91,7 +91,6 @@ static LogicalResult buildTrainStep(ModuleOp module, func::FuncOp gradFn,
     return gradFn.emitError("expected the loss and one gradient per "
                             "parameter as results");
 
-  auto writable = b.getNamedAttr("bufferization.writable", b.getBoolAttr(true));
   auto named = [&](StringRef attrName, StringRef value) {
     return b.getNamedAttr(attrName, b.getStringAttr(value));
   };
@@ -99,18 +98,18 @@ static LogicalResult buildTrainStep(ModuleOp module, func::FuncOp gradFn,
   SmallVector<unsigned> newParam, newGrad;
   SmallVector<SmallVector<unsigned>> newState(paramArgs.size());
   SmallVector<unsigned> newInput, newHyper;
-  for (unsigned arg : paramArgs) {
-    SmallVector<NamedAttribute> attrs(gradFn.getArgAttrDict(arg) ? gradFn.getArgAttrDict(arg).getValue() : ArrayRef<NamedAttribute>());
-    attrs.push_back(writable);
-    newParam.push_back(sig.add(gradFn.getArgument(arg).getType(),
-                               b.getDictionaryAttr(attrs),
+  auto bufferOf = [&](unsigned arg) -> Type {
+    auto type = cast<RankedTensorType>(gradFn.getArgument(arg).getType());
+    return MemRefType::get(type.getShape(), type.getElementType());
+  };
+  for (unsigned arg : paramArgs)
+    newParam.push_back(sig.add(bufferOf(arg), gradFn.getArgAttrDict(arg),
                                gradFn.getArgument(arg).getLoc()));
-  }
   for (unsigned arg : paramArgs) {
     ArgumentInfo info = describeArgument(gradFn, arg);
     newGrad.push_back(sig.add(
-        info.type,
-        b.getDictionaryAttr({named(LoomDialect::kGradAttrName, info.name), writable}),
+        bufferOf(arg),
+        b.getDictionaryAttr({named(LoomDialect::kGradAttrName, info.name)}),
         gradFn.getArgument(arg).getLoc()));
   }
   for (StringRef slot : optimizer.stateSlots) {
@@ -118,15 +117,13 @@ static LogicalResult buildTrainStep(ModuleOp module, func::FuncOp gradFn,
       ArgumentInfo info = describeArgument(gradFn, arg);
       std::string name = (info.name + "." + slot).str();
       newState[p].push_back(sig.add(
-          info.type,
-          b.getDictionaryAttr({named(LoomDialect::kStateAttrName, name),
-                               writable}),
+          bufferOf(arg),
+          b.getDictionaryAttr({named(LoomDialect::kStateAttrName, name)}),
           gradFn.getArgument(arg).getLoc()));
     }
   }
   for (unsigned arg : inputArgs)
-    newInput.push_back(sig.add(gradFn.getArgument(arg).getType(),
-                               gradFn.getArgAttrDict(arg),
+    newInput.push_back(sig.add(bufferOf(arg), gradFn.getArgAttrDict(arg),
                                gradFn.getArgument(arg).getLoc()));
   for (StringRef hyper : optimizer.hyperparameters)
     newHyper.push_back(sig.add(
@@ -147,28 +144,47 @@ static LogicalResult buildTrainStep(ModuleOp module, func::FuncOp gradFn,
   for (auto [arg, loc] : llvm::zip(entry->getArguments(), sig.locs))
     arg.setLoc(loc);
 
-  // The forward and backward computation, cloned from F_grad.
-  IRMapping mapping;
-  for (auto [p, arg] : llvm::enumerate(paramArgs))
-    mapping.map(gradFn.getArgument(arg), entry->getArgument(newParam[p]));
-  for (auto [i, arg] : llvm::enumerate(inputArgs))
-    mapping.map(gradFn.getArgument(arg), entry->getArgument(newInput[i]));
+  // Parameters, optimizer state and inputs are read as tensors of their
+  // buffers; `restrict` promises bufferization that nothing else aliases
+  // them, `writable` that the step may update them in place.
   builder.setInsertionPointToStart(entry);
+  Location loc = gradFn.getLoc();
+  auto asTensor = [&](unsigned argIndex, bool writable) -> Value {
+    Value buffer = entry->getArgument(argIndex);
+    auto type = cast<MemRefType>(buffer.getType());
+    return bufferization::ToTensorOp::create(
+        builder, buffer.getLoc(),
+        RankedTensorType::get(type.getShape(), type.getElementType()), buffer,
+        /*restrict=*/true, writable);
+  };
+  IRMapping mapping;
+  SmallVector<Value> params;
+  for (auto [p, arg] : llvm::enumerate(paramArgs)) {
+    params.push_back(asTensor(newParam[p], /*writable=*/true));
+    mapping.map(gradFn.getArgument(arg), params.back());
+  }
+  for (auto [i, arg] : llvm::enumerate(inputArgs))
+    mapping.map(gradFn.getArgument(arg), asTensor(newInput[i], false));
+  SmallVector<SmallVector<Value>> states(paramArgs.size());
+  for (auto [p, slots] : llvm::enumerate(newState))
+    for (unsigned s : slots)
+      states[p].push_back(asTensor(s, /*writable=*/true));
+
+  // The forward and backward computation, cloned from F_grad.
   Block &gradBody = gradFn.front();
   for (Operation &op : gradBody.without_terminator())
     builder.clone(op, mapping);
   auto gradReturn = cast<func::ReturnOp>(gradBody.getTerminator());
   Value loss = mapping.lookup(gradReturn.getOperand(0));
 
-  // Write every new value into the buffer of the argument it replaces.
-  Location loc = gradFn.getLoc();
-  SmallVector<Value> updated(sig.types.size());
-  auto writeBack = [&](Value value, unsigned argIndex) {
-    Value dest = entry->getArgument(argIndex);
-    updated[argIndex] =
-        bufferization::MaterializeInDestinationOp::create(builder, loc, value,
-                                                          dest)
-            .getResult();
+  // Writes `value` into the buffer of argument `argIndex`. Gradient buffers
+  // are never read through a tensor, so they are `restrict` and the
+  // gradient is computed directly in them; parameters and state are updated
+  // through their own tensors, in place, and the write is then a no-op.
+  auto writeBack = [&](Value value, unsigned argIndex, bool restrict) {
+    bufferization::MaterializeInDestinationOp::create(
+        builder, loc, TypeRange{}, value, entry->getArgument(argIndex), restrict,
+        /*writable=*/true);
   };
   SmallVector<Value> hypers;
   for (unsigned arg : newHyper)
@@ -176,29 +192,58 @@ static LogicalResult buildTrainStep(ModuleOp module, func::FuncOp gradFn,
   Value step = entry->getArgument(stepArg);
   for (auto [p, arg] : llvm::enumerate(paramArgs)) {
     Value grad = mapping.lookup(gradReturn.getOperand(1 + p));
-    writeBack(grad, newGrad[p]);
-    Value param = entry->getArgument(newParam[p]);
-    SmallVector<Value> state;
-    for (unsigned s : newState[p])
-      state.push_back(entry->getArgument(s));
+    writeBack(grad, newGrad[p], /*restrict=*/true);
     SmallVector<Value> results = optimizer.buildUpdate(
-        builder, param.getLoc(), param, grad, state, hypers, step);
-    writeBack(results[0], newParam[p]);
+        builder, params[p].getLoc(), params[p], grad, states[p], hypers, step);
+    writeBack(results[0], newParam[p], /*restrict=*/false);
     for (auto [s, value] : llvm::zip(newState[p], ArrayRef(results).drop_front()))
-      writeBack(value, s);
+      writeBack(value, s, /*restrict=*/false);
   }
 
-  // Returns the loss as a plain f32 and, for bufferization, every written
-  // buffer in argument order.
-  SmallVector<Value> returned = {
-      tensor::ExtractOp::create(builder, loc, loss, ValueRange{}).getResult()};
-  for (Value value : updated)
-    if (value)
-      returned.push_back(value);
-  func::ReturnOp::create(builder, loc, returned);
+  Value lossScalar =
+      tensor::ExtractOp::create(builder, loc, loss, ValueRange{}).getResult();
+  func::ReturnOp::create(builder, loc, lossScalar);
   trainStep.setFunctionType(
-      b.getFunctionType(sig.types, ValueRange(returned).getTypes()));
+      b.getFunctionType(sig.types, TypeRange{lossScalar.getType()}));
   gradFn.erase();
+  return success();
+}
+
+// eval_loss(params, inputs) -> loss: the forward function on the same
+// buffers as train_step, reading them without changing them.
+static LogicalResult buildEvalLoss(ModuleOp module, func::FuncOp forward) {
+  if (module.lookupSymbol("eval_loss"))
+    return forward.emitError("a function named 'eval_loss' already exists");
+  MLIRContext *ctx = module.getContext();
+  Builder b(ctx);
+  SmallVector<Type> buffers;
+  for (Type type : forward.getArgumentTypes()) {
+    auto tensor = cast<RankedTensorType>(type);
+    buffers.push_back(MemRefType::get(tensor.getShape(), tensor.getElementType()));
+  }
+  OpBuilder builder(ctx);
+  builder.setInsertionPointAfter(forward);
+  auto evalLoss = func::FuncOp::create(
+      builder, forward.getLoc(), "eval_loss",
+      b.getFunctionType(buffers, {b.getF32Type()}));
+  if (ArrayAttr argAttrs = forward.getAllArgAttrs())
+    evalLoss.setAllArgAttrs(argAttrs);
+  Block *entry = evalLoss.addEntryBlock();
+  builder.setInsertionPointToStart(entry);
+  IRMapping mapping;
+  for (auto [arg, buffer] : llvm::zip(forward.getArguments(), entry->getArguments())) {
+    buffer.setLoc(arg.getLoc());
+    mapping.map(arg, bufferization::ToTensorOp::create(
+                         builder, arg.getLoc(), arg.getType(), buffer,
+                         /*restrict=*/true, /*writable=*/false));
+  }
+  for (Operation &op : forward.front().without_terminator())
+    builder.clone(op, mapping);
+  Value loss = mapping.lookup(forward.front().getTerminator()->getOperand(0));
+  Value scalar = tensor::ExtractOp::create(builder, forward.getLoc(), loss,
+                                           ValueRange{});
+  func::ReturnOp::create(builder, forward.getLoc(), scalar);
+  forward.erase();
   return success();
 }
 
@@ -221,6 +266,13 @@ struct LoomBuildTrainStepPass
       return signalPassFailure();
     }
     if (failed(buildTrainStep(module, gradFn, *spec)))
+      return signalPassFailure();
+    auto forward = module.lookupSymbol<func::FuncOp>(functionName);
+    if (!forward) {
+      module.emitError("no forward function '") << functionName << "'";
+      return signalPassFailure();
+    }
+    if (failed(buildEvalLoss(module, forward)))
       signalPassFailure();
   }
 };

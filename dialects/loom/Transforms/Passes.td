@@ -50,24 +50,30 @@ def LoomBuildTrainStep : Pass<"loom-build-train-step", "::mlir::ModuleOp"> {
   let summary = "Build the in-place training step from the gradient function";
   let description = [{
     Turns `F_grad` (from -loom-autodiff) into
-    `train_step(params, grads, optimizer state, inputs, hyperparameters)`
-    whose parameter, gradient and state arguments are buffers owned by the
-    caller and marked `bufferization.writable`. Each step computes the loss
-    and the gradients, writes the gradients into their buffers and updates
-    parameters and optimizer state in place:
+    `train_step(params, grads, optimizer state, inputs, hyperparameters) -> loss`
+    whose buffers are memrefs owned by the caller. Each step computes the
+    loss and the gradients, writes the gradients into their buffers and
+    updates parameters and optimizer state in place:
 
     ```mlir
-    %dw2 = bufferization.materialize_in_destination %dw in %dw_arg
+    %w = bufferization.to_tensor %w_buf restrict writable
+    %v = bufferization.to_tensor %v_buf restrict writable
+    ...                                              // forward and backward
+    bufferization.materialize_in_destination %dw in restrict writable %dw_buf
     %w2, %v2 = loom.sgd_update %w, %dw, %v, lr %lr, momentum %mu
-    %w3 = bufferization.materialize_in_destination %w2 in %w
-    %v3 = bufferization.materialize_in_destination %v2 in %v
-    return %loss, %w3, %dw2, %v3
+    bufferization.materialize_in_destination %w2 in writable %w_buf
+    bufferization.materialize_in_destination %v2 in writable %v_buf
     ```
-    Every returned tensor is materialized in the buffer of its argument, so
-    bufferization drops the results and no second copy of a parameter
+    Gradients are computed directly in their buffers (empty-tensor
+    elimination); the update is lowered to write into the tensors of `%w` and
+    `%v`, so its write-back is a no-op and no second copy of a parameter
     exists. The learning rate, the optimizer's other hyperparameters and the
     step number are scalar arguments (`loom.hyper`): changing them never
-    recompiles. `F_grad` is removed.
+    recompiles.
+
+    `F` itself becomes `eval_loss(params, inputs) -> loss` on the same
+    buffers, which reads them and changes nothing. `F` and `F_grad` are
+    removed.
   }];
   let options = [
     Option<"functionName", "function", "std::string", "\"forward\"",

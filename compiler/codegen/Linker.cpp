@@ -1,0 +1,58 @@
+//===- Linker.cpp - Linking a training executable -------------------------===//
+
+#include "compiler/codegen/Linker.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/WithColor.h"
+
+using namespace llvm;
+
+// Set by CMake: the clang of the LLVM that Loom is built against, and the
+// directory of its libomp, which the executable finds through its rpath
+// (Debian's /lib also holds an older libomp.so.5).
+#ifndef LOOM_CLANG_PATH
+#define LOOM_CLANG_PATH "/usr/lib/llvm-22/bin/clang"
+#endif
+#ifndef LOOM_LLVM_LIBRARY_DIR
+#define LOOM_LLVM_LIBRARY_DIR "/usr/lib/llvm-22/lib"
+#endif
+
+std::string loom::defaultRuntimeLibrary(const char *argv0) {
+  std::string self = sys::fs::getMainExecutable(
+      argv0, reinterpret_cast<void *>(&defaultRuntimeLibrary));
+  SmallString<256> path(sys::path::parent_path(sys::path::parent_path(self)));
+  sys::path::append(path, "lib", "libloom_runtime.a");
+  return std::string(path);
+}
+
+mlir::LogicalResult loom::linkExecutable(StringRef object,
+                                         StringRef runtimeLibrary,
+                                         StringRef output) {
+  if (!sys::fs::exists(runtimeLibrary)) {
+    WithColor::error(errs(), "loomc")
+        << "the runtime library '" << runtimeLibrary
+        << "' does not exist (give its path with --runtime=FILE)\n";
+    return mlir::failure();
+  }
+  ErrorOr<std::string> clang = sys::findProgramByName(LOOM_CLANG_PATH);
+  if (!clang) {
+    WithColor::error(errs(), "loomc")
+        << "cannot find " << LOOM_CLANG_PATH << " to link with (install clang-22)\n";
+    return mlir::failure();
+  }
+  std::string rpath = std::string("-Wl,-rpath,") + LOOM_LLVM_LIBRARY_DIR;
+  SmallVector<StringRef> args = {*clang,   object, runtimeLibrary,
+                                 "-fopenmp", "-lm", rpath,
+                                 "-o",     output};
+  std::string message;
+  int status = sys::ExecuteAndWait(*clang, args, std::nullopt, {}, 0, 0,
+                                   &message);
+  if (status != 0) {
+    WithColor::error(errs(), "loomc")
+        << "linking '" << output << "' failed"
+        << (message.empty() ? "" : ": " + message) << "\n";
+    return mlir::failure();
+  }
+  return mlir::success();
+}

@@ -1,0 +1,24 @@
+//===- Linker.h - Linking a training executable -----------------*- C++ -*-===//
+
+#ifndef LOOM_COMPILER_CODEGEN_LINKER_H
+#define LOOM_COMPILER_CODEGEN_LINKER_H
+
+#include "mlir/Support/LLVM.h"
+#include "llvm/ADT/StringRef.h"
+#include <string>
+
+namespace loom {
+
+// The runtime library next to the running loomc: <prefix>/lib/libloom_runtime.a
+// for <prefix>/bin/loomc (in the build tree and once installed).
+std::string defaultRuntimeLibrary(const char *argv0);
+
+// Links `object` with the runtime, libm and OpenMP into `output` using
+// LLVM 22's clang driver. Reports errors on stderr.
+mlir::LogicalResult linkExecutable(llvm::StringRef object,
+                                   llvm::StringRef runtimeLibrary,
+                                   llvm::StringRef output);
+
+} // namespace loom
+
+#endif // LOOM_COMPILER_CODEGEN_LINKER_H

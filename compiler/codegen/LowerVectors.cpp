@@ -1,0 +1,65 @@
+//===- LowerVectors.cpp - Vector ops to what LLVM turns into FMAs ---------===//
+
+#include "compiler/codegen/Passes.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace loom {
+#define GEN_PASS_DEF_LOOMLOWERVECTORS
+#include "compiler/codegen/Passes.h.inc"
+} // namespace loom
+
+using namespace mlir;
+
+namespace {
+struct LoomLowerVectorsPass
+    : public ::loom::impl::LoomLowerVectorsBase<LoomLowerVectorsPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    func::FuncOp function = getOperation();
+
+    // 1. Contractions (a register tile's k step) become outer products, then
+    //    one FMA per accumulator row.
+    {
+      RewritePatternSet patterns(ctx);
+      vector::populateVectorContractLoweringPatterns(
+          patterns, vector::VectorContractLowering::OuterProduct);
+      vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+      vector::populateVectorMultiReductionLoweringPatterns(
+          patterns, vector::VectorMultiReductionLowering::InnerParallel);
+      if (failed(applyPatternsGreedily(function, std::move(patterns))))
+        return signalPassFailure();
+    }
+    // 2. Everything left to 1-D vectors: outer products, transfers,
+    //    broadcasts, transposes and shape casts.
+    {
+      RewritePatternSet patterns(ctx);
+      vector::populateVectorOuterProductLoweringPatterns(patterns);
+      vector::populateVectorTransferLoweringPatterns(patterns,
+                                                     /*maxTransferRank=*/1);
+      vector::populateVectorBroadcastLoweringPatterns(patterns);
+      vector::populateVectorTransposeLoweringPatterns(
+          patterns, vector::VectorTransposeLowering::EltWise);
+      vector::populateVectorShapeCastLoweringPatterns(patterns);
+      vector::populateVectorMaskOpLoweringPatterns(patterns);
+      vector::populateVectorInsertExtractStridedSliceTransforms(patterns);
+      if (failed(applyPatternsGreedily(function, std::move(patterns))))
+        return signalPassFailure();
+    }
+    // 3. tanh, exp and log as polynomials, which vectorize; libm calls
+    //    would not.
+    {
+      RewritePatternSet patterns(ctx);
+      populateMathPolynomialApproximationPatterns(
+          patterns, [](StringRef name) {
+            return name == "tanh" || name == "exp" || name == "log";
+          });
+      if (failed(applyPatternsGreedily(function, std::move(patterns))))
+        return signalPassFailure();
+    }
+  }
+};
+} // namespace

@@ -1,0 +1,29 @@
+//===- Passes.h - Lowering loom to native code ------------------*- C++ -*-===//
+
+#ifndef LOOM_COMPILER_CODEGEN_PASSES_H
+#define LOOM_COMPILER_CODEGEN_PASSES_H
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace loom {
+
+#define GEN_PASS_DECL
+#include "compiler/codegen/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "compiler/codegen/Passes.h.inc"
+
+// The attribute that marks the linalg ops lowered from one fused loom op.
+inline constexpr llvm::StringLiteral kFusionGroupAttr = "loom.fusion_group";
+
+} // namespace loom
+
+#endif // LOOM_COMPILER_CODEGEN_PASSES_H

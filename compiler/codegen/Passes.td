@@ -1,0 +1,90 @@
+//===- Passes.td - Lowering loom to native code ------------*- tablegen -*-===//
+//
+// Organization: the passes run in the order they appear here, between the
+// loom-level passes (autodiff, train step, fusion) and upstream MLIR's
+// bufferization and conversion to the llvm dialect; compiler/pipeline builds
+// the whole sequence.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LOOM_CODEGEN_PASSES_TD
+#define LOOM_CODEGEN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def LoomLowerToLinalg : Pass<"loom-lower-to-linalg", "::mlir::ModuleOp"> {
+  let summary = "Lower loom ops to linalg, tensor and arith ops on tensors";
+  let description = [{
+    Each loom op becomes destination-style linalg ops on tensors:
+    `loom.matmul` a `linalg.matmul` (a transposed right operand is first
+    transposed into a packed copy, so the product reads both operands along
+    rows), elementwise ops and their gradients `linalg.generic`s, reductions
+    `linalg.generic`s with reduction iterators, and `loom.sgd_update` one
+    generic that updates parameter and velocity in the parameter's and the
+    velocity's own tensors.
+
+    A fused op becomes the same linalg ops as its unfused chain, with the
+    same scalar arithmetic in the same order (so fused and unfused builds
+    compute the same numbers), marked with a common `loom.fusion_group`
+    attribute: `fused_linear` is a `linalg.matmul` whose consumer generic
+    adds the bias and applies the activation, and `fused_linear_grad` one
+    generic that computes the activation derivative and the bias gradient
+    in a single pass, followed by the two gradient products.
+    -loom-tile-and-vectorize fuses the ops of a group into one loop nest and
+    never fuses across groups.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
+def LoomTileAndVectorize : Pass<"loom-tile-and-vectorize", "::mlir::func::FuncOp"> {
+  let summary = "Tile linalg ops into parallel loop nests of vector code";
+  let description = [{
+    For every linalg op on tensors (the root of its fusion group when it has
+    one):
+
+    1. Tile the parallel dimensions with `scf.forall` into blocks that run
+       on separate threads, fusing the producers of the same fusion group
+       (and the `linalg.fill` that zeroes a product's accumulator) into the
+       block.
+    2. Tile each block into register tiles (`rows x vector-width` for a
+       matmul) with `scf.for`, again fusing the group's producers, so a
+       matmul's epilogue runs on the register tile right after its last
+       reduction step; reduction dimensions become sequential `scf.for`
+       loops. Loops whose trip count does not divide are peeled, so every
+       tile has a static shape.
+    3. Vectorize every tile and hoist the accumulator of each reduction loop
+       into registers.
+
+    `matmul + bias + gelu` of one fusion group thus becomes one loop nest
+    whose innermost tile accumulates `x·W` in vector registers and applies
+    bias and GELU to them before its only store.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", "16",
+           "f32 lanes of the widest vector register (16: AVX-512, 8: AVX2)">,
+    Option<"registerRows", "register-rows", "int64_t", "8",
+           "Rows of a matmul register tile">,
+    Option<"registerVectors", "register-vectors", "int64_t", "2",
+           "Vectors per row of a matmul register tile">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
+def LoomLowerVectors : Pass<"loom-lower-vectors", "::mlir::func::FuncOp"> {
+  let summary = "Lower vector contractions, transfers and math to FMA-ready ops";
+  let description = [{
+    After bufferization: `vector.contract` becomes outer products and then
+    FMAs, multi-dimensional transfers and reductions become 1-D ones, and
+    `math.tanh`, `math.exp`, `math.log` become polynomial approximations
+    that vectorize (libm calls would not).
+  }];
+  let dependentDialects = ["::mlir::vector::VectorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+#endif // LOOM_CODEGEN_PASSES_TD

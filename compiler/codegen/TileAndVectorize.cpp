@@ -1,0 +1,364 @@
+//===- TileAndVectorize.cpp - Parallel loop nests of vector code ----------===//
+//
+// Every linalg op on tensors is tiled twice, into thread blocks (scf.forall)
+// and register tiles (scf.for), fusing the producers of its fusion group at
+// both levels, then vectorized; reduction loops keep their accumulators in
+// registers. See Passes.td for the steps.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/codegen/Passes.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+namespace loom {
+#define GEN_PASS_DEF_LOOMTILEANDVECTORIZE
+#include "compiler/codegen/Passes.h.inc"
+} // namespace loom
+
+using namespace mlir;
+
+namespace {
+
+// Tile sizes per loop of a root op; 0 leaves a loop untiled.
+struct TilePlan {
+  SmallVector<int64_t> threadTiles;
+  SmallVector<int64_t> registerTiles;
+  // Step of the reduction loop of a matmul tile (its k), 0 for other ops.
+  int64_t matmulReductionStep = 0;
+};
+
+struct Options {
+  int64_t vectorWidth, registerRows, registerVectors;
+};
+
+} // namespace
+
+static std::optional<int64_t> fusionGroup(Operation *op) {
+  if (auto attr = op->getAttrOfType<IntegerAttr>(::loom::kFusionGroupAttr))
+    return attr.getInt();
+  return std::nullopt;
+}
+
+// The largest divisor of `size` not above `limit`, preferring multiples of
+// `multiple`; `size` itself when it fits.
+static int64_t divisorTile(int64_t size, int64_t limit, int64_t multiple = 1) {
+  if (size <= limit)
+    return size;
+  for (int64_t t = limit; t >= multiple; --t)
+    if (size % t == 0 && t % multiple == 0)
+      return t;
+  for (int64_t t = limit; t >= 1; --t)
+    if (size % t == 0)
+      return t;
+  return 1;
+}
+
+// A register tile along a loop of `size`: `target` or `size` itself when the
+// loop is no longer; a tile that does not divide is peeled later.
+static int64_t registerTile(int64_t size, int64_t target) {
+  return size <= target ? size : target;
+}
+
+// Whether `op` is the matmul, or the epilogue of a matmul in its fusion
+// group: such roots get matmul register tiles.
+static bool isMatmulKernel(linalg::LinalgOp op) {
+  if (isa<linalg::MatmulOp>(op))
+    return true;
+  std::optional<int64_t> group = fusionGroup(op);
+  if (!group)
+    return false;
+  for (Value input : op.getDpsInputs())
+    if (auto producer = input.getDefiningOp<linalg::MatmulOp>())
+      if (fusionGroup(producer) == group)
+        return true;
+  return false;
+}
+
+static TilePlan planTiles(linalg::LinalgOp op, const Options &options) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  unsigned loops = ranges.size();
+  TilePlan plan;
+  plan.threadTiles.assign(loops, 0);
+  plan.registerTiles.assign(loops, 0);
+  if (loops == 0)
+    return plan;
+  int64_t rowTile = options.registerRows;
+  int64_t vectorTile = options.vectorWidth * options.registerVectors;
+
+  if (isMatmulKernel(op)) {
+    // Loops (m, n[, k]): thread blocks of up to 64 x 256, register tiles of
+    // rows x vectors, k stepped one at a time (an outer product per step).
+    plan.threadTiles[0] = divisorTile(ranges[0], 64, rowTile);
+    plan.threadTiles[1] = divisorTile(ranges[1], 256, options.vectorWidth);
+    plan.registerTiles[0] = registerTile(plan.threadTiles[0], rowTile);
+    plan.registerTiles[1] = registerTile(plan.threadTiles[1], vectorTile);
+    plan.matmulReductionStep = 1;
+    return plan;
+  }
+
+  // Other ops: the innermost loop is the vector dimension; the loop before
+  // it gets a few rows (reductions accumulate 8 rows per step); outer loops
+  // one at a time. Threads split the outermost parallel loop.
+  unsigned inner = loops - 1;
+  plan.registerTiles[inner] = registerTile(ranges[inner], 4 * options.vectorWidth);
+  if (loops >= 2) {
+    unsigned second = loops - 2;
+    bool reduces = iterators[second] == utils::IteratorType::reduction;
+    plan.registerTiles[second] = registerTile(ranges[second], reduces ? 8 : 1);
+    for (unsigned d = 0; d < second; ++d)
+      plan.registerTiles[d] = 1;
+  }
+  for (unsigned d = 0; d < loops; ++d) {
+    if (iterators[d] != utils::IteratorType::parallel || ranges[d] < 2)
+      continue;
+    if (d == inner && loops > 1 &&
+        iterators[0] == utils::IteratorType::parallel && ranges[0] >= 2)
+      continue;
+    // Blocks of at least a register tile, at most an eighth of the loop.
+    int64_t limit = std::max<int64_t>(ranges[d] / 8, plan.registerTiles[d] ? plan.registerTiles[d] : 1);
+    plan.threadTiles[d] = divisorTile(ranges[d], limit,
+                                      plan.registerTiles[d] ? plan.registerTiles[d] : 1);
+    if (plan.threadTiles[d] == ranges[d])
+      plan.threadTiles[d] = 0;
+    break;
+  }
+  return plan;
+}
+
+static SmallVector<OpFoldResult> asFoldResults(OpBuilder &b,
+                                               ArrayRef<int64_t> sizes) {
+  SmallVector<OpFoldResult> results;
+  for (int64_t size : sizes)
+    results.push_back(b.getIndexAttr(size));
+  return results;
+}
+
+// Fuses a producer into the tiles of its consumer when it belongs to the
+// consumer's fusion group, or when it is the linalg.fill that initializes an
+// accumulator -- unless the tiles step through a reduction, where fusing the
+// fill would zero the accumulator at every step.
+static scf::SCFTileAndFuseOptions::ControlFnTy
+fusionControl(Operation *root, bool tilesReduction) {
+  std::optional<int64_t> group = fusionGroup(root);
+  return [group, tilesReduction](tensor::ExtractSliceOp, OpResult producer,
+                                 bool isDestination)
+             -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+    Operation *op = producer.getOwner();
+    if (isa<linalg::FillOp>(op))
+      return tilesReduction ? std::nullopt
+                            : std::optional(
+                                  scf::SCFTileAndFuseOptions::ControlFnResult{});
+    if (group && fusionGroup(op) == group)
+      return scf::SCFTileAndFuseOptions::ControlFnResult{};
+    return std::nullopt;
+  };
+}
+
+// Tiles `root` with `tiles`, fusing its group's producers; returns the tiled
+// root, or the root itself when no loop is tiled.
+static FailureOr<Operation *> tileAndFuse(RewriterBase &rewriter,
+                                          TilingInterface root,
+                                          ArrayRef<int64_t> tiles,
+                                          scf::SCFTilingOptions::LoopType loopType) {
+  if (llvm::all_of(tiles, [](int64_t t) { return t == 0; }))
+    return root.getOperation();
+  scf::SCFTileAndFuseOptions options;
+  options.tilingOptions.setLoopType(loopType).setTileSizes(
+      asFoldResults(rewriter, tiles));
+  SmallVector<utils::IteratorType> iterators =
+      cast<linalg::LinalgOp>(root.getOperation()).getIteratorTypesArray();
+  bool tilesReduction = llvm::any_of(llvm::enumerate(tiles), [&](auto tile) {
+    return tile.value() != 0 &&
+           iterators[tile.index()] == utils::IteratorType::reduction;
+  });
+  options.setFusionControlFn(fusionControl(root, tilesReduction));
+  rewriter.setInsertionPoint(root);
+  FailureOr<scf::SCFTileAndFuseResult> result =
+      scf::tileConsumerAndFuseProducersUsingSCF(rewriter, root, options);
+  if (failed(result))
+    return failure();
+  for (OpResult value : root->getResults())
+    if (Value replacement = result->replacements.lookup(value))
+      rewriter.replaceAllUsesWith(value, replacement);
+  Operation *tiled = result->tiledAndFusedOps.front();
+  // The untiled producers are dead now, and so is the root.
+  SmallVector<Operation *> dead(result->fusedProducers.begin(),
+                                result->fusedProducers.end());
+  dead.push_back(root);
+  for (Operation *op : llvm::reverse(dead))
+    if (op->use_empty())
+      rewriter.eraseOp(op);
+  return tiled;
+}
+
+// Steps the reduction loop k of a matmul tile one k at a time.
+static LogicalResult tileMatmulReduction(RewriterBase &rewriter,
+                                         linalg::MatmulOp matmul, int64_t step) {
+  scf::SCFTilingOptions options;
+  options.setTileSizes(asFoldResults(rewriter, {0, 0, step}));
+  rewriter.setInsertionPoint(matmul);
+  FailureOr<scf::SCFTilingResult> result =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(matmul.getOperation()),
+                        options);
+  if (failed(result))
+    return failure();
+  rewriter.replaceOp(matmul, result->replacements);
+  return success();
+}
+
+static bool isAccumulatorFill(linalg::FillOp fill) {
+  return llvm::all_of(fill->getUses(), [](OpOperand &use) {
+    auto consumer = dyn_cast<DestinationStyleOpInterface>(use.getOwner());
+    return consumer && consumer.isDpsInit(&use) &&
+           isa<linalg::LinalgOp>(use.getOwner());
+  }) && !fill->use_empty();
+}
+
+// Roots are the linalg ops that no other op of their fusion group consumes,
+// except for accumulator fills, which their consumers fuse.
+static SmallVector<linalg::LinalgOp> findRoots(func::FuncOp function) {
+  SmallVector<linalg::LinalgOp> roots;
+  for (Operation &op : function.getBody().front()) {
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(&op);
+    if (!linalgOp)
+      continue;
+    if (auto fill = dyn_cast<linalg::FillOp>(&op); fill && isAccumulatorFill(fill))
+      continue;
+    std::optional<int64_t> group = fusionGroup(&op);
+    bool consumedInGroup =
+        group && llvm::any_of(op.getUsers(), [&](Operation *user) {
+          return fusionGroup(user) == group;
+        });
+    if (!consumedInGroup)
+      roots.push_back(linalgOp);
+  }
+  return roots;
+}
+
+static LogicalResult tileRoot(RewriterBase &rewriter, linalg::LinalgOp root,
+                              const Options &options) {
+  TilePlan plan = planTiles(root, options);
+  FailureOr<Operation *> block =
+      tileAndFuse(rewriter, cast<TilingInterface>(root.getOperation()),
+                  plan.threadTiles, scf::SCFTilingOptions::LoopType::ForallOp);
+  if (failed(block))
+    return root.emitError("tiling into thread blocks failed");
+  FailureOr<Operation *> tile =
+      tileAndFuse(rewriter, cast<TilingInterface>(*block), plan.registerTiles,
+                  scf::SCFTilingOptions::LoopType::ForOp);
+  if (failed(tile))
+    return root.emitError("tiling into register tiles failed");
+  if (plan.matmulReductionStep == 0)
+    return success();
+  // The matmul of the tile: the root itself, or the group's producer fused
+  // next to it.
+  SmallVector<linalg::MatmulOp> matmuls;
+  (*tile)->getParentOp()->walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+  for (linalg::MatmulOp matmul : matmuls)
+    if (failed(tileMatmulReduction(rewriter, matmul, plan.matmulReductionStep)))
+      return matmul.emitError("tiling the reduction of a matmul failed");
+  return success();
+}
+
+// Splits the last, partial iteration off every loop whose step does not
+// divide its range, so that every tile has a static shape.
+static void peelPartialTiles(RewriterBase &rewriter, func::FuncOp function) {
+  SmallVector<scf::ForOp> loops;
+  function.walk([&](scf::ForOp loop) { loops.push_back(loop); });
+  for (scf::ForOp loop : loops) {
+    std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
+    std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
+    std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+    if (!lb || !ub || !step || (*ub - *lb) % *step == 0 || *ub - *lb < *step)
+      continue;
+    scf::ForOp partial;
+    (void)scf::peelForLoopAndSimplifyBounds(rewriter, loop, partial);
+  }
+}
+
+static void canonicalize(func::FuncOp function) {
+  MLIRContext *ctx = function.getContext();
+  RewritePatternSet patterns(ctx);
+  for (Dialect *dialect : ctx->getLoadedDialects())
+    dialect->getCanonicalizationPatterns(patterns);
+  for (RegisteredOperationName op : ctx->getRegisteredOperations())
+    op.getCanonicalizationPatterns(patterns, ctx);
+  tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
+  // A tile of a zero-filled accumulator is a zero-filled tile: the full-size
+  // fill is never materialized.
+  linalg::populateSwapExtractSliceWithFillPatterns(patterns);
+  (void)applyPatternsGreedily(function, std::move(patterns));
+}
+
+// A generic that indexes a tensor by a loaded value (cross-entropy's label
+// lookup) would become a gather; it stays scalar.
+static bool readsByIndex(linalg::LinalgOp op) {
+  bool found = false;
+  op->walk([&](tensor::ExtractOp) { found = true; });
+  return found;
+}
+
+static void vectorizeTiles(RewriterBase &rewriter, func::FuncOp function) {
+  SmallVector<linalg::LinalgOp> candidates;
+  function.walk([&](linalg::LinalgOp op) { candidates.push_back(op); });
+  for (linalg::LinalgOp op : candidates) {
+    if (op.hasDynamicShape() || readsByIndex(op))
+      continue;
+    // Guard against an untiled op becoming one enormous vector.
+    int64_t elements = 1;
+    for (int64_t range : op.getStaticLoopRanges())
+      elements *= range;
+    if (elements > 8192)
+      continue;
+    rewriter.setInsertionPoint(op);
+    FailureOr<linalg::VectorizationResult> result = linalg::vectorize(
+        rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+        /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+        /*assumeDynamicDimsMatchVecSizes=*/false,
+        /*createNamedContraction=*/true);
+    if (succeeded(result))
+      rewriter.replaceOp(op, result->replacements);
+  }
+}
+
+// Moves the accumulator of every reduction loop out of it: read before the
+// loop, carried in registers, written after it.
+static void hoistAccumulators(RewriterBase &rewriter, func::FuncOp function) {
+  SmallVector<scf::ForOp> loops;
+  function.walk<WalkOrder::PostOrder>([&](scf::ForOp loop) { loops.push_back(loop); });
+  for (scf::ForOp loop : loops)
+    hoistLoopInvariantSubsets(rewriter, cast<LoopLikeOpInterface>(loop.getOperation()));
+}
+
+namespace {
+struct LoomTileAndVectorizePass
+    : public ::loom::impl::LoomTileAndVectorizeBase<LoomTileAndVectorizePass> {
+  using Base::Base;
+  void runOnOperation() override {
+    func::FuncOp function = getOperation();
+    if (function.isExternal())
+      return;
+    Options options{vectorWidth, registerRows, registerVectors};
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp root : findRoots(function))
+      if (failed(tileRoot(rewriter, root, options)))
+        return signalPassFailure();
+    canonicalize(function);
+    peelPartialTiles(rewriter, function);
+    canonicalize(function);
+    vectorizeTiles(rewriter, function);
+    canonicalize(function);
+    hoistAccumulators(rewriter, function);
+    canonicalize(function);
+  }
+};
+} // namespace
