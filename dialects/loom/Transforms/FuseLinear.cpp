@@ -14,6 +14,7 @@
 #include "dialects/loom/IR/LoomOps.h"
 #include "dialects/loom/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include <set>
 
 namespace mlir::loom {
 #define GEN_PASS_DEF_LOOMFUSELINEAR
@@ -61,6 +62,15 @@ static bool isOwnGradientUse(OpOperand &use, Activation kind) {
 
 namespace {
 
+struct LocationAndTextLess {
+  bool operator()(const std::pair<Location, std::string> &a,
+                  const std::pair<Location, std::string> &b) const {
+    const void *pa = a.first.getAsOpaquePointer();
+    const void *pb = b.first.getAsOpaquePointer();
+    return pa != pb ? pa < pb : a.second < b.second;
+  }
+};
+
 struct ForwardChain {
   MatmulOp matmul;
   AddOp biasAdd;       // null without bias
@@ -69,9 +79,29 @@ struct ForwardChain {
   Activation kind = Activation::none;
 };
 
+// Remarks of a whole module, emitted once each: the same chain appears in
+// the training step and in eval_loss.
+class FusionRemarks {
+public:
+  void add(Location loc, const Twine &message) {
+    std::string text = message.str();
+    if (seen.insert({loc, text}).second)
+      remarks.push_back({loc, text});
+  }
+  void emit() {
+    for (auto &[loc, text] : remarks)
+      emitRemark(loc, text);
+  }
+
+private:
+  std::set<std::pair<Location, std::string>, LocationAndTextLess> seen;
+  SmallVector<std::pair<Location, std::string>> remarks;
+};
+
 class LinearFuser {
 public:
-  explicit LinearFuser(func::FuncOp function) : function(function) {}
+  LinearFuser(func::FuncOp function, FusionRemarks &remarks)
+      : function(function), remarks(remarks) {}
   void run();
 
 private:
@@ -85,6 +115,7 @@ private:
                     Operation *activationGrad);
 
   func::FuncOp function;
+  FusionRemarks &remarks;
   // Ops erased by backward fusion, so that later candidates skip them.
   DenseSet<Operation *> erased;
 };
@@ -188,12 +219,11 @@ void LinearFuser::fuseForward(ForwardChain chain) {
     what += " + bias";
   if (chain.activation)
     what += (" + " + stringifyActivation(chain.kind)).str();
-  emitRemark(locs.front(), "fused ") << what << " (forward)";
+  remarks.add(locs.front(), "fused " + what + " (forward)");
 }
 
 void LinearFuser::fuseBackward(Value dz, Activation kind, Value saved,
                                Value dy, Operation *activationGrad) {
-  Location loc = activationGrad ? activationGrad->getLoc() : dz.getLoc();
   MatmulOp weightGrad, inputGrad;
   ReduceSumOp biasGrad;
   for (OpOperand &use : dz.getUses()) {
@@ -214,16 +244,31 @@ void LinearFuser::fuseBackward(Value dz, Activation kind, Value saved,
       // Without an activation, dz is any gradient; only a chain that starts
       // at an activation derivative is worth a remark.
       if (activationGrad)
-        emitRemark(loc, "not fused (backward): the pre-activation gradient "
-                        "also feeds ")
-            << describeOp(user);
+        remarks.add(activationGrad->getLoc(),
+                    "not fused (backward): the pre-activation gradient also "
+                    "feeds " +
+                        describeOp(user));
       return;
     }
   }
   if (!weightGrad)
     return;
+  // Autodiff gives the weight-gradient product the location of the layer's
+  // forward matmul, where the forward remark points too.
+  Location loc = weightGrad.getLoc();
   // Without activation and bias there is nothing to fuse with the products.
   if (kind == Activation::none && !biasGrad)
+    return;
+  // Without an activation, dz is just some gradient: fuse only the backward
+  // of a layer whose forward chain was fused (x feeds a fused_linear of the
+  // same shape), so that a chain left alone forward stays alone backward.
+  if (kind == Activation::none &&
+      llvm::none_of(weightGrad.getLhs().getUsers(), [&](Operation *user) {
+        auto forward = dyn_cast<FusedLinearOp>(user);
+        return forward && forward.getActivation() == Activation::none &&
+               forward.getInput() == weightGrad.getLhs() &&
+               forward.getWeight().getType() == weightGrad.getResult().getType();
+      }))
     return;
 
   // Users first: the activation derivative feeds the other three.
@@ -243,8 +288,8 @@ void LinearFuser::fuseBackward(Value dz, Activation kind, Value saved,
     Operation *def = operand ? operand.getDefiningOp() : nullptr;
     if (def && def->getBlock() == first->getBlock() &&
         !def->isBeforeInBlock(first) && def != first) {
-      emitRemark(loc, "not fused (backward): an operand is computed after "
-                      "the gradient products start");
+      remarks.add(loc, "not fused (backward): an operand is computed after "
+                       "the gradient products start");
       return;
     }
   }
@@ -276,7 +321,7 @@ void LinearFuser::fuseBackward(Value dz, Activation kind, Value saved,
   what += " + weight gradient";
   if (inputGrad)
     what += " + input gradient";
-  emitRemark(loc, "fused ") << what << " (backward)";
+  remarks.add(loc, "fused " + what + " (backward)");
 }
 
 void LinearFuser::run() {
@@ -287,7 +332,7 @@ void LinearFuser::run() {
     if (std::optional<ForwardChain> chain = matchForward(matmul, whyNot))
       fuseForward(*chain);
     else if (!whyNot.empty())
-      emitRemark(matmul.getLoc(), "not fused (forward): ") << whyNot;
+      remarks.add(matmul.getLoc(), "not fused (forward): " + whyNot);
   }
 
   SmallVector<ActivationGradOp> activationGrads;
@@ -316,7 +361,10 @@ struct LoomFuseLinearPass
     : public mlir::loom::impl::LoomFuseLinearBase<LoomFuseLinearPass> {
   using Base::Base;
   void runOnOperation() override {
-    getOperation().walk([](func::FuncOp function) { LinearFuser(function).run(); });
+    FusionRemarks remarks;
+    getOperation().walk(
+        [&](func::FuncOp function) { LinearFuser(function, remarks).run(); });
+    remarks.emit();
   }
 };
 } // namespace

@@ -1,0 +1,122 @@
+// RUN: loom-opt %s -split-input-file -loom-autodiff -loom-fuse-linear 2>/dev/null | FileCheck %s
+// RUN: loom-opt %s -split-input-file -loom-autodiff -loom-fuse-linear -verify-diagnostics -o /dev/null
+
+// A GELU layer on an input and a linear read-out: both fuse forward; the
+// GELU layer keeps its pre-activation for the backward pass, which fuses the
+// GELU derivative, the bias reduction and the weight-gradient product (no
+// input gradient: x is an input). The read-out's backward fuses the bias
+// reduction with both products.
+
+// CHECK-LABEL: func.func @forward_grad
+// CHECK-SAME: %[[X:[^:]+]]: tensor<8x4xf32> {loom.input = "x"}
+// CHECK-SAME: %[[W1:[^:]+]]: tensor<4x16xf32> {loom.param = "fc1.weight"}, %[[B1:[^:]+]]: tensor<16xf32> {loom.param = "fc1.bias"}
+// CHECK-SAME: %[[W2:[^:]+]]: tensor<16x3xf32> {loom.param = "fc2.weight"}, %[[B2:[^:]+]]: tensor<3xf32> {loom.param = "fc2.bias"}
+// CHECK: %[[H:.+]], %[[PRE:.+]] = loom.fused_linear gelu %[[X]], %[[W1]], %[[B1]] : (tensor<8x4xf32>, tensor<4x16xf32>, tensor<16xf32>) -> (tensor<8x16xf32>, tensor<8x16xf32>)
+// CHECK: %[[Z:.+]] = loom.fused_linear none %[[H]], %[[W2]], %[[B2]] : (tensor<8x16xf32>, tensor<16x3xf32>, tensor<3xf32>) -> tensor<8x3xf32>
+// CHECK-NOT: loom.matmul
+// CHECK: %[[DZ:.+]] = loom.cross_entropy_grad %[[Z]]
+// CHECK: %[[G2:.+]]:3 = loom.fused_linear_grad none %[[DZ]], %[[H]] weight %[[W2]] {with_bias} : (tensor<8x3xf32>, tensor<8x16xf32>, tensor<16x3xf32>) -> (tensor<8x16xf32>, tensor<16x3xf32>, tensor<3xf32>)
+// CHECK: %[[G1:.+]]:2 = loom.fused_linear_grad gelu %[[G2]]#0, %[[X]] saved %[[PRE]] {with_bias} : (tensor<8x16xf32>, tensor<8x4xf32>, tensor<8x16xf32>) -> (tensor<4x16xf32>, tensor<16xf32>)
+// CHECK-NOT: loom.activation_grad
+// CHECK-NOT: loom.reduce_sum
+// CHECK-NOT: loom.matmul
+// CHECK: return %{{.+}}, %[[G1]]#0, %[[G1]]#1, %[[G2]]#1, %[[G2]]#2
+func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %labels: tensor<8xi32> {loom.input = "labels"},
+                   %w1: tensor<4x16xf32> {loom.param = "fc1.weight"}, %b1: tensor<16xf32> {loom.param = "fc1.bias"},
+                   %w2: tensor<16x3xf32> {loom.param = "fc2.weight"}, %b2: tensor<3xf32> {loom.param = "fc2.bias"}) -> tensor<f32> {
+  // expected-remark @+2 {{fused matmul + bias + gelu (forward)}}
+  // expected-remark @+1 {{fused gelu derivative + bias gradient + weight gradient (backward)}}
+  %0 = loom.matmul %x, %w1 : (tensor<8x4xf32>, tensor<4x16xf32>) -> tensor<8x16xf32>
+  %1 = loom.add %0, %b1 : (tensor<8x16xf32>, tensor<16xf32>) -> tensor<8x16xf32>
+  %2 = loom.gelu %1 : tensor<8x16xf32>
+  // expected-remark @+2 {{fused matmul + bias (forward)}}
+  // expected-remark @+1 {{fused output gradient + bias gradient + weight gradient + input gradient (backward)}}
+  %3 = loom.matmul %2, %w2 : (tensor<8x16xf32>, tensor<16x3xf32>) -> tensor<8x3xf32>
+  %4 = loom.add %3, %b2 : (tensor<8x3xf32>, tensor<3xf32>) -> tensor<8x3xf32>
+  %l = loom.cross_entropy %4, %labels : (tensor<8x3xf32>, tensor<8xi32>) -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
+// ReLU and tanh need only their output in the backward pass: no
+// pre-activation result. A chain without bias fuses too.
+
+// CHECK-LABEL: func.func @forward_grad
+// CHECK: %[[R:.+]] = loom.fused_linear relu %{{.+}}, %{{.+}}, %{{.+}} : (tensor<8x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<8x4xf32>
+// CHECK: %[[T:.+]] = loom.fused_linear tanh %[[R]], %{{.+}} : (tensor<8x4xf32>, tensor<4x2xf32>) -> tensor<8x2xf32>
+// CHECK: %[[DT:.+]] = loom.mse_grad %[[T]]
+// CHECK: %[[G2:.+]]:2 = loom.fused_linear_grad tanh %[[DT]], %[[R]] weight %{{.+}} saved %[[T]] : (tensor<8x2xf32>, tensor<8x4xf32>, tensor<4x2xf32>, tensor<8x2xf32>) -> (tensor<8x4xf32>, tensor<4x2xf32>)
+// CHECK: loom.fused_linear_grad relu %[[G2]]#0, %{{.+}} saved %[[R]] {with_bias}
+func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x2xf32> {loom.input = "t"},
+                   %w1: tensor<4x4xf32> {loom.param = "w1"}, %b1: tensor<4xf32> {loom.param = "b1"},
+                   %w2: tensor<4x2xf32> {loom.param = "w2"}) -> tensor<f32> {
+  // expected-remark @+2 {{fused matmul + bias + relu (forward)}}
+  // expected-remark @+1 {{fused relu derivative + bias gradient + weight gradient (backward)}}
+  %0 = loom.matmul %x, %w1 : (tensor<8x4xf32>, tensor<4x4xf32>) -> tensor<8x4xf32>
+  %1 = loom.add %0, %b1 : (tensor<8x4xf32>, tensor<4xf32>) -> tensor<8x4xf32>
+  %2 = loom.relu %1 : tensor<8x4xf32>
+  // expected-remark @+2 {{fused matmul + tanh (forward)}}
+  // expected-remark @+1 {{fused tanh derivative + weight gradient + input gradient (backward)}}
+  %3 = loom.matmul %2, %w2 : (tensor<8x4xf32>, tensor<4x2xf32>) -> tensor<8x2xf32>
+  %4 = loom.tanh %3 : tensor<8x2xf32>
+  %l = loom.mse %4, %t : (tensor<8x2xf32>, tensor<8x2xf32>) -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
+// Must not fuse: the pre-activation value also feeds the loss, so it would
+// be stored anyway, and its gradient is the sum of two adjoints. Both
+// directions stay unfused and say why.
+
+// CHECK-LABEL: func.func @forward_grad
+// CHECK-NOT: loom.fused_linear
+// CHECK: loom.matmul
+// CHECK: loom.add
+// CHECK: loom.gelu
+// CHECK: loom.activation_grad gelu
+// CHECK: loom.reduce_sum
+// CHECK: loom.matmul %{{.+}}, %{{.+}} {transpose_lhs}
+// CHECK-NOT: loom.fused_linear
+func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x4xf32> {loom.input = "t"},
+                   %w: tensor<4x4xf32> {loom.param = "w"}, %b: tensor<4xf32> {loom.param = "b"}) -> tensor<f32> {
+  // expected-remark-re @+1 {{not fused (forward): the pre-activation value has another use, 'loom.add' at {{.*}}}}
+  %0 = loom.matmul %x, %w : (tensor<8x4xf32>, tensor<4x4xf32>) -> tensor<8x4xf32>
+  %1 = loom.add %0, %b : (tensor<8x4xf32>, tensor<4xf32>) -> tensor<8x4xf32>
+  // expected-remark-re @+1 {{not fused (backward): the pre-activation gradient also feeds 'loom.add' at {{.*}}}}
+  %2 = loom.gelu %1 : tensor<8x4xf32>
+  %3 = loom.add %2, %1 : (tensor<8x4xf32>, tensor<8x4xf32>) -> tensor<8x4xf32>
+  %l = loom.mse %3, %t : (tensor<8x4xf32>, tensor<8x4xf32>) -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
+// Must not fuse: the product x·W itself has a second use.
+
+// CHECK-LABEL: func.func @forward_grad
+// CHECK-NOT: loom.fused_linear
+func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x4xf32> {loom.input = "t"},
+                   %w: tensor<4x4xf32> {loom.param = "w"}, %b: tensor<4xf32> {loom.param = "b"}) -> tensor<f32> {
+  // expected-remark @+1 {{not fused (forward): the product x·W has 2 uses, so it would have to be stored anyway}}
+  %0 = loom.matmul %x, %w : (tensor<8x4xf32>, tensor<4x4xf32>) -> tensor<8x4xf32>
+  %1 = loom.add %0, %b : (tensor<8x4xf32>, tensor<4xf32>) -> tensor<8x4xf32>
+  %2 = loom.add %1, %0 : (tensor<8x4xf32>, tensor<8x4xf32>) -> tensor<8x4xf32>
+  %l = loom.mse %2, %t : (tensor<8x4xf32>, tensor<8x4xf32>) -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
+// Nothing to fuse: a plain matmul is left alone without a remark.
+
+// CHECK-LABEL: func.func @forward_grad
+// CHECK: loom.matmul %{{.+}}, %{{.+}} :
+// CHECK-NOT: loom.fused_linear
+func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x4xf32> {loom.input = "t"},
+                   %w: tensor<4x4xf32> {loom.param = "w"}) -> tensor<f32> {
+  %0 = loom.matmul %x, %w : (tensor<8x4xf32>, tensor<4x4xf32>) -> tensor<8x4xf32>
+  %l = loom.mse %0, %t : (tensor<8x4xf32>, tensor<8x4xf32>) -> tensor<f32>
+  return %l : tensor<f32>
+}
