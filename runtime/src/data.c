@@ -153,7 +153,8 @@ static loom_dataset *read_binary(FILE *file, const char *path,
                                  const loom_data_layout *layout, char *err,
                                  size_t err_size) {
   unsigned char header[40];
-  if (fread(header, 1, sizeof(header), file) != sizeof(header)) {
+  if (fseek(file, 0, SEEK_SET) != 0 ||
+      fread(header, 1, sizeof(header), file) != sizeof(header)) {
     snprintf(err, err_size, "%s: truncated: the header needs 40 bytes", path);
     return NULL;
   }

@@ -137,7 +137,12 @@ int main(int argc, char **argv) {
       return mlir::failure();
     std::string line;
     raw_string_ostream os(line);
-    os << diag.getLocation() << ": " << message;
+    if (auto fileLoc = diag.getLocation()->findInstanceOf<mlir::FileLineColLoc>())
+      os << fileLoc.getFilename().getValue() << ":" << fileLoc.getLine() << ":"
+         << fileLoc.getColumn();
+    else
+      os << diag.getLocation();
+    os << ": " << message;
     report.lines.push_back(line);
     return mlir::success();
   });
