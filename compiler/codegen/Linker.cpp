@@ -26,15 +26,9 @@ std::string loom::defaultRuntimeLibrary(const char *argv0) {
   return std::string(path);
 }
 
-mlir::LogicalResult loom::linkExecutable(StringRef object,
-                                         StringRef runtimeLibrary,
-                                         StringRef output) {
-  if (!sys::fs::exists(runtimeLibrary)) {
-    WithColor::error(errs(), "loomc")
-        << "the runtime library '" << runtimeLibrary
-        << "' does not exist (give its path with --runtime=FILE)\n";
-    return mlir::failure();
-  }
+// Runs LLVM's clang driver with `inputs` and the flags every link needs.
+static mlir::LogicalResult runLinker(ArrayRef<StringRef> inputs,
+                                     StringRef output) {
   ErrorOr<std::string> clang = sys::findProgramByName(LOOM_CLANG_PATH);
   if (!clang) {
     WithColor::error(errs(), "loomc")
@@ -42,9 +36,9 @@ mlir::LogicalResult loom::linkExecutable(StringRef object,
     return mlir::failure();
   }
   std::string rpath = std::string("-Wl,-rpath,") + LOOM_LLVM_LIBRARY_DIR;
-  SmallVector<StringRef> args = {*clang,   object, runtimeLibrary,
-                                 "-fopenmp", "-lm", rpath,
-                                 "-o",     output};
+  SmallVector<StringRef> args = {*clang};
+  args.append(inputs.begin(), inputs.end());
+  args.append({"-fopenmp", "-lm", rpath, "-o", output});
   std::string message;
   int status = sys::ExecuteAndWait(*clang, args, std::nullopt, {}, 0, 0,
                                    &message);
@@ -55,4 +49,21 @@ mlir::LogicalResult loom::linkExecutable(StringRef object,
     return mlir::failure();
   }
   return mlir::success();
+}
+
+mlir::LogicalResult loom::linkExecutable(StringRef object,
+                                         StringRef runtimeLibrary,
+                                         StringRef output) {
+  if (!sys::fs::exists(runtimeLibrary)) {
+    WithColor::error(errs(), "loomc")
+        << "the runtime library '" << runtimeLibrary
+        << "' does not exist (give its path with --runtime=FILE)\n";
+    return mlir::failure();
+  }
+  return runLinker({object, runtimeLibrary}, output);
+}
+
+mlir::LogicalResult loom::linkSharedLibrary(StringRef object,
+                                            StringRef output) {
+  return runLinker({"-shared", object}, output);
 }

@@ -19,6 +19,12 @@ mlir::LogicalResult linkExecutable(llvm::StringRef object,
                                    llvm::StringRef runtimeLibrary,
                                    llvm::StringRef output);
 
+// Links `object` alone into a shared library that exports abi.h's symbols
+// (loom_model, loom_train_step, loom_eval_loss), for programs that own the
+// buffers themselves, such as loom-bench.
+mlir::LogicalResult linkSharedLibrary(llvm::StringRef object,
+                                      llvm::StringRef output);
+
 } // namespace loom
 
 #endif // LOOM_COMPILER_CODEGEN_LINKER_H

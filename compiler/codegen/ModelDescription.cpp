@@ -1,6 +1,7 @@
 //===- ModelDescription.cpp - The tensor table a model's executable uses --===//
 
 #include "compiler/codegen/ModelDescription.h"
+#include "dialects/loom/IR/LoomBuilders.h"
 #include "dialects/loom/IR/LoomOps.h"
 #include "dialects/loom/IR/ModelSignature.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -83,6 +84,13 @@ FailureOr<ModelDescription> describeModel(ModuleOp module, bool fused,
     }
     description.tensors.push_back(std::move(tensor));
   }
+
+  trainStep.walk([&](ops::MatmulOp matmul) {
+    auto [rows, inner] = ops::matmulOperandShape(matmul.getLhs().getType(),
+                                                 matmul.getTransposeLhs());
+    int64_t cols = matmul.getResult().getType().getDimSize(1);
+    description.trainStepFlops += 2.0 * rows * cols * inner;
+  });
 
   for (auto [i, info] : llvm::enumerate(ops::describeArguments(forward))) {
     auto found = llvm::find_if(description.tensors, [&](const TensorDescription &t) {

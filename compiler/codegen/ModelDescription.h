@@ -31,6 +31,8 @@ struct ModelDescription {
   std::vector<TensorDescription> tensors;
   std::vector<std::string> hyperNames;
   std::vector<unsigned> forwardArguments;
+  // 2·M·N·K summed over the matrix products of train_step.
+  double trainStepFlops = 0.0;
 };
 
 // Reads the description from a module holding @train_step and @eval_loss

@@ -169,9 +169,9 @@ LogicalResult EntryPointBuilder::build() {
   if (failed(trainStepWrapper()) || failed(evalLossWrapper()))
     return failure();
   // loom_model_info: {abi_version, num_tensors, tensors, model_name,
-  // optimizer, num_hyper, hyper_names, fused}
+  // optimizer, num_hyper, hyper_names, fused, train_step_flops}
   StructType *modelType =
-      StructType::get(context, {i32, i32, ptr, ptr, ptr, i32, ptr, i32});
+      StructType::get(context, {i32, i32, ptr, ptr, ptr, i32, ptr, i32, f64});
   Constant *model = ConstantStruct::get(
       modelType,
       {ConstantInt::get(i32, LOOM_ABI_VERSION),
@@ -179,7 +179,8 @@ LogicalResult EntryPointBuilder::build() {
        string(description.modelName, "loom.model_name"),
        string(description.optimizer, "loom.optimizer"),
        ConstantInt::get(i32, description.hyperNames.size()), hyperNames(),
-       ConstantInt::get(i32, description.fused ? 1 : 0)});
+       ConstantInt::get(i32, description.fused ? 1 : 0),
+       ConstantFP::get(f64, description.trainStepFlops)});
   new GlobalVariable(module, modelType, true, GlobalValue::ExternalLinkage,
                      model, "loom_model");
   return success();

@@ -40,7 +40,9 @@ static void print_info(const loom_model_info *model, FILE *out) {
     if (info->role == LOOM_ROLE_PARAM)
       parameters += loom_tensor_numel(info);
   }
-  fprintf(out, "%lld parameters\n", (long long)parameters);
+  fprintf(out, "%lld parameters; %.3f GFLOP per training step in matrix "
+               "products\n",
+          (long long)parameters, model->train_step_flops * 1e-9);
 }
 
 /* Fills the hyperparameter array in the order the compiled step reads it. */
@@ -156,8 +158,11 @@ int main(int argc, char **argv) {
   }
   if (options.steps > 0) {
     qsort(times, (size_t)options.steps, sizeof(double), compare_doubles);
-    printf("%s: %lld steps, loss %.6f -> %.6f, median %.3f ms/step\n", program,
-           (long long)options.steps, first, last, times[options.steps / 2]);
+    double median = times[options.steps / 2];
+    printf("%s: %lld steps, loss %.6f -> %.6f, median %.3f ms/step (%.1f "
+           "GFLOP/s in matrix products)\n",
+           program, (long long)options.steps, first, last, median,
+           model->train_step_flops / (median * 1e6));
   }
   free(times);
   free(hyper);

@@ -50,6 +50,11 @@ static cl::opt<std::string>
                    cl::desc("The runtime library to link (default: "
                             "../lib/libloom_runtime.a next to loomc)"),
                    cl::value_desc("file"), cl::cat(loomcCategory));
+static cl::opt<bool> shared("shared",
+                            cl::desc("Build a shared library with the training "
+                                     "step and no runtime (see abi.h) instead "
+                                     "of an executable"),
+                            cl::cat(loomcCategory));
 static cl::opt<bool> fusionReport("fusion-report",
                                   cl::desc("List every fused and unfused chain"),
                                   cl::cat(loomcCategory));
@@ -238,11 +243,16 @@ int main(int argc, char **argv) {
   FileRemover removeObject(objectPath);
   if (failed(loom::emitObjectFile(*llvmModule, *target, objectPath)))
     return 1;
-  std::string runtime = runtimeLibrary.empty()
-                            ? loom::defaultRuntimeLibrary(argv[0])
-                            : std::string(runtimeLibrary);
-  if (failed(loom::linkExecutable(objectPath, runtime, outputFile)))
-    return 1;
+  if (shared) {
+    if (failed(loom::linkSharedLibrary(objectPath, outputFile)))
+      return 1;
+  } else {
+    std::string runtime = runtimeLibrary.empty()
+                              ? loom::defaultRuntimeLibrary(argv[0])
+                              : std::string(runtimeLibrary);
+    if (failed(loom::linkExecutable(objectPath, runtime, outputFile)))
+      return 1;
+  }
   report.print(errs(), fusionReport);
   return 0;
 }

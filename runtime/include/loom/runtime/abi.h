@@ -64,6 +64,9 @@ typedef struct {
   int32_t num_hyper;
   const char *const *hyper_names;
   int32_t fused; /* built with fusion (1) or --no-fuse (0) */
+  /* Floating-point operations of one training step's matrix products
+   * (2·M·N·K each, forward and backward); elementwise work is not counted. */
+  double train_step_flops;
 } loom_model_info;
 
 extern const loom_model_info loom_model;

@@ -1,0 +1,83 @@
+//===- CompiledModel.cpp - A model compiled by loomc, loaded for timing ---===//
+
+#include "CompiledModel.h"
+
+extern "C" {
+#include "data.h"
+}
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/Program.h"
+#include <cstring>
+#include <dlfcn.h>
+
+using namespace loom::bench;
+
+std::unique_ptr<CompiledModel>
+CompiledModel::build(const std::string &loomc, const std::string &modelPath,
+                     const std::vector<std::string> &loomcArgs,
+                     const std::string &libraryPath, std::string &error) {
+  llvm::SmallVector<llvm::StringRef> args = {loomc, modelPath, "--shared", "-o",
+                                             libraryPath};
+  for (const std::string &arg : loomcArgs)
+    args.push_back(arg);
+  std::string message;
+  if (llvm::sys::ExecuteAndWait(loomc, args, std::nullopt, {}, 0, 0, &message) != 0) {
+    error = "loomc failed on " + modelPath + (message.empty() ? "" : ": " + message);
+    return nullptr;
+  }
+  std::unique_ptr<CompiledModel> compiled(new CompiledModel());
+  // RTLD_LOCAL: every variant defines the same symbols.
+  compiled->handle = dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!compiled->handle) {
+    error = std::string("cannot load ") + libraryPath + ": " + dlerror();
+    return nullptr;
+  }
+  compiled->model =
+      static_cast<const loom_model_info *>(dlsym(compiled->handle, "loom_model"));
+  compiled->step = reinterpret_cast<float (*)(void *const *, const float *, int64_t)>(
+      dlsym(compiled->handle, "loom_train_step"));
+  if (!compiled->model || !compiled->step ||
+      compiled->model->abi_version != LOOM_ABI_VERSION) {
+    error = libraryPath + " is not a Loom model library of ABI version " +
+            std::to_string(LOOM_ABI_VERSION);
+    return nullptr;
+  }
+  const loom_model_info &model = *compiled->model;
+  if (loom_tensors_alloc(&compiled->tensors, &model) != 0) {
+    error = "out of memory for the tensors of " + modelPath;
+    return nullptr;
+  }
+  loom_tensors_init(&compiled->tensors, /*seed=*/0);
+
+  char why[512];
+  loom_data_layout layout;
+  if (loom_data_layout_of(&model, &layout, why, sizeof(why)) != 0) {
+    error = modelPath + ": " + why;
+    return nullptr;
+  }
+  loom_dataset *data = loom_data_synthetic(&layout, /*seed=*/0);
+  if (!data) {
+    error = "out of memory for synthetic data";
+    return nullptr;
+  }
+  loom_data_next_batch(data, compiled->tensors.buffers[layout.features_index],
+                       compiled->tensors.buffers[layout.target_index]);
+  loom_data_free(data);
+
+  // A small learning rate keeps the parameters finite over many timed steps.
+  for (int32_t i = 0; i < model.num_hyper; ++i)
+    compiled->hyper.push_back(
+        std::strcmp(model.hyper_names[i], "lr") == 0 ? 1e-3f : 0.9f);
+  return compiled;
+}
+
+CompiledModel::~CompiledModel() {
+  loom_tensors_free(&tensors);
+  if (handle)
+    dlclose(handle);
+}
+
+float CompiledModel::trainStep() {
+  return step(tensors.buffers, hyper.data(), ++stepNumber);
+}
