@@ -357,37 +357,45 @@ static SmallVector<Value> lower(Lowering &l, ops::FusedLinearOp op,
 }
 
 // One pass over dy computes dz = dy·act'(saved) and db = Σ_rows dz; then the
-// two gradient products read dz.
+// two gradient products read dz. Without an activation dz is dy itself: the
+// pass only reduces, and nothing is copied.
 static SmallVector<Value> lower(Lowering &l, ops::FusedLinearGradOp op,
                                 IntegerAttr group) {
   auto dzType = op.getOutputGrad().getType();
   ops::Activation kind = op.getActivation();
-  SmallVector<Value> inputs = {op.getOutputGrad()};
-  if (op.getSaved())
-    inputs.push_back(op.getSaved());
-  SmallVector<Value> outputs = {l.empty(dzType)};
   bool withBias = op.getWithBias();
-  if (withBias)
-    outputs.push_back(l.filled(
-        RankedTensorType::get({dzType.getDimSize(1)}, dzType.getElementType()),
-        0.0));
-  bool hasSaved = bool(op.getSaved());
-  auto pass = l.generic(2, withBias ? 1 : 0, inputs, outputs,
-                        [&](OpBuilder &b, Location loc, ValueRange args) {
-                          Value dy = args[0];
-                          Value dz = hasSaved ? scalar::activationGrad(
-                                                    b, loc, kind, args[1], dy)
-                                              : dy;
-                          SmallVector<Value> results = {dz};
-                          if (withBias)
-                            results.push_back(arith::AddFOp::create(
-                                b, loc, args.back(), dz));
-                          return results;
-                        });
-  // dz is an output indexed by the reduction dimension m: it is written at
-  // every (m, n) while db accumulates over m.
-  pass->setAttr(::loom::kFusionGroupAttr, group);
-  Value dz = pass.getResult(0);
+  auto biasType =
+      RankedTensorType::get({dzType.getDimSize(1)}, dzType.getElementType());
+  Value dz = op.getOutputGrad(), db;
+  if (op.getSaved()) {
+    SmallVector<Value> outputs = {l.empty(dzType)};
+    if (withBias)
+      outputs.push_back(l.filled(biasType, 0.0));
+    auto pass = l.generic(2, withBias ? 1 : 0, {op.getOutputGrad(), op.getSaved()},
+                          outputs, [&](OpBuilder &b, Location loc, ValueRange args) {
+                            Value grad = ::loom::scalar::activationGrad(
+                                b, loc, kind, args[1], args[0]);
+                            SmallVector<Value> results = {grad};
+                            if (withBias)
+                              results.push_back(
+                                  arith::AddFOp::create(b, loc, args.back(), grad));
+                            return results;
+                          });
+    // dz is an output indexed by the reduction dimension m: it is written at
+    // every (m, n) while db accumulates over m.
+    pass->setAttr(::loom::kFusionGroupAttr, group);
+    dz = pass.getResult(0);
+    if (withBias)
+      db = pass.getResult(1);
+  } else if (withBias) {
+    auto reduce = l.generic(2, 1, dz, {l.filled(biasType, 0.0)},
+                            [](OpBuilder &b, Location loc, ValueRange args) {
+                              return SmallVector<Value>{
+                                  arith::AddFOp::create(b, loc, args[1], args[0])};
+                            });
+    reduce->setAttr(::loom::kFusionGroupAttr, group);
+    db = reduce.getResult(0);
+  }
 
   SmallVector<Value> results;
   if (Value weight = op.getWeight())
@@ -395,7 +403,7 @@ static SmallVector<Value> lower(Lowering &l, ops::FusedLinearGradOp op,
   results.push_back(l.matmul(op.getInput(), dz, true, false,
                              cast<RankedTensorType>(op.getWeightGrad().getType())));
   if (withBias)
-    results.push_back(pass.getResult(1));
+    results.push_back(db);
   return results;
 }
 

@@ -55,7 +55,8 @@ struct LoomLowerVectorsPass
       RewritePatternSet patterns(ctx);
       populateMathPolynomialApproximationPatterns(
           patterns, [](StringRef name) {
-            return name == "tanh" || name == "exp" || name == "log";
+            return name == "math.tanh" || name == "math.exp" ||
+                   name == "math.log";
           });
       if (failed(applyPatternsGreedily(function, std::move(patterns))))
         return signalPassFailure();

@@ -92,7 +92,9 @@ FailureOr<ModelDescription> describeModel(ModuleOp module, bool fused,
     description.trainStepFlops += 2.0 * rows * cols * inner;
   });
 
-  for (auto [i, info] : llvm::enumerate(ops::describeArguments(forward))) {
+  SmallVector<ops::ArgumentInfo> forwardInfos = ops::describeArguments(forward);
+  for (unsigned i = 0; i < forwardInfos.size(); ++i) {
+    const ops::ArgumentInfo &info = forwardInfos[i];
     auto found = llvm::find_if(description.tensors, [&](const TensorDescription &t) {
       return t.name == info.name && t.role == roleOf(info.role);
     });

@@ -105,18 +105,15 @@ static TilePlan planTiles(linalg::LinalgOp op, const Options &options) {
     return plan;
   }
 
-  // Other ops: the innermost loop is the vector dimension; the loop before
-  // it gets a few rows (reductions accumulate 8 rows per step); outer loops
-  // one at a time. Threads split the outermost parallel loop.
+  // Other ops: the innermost loop is the vector dimension, up to four
+  // vectors wide; every other loop steps one at a time, so that a reduction
+  // over rows adds one row per step into a vector accumulator, and the
+  // elementwise work of an activation derivative has few live vectors.
+  // Threads split the outermost parallel loop.
   unsigned inner = loops - 1;
   plan.registerTiles[inner] = registerTile(ranges[inner], 4 * options.vectorWidth);
-  if (loops >= 2) {
-    unsigned second = loops - 2;
-    bool reduces = iterators[second] == utils::IteratorType::reduction;
-    plan.registerTiles[second] = registerTile(ranges[second], reduces ? 8 : 1);
-    for (unsigned d = 0; d < second; ++d)
-      plan.registerTiles[d] = 1;
-  }
+  for (unsigned d = 0; d < inner; ++d)
+    plan.registerTiles[d] = 1;
   for (unsigned d = 0; d < loops; ++d) {
     if (iterators[d] != utils::IteratorType::parallel || ranges[d] < 2)
       continue;
