@@ -21,5 +21,6 @@ llvm_config.with_environment(
     "PATH", [config.loom_tools_dir, config.llvm_tools_dir], append_path=True)
 
 config.substitutions.append(("%loom_src", config.loom_src_root))
+config.substitutions.append(("%loom_tools", config.loom_tools_dir))
 # Debian's numpy and torch are installed for /usr/bin/python3 only.
 config.substitutions.append(("%system_python", "/usr/bin/python3"))

@@ -64,6 +64,7 @@ private:
   Constant *hyperNames();
   LogicalResult trainStepWrapper();
   LogicalResult evalLossWrapper();
+  void allocationFunctions();
 
   Module &module;
   LLVMContext &context;
@@ -165,9 +166,55 @@ LogicalResult EntryPointBuilder::evalLossWrapper() {
   return success();
 }
 
+// The compiled functions allocate their intermediate tensors through
+// _mlir_memref_to_llvm_alloc/free (finalize-memref-to-llvm with generic
+// functions). Out of memory, the runtime's loom_out_of_memory reports the
+// size and exits instead of a null pointer being written through.
+void EntryPointBuilder::allocationFunctions() {
+  FunctionCallee mallocFn =
+      module.getOrInsertFunction("malloc", FunctionType::get(ptr, {i64}, false));
+  FunctionCallee freeFn = module.getOrInsertFunction(
+      "free", FunctionType::get(Type::getVoidTy(context), {ptr}, false));
+  FunctionCallee outOfMemory = module.getOrInsertFunction(
+      "loom_out_of_memory",
+      FunctionType::get(Type::getVoidTy(context), {i64}, false));
+  cast<Function>(outOfMemory.getCallee())->setDoesNotReturn();
+
+  auto getOrDefine = [&](StringRef name, FunctionType *type) {
+    Function *function = module.getFunction(name);
+    if (!function)
+      function = Function::Create(type, GlobalValue::InternalLinkage, name, module);
+    function->setLinkage(GlobalValue::InternalLinkage);
+    return function;
+  };
+  Function *alloc =
+      getOrDefine("_mlir_memref_to_llvm_alloc", FunctionType::get(ptr, {i64}, false));
+  if (alloc->isDeclaration()) {
+    IRBuilder<> b(BasicBlock::Create(context, "entry", alloc));
+    BasicBlock *fail = BasicBlock::Create(context, "out_of_memory", alloc);
+    BasicBlock *done = BasicBlock::Create(context, "allocated", alloc);
+    Value *memory = b.CreateCall(mallocFn, {alloc->getArg(0)});
+    b.CreateCondBr(b.CreateIsNull(memory), fail, done);
+    b.SetInsertPoint(fail);
+    b.CreateCall(outOfMemory, {alloc->getArg(0)});
+    b.CreateUnreachable();
+    b.SetInsertPoint(done);
+    b.CreateRet(memory);
+  }
+  Function *release = getOrDefine(
+      "_mlir_memref_to_llvm_free",
+      FunctionType::get(Type::getVoidTy(context), {ptr}, false));
+  if (release->isDeclaration()) {
+    IRBuilder<> b(BasicBlock::Create(context, "entry", release));
+    b.CreateCall(freeFn, {release->getArg(0)});
+    b.CreateRetVoid();
+  }
+}
+
 LogicalResult EntryPointBuilder::build() {
   if (failed(trainStepWrapper()) || failed(evalLossWrapper()))
     return failure();
+  allocationFunctions();
   // loom_model_info: {abi_version, num_tensors, tensors, model_name,
   // optimizer, num_hyper, hyper_names, fused, train_step_flops}
   StructType *modelType =

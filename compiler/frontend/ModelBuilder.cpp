@@ -121,6 +121,8 @@ private:
   static std::string shapeText(llvm::ArrayRef<int64_t> shape);
   static std::string typeText(mlir::Type type);
   bool error(SMLoc loc, const Twine &message) { return errors.report(loc, message); }
+  // Reports a tensor with more elements than any buffer could hold.
+  bool checkSize(llvm::ArrayRef<int64_t> shape, SMLoc loc, const Twine &what);
 
   llvm::SourceMgr &sourceMgr;
   mlir::MLIRContext &context;
@@ -188,6 +190,20 @@ std::string ModelBuilder::typeText(mlir::Type type) {
   auto tensor = mlir::cast<mlir::RankedTensorType>(type);
   std::string dtype = tensor.getElementType().isF32() ? "f32" : "i32";
   return dtype + shapeText(tensor.getShape());
+}
+
+// 2^40 elements: 4 TiB of f32, beyond any machine this runs on, and far
+// from overflowing the 64-bit sizes and offsets of the generated code.
+static constexpr int64_t kMaxElements = int64_t(1) << 40;
+
+bool ModelBuilder::checkSize(llvm::ArrayRef<int64_t> shape, SMLoc loc,
+                             const Twine &what) {
+  int64_t elements = 1;
+  for (int64_t dim : shape)
+    if (llvm::MulOverflow(elements, dim, elements) || elements > kMaxElements)
+      return error(loc, what + " would have " + shapeText(shape) +
+                            " elements, more than the 2^40 a tensor may hold");
+  return true;
 }
 
 //===----------------------------------------------------------------------===//
@@ -589,6 +605,10 @@ std::optional<SemValue> ModelBuilder::buildLinear(const Expr &call, Args args,
     biasInit = *init;
   }
 
+  if (!checkSize({inFeatures, *outFeatures}, call.loc, "the weight of linear") ||
+      !checkSize({inputType.getDimSize(0), *outFeatures}, call.loc,
+                 "the result of linear"))
+    return std::nullopt;
   std::string weightName = (binding + ".weight").str();
   std::string biasName = (binding + ".bias").str();
   for (const std::string &name : {weightName, biasName}) {
@@ -627,6 +647,9 @@ std::optional<SemValue> ModelBuilder::buildMatmul(const Expr &call, Args args,
                         args[1]->text + " is " + typeText(rhsType));
     return std::nullopt;
   }
+  if (!checkSize({lhsType.getDimSize(0), rhsType.getDimSize(1)}, call.loc,
+                 "the result of matmul"))
+    return std::nullopt;
   return tensorValue(loomir::createMatmul(builder, locOf(call.loc), *lhs, *rhs),
                      call.loc, "the result of matmul");
 }
@@ -797,6 +820,8 @@ ModelBuilder::evaluateShape(const TensorTypeExpr &type, StringRef owner) {
     }
     shape.push_back(*dim);
   }
+  if (!checkSize(shape, type.loc, "'" + owner + "'"))
+    return std::nullopt;
   return shape;
 }
 

@@ -183,7 +183,10 @@ LogicalResult loom::runMLIRStages(ModuleOp module, const PipelineOptions &option
           "scf-forall-to-parallel, convert-scf-to-openmp, canonicalize,"
           "expand-strided-metadata, lower-affine, convert-scf-to-cf,"
           "convert-vector-to-llvm, convert-math-to-llvm,"
-          "finalize-memref-to-llvm, convert-arith-to-llvm,"
+          // Allocations go through _mlir_memref_to_llvm_alloc, which the
+          // entry points define to fail with a message instead of crashing.
+          "finalize-memref-to-llvm{use-generic-functions=true},"
+          "convert-arith-to-llvm,"
           // Functions before OpenMP: the OpenMP conversion would otherwise
           // convert them itself, with memref descriptors.
           "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"

@@ -8,10 +8,21 @@ extern "C" {
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/Program.h"
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
 
 using namespace loom::bench;
+
+// The compiled steps call this when an intermediate tensor cannot be
+// allocated (abi.h); loom-bench exports it to the libraries it loads.
+extern "C" void loom_out_of_memory(int64_t bytes) {
+  std::fprintf(stderr, "loom-bench: error: out of memory: a training step "
+                       "could not allocate %lld bytes\n",
+               static_cast<long long>(bytes));
+  std::exit(1);
+}
 
 std::unique_ptr<CompiledModel>
 CompiledModel::build(const std::string &loomc, const std::string &modelPath,

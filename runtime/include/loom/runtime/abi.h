@@ -82,6 +82,11 @@ float loom_train_step(void *const *buffers, const float *hyper, int64_t step);
  * changes nothing. */
 float loom_eval_loss(void *const *buffers);
 
+/* Provided by whoever calls the entry points (the runtime, loom-bench):
+ * called when an intermediate tensor of `bytes` cannot be allocated. Must
+ * not return. */
+void loom_out_of_memory(int64_t bytes);
+
 #ifdef __cplusplus
 }
 #endif
