@@ -18,7 +18,7 @@ using namespace llvm;
 #define LOOM_LLVM_LIBRARY_DIR "/usr/lib/llvm-22/lib"
 #endif
 
-std::string loom::defaultRuntimeLibrary(const char *argv0) {
+std::string loomc::defaultRuntimeLibrary(const char *argv0) {
   std::string self = sys::fs::getMainExecutable(
       argv0, reinterpret_cast<void *>(&defaultRuntimeLibrary));
   SmallString<256> path(sys::path::parent_path(sys::path::parent_path(self)));
@@ -51,7 +51,7 @@ static mlir::LogicalResult runLinker(ArrayRef<StringRef> inputs,
   return mlir::success();
 }
 
-mlir::LogicalResult loom::linkExecutable(StringRef object,
+mlir::LogicalResult loomc::linkExecutable(StringRef object,
                                          StringRef runtimeLibrary,
                                          StringRef output) {
   if (!sys::fs::exists(runtimeLibrary)) {
@@ -63,7 +63,7 @@ mlir::LogicalResult loom::linkExecutable(StringRef object,
   return runLinker({object, runtimeLibrary}, output);
 }
 
-mlir::LogicalResult loom::linkSharedLibrary(StringRef object,
+mlir::LogicalResult loomc::linkSharedLibrary(StringRef object,
                                             StringRef output) {
   return runLinker({"-shared", object}, output);
 }

@@ -7,7 +7,7 @@
 #include "llvm/ADT/StringRef.h"
 #include <string>
 
-namespace loom {
+namespace loomc {
 
 // The runtime library next to the running loomc: <prefix>/lib/libloom_runtime.a
 // for <prefix>/bin/loomc (in the build tree and once installed).
@@ -25,6 +25,6 @@ mlir::LogicalResult linkExecutable(llvm::StringRef object,
 mlir::LogicalResult linkSharedLibrary(llvm::StringRef object,
                                       llvm::StringRef output);
 
-} // namespace loom
+} // namespace loomc
 
 #endif // LOOM_COMPILER_CODEGEN_LINKER_H

@@ -7,16 +7,16 @@
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
-namespace loom {
+namespace loomc {
 #define GEN_PASS_DEF_LOOMLOWERVECTORS
 #include "compiler/codegen/Passes.h.inc"
-} // namespace loom
+} // namespace loomc
 
 using namespace mlir;
 
 namespace {
 struct LoomLowerVectorsPass
-    : public ::loom::impl::LoomLowerVectorsBase<LoomLowerVectorsPass> {
+    : public ::loomc::impl::LoomLowerVectorsBase<LoomLowerVectorsPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     func::FuncOp function = getOperation();
@@ -49,14 +49,14 @@ struct LoomLowerVectorsPass
       if (failed(applyPatternsGreedily(function, std::move(patterns))))
         return signalPassFailure();
     }
-    // 3. tanh, exp and log as polynomials, which vectorize; libm calls
-    //    would not.
+    // 3. tanh, exp, log and erf as polynomials, which vectorize; libm
+    //    calls would not (and the llvm dialect has no erf at all).
     {
       RewritePatternSet patterns(ctx);
       populateMathPolynomialApproximationPatterns(
           patterns, [](StringRef name) {
             return name == "math.tanh" || name == "math.exp" ||
-                   name == "math.log";
+                   name == "math.log" || name == "math.erf";
           });
       if (failed(applyPatternsGreedily(function, std::move(patterns))))
         return signalPassFailure();

@@ -9,6 +9,8 @@
 using namespace mlir;
 namespace ops = mlir::loom;
 
+namespace loomc {
+
 static loom_role roleOf(ops::ArgumentRole role) {
   switch (role) {
   case ops::ArgumentRole::param:
@@ -22,90 +24,163 @@ static loom_role roleOf(ops::ArgumentRole role) {
   }
 }
 
-// The exclusive upper bound of the class indices an i32 input holds: the
-// class count of every cross_entropy that reads it as labels (through the
-// to_tensor of its buffer).
-static int64_t indexBoundOf(Value buffer) {
+// The exclusive upper bound of the indices an i32 input holds: the class
+// count of a cross_entropy that reads it as labels, the rows of a table an
+// embedding gathers with it; the smallest when several do.
+static int64_t indexBoundOf(BlockArgument buffer) {
   int64_t bound = 0;
-  SmallVector<Operation *> users;
-  for (Operation *user : buffer.getUsers())
-    for (Operation *tensorUser : user->getUsers())
-      users.push_back(tensorUser);
-  for (Operation *user : users)
-    if (auto ce = dyn_cast<ops::CrossEntropyOp>(user))
-      if (ce.getLabels().getDefiningOp() &&
-          llvm::is_contained(ce.getLabels().getDefiningOp()->getOperands(),
-                             buffer)) {
-        int64_t classes = ce.getLogits().getType().getDimSize(1);
-        bound = bound == 0 ? classes : std::min(bound, classes);
-      }
+  auto tighten = [&](int64_t limit) {
+    bound = bound == 0 ? limit : std::min(bound, limit);
+  };
+  for (Operation *toTensor : buffer.getUsers())
+    for (OpOperand &use : toTensor->getUses()) {
+      if (auto ce = dyn_cast<ops::CrossEntropyOp>(use.getOwner());
+          ce && use.get() == ce.getLabels())
+        tighten(ce.getLogits().getType().getShape().back());
+      if (auto embedding = dyn_cast<ops::EmbeddingOp>(use.getOwner());
+          embedding && use.get() == embedding.getIds())
+        tighten(embedding.getTable().getType().getDimSize(0));
+    }
   return bound;
 }
 
-namespace loom {
+static TensorDescription describeTensor(func::FuncOp function, unsigned index) {
+  ops::ArgumentInfo info = ops::describeArgument(function, index);
+  auto memref = cast<MemRefType>(function.getArgument(index).getType());
+  TensorDescription tensor;
+  tensor.name = info.name.str();
+  tensor.role = roleOf(info.role);
+  tensor.dtype = memref.getElementType().isF32() ? LOOM_DTYPE_F32 : LOOM_DTYPE_I32;
+  tensor.shape.assign(memref.getShape().begin(), memref.getShape().end());
+  if (info.role == ops::ArgumentRole::param && info.init) {
+    tensor.init = static_cast<loom_init_kind>(info.init.getKind());
+    tensor.initA = info.init.getA().convertToDouble();
+    tensor.initB = info.init.getB().convertToDouble();
+  }
+  if (info.role == ops::ArgumentRole::input)
+    tensor.indexBound = indexBoundOf(function.getArgument(index));
+  return tensor;
+}
 
-FailureOr<ModelDescription> describeModel(ModuleOp module, bool fused,
-                                          StringRef optimizer) {
-  auto trainStep = module.lookupSymbol<func::FuncOp>("train_step");
-  auto forward = module.lookupSymbol<func::FuncOp>("eval_loss");
-  if (!trainStep || !forward)
-    return module.emitError("expected @train_step and @eval_loss");
+// Maps each argument of `function` to the table or the runtime's scalars.
+static FailureOr<EntryFunction>
+describeEntry(func::FuncOp function, const std::vector<TensorDescription> &tensors,
+              ArrayRef<std::string> hyperNames) {
+  EntryFunction entry;
+  entry.symbol = function.getSymName().str();
+  for (unsigned i = 0, e = function.getNumArguments(); i < e; ++i) {
+    ops::ArgumentInfo info = ops::describeArgument(function, i);
+    EntryArgument arg;
+    if (info.role == ops::ArgumentRole::hyper) {
+      if (info.name == "grad_scale") {
+        arg.kind = EntryArgument::Kind::gradScale;
+      } else if (info.name == "step") {
+        arg.kind = EntryArgument::Kind::step;
+      } else {
+        auto it = llvm::find(hyperNames, info.name.str());
+        if (it == hyperNames.end())
+          return function.emitError("unexpected hyperparameter '") << info.name << "'";
+        arg.kind = EntryArgument::Kind::hyper;
+        arg.index = it - hyperNames.begin();
+      }
+    } else {
+      auto it = llvm::find_if(tensors, [&](const TensorDescription &t) {
+        return t.name == info.name && t.role == roleOf(info.role);
+      });
+      if (it == tensors.end())
+        return function.emitError("argument '")
+               << info.name << "' is not in the model's tensor table";
+      arg.kind = EntryArgument::Kind::buffer;
+      arg.index = it - tensors.begin();
+    }
+    entry.args.push_back(arg);
+  }
+  return entry;
+}
+
+FailureOr<ModelDescription> describeModel(ModuleOp module, bool fused) {
+  auto forwardBackward = module.lookupSymbol<func::FuncOp>("forward_backward");
+  auto gradNorm = module.lookupSymbol<func::FuncOp>("grad_norm");
+  auto evalLoss = module.lookupSymbol<func::FuncOp>("eval_loss");
+  if (!forwardBackward || !gradNorm || !evalLoss)
+    return module.emitError("expected the functions of loom-build-train-step");
 
   ModelDescription description;
   description.fused = fused;
-  description.optimizer = optimizer.str();
   if (auto name = module->getAttrOfType<StringAttr>("loom.model"))
     description.modelName = name.getValue().str();
   else
     description.modelName = "model";
 
-  for (auto [i, info] : llvm::enumerate(ops::describeArguments(trainStep))) {
-    Type type = trainStep.getArgument(i).getType();
-    if (info.role == ops::ArgumentRole::hyper) {
-      if (info.name != "step")
-        description.hyperNames.push_back(info.name.str());
-      continue;
+  // Parameters and gradients, then the state of each optimizer, then inputs.
+  std::vector<TensorDescription> inputs;
+  for (unsigned i = 0, e = forwardBackward.getNumArguments(); i < e; ++i) {
+    TensorDescription tensor = describeTensor(forwardBackward, i);
+    (tensor.role == LOOM_ROLE_INPUT ? inputs : description.tensors)
+        .push_back(std::move(tensor));
+  }
+  SmallVector<func::FuncOp> updates;
+  for (auto function : module.getOps<func::FuncOp>())
+    if (function.getSymName().starts_with("update_"))
+      updates.push_back(function);
+  for (func::FuncOp update : updates) {
+    OptimizerDescription optimizer;
+    optimizer.name = update.getSymName().drop_front(strlen("update_")).str();
+    for (unsigned i = 0, e = update.getNumArguments(); i < e; ++i) {
+      ops::ArgumentInfo info = ops::describeArgument(update, i);
+      if (info.role == ops::ArgumentRole::state) {
+        TensorDescription tensor = describeTensor(update, i);
+        tensor.optimizer = description.optimizers.size();
+        description.tensors.push_back(std::move(tensor));
+      } else if (info.role == ops::ArgumentRole::hyper &&
+                 info.name != "grad_scale" && info.name != "step") {
+        optimizer.hyperNames.push_back(info.name.str());
+      }
     }
-    auto memref = dyn_cast<MemRefType>(type);
-    if (!memref || info.role == ops::ArgumentRole::unknown)
-      return trainStep.emitError("argument #")
-             << i << " of train_step is neither a tensor buffer of the model "
-                     "nor a hyperparameter";
-    TensorDescription tensor;
-    tensor.name = info.name.str();
-    tensor.role = roleOf(info.role);
-    tensor.dtype = memref.getElementType().isF32() ? LOOM_DTYPE_F32
-                                                    : LOOM_DTYPE_I32;
-    tensor.shape.assign(memref.getShape().begin(), memref.getShape().end());
-    if (info.role == ops::ArgumentRole::param && info.init) {
-      tensor.init = static_cast<loom_init_kind>(info.init.getKind());
-      tensor.initA = info.init.getA().convertToDouble();
-      tensor.initB = info.init.getB().convertToDouble();
-    }
-    description.tensors.push_back(std::move(tensor));
+    description.optimizers.push_back(std::move(optimizer));
+  }
+  for (TensorDescription &input : inputs)
+    description.tensors.push_back(std::move(input));
+
+  for (auto [optimizer, update] : llvm::zip(description.optimizers, updates)) {
+    FailureOr<EntryFunction> entry =
+        describeEntry(update, description.tensors, optimizer.hyperNames);
+    if (failed(entry))
+      return failure();
+    optimizer.update = std::move(*entry);
+  }
+  for (auto [function, entry] :
+       {std::make_pair(forwardBackward, &description.forwardBackward),
+        std::make_pair(gradNorm, &description.gradNorm),
+        std::make_pair(evalLoss, &description.evalLoss)}) {
+    FailureOr<EntryFunction> described = describeEntry(function, description.tensors, {});
+    if (failed(described))
+      return failure();
+    *entry = std::move(*described);
   }
 
-  trainStep.walk([&](ops::MatmulOp matmul) {
-    auto [rows, inner] = ops::matmulOperandShape(matmul.getLhs().getType(),
-                                                 matmul.getTransposeLhs());
-    int64_t cols = matmul.getResult().getType().getDimSize(1);
-    description.trainStepFlops += 2.0 * rows * cols * inner;
+  // Products: 2·M·N·K each. Attention: Q·Kᵀ and P·V forward, four such
+  // products backward, each 2·B·H·T²·D, halved because the causal mask
+  // leaves half of every T×T product.
+  forwardBackward.walk([&](Operation *op) {
+    if (auto matmul = dyn_cast<ops::MatmulOp>(op)) {
+      ArrayRef<int64_t> lhs = matmul.getLhs().getType().getShape();
+      int64_t inner = ops::matmulInnerSize(lhs, matmul.getTransposeLhs());
+      int64_t outputs = matmul.getResult().getType().getNumElements();
+      description.trainStepFlops += 2.0 * static_cast<double>(outputs) * inner;
+    }
+    auto attentionProducts = [&](Type query, double products) {
+      auto type = cast<RankedTensorType>(query);
+      double batch = type.getDimSize(0), seq = type.getDimSize(1),
+             width = type.getDimSize(2);
+      description.trainStepFlops += products * 2.0 * batch * seq * seq * width / 2;
+    };
+    if (auto attention = dyn_cast<ops::AttentionOp>(op))
+      attentionProducts(attention.getQuery().getType(), 2);
+    if (auto grad = dyn_cast<ops::AttentionGradOp>(op))
+      attentionProducts(grad.getQuery().getType(), 4);
   });
-
-  SmallVector<ops::ArgumentInfo> forwardInfos = ops::describeArguments(forward);
-  for (unsigned i = 0; i < forwardInfos.size(); ++i) {
-    const ops::ArgumentInfo &info = forwardInfos[i];
-    auto found = llvm::find_if(description.tensors, [&](const TensorDescription &t) {
-      return t.name == info.name && t.role == roleOf(info.role);
-    });
-    if (found == description.tensors.end())
-      return forward.emitError("argument '")
-             << info.name << "' of eval_loss is not in train_step";
-    if (info.role == ops::ArgumentRole::input)
-      found->indexBound = indexBoundOf(forward.getArgument(i));
-    description.forwardArguments.push_back(found - description.tensors.begin());
-  }
   return description;
 }
 
-} // namespace loom
+} // namespace loomc

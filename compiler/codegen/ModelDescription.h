@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace loom {
+namespace loomc {
 
 struct TensorDescription {
   std::string name;
@@ -19,28 +19,43 @@ struct TensorDescription {
   loom_init_kind init = LOOM_INIT_ZEROS;
   double initA = 0.0, initB = 0.0;
   int64_t indexBound = 0;
+  int optimizer = -1;
 };
 
-// What the runtime needs to know about a compiled model: its tensor table
-// (in the order of train_step's buffer arguments), the hyperparameters the
-// step reads, and where each argument of eval_loss is in the table.
+// How an entry function's argument is fed from the runtime's arguments.
+struct EntryArgument {
+  enum class Kind { buffer, hyper, gradScale, step };
+  Kind kind;
+  unsigned index = 0; // the tensor (buffer) or the hyperparameter (hyper)
+};
+
+struct EntryFunction {
+  std::string symbol;
+  std::vector<EntryArgument> args;
+};
+
+struct OptimizerDescription {
+  std::string name;
+  std::vector<std::string> hyperNames;
+  EntryFunction update;
+};
+
+// What the runtime needs to know about a compiled model (abi.h): its tensor
+// table, its optimizers, and how each entry function's arguments come from
+// the table and the runtime's scalars.
 struct ModelDescription {
   std::string modelName;
-  std::string optimizer;
   bool fused = true;
   std::vector<TensorDescription> tensors;
-  std::vector<std::string> hyperNames;
-  std::vector<unsigned> forwardArguments;
-  // 2·M·N·K summed over the matrix products of train_step.
+  std::vector<OptimizerDescription> optimizers;
+  EntryFunction forwardBackward, gradNorm, evalLoss;
+  // 2·M·N·K summed over the matrix products of forward_backward.
   double trainStepFlops = 0.0;
 };
 
-// Reads the description from a module holding @train_step and @eval_loss
-// (after the loom-build-train-step pass).
-mlir::FailureOr<ModelDescription> describeModel(mlir::ModuleOp module,
-                                                bool fused,
-                                                llvm::StringRef optimizer);
+// Reads the description from a module built by loom-build-train-step.
+mlir::FailureOr<ModelDescription> describeModel(mlir::ModuleOp module, bool fused);
 
-} // namespace loom
+} // namespace loomc
 
 #endif // LOOM_COMPILER_CODEGEN_MODELDESCRIPTION_H

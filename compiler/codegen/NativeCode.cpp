@@ -19,7 +19,7 @@
 
 using namespace llvm;
 
-std::unique_ptr<TargetMachine> loom::createHostTargetMachine() {
+std::unique_ptr<TargetMachine> loomc::createHostTargetMachine() {
   InitializeNativeTarget();
   InitializeNativeTargetAsmPrinter();
   std::string tripleName = sys::getDefaultTargetTriple();
@@ -40,7 +40,7 @@ std::unique_ptr<TargetMachine> loom::createHostTargetMachine() {
       Reloc::PIC_, std::nullopt, CodeGenOptLevel::Aggressive));
 }
 
-int64_t loom::hostVectorWidth() {
+int64_t loomc::hostVectorWidth() {
   StringMap<bool> features = sys::getHostCPUFeatures();
   return features.lookup("avx512f") ? 16 : 8;
 }
@@ -50,7 +50,7 @@ namespace {
 // Builds the globals and wrappers of abi.h in an LLVM module.
 class EntryPointBuilder {
 public:
-  EntryPointBuilder(Module &module, const loom::ModelDescription &description)
+  EntryPointBuilder(Module &module, const loomc::ModelDescription &description)
       : module(module), context(module.getContext()), description(description),
         i32(Type::getInt32Ty(context)), i64(Type::getInt64Ty(context)),
         f32(Type::getFloatTy(context)), f64(Type::getDoubleTy(context)),
@@ -61,14 +61,16 @@ public:
 private:
   Constant *string(StringRef text, const Twine &name);
   Constant *tensorTable();
-  Constant *hyperNames();
-  LogicalResult trainStepWrapper();
-  LogicalResult evalLossWrapper();
+  Constant *optimizerTable();
+  Value *callEntry(IRBuilder<> &b, const loomc::EntryFunction &entry,
+                   Value *buffers, Value *hyper, Value *gradScale, Value *step);
+  LogicalResult lossWrapper(StringRef name, const loomc::EntryFunction &entry);
+  LogicalResult updateWrapper();
   void allocationFunctions();
 
   Module &module;
   LLVMContext &context;
-  const loom::ModelDescription &description;
+  const loomc::ModelDescription &description;
   IntegerType *i32, *i64;
   Type *f32, *f64;
   PointerType *ptr;
@@ -84,10 +86,11 @@ Constant *EntryPointBuilder::string(StringRef text, const Twine &name) {
   return global;
 }
 
-// loom_tensor_info[]: {name, role, dtype, rank, init_kind, shape, a, b, bound}
+// loom_tensor_info[]: {name, role, dtype, rank, init_kind, shape, a, b,
+// index_bound, optimizer}
 Constant *EntryPointBuilder::tensorTable() {
   StructType *infoType = StructType::get(
-      context, {ptr, i32, i32, i32, i32, ptr, f64, f64, i64});
+      context, {ptr, i32, i32, i32, i32, ptr, f64, f64, i64, i32});
   std::vector<Constant *> entries;
   for (auto [index, tensor] : llvm::enumerate(description.tensors)) {
     std::vector<Constant *> dims;
@@ -104,7 +107,8 @@ Constant *EntryPointBuilder::tensorTable() {
          ConstantInt::get(i32, tensor.shape.size()),
          ConstantInt::get(i32, tensor.init), shape,
          ConstantFP::get(f64, tensor.initA), ConstantFP::get(f64, tensor.initB),
-         ConstantInt::get(i64, tensor.indexBound)}));
+         ConstantInt::get(i64, tensor.indexBound),
+         ConstantInt::get(i32, tensor.optimizer)}));
   }
   ArrayType *tableType = ArrayType::get(infoType, entries.size());
   return new GlobalVariable(module, tableType, true, GlobalValue::PrivateLinkage,
@@ -112,57 +116,92 @@ Constant *EntryPointBuilder::tensorTable() {
                             "loom.tensors");
 }
 
-Constant *EntryPointBuilder::hyperNames() {
-  std::vector<Constant *> names;
-  for (auto [i, name] : llvm::enumerate(description.hyperNames))
-    names.push_back(string(name, "loom.hyper." + Twine(i)));
-  ArrayType *type = ArrayType::get(ptr, names.size());
-  return new GlobalVariable(module, type, true, GlobalValue::PrivateLinkage,
-                            ConstantArray::get(type, names), "loom.hyper_names");
+// loom_optimizer_info[]: {name, num_hyper, hyper_names}
+Constant *EntryPointBuilder::optimizerTable() {
+  StructType *infoType = StructType::get(context, {ptr, i32, ptr});
+  std::vector<Constant *> entries;
+  for (auto [index, optimizer] : llvm::enumerate(description.optimizers)) {
+    std::vector<Constant *> names;
+    for (auto [h, name] : llvm::enumerate(optimizer.hyperNames))
+      names.push_back(string(name, "loom.hyper." + Twine(index) + "." + Twine(h)));
+    ArrayType *namesType = ArrayType::get(ptr, names.size());
+    auto *namesGlobal = new GlobalVariable(
+        module, namesType, true, GlobalValue::PrivateLinkage,
+        ConstantArray::get(namesType, names), "loom.hyper_names." + Twine(index));
+    entries.push_back(ConstantStruct::get(
+        infoType, {string(optimizer.name, "loom.optimizer." + Twine(index)),
+                   ConstantInt::get(i32, optimizer.hyperNames.size()), namesGlobal}));
+  }
+  ArrayType *tableType = ArrayType::get(infoType, entries.size());
+  return new GlobalVariable(module, tableType, true, GlobalValue::PrivateLinkage,
+                            ConstantArray::get(tableType, entries),
+                            "loom.optimizers");
 }
 
-// float loom_train_step(void *const *buffers, const float *hyper, i64 step)
-// calls train_step(buffer..., hyper..., step) under the bare-pointer
-// calling convention: one pointer per buffer.
-LogicalResult EntryPointBuilder::trainStepWrapper() {
-  Function *trainStep = module.getFunction("train_step");
-  size_t buffers = description.tensors.size();
-  size_t hypers = description.hyperNames.size();
-  if (!trainStep || trainStep->arg_size() != buffers + hypers + 1)
-    return failure();
-  trainStep->setLinkage(GlobalValue::InternalLinkage);
-  auto *wrapper = Function::Create(
-      FunctionType::get(f32, {ptr, ptr, i64}, false),
-      GlobalValue::ExternalLinkage, "loom_train_step", module);
-  IRBuilder<> b(BasicBlock::Create(context, "entry", wrapper));
+// Calls the compiled function of `entry` with its arguments gathered from
+// the runtime's: buffers from the table, hyperparameters from `hyper`.
+// Compiled functions take one bare pointer per buffer.
+Value *EntryPointBuilder::callEntry(IRBuilder<> &b, const loomc::EntryFunction &entry,
+                                    Value *buffers, Value *hyper,
+                                    Value *gradScale, Value *step) {
+  Function *callee = module.getFunction(entry.symbol);
+  callee->setLinkage(GlobalValue::InternalLinkage);
   std::vector<Value *> args;
-  for (size_t i = 0; i < buffers; ++i)
-    args.push_back(b.CreateLoad(
-        ptr, b.CreateConstInBoundsGEP1_64(ptr, wrapper->getArg(0), i)));
-  for (size_t i = 0; i < hypers; ++i)
-    args.push_back(b.CreateLoad(
-        f32, b.CreateConstInBoundsGEP1_64(f32, wrapper->getArg(1), i)));
-  args.push_back(wrapper->getArg(2));
-  b.CreateRet(b.CreateCall(trainStep, args));
+  for (const loomc::EntryArgument &arg : entry.args) {
+    switch (arg.kind) {
+    case loomc::EntryArgument::Kind::buffer:
+      args.push_back(b.CreateLoad(
+          ptr, b.CreateConstInBoundsGEP1_64(ptr, buffers, arg.index)));
+      break;
+    case loomc::EntryArgument::Kind::hyper:
+      args.push_back(b.CreateLoad(
+          f32, b.CreateConstInBoundsGEP1_64(f32, hyper, arg.index)));
+      break;
+    case loomc::EntryArgument::Kind::gradScale:
+      args.push_back(gradScale);
+      break;
+    case loomc::EntryArgument::Kind::step:
+      args.push_back(step);
+      break;
+    }
+  }
+  return b.CreateCall(callee, args);
+}
+
+// float NAME(void *const *buffers)
+LogicalResult EntryPointBuilder::lossWrapper(StringRef name,
+                                             const loomc::EntryFunction &entry) {
+  Function *callee = module.getFunction(entry.symbol);
+  if (!callee || callee->arg_size() != entry.args.size())
+    return failure();
+  auto *wrapper = Function::Create(FunctionType::get(f32, {ptr}, false),
+                                   GlobalValue::ExternalLinkage, name, module);
+  IRBuilder<> b(BasicBlock::Create(context, "entry", wrapper));
+  b.CreateRet(callEntry(b, entry, wrapper->getArg(0), nullptr, nullptr, nullptr));
   return success();
 }
 
-// float loom_eval_loss(void *const *buffers) calls eval_loss(params,
-// inputs) with its arguments picked from the table.
-LogicalResult EntryPointBuilder::evalLossWrapper() {
-  Function *forward = module.getFunction("eval_loss");
-  if (!forward || forward->arg_size() != description.forwardArguments.size())
-    return failure();
-  forward->setLinkage(GlobalValue::InternalLinkage);
-  auto *wrapper =
-      Function::Create(FunctionType::get(f32, {ptr}, false),
-                       GlobalValue::ExternalLinkage, "loom_eval_loss", module);
+// void loom_update(i32 optimizer, void *const *buffers, const float *hyper,
+//                  float grad_scale, i64 step): a switch over the optimizers.
+LogicalResult EntryPointBuilder::updateWrapper() {
+  auto *wrapper = Function::Create(
+      FunctionType::get(Type::getVoidTy(context), {i32, ptr, ptr, f32, i64}, false),
+      GlobalValue::ExternalLinkage, "loom_update", module);
   IRBuilder<> b(BasicBlock::Create(context, "entry", wrapper));
-  std::vector<Value *> args;
-  for (unsigned index : description.forwardArguments)
-    args.push_back(b.CreateLoad(
-        ptr, b.CreateConstInBoundsGEP1_64(ptr, wrapper->getArg(0), index)));
-  b.CreateRet(b.CreateCall(forward, args));
+  BasicBlock *done = BasicBlock::Create(context, "done", wrapper);
+  SwitchInst *dispatch = b.CreateSwitch(wrapper->getArg(0), done);
+  for (auto [index, optimizer] : llvm::enumerate(description.optimizers)) {
+    Function *callee = module.getFunction(optimizer.update.symbol);
+    if (!callee || callee->arg_size() != optimizer.update.args.size())
+      return failure();
+    BasicBlock *block = BasicBlock::Create(context, optimizer.name, wrapper);
+    dispatch->addCase(ConstantInt::get(i32, index), block);
+    IRBuilder<> cb(block);
+    callEntry(cb, optimizer.update, wrapper->getArg(1), wrapper->getArg(2),
+              wrapper->getArg(3), wrapper->getArg(4));
+    cb.CreateBr(done);
+  }
+  IRBuilder<>(done).CreateRetVoid();
   return success();
 }
 
@@ -212,21 +251,23 @@ void EntryPointBuilder::allocationFunctions() {
 }
 
 LogicalResult EntryPointBuilder::build() {
-  if (failed(trainStepWrapper()) || failed(evalLossWrapper()))
+  if (failed(lossWrapper("loom_forward_backward", description.forwardBackward)) ||
+      failed(lossWrapper("loom_grad_norm", description.gradNorm)) ||
+      failed(lossWrapper("loom_eval_loss", description.evalLoss)) ||
+      failed(updateWrapper()))
     return failure();
   allocationFunctions();
-  // loom_model_info: {abi_version, num_tensors, tensors, model_name,
-  // optimizer, num_hyper, hyper_names, fused, train_step_flops}
+  // loom_model_info: {abi_version, num_tensors, tensors, model_name, fused,
+  // num_optimizers, optimizers, train_step_flops}
   StructType *modelType =
-      StructType::get(context, {i32, i32, ptr, ptr, ptr, i32, ptr, i32, f64});
+      StructType::get(context, {i32, i32, ptr, ptr, i32, i32, ptr, f64});
   Constant *model = ConstantStruct::get(
       modelType,
       {ConstantInt::get(i32, LOOM_ABI_VERSION),
        ConstantInt::get(i32, description.tensors.size()), tensorTable(),
        string(description.modelName, "loom.model_name"),
-       string(description.optimizer, "loom.optimizer"),
-       ConstantInt::get(i32, description.hyperNames.size()), hyperNames(),
        ConstantInt::get(i32, description.fused ? 1 : 0),
+       ConstantInt::get(i32, description.optimizers.size()), optimizerTable(),
        ConstantFP::get(f64, description.trainStepFlops)});
   new GlobalVariable(module, modelType, true, GlobalValue::ExternalLinkage,
                      model, "loom_model");
@@ -250,7 +291,7 @@ static void dropModelAttributes(mlir::ModuleOp module) {
 }
 
 std::unique_ptr<Module>
-loom::translateToLLVMIR(mlir::ModuleOp module, LLVMContext &context,
+loomc::translateToLLVMIR(mlir::ModuleOp module, LLVMContext &context,
                         const ModelDescription &description,
                         TargetMachine &target) {
   dropModelAttributes(module);
@@ -266,8 +307,8 @@ loom::translateToLLVMIR(mlir::ModuleOp module, LLVMContext &context,
   llvmModule->setDataLayout(target.createDataLayout());
   llvmModule->setTargetTriple(target.getTargetTriple());
   if (failed(EntryPointBuilder(*llvmModule, description).build())) {
-    module.emitError("the lowered module lacks train_step or eval_loss with "
-                     "the expected arguments");
+    module.emitError("internal error: the lowered module lacks an entry "
+                     "function with the expected arguments");
     return nullptr;
   }
   std::string problems;
@@ -287,7 +328,7 @@ loom::translateToLLVMIR(mlir::ModuleOp module, LLVMContext &context,
   return llvmModule;
 }
 
-void loom::optimizeModule(Module &module, TargetMachine &target) {
+void loomc::optimizeModule(Module &module, TargetMachine &target) {
   LoopAnalysisManager loops;
   FunctionAnalysisManager functions;
   CGSCCAnalysisManager cgscc;
@@ -314,7 +355,7 @@ static mlir::LogicalResult emit(Module &module, TargetMachine &target,
   return mlir::success();
 }
 
-mlir::LogicalResult loom::emitObjectFile(Module &module, TargetMachine &target,
+mlir::LogicalResult loomc::emitObjectFile(Module &module, TargetMachine &target,
                                          StringRef path) {
   std::error_code ec;
   raw_fd_ostream os(path, ec, sys::fs::OF_None);
@@ -326,7 +367,7 @@ mlir::LogicalResult loom::emitObjectFile(Module &module, TargetMachine &target,
   return emit(module, target, os, CodeGenFileType::ObjectFile);
 }
 
-mlir::LogicalResult loom::emitAssembly(Module &module, TargetMachine &target,
+mlir::LogicalResult loomc::emitAssembly(Module &module, TargetMachine &target,
                                        raw_pwrite_stream &os) {
   return emit(module, target, os, CodeGenFileType::AssemblyFile);
 }

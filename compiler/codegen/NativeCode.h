@@ -9,7 +9,7 @@
 #include "llvm/Target/TargetMachine.h"
 #include <memory>
 
-namespace loom {
+namespace loomc {
 
 // A TargetMachine for the CPU loomc runs on, with all of its features
 // (AVX-512 where present). Null after reporting an error on `errs`.
@@ -37,6 +37,6 @@ mlir::LogicalResult emitAssembly(llvm::Module &module,
                                  llvm::TargetMachine &target,
                                  llvm::raw_pwrite_stream &os);
 
-} // namespace loom
+} // namespace loomc
 
 #endif // LOOM_COMPILER_CODEGEN_NATIVECODE_H

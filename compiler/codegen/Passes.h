@@ -13,7 +13,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/Pass.h"
 
-namespace loom {
+namespace loomc {
 
 #define GEN_PASS_DECL
 #include "compiler/codegen/Passes.h.inc"
@@ -24,6 +24,6 @@ namespace loom {
 // The attribute that marks the linalg ops lowered from one fused loom op.
 inline constexpr llvm::StringLiteral kFusionGroupAttr = "loom.fusion_group";
 
-} // namespace loom
+} // namespace loomc
 
 #endif // LOOM_COMPILER_CODEGEN_PASSES_H

@@ -36,7 +36,9 @@ def LoomLowerToLinalg : Pass<"loom-lower-to-linalg", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect",
-                           "::mlir::math::MathDialect"];
+                           "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def LoomTileAndVectorize : Pass<"loom-tile-and-vectorize", "::mlir::func::FuncOp"> {
@@ -80,11 +82,30 @@ def LoomLowerVectors : Pass<"loom-lower-vectors", "::mlir::func::FuncOp"> {
   let description = [{
     After bufferization: `vector.contract` becomes outer products and then
     FMAs, multi-dimensional transfers and reductions become 1-D ones, and
-    `math.tanh`, `math.exp`, `math.log` become polynomial approximations
+    `math.tanh`, `math.exp`, `math.log`, `math.erf` become polynomial approximations
     that vectorize (libm calls would not).
   }];
   let dependentDialects = ["::mlir::vector::VectorDialect",
                            "::mlir::arith::ArithDialect"];
+}
+
+def LoomExpandStridedCopies : Pass<"loom-expand-strided-copies", "::mlir::func::FuncOp"> {
+  let summary = "Turn copies between non-contiguous buffers into linalg.copy";
+  let description = [{
+    After bufferization, `memref.copy` between two statically shaped,
+    contiguous row-major buffers lowers to one `memcpy`; any other copy (into a strided view such
+    as a column range of a packed q/k/v gradient) would lower to a call of
+    MLIR's `memrefCopy` runtime routine, which a generated executable does
+    not link. Such copies become `linalg.copy`, which the loop lowering
+    turns into plain loops:
+
+    ```mlir
+    memref.copy %a, %view : memref<2x5x8xf32> to memref<2x5x8xf32, strided<[120, 24, 1], offset: 16>>
+    // =>
+    linalg.copy ins(%a : memref<2x5x8xf32>) outs(%view : memref<2x5x8xf32, strided<[120, 24, 1], offset: 16>>)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
 #endif // LOOM_CODEGEN_PASSES_TD

@@ -6,12 +6,31 @@
 
 using namespace mlir;
 
-namespace loom::scalar {
+namespace loomc::scalar {
 
 namespace {
 constexpr double kSqrt2OverPi = 0.7978845608028654; // √(2/π)
 constexpr double kGeluCubic = 0.044715;
+constexpr double kSqrtHalf = 0.7071067811865476;       // 1/√2
+constexpr double kInvSqrt2Pi = 0.3989422804014327;     // 1/√(2π)
 } // namespace
+
+// σ(x) = 1 / (1 + exp(−x))
+static Value sigmoid(OpBuilder &b, Location loc, Value x) {
+  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+  return arith::DivFOp::create(
+      b, loc, constant(b, loc, 1.0),
+      arith::AddFOp::create(b, loc, constant(b, loc, 1.0), e));
+}
+
+// Φ(x) = 0.5·(1 + erf(x/√2)), the standard normal CDF.
+static Value normalCdf(OpBuilder &b, Location loc, Value x) {
+  Value erf = math::ErfOp::create(
+      b, loc, arith::MulFOp::create(b, loc, x, constant(b, loc, kSqrtHalf)));
+  return arith::MulFOp::create(
+      b, loc, constant(b, loc, 0.5),
+      arith::AddFOp::create(b, loc, constant(b, loc, 1.0), erf));
+}
 
 Value constant(OpBuilder &b, Location loc, double value) {
   return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
@@ -45,8 +64,36 @@ Value activation(OpBuilder &b, Location loc,
     return arith::MaximumFOp::create(b, loc, x, constant(b, loc, 0.0));
   case Activation::tanh:
     return math::TanhOp::create(b, loc, x);
+  case Activation::gelu_erf: {
+    // y = x·0.5·(1 + erf(x/√2)), in torch's order.
+    Value erf = math::ErfOp::create(
+        b, loc, arith::MulFOp::create(b, loc, x, constant(b, loc, kSqrtHalf)));
+    Value halfX = arith::MulFOp::create(b, loc, x, constant(b, loc, 0.5));
+    return arith::MulFOp::create(
+        b, loc, halfX, arith::AddFOp::create(b, loc, constant(b, loc, 1.0), erf));
+  }
+  case Activation::silu: {
+    // y = x / (1 + exp(−x))
+    Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+    return arith::DivFOp::create(
+        b, loc, x, arith::AddFOp::create(b, loc, constant(b, loc, 1.0), e));
+  }
   }
   return x;
+}
+
+Value silu(OpBuilder &b, Location loc, Value x) {
+  return activation(b, loc, mlir::loom::Activation::silu, x);
+}
+
+Value siluDerivative(OpBuilder &b, Location loc, Value x) {
+  // σ(x)·(1 + x·(1 − σ(x)))
+  Value s = sigmoid(b, loc, x);
+  Value oneMinus = arith::SubFOp::create(b, loc, constant(b, loc, 1.0), s);
+  return arith::MulFOp::create(
+      b, loc, s,
+      arith::AddFOp::create(b, loc, constant(b, loc, 1.0),
+                            arith::MulFOp::create(b, loc, x, oneMinus)));
 }
 
 Value activationGrad(OpBuilder &b, Location loc,
@@ -91,8 +138,23 @@ Value activationGrad(OpBuilder &b, Location loc,
         arith::SubFOp::create(b, loc, constant(b, loc, 1.0), y2);
     return arith::MulFOp::create(b, loc, dy, derivative);
   }
+  case Activation::gelu_erf: {
+    // dx = dy·(Φ(x) + x·φ(x)), φ(x) = exp(−x²/2)/√(2π)
+    Value x = saved;
+    Value pdf = arith::MulFOp::create(
+        b, loc, constant(b, loc, kInvSqrt2Pi),
+        math::ExpOp::create(
+            b, loc,
+            arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, x, x),
+                                  constant(b, loc, -0.5))));
+    Value derivative = arith::AddFOp::create(
+        b, loc, normalCdf(b, loc, x), arith::MulFOp::create(b, loc, x, pdf));
+    return arith::MulFOp::create(b, loc, dy, derivative);
+  }
+  case Activation::silu:
+    return arith::MulFOp::create(b, loc, dy, siluDerivative(b, loc, saved));
   }
   return dy;
 }
 
-} // namespace loom::scalar
+} // namespace loomc::scalar

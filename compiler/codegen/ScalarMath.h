@@ -12,7 +12,7 @@
 #include "dialects/loom/IR/LoomDialect.h"
 #include "mlir/IR/Builders.h"
 
-namespace loom::scalar {
+namespace loomc::scalar {
 
 mlir::Value constant(mlir::OpBuilder &b, mlir::Location loc, double value);
 
@@ -26,6 +26,11 @@ mlir::Value activationGrad(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::loom::Activation kind, mlir::Value saved,
                            mlir::Value dy);
 
-} // namespace loom::scalar
+// silu(x) = x·σ(x) and its derivative σ(x)·(1 + x·(1 − σ(x))).
+mlir::Value silu(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
+mlir::Value siluDerivative(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Value x);
+
+} // namespace loomc::scalar
 
 #endif // LOOM_COMPILER_CODEGEN_SCALARMATH_H

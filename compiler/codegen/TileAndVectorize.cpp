@@ -18,10 +18,10 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
-namespace loom {
+namespace loomc {
 #define GEN_PASS_DEF_LOOMTILEANDVECTORIZE
 #include "compiler/codegen/Passes.h.inc"
-} // namespace loom
+} // namespace loomc
 
 using namespace mlir;
 
@@ -42,7 +42,7 @@ struct Options {
 } // namespace
 
 static std::optional<int64_t> fusionGroup(Operation *op) {
-  if (auto attr = op->getAttrOfType<IntegerAttr>(::loom::kFusionGroupAttr))
+  if (auto attr = op->getAttrOfType<IntegerAttr>(::loomc::kFusionGroupAttr))
     return attr.getInt();
   return std::nullopt;
 }
@@ -338,7 +338,7 @@ static void hoistAccumulators(RewriterBase &rewriter, func::FuncOp function) {
 
 namespace {
 struct LoomTileAndVectorizePass
-    : public ::loom::impl::LoomTileAndVectorizeBase<LoomTileAndVectorizePass> {
+    : public ::loomc::impl::LoomTileAndVectorizeBase<LoomTileAndVectorizePass> {
   using Base::Base;
   void runOnOperation() override {
     func::FuncOp function = getOperation();

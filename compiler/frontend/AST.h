@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace loom::frontend {
+namespace loomc::frontend {
 
 struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;
@@ -22,12 +22,14 @@ struct Argument {
 };
 
 struct Expr {
-  enum class Kind { integer, real, name, negate, binary, call };
+  // `path` is a dotted parameter name (`wte.weight`); `string` a quoted
+  // text (`"none"`).
+  enum class Kind { integer, real, string, name, path, negate, binary, call };
   Kind kind;
   llvm::SMLoc loc;
   int64_t integer = 0;
   double real = 0.0;
-  std::string name; // the name, or a call's callee
+  std::string name; // the name, path or string, or a call's callee
   char op = 0;      // binary: one of + - * /
   ExprPtr lhs, rhs; // binary operands; negate uses lhs
   std::vector<Argument> args;
@@ -44,14 +46,27 @@ struct TensorTypeExpr {
   std::vector<ExprPtr> dims;
 };
 
+struct Stmt;
+
+// `block NAME(PARAMS) { BODY }`: a reusable piece of model whose parameters
+// are created afresh, under the instance's name, each time it is called.
+struct BlockDef {
+  std::vector<std::string> params;
+  std::vector<llvm::SMLoc> paramLocs;
+  std::vector<Stmt> body;
+  llvm::SMLoc end; // the closing brace
+};
+
 struct Stmt {
   enum class Kind {
     model,    // model NAME
-    constant, // const NAME = integer-expr
+    constant, // const NAME = expr
     input,    // input NAME: dtype[dims]
     param,    // param NAME: dtype[dims] = initializer
     let,      // NAME = expr
     minimize, // minimize expr
+    block,    // block NAME(params) { body }
+    ret,      // return expr (the last statement of a block)
   };
   Kind kind;
   llvm::SMLoc loc;
@@ -59,6 +74,7 @@ struct Stmt {
   llvm::SMLoc nameLoc;
   TensorTypeExpr type;
   ExprPtr value;
+  std::unique_ptr<BlockDef> block;
 
   Stmt(Kind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}
 };
@@ -67,6 +83,6 @@ struct ModelAST {
   std::vector<Stmt> stmts;
 };
 
-} // namespace loom::frontend
+} // namespace loomc::frontend
 
 #endif // LOOM_COMPILER_FRONTEND_AST_H

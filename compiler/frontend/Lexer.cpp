@@ -3,7 +3,7 @@
 #include "compiler/frontend/Lexer.h"
 #include "llvm/ADT/StringExtras.h"
 
-using namespace loom::frontend;
+using namespace loomc::frontend;
 
 void Lexer::skipSpaceAndComments() {
   while (cur != buffer.end()) {
@@ -63,12 +63,28 @@ Token Lexer::next() {
     if (cur != buffer.end() && llvm::isDigit(*cur))
       break; // ".5" is a number
     return make(TokenKind::dot, start);
+  case '"':
+    while (cur != buffer.end() && *cur != '"' && *cur != '\n')
+      ++cur;
+    if (cur == buffer.end() || *cur != '"')
+      return make(TokenKind::error, start);
+    ++cur;
+    return make(TokenKind::string, start);
   default:
     break;
   }
   if (llvm::isAlpha(c) || c == '_') {
-    while (cur != buffer.end() && (llvm::isAlnum(*cur) || *cur == '_'))
-      ++cur;
+    // A dotted path such as h.0.attn.c_attn.weight is one token, so that
+    // its numeric parts do not read as numbers.
+    auto isNameChar = [](char ch) { return llvm::isAlnum(ch) || ch == '_'; };
+    while (cur != buffer.end()) {
+      if (isNameChar(*cur))
+        ++cur;
+      else if (*cur == '.' && cur + 1 != buffer.end() && isNameChar(cur[1]))
+        ++cur;
+      else
+        break;
+    }
     return make(TokenKind::identifier, start);
   }
   if (llvm::isDigit(c) || c == '.') {
@@ -101,7 +117,7 @@ Token Lexer::next() {
   return make(TokenKind::error, start);
 }
 
-std::string loom::frontend::describeToken(const Token &token) {
+std::string loomc::frontend::describeToken(const Token &token) {
   switch (token.kind) {
   case TokenKind::eof:
     return "end of file";
@@ -112,6 +128,8 @@ std::string loom::frontend::describeToken(const Token &token) {
   case TokenKind::integer:
   case TokenKind::real:
     return "number " + token.text.str();
+  case TokenKind::string:
+    return "string " + token.text.str();
   default:
     return "'" + token.text.str() + "'";
   }

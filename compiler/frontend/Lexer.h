@@ -7,7 +7,7 @@
 #include "llvm/Support/SMLoc.h"
 #include <string>
 
-namespace loom::frontend {
+namespace loomc::frontend {
 
 enum class TokenKind {
   eof,
@@ -15,6 +15,7 @@ enum class TokenKind {
   identifier,
   integer,
   real,
+  string, // "text", quotes included; no escapes, no newlines
   lparen,
   rparen,
   lbracket,
@@ -29,7 +30,7 @@ enum class TokenKind {
   star,
   slash,
   dot,
-  error, // a character the language does not use
+  error, // a character the language does not use, or an unclosed string
 };
 
 struct Token {
@@ -40,7 +41,8 @@ struct Token {
 
 // Splits a definition into tokens. `#` starts a comment to the end of the
 // line. Newlines end statements, except inside ( ) and [ ], so that a long
-// call or shape may span lines.
+// call or shape may span lines; braces { } hold a block's statements, one per
+// line.
 class Lexer {
 public:
   explicit Lexer(llvm::StringRef buffer) : buffer(buffer), cur(buffer.begin()) {}
@@ -60,6 +62,6 @@ private:
 
 std::string describeToken(const Token &token);
 
-} // namespace loom::frontend
+} // namespace loomc::frontend
 
 #endif // LOOM_COMPILER_FRONTEND_LEXER_H

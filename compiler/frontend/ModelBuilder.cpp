@@ -1,318 +1,32 @@
 //===- ModelBuilder.cpp - From a .loom syntax tree to the loom dialect ----===//
 //
 // Walks the statements in order, evaluating each expression to an integer, a
-// real, a tensor (an SSA value of the forward function), a bare word (`gelu`,
-// `true`) or an initializer. Every op is built only after its operands have
-// been checked here, so that errors speak the language's terms and point at
-// the definition, never at generated IR.
+// real, a string, a tensor (an SSA value of the forward function), a bare
+// word (`gelu`, `true`) or an initializer. A block is built afresh at each
+// instance, its statements evaluated in a frame of their own with the
+// instance's name qualifying every parameter they create. Every op is built
+// only after its operands have been checked here, so that errors speak the
+// language's terms and point at the definition, never at generated IR.
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/frontend/ModelBuilder.h"
-#include "dialects/loom/IR/LoomBuilders.h"
-#include "dialects/loom/IR/LoomOps.h"
+#include "compiler/frontend/ModelBuilderImpl.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/Builders.h"
 #include "mlir/IR/Verifier.h"
-#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/Path.h"
-#include <charconv>
 #include <cmath>
 
-using namespace loom::frontend;
+using namespace loomc::frontend;
 using llvm::SMLoc;
 using llvm::StringRef;
 using llvm::Twine;
 using mlir::Value;
 namespace loomir = mlir::loom;
 
-namespace {
-
-struct SemValue {
-  enum class Kind { integer, real, tensor, word, init };
-  Kind kind = Kind::integer;
-  SMLoc loc;
-  int64_t integer = 0;
-  double real = 0.0;
-  Value tensor;
-  // A word's text, or how messages name a tensor ("'h1'", "the result of
-  // matmul").
-  std::string text;
-  loomir::InitAttr init;
-};
-
-using Args = llvm::ArrayRef<std::optional<SemValue>>;
-
-class ModelBuilder;
-using BuiltinFn = std::optional<SemValue> (ModelBuilder::*)(const Expr &call,
-                                                           Args args,
-                                                           StringRef binding);
-
-// An operation or initializer callable from the language. Arguments bind by
-// position in `params` order or by keyword; the first `required` must be
-// given.
-struct Builtin {
-  StringRef name;
-  std::vector<StringRef> params;
-  unsigned required;
-  BuiltinFn build;
-};
-
-class ModelBuilder {
-public:
-  ModelBuilder(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
-               ErrorReporter &errors, const ModelOptions &options)
-      : sourceMgr(sourceMgr), context(context), errors(errors),
-        options(options), builder(&context) {}
-
-  mlir::OwningOpRef<mlir::ModuleOp> build(const ModelAST &ast);
-
-  // Builtins, one per language operation.
-  std::optional<SemValue> buildLinear(const Expr &call, Args args, StringRef binding);
-  std::optional<SemValue> buildMatmul(const Expr &call, Args args, StringRef binding);
-  std::optional<SemValue> buildAddCall(const Expr &call, Args args, StringRef binding);
-  std::optional<SemValue> buildGelu(const Expr &call, Args args, StringRef binding);
-  std::optional<SemValue> buildRelu(const Expr &call, Args args, StringRef binding);
-  std::optional<SemValue> buildTanh(const Expr &call, Args args, StringRef binding);
-  std::optional<SemValue> buildCrossEntropy(const Expr &call, Args args, StringRef binding);
-  std::optional<SemValue> buildMse(const Expr &call, Args args, StringRef binding);
-  std::optional<SemValue> buildNormal(const Expr &call, Args args, StringRef binding);
-  std::optional<SemValue> buildUniform(const Expr &call, Args args, StringRef binding);
-
-private:
-  bool buildStatement(const Stmt &stmt);
-  bool define(StringRef name, SMLoc loc, SemValue value);
-  std::optional<llvm::SmallVector<int64_t>> evaluateShape(const TensorTypeExpr &type,
-                                                          StringRef owner);
-
-  std::optional<SemValue> evaluate(const Expr &expr, StringRef binding = "");
-  std::optional<SemValue> evaluateBinary(const Expr &expr);
-  std::optional<SemValue> evaluateCall(const Expr &call, StringRef binding);
-
-  // Checked conversions; each reports an error naming `what` on mismatch.
-  std::optional<int64_t> asInteger(const SemValue &value, const Twine &what);
-  std::optional<double> asReal(const SemValue &value, const Twine &what);
-  std::optional<Value> asTensor(const SemValue &value, const Twine &what,
-                                unsigned rank = 0, bool f32 = true);
-  std::optional<loomir::InitAttr> asInit(const SemValue &value, const Twine &what);
-  std::optional<bool> asBool(const SemValue &value, const Twine &what);
-  std::optional<loomir::Activation> asActivation(const SemValue &value);
-
-  SemValue tensorValue(Value tensor, SMLoc loc, std::string text) {
-    SemValue v;
-    v.kind = SemValue::Kind::tensor;
-    v.loc = loc;
-    v.tensor = tensor;
-    v.text = std::move(text);
-    return v;
-  }
-  std::optional<SemValue> activation(const Expr &call, Args args,
-                                     loomir::Activation kind);
-  Value applyActivation(mlir::Location loc, Value input, loomir::Activation kind);
-  Value addArgument(mlir::Type type, mlir::DictionaryAttr attrs, SMLoc loc);
-  Value addParameter(StringRef name, llvm::ArrayRef<int64_t> shape,
-                     loomir::InitAttr init, SMLoc loc);
-
-  mlir::Location locOf(SMLoc loc) {
-    auto [line, column] = sourceMgr.getLineAndColumn(loc);
-    return mlir::FileLineColLoc::get(&context, bufferName, line, column);
-  }
-  static std::string shapeText(llvm::ArrayRef<int64_t> shape);
-  static std::string typeText(mlir::Type type);
-  bool error(SMLoc loc, const Twine &message) { return errors.report(loc, message); }
-  // Reports a tensor with more elements than any buffer could hold.
-  bool checkSize(llvm::ArrayRef<int64_t> shape, SMLoc loc, const Twine &what);
-
-  llvm::SourceMgr &sourceMgr;
-  mlir::MLIRContext &context;
-  ErrorReporter &errors;
-  const ModelOptions &options;
-  mlir::OpBuilder builder;
-  std::string bufferName;
-  mlir::Block *body = nullptr;
-  llvm::SmallVector<mlir::DictionaryAttr> argAttrs;
-
-  struct Binding {
-    SemValue value;
-    SMLoc loc;
-  };
-  llvm::StringMap<Binding> names;
-  llvm::StringMap<SMLoc> parameters;
-  llvm::StringSet<> overriddenConstants;
-  std::string modelName;
-  std::optional<SemValue> loss;
-};
-
-const Builtin kBuiltins[] = {
-    {"linear",
-     {"input", "out_features", "bias", "activation", "weight_init", "bias_init"},
-     2, &ModelBuilder::buildLinear},
-    {"matmul", {"lhs", "rhs"}, 2, &ModelBuilder::buildMatmul},
-    {"add", {"lhs", "rhs"}, 2, &ModelBuilder::buildAddCall},
-    {"gelu", {"input"}, 1, &ModelBuilder::buildGelu},
-    {"relu", {"input"}, 1, &ModelBuilder::buildRelu},
-    {"tanh", {"input"}, 1, &ModelBuilder::buildTanh},
-    {"cross_entropy", {"logits", "labels"}, 2, &ModelBuilder::buildCrossEntropy},
-    {"mse", {"prediction", "target"}, 2, &ModelBuilder::buildMse},
-    {"normal", {"std"}, 1, &ModelBuilder::buildNormal},
-    {"uniform", {"low", "high"}, 2, &ModelBuilder::buildUniform},
-};
-
-const Builtin *lookupBuiltin(StringRef name) {
-  for (const Builtin &builtin : kBuiltins)
-    if (builtin.name == name)
-      return &builtin;
-  return nullptr;
-}
-
-std::string builtinNames() {
-  std::string text;
-  for (const Builtin &builtin : kBuiltins)
-    text += (text.empty() ? "" : ", ") + builtin.name.str();
-  return text;
-}
-
-} // namespace
-
-//===----------------------------------------------------------------------===//
-// Formatting
-//===----------------------------------------------------------------------===//
-
-std::string ModelBuilder::shapeText(llvm::ArrayRef<int64_t> shape) {
-  std::string text = "[";
-  for (auto [i, dim] : llvm::enumerate(shape))
-    text += (i ? ", " : "") + std::to_string(dim);
-  return text + "]";
-}
-
-std::string ModelBuilder::typeText(mlir::Type type) {
-  auto tensor = mlir::cast<mlir::RankedTensorType>(type);
-  std::string dtype = tensor.getElementType().isF32() ? "f32" : "i32";
-  return dtype + shapeText(tensor.getShape());
-}
-
-// 2^40 elements: 4 TiB of f32, beyond any machine this runs on, and far
-// from overflowing the 64-bit sizes and offsets of the generated code.
-static constexpr int64_t kMaxElements = int64_t(1) << 40;
-
-bool ModelBuilder::checkSize(llvm::ArrayRef<int64_t> shape, SMLoc loc,
-                             const Twine &what) {
-  int64_t elements = 1;
-  for (int64_t dim : shape)
-    if (llvm::MulOverflow(elements, dim, elements) || elements > kMaxElements)
-      return error(loc, what + " would have " + shapeText(shape) +
-                            " elements, more than the 2^40 a tensor may hold");
-  return true;
-}
-
-//===----------------------------------------------------------------------===//
-// Checked conversions
-//===----------------------------------------------------------------------===//
-
-// The shortest text that reads back as `value`: 0.5, not 0.500000.
-static std::string numberText(double value) {
-  char buffer[32];
-  auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
-  return std::string(buffer, result.ptr);
-}
-
-static StringRef kindText(SemValue::Kind kind) {
-  switch (kind) {
-  case SemValue::Kind::integer:
-    return "an integer";
-  case SemValue::Kind::real:
-    return "a number";
-  case SemValue::Kind::tensor:
-    return "a tensor";
-  case SemValue::Kind::word:
-    return "a name";
-  case SemValue::Kind::init:
-    return "an initializer";
-  }
-  return "a value";
-}
-
-std::optional<int64_t> ModelBuilder::asInteger(const SemValue &value,
-                                               const Twine &what) {
-  if (value.kind == SemValue::Kind::integer)
-    return value.integer;
-  if (value.kind == SemValue::Kind::word)
-    error(value.loc, "unknown name '" + value.text + "': " + what +
-                         " must be an integer constant");
-  else
-    error(value.loc, what + " must be an integer, not " + kindText(value.kind));
-  return std::nullopt;
-}
-
-std::optional<double> ModelBuilder::asReal(const SemValue &value,
-                                           const Twine &what) {
-  if (value.kind == SemValue::Kind::real)
-    return value.real;
-  if (value.kind == SemValue::Kind::integer)
-    return static_cast<double>(value.integer);
-  error(value.loc, what + " must be a number, not " + kindText(value.kind));
-  return std::nullopt;
-}
-
-std::optional<Value> ModelBuilder::asTensor(const SemValue &value,
-                                            const Twine &what, unsigned rank,
-                                            bool f32) {
-  if (value.kind == SemValue::Kind::word) {
-    error(value.loc, "unknown name '" + value.text + "'; " + what +
-                         " must be a tensor defined before this line");
-    return std::nullopt;
-  }
-  if (value.kind != SemValue::Kind::tensor) {
-    error(value.loc, what + " must be a tensor, not " + kindText(value.kind));
-    return std::nullopt;
-  }
-  auto type = mlir::cast<mlir::RankedTensorType>(value.tensor.getType());
-  if (f32 && !type.getElementType().isF32()) {
-    error(value.loc, what + " must be an f32 tensor, but " + value.text +
-                         " is " + typeText(type));
-    return std::nullopt;
-  }
-  if (rank && type.getRank() != rank) {
-    error(value.loc, what + " must have " + Twine(rank) + " dimensions, but " +
-                         value.text + " is " + typeText(type));
-    return std::nullopt;
-  }
-  return value.tensor;
-}
-
-std::optional<loomir::InitAttr> ModelBuilder::asInit(const SemValue &value,
-                                                     const Twine &what) {
-  if (value.kind == SemValue::Kind::init)
-    return value.init;
-  if (value.kind == SemValue::Kind::word) {
-    if (value.text == "zeros")
-      return loomir::InitAttr::get(&context, loomir::InitKind::zeros);
-    if (value.text == "ones")
-      return loomir::InitAttr::get(&context, loomir::InitKind::ones);
-  }
-  error(value.loc, what + " must be an initializer: normal(std), "
-                          "uniform(low, high), zeros or ones");
-  return std::nullopt;
-}
-
-std::optional<bool> ModelBuilder::asBool(const SemValue &value,
-                                         const Twine &what) {
-  if (value.kind == SemValue::Kind::word &&
-      (value.text == "true" || value.text == "false"))
-    return value.text == "true";
-  error(value.loc, what + " must be true or false");
-  return std::nullopt;
-}
-
-std::optional<loomir::Activation>
-ModelBuilder::asActivation(const SemValue &value) {
-  if (value.kind == SemValue::Kind::word)
-    if (auto kind = loomir::symbolizeActivation(value.text))
-      return kind;
-  error(value.loc, "activation must be one of none, gelu, relu, tanh");
-  return std::nullopt;
-}
+// Instances nested deeper than this are taken for a block that instantiates
+// itself.
+static constexpr size_t kMaxBlockDepth = 64;
 
 //===----------------------------------------------------------------------===//
 // Expressions
@@ -331,27 +45,28 @@ std::optional<SemValue> ModelBuilder::evaluate(const Expr &expr,
     value.kind = SemValue::Kind::real;
     value.real = expr.real;
     return value;
-  case Expr::Kind::name: {
-    auto it = names.find(expr.name);
-    if (it == names.end()) {
-      value.kind = SemValue::Kind::word;
-      value.text = expr.name;
-      return value;
-    }
-    value = it->second.value;
-    value.loc = expr.loc;
+  case Expr::Kind::string:
+    value.kind = SemValue::Kind::string;
+    value.text = expr.name;
     return value;
-  }
+  case Expr::Kind::name:
+    return evaluateName(expr);
+  case Expr::Kind::path:
+    return evaluatePath(expr);
   case Expr::Kind::negate: {
     std::optional<SemValue> inner = evaluate(*expr.lhs);
     if (!inner)
       return std::nullopt;
     if (inner->kind == SemValue::Kind::integer) {
+      if (inner->integer == INT64_MIN) {
+        error(expr.loc, "integer overflow");
+        return std::nullopt;
+      }
       inner->integer = -inner->integer;
     } else if (inner->kind == SemValue::Kind::real) {
       inner->real = -inner->real;
     } else {
-      error(expr.loc, "'-' negates numbers only, not " + Twine(kindText(inner->kind)));
+      error(expr.loc, "'-' negates numbers only");
       return std::nullopt;
     }
     inner->loc = expr.loc;
@@ -362,6 +77,59 @@ std::optional<SemValue> ModelBuilder::evaluate(const Expr &expr,
   case Expr::Kind::call:
     return evaluateCall(expr, binding);
   }
+  return std::nullopt;
+}
+
+// A name is a value of the current frame; inside a block, also a constant
+// of the top level. Unknown names evaluate to words (`gelu`, `true`), which
+// the conversions accept or report.
+std::optional<SemValue> ModelBuilder::evaluateName(const Expr &expr) {
+  auto local = locals->find(expr.name);
+  if (local != locals->end()) {
+    SemValue value = local->second.value;
+    value.loc = expr.loc;
+    return value;
+  }
+  if (locals != &globals) {
+    auto global = globals.find(expr.name);
+    if (global != globals.end()) {
+      SemValue value = global->second.value;
+      if (value.kind == SemValue::Kind::tensor) {
+        error(expr.loc, "'" + expr.name + "' is a tensor of the top level; "
+                        "a block sees only its parameters, its own values "
+                        "and the top level's constants, so pass it in");
+        return std::nullopt;
+      }
+      value.loc = expr.loc;
+      return value;
+    }
+  }
+  SemValue word;
+  word.kind = SemValue::Kind::word;
+  word.loc = expr.loc;
+  word.text = expr.name;
+  return word;
+}
+
+// `wte.weight`: a parameter by its name, looked up in the innermost
+// instance's scope first, then outwards to the top level.
+std::optional<SemValue> ModelBuilder::evaluatePath(const Expr &expr) {
+  llvm::SmallVector<std::string> prefixes;
+  for (const Instance &instance : llvm::reverse(instances))
+    prefixes.push_back(instance.scope + ".");
+  prefixes.push_back("");
+  for (const std::string &prefix : prefixes) {
+    auto it = parameters.find(prefix + expr.name);
+    if (it != parameters.end())
+      return tensorValue(it->second.value, expr.loc,
+                         "'" + prefix + expr.name + "'");
+  }
+  error(expr.loc, "no parameter named '" + expr.name + "'" +
+                      (instances.empty()
+                           ? Twine("")
+                           : Twine(" in '") + instances.back().scope +
+                                 "' or around it") +
+                      "; a parameter is defined before it is used");
   return std::nullopt;
 }
 
@@ -453,338 +221,296 @@ std::optional<SemValue> ModelBuilder::evaluateBinary(const Expr &expr) {
   return result;
 }
 
+//===----------------------------------------------------------------------===//
+// Calls: operations, blocks and repeat
+//===----------------------------------------------------------------------===//
+
 std::optional<SemValue> ModelBuilder::evaluateCall(const Expr &call,
                                                    StringRef binding) {
-  const Builtin *builtin = lookupBuiltin(call.name);
-  if (!builtin) {
-    error(call.loc, "unknown operation '" + call.name + "'; the language has " +
-                        builtinNames());
-    return std::nullopt;
-  }
-  llvm::SmallVector<std::optional<SemValue>> args(builtin->params.size());
-  llvm::SmallVector<SMLoc> argLocs(builtin->params.size());
+  if (call.name == "repeat")
+    return callRepeat(call, binding);
+  auto block = blocks.find(call.name);
+  if (block != blocks.end())
+    return callBlock(*block->second, call, binding);
+  if (const Builtin *builtin = lookupBuiltin(call.name))
+    return callBuiltin(*builtin, call, binding);
+  std::string known = builtinNames() + ", repeat";
+  for (const auto &entry : blocks)
+    known += ", " + entry.getKey().str();
+  error(call.loc, "unknown operation '" + call.name +
+                      "'; the language has " + known);
+  return std::nullopt;
+}
+
+// Evaluates the arguments of `call` against `params`, positional ones first,
+// then by keyword. `name="..."` goes to `nameArg` when `takesName`.
+bool ModelBuilder::bindArguments(const Expr &call,
+                                 llvm::ArrayRef<std::string> params,
+                                 bool takesName,
+                                 llvm::SmallVectorImpl<std::optional<SemValue>> &args,
+                                 std::optional<SemValue> &nameArg) {
+  args.assign(params.size(), std::nullopt);
   unsigned position = 0;
   for (const Argument &arg : call.args) {
-    unsigned index;
     SMLoc loc = arg.keyword.empty() ? arg.value->loc : arg.keywordLoc;
+    unsigned index;
     if (arg.keyword.empty()) {
-      if (position >= builtin->params.size()) {
-        error(loc, Twine(call.name) + " takes at most " +
-                       Twine(builtin->params.size()) + " arguments");
-        return std::nullopt;
-      }
+      if (position >= params.size())
+        return error(loc, Twine(call.name) + " takes at most " +
+                              Twine(params.size()) + " arguments");
       index = position++;
+    } else if (arg.keyword == "name" && takesName) {
+      if (nameArg)
+        return error(loc, "argument 'name' of " + call.name + " is given twice");
+      std::optional<SemValue> value = evaluate(*arg.value);
+      if (!value)
+        return false;
+      nameArg = value;
+      continue;
     } else {
-      auto it = llvm::find(builtin->params, arg.keyword);
-      if (it == builtin->params.end()) {
+      auto it = llvm::find(params, arg.keyword);
+      if (it == params.end()) {
         std::string known;
-        for (StringRef p : builtin->params)
-          known += (known.empty() ? "" : ", ") + p.str();
-        error(loc, Twine(call.name) + " has no argument '" + arg.keyword +
-                       "'; its arguments are " + known);
-        return std::nullopt;
+        for (const std::string &p : params)
+          known += (known.empty() ? "" : ", ") + p;
+        if (takesName)
+          known += (known.empty() ? "" : ", ") + std::string("name");
+        return error(loc, Twine(call.name) + " has no argument '" +
+                              arg.keyword + "'; its arguments are " + known);
       }
-      index = it - builtin->params.begin();
-      if (args[index]) {
-        error(loc, "argument '" + arg.keyword + "' of " + call.name +
-                       " is given twice");
-        return std::nullopt;
-      }
+      index = it - params.begin();
+      if (args[index])
+        return error(loc, "argument '" + arg.keyword + "' of " + call.name +
+                              " is given twice");
     }
     std::optional<SemValue> value = evaluate(*arg.value);
     if (!value)
-      return std::nullopt;
+      return false;
     args[index] = std::move(value);
-    argLocs[index] = loc;
   }
-  for (unsigned i = 0; i < builtin->required; ++i) {
+  return true;
+}
+
+std::optional<std::string>
+ModelBuilder::scopeOf(const Expr &call, StringRef binding,
+                      const std::optional<SemValue> &nameArg) {
+  std::string local = binding.str();
+  if (nameArg) {
+    std::optional<std::string> name = asString(*nameArg, "name of " + call.name);
+    if (!name)
+      return std::nullopt;
+    llvm::SmallVector<StringRef> parts;
+    StringRef(*name).split(parts, '.');
+    for (StringRef part : parts) {
+      if (part.empty() || !llvm::all_of(part, [](char c) {
+            return llvm::isAlnum(c) || c == '_';
+          })) {
+        error(nameArg->loc, "name \"" + *name + "\" must be names joined by "
+                            "dots, such as \"model.layers\"");
+        return std::nullopt;
+      }
+    }
+    local = *name;
+  }
+  if (local.empty() || instances.empty())
+    return local;
+  return instances.back().scope + "." + local;
+}
+
+std::optional<SemValue> ModelBuilder::callBuiltin(const Builtin &builtin,
+                                                  const Expr &call,
+                                                  StringRef binding) {
+  std::vector<std::string> params(builtin.params.begin(), builtin.params.end());
+  llvm::SmallVector<std::optional<SemValue>> args;
+  std::optional<SemValue> nameArg;
+  if (!bindArguments(call, params, builtin.createsParameters, args, nameArg))
+    return std::nullopt;
+  for (unsigned i = 0; i < builtin.required; ++i) {
     if (!args[i]) {
       error(call.loc, Twine(call.name) + " needs its argument '" +
-                          builtin->params[i] + "'");
+                          builtin.params[i] + "'");
       return std::nullopt;
     }
   }
-  return (this->*builtin->build)(call, args, binding);
-}
-
-//===----------------------------------------------------------------------===//
-// Builtins
-//===----------------------------------------------------------------------===//
-
-Value ModelBuilder::addArgument(mlir::Type type, mlir::DictionaryAttr attrs,
-                                SMLoc loc) {
-  argAttrs.push_back(attrs);
-  return body->addArgument(type, locOf(loc));
-}
-
-Value ModelBuilder::addParameter(StringRef name, llvm::ArrayRef<int64_t> shape,
-                                 loomir::InitAttr init, SMLoc loc) {
-  parameters[name] = loc;
-  auto type = mlir::RankedTensorType::get(shape, builder.getF32Type());
-  return addArgument(
-      type,
-      builder.getDictionaryAttr(
-          {builder.getNamedAttr(loomir::LoomDialect::kParamAttrName,
-                                builder.getStringAttr(name)),
-           builder.getNamedAttr(loomir::LoomDialect::kInitAttrName, init)}),
-      loc);
-}
-
-Value ModelBuilder::applyActivation(mlir::Location loc, Value input,
-                                    loomir::Activation kind) {
-  switch (kind) {
-  case loomir::Activation::none:
-    return input;
-  case loomir::Activation::gelu:
-    return loomir::GeluOp::create(builder, loc, input);
-  case loomir::Activation::relu:
-    return loomir::ReluOp::create(builder, loc, input);
-  case loomir::Activation::tanh:
-    return loomir::TanhOp::create(builder, loc, input);
-  }
-  return input;
-}
-
-// linear(input, out_features, bias=true, activation=none, weight_init=…,
-// bias_init=…): act(input · W + b) with parameters NAME.weight
-// [in_features, out_features] and NAME.bias [out_features].
-std::optional<SemValue> ModelBuilder::buildLinear(const Expr &call, Args args,
-                                                  StringRef binding) {
-  if (binding.empty()) {
-    error(call.loc, "linear creates parameters named after the value it "
-                    "defines, so it must be bound directly: NAME = linear(...)");
-    return std::nullopt;
-  }
-  std::optional<Value> input = asTensor(*args[0], "the input of linear", 2);
-  if (!input)
-    return std::nullopt;
-  std::optional<int64_t> outFeatures =
-      asInteger(*args[1], "out_features of linear");
-  if (!outFeatures)
-    return std::nullopt;
-  if (*outFeatures <= 0) {
-    error(args[1]->loc, "out_features of linear must be positive, got " +
-                            Twine(*outFeatures));
-    return std::nullopt;
-  }
-  bool hasBias = true;
-  if (args[2]) {
-    std::optional<bool> b = asBool(*args[2], "bias of linear");
-    if (!b)
+  std::string scope;
+  if (builtin.createsParameters) {
+    std::optional<std::string> qualified = scopeOf(call, binding, nameArg);
+    if (!qualified)
       return std::nullopt;
-    hasBias = *b;
-  }
-  loomir::Activation kind = loomir::Activation::none;
-  if (args[3]) {
-    std::optional<loomir::Activation> a = asActivation(*args[3]);
-    if (!a)
-      return std::nullopt;
-    kind = *a;
-  }
-  auto inputType = mlir::cast<mlir::RankedTensorType>(input->getType());
-  int64_t inFeatures = inputType.getDimSize(1);
-  // torch.nn.Linear's default: U(-1/√in, 1/√in) for weight and bias.
-  double bound = 1.0 / std::sqrt(static_cast<double>(inFeatures));
-  auto defaultInit = loomir::InitAttr::get(&context, loomir::InitKind::uniform,
-                                           -bound, bound);
-  loomir::InitAttr weightInit = defaultInit, biasInit = defaultInit;
-  if (args[4]) {
-    auto init = asInit(*args[4], "weight_init of linear");
-    if (!init)
-      return std::nullopt;
-    weightInit = *init;
-  }
-  if (args[5]) {
-    if (!hasBias) {
-      error(args[5]->loc, "bias_init is given but bias=false");
+    if (qualified->empty()) {
+      error(call.loc, call.name + " creates parameters named after the value "
+                      "it defines, so it must be bound directly, NAME = " +
+                          call.name + "(...), or be given name=\"...\"");
       return std::nullopt;
     }
-    auto init = asInit(*args[5], "bias_init of linear");
-    if (!init)
-      return std::nullopt;
-    biasInit = *init;
+    scope = *qualified;
   }
+  return (this->*builtin.build)(call, args, scope);
+}
 
-  if (!checkSize({inFeatures, *outFeatures}, call.loc, "the weight of linear") ||
-      !checkSize({inputType.getDimSize(0), *outFeatures}, call.loc,
-                 "the result of linear"))
+std::optional<SemValue> ModelBuilder::callBlock(const Stmt &block,
+                                                const Expr &call,
+                                                StringRef binding) {
+  llvm::SmallVector<std::optional<SemValue>> args;
+  std::optional<SemValue> nameArg;
+  if (!bindArguments(call, block.block->params, /*takesName=*/true, args, nameArg))
     return std::nullopt;
-  std::string weightName = (binding + ".weight").str();
-  std::string biasName = (binding + ".bias").str();
-  for (const std::string &name : {weightName, biasName}) {
-    if (parameters.count(name)) {
-      error(call.loc, "parameter '" + name + "' is already defined");
-      errors.note(parameters[name], "defined here");
+  llvm::SmallVector<SemValue> values;
+  for (auto [param, arg] : llvm::zip(block.block->params, args)) {
+    if (!arg) {
+      error(call.loc, "block '" + block.name + "' needs its argument '" +
+                          param + "'");
+      return std::nullopt;
+    }
+    values.push_back(*arg);
+  }
+  std::optional<std::string> scope = scopeOf(call, binding, nameArg);
+  if (!scope)
+    return std::nullopt;
+  if (scope->empty()) {
+    error(call.loc, "block '" + block.name + "' names its parameters after "
+                    "its instance, so it must be bound directly, NAME = " +
+                        block.name + "(...), or be given name=\"...\"");
+    return std::nullopt;
+  }
+  return instantiate(block, values, *scope, call.loc);
+}
+
+// repeat(count, block, input, extra...): `count` instances of `block`
+// chained through their first argument; instance i is named SCOPE.i, and
+// every instance receives the same extra arguments.
+std::optional<SemValue> ModelBuilder::callRepeat(const Expr &call,
+                                                 StringRef binding) {
+  std::optional<SemValue> nameArg;
+  llvm::SmallVector<const Expr *> positional;
+  for (const Argument &arg : call.args) {
+    if (arg.keyword.empty()) {
+      positional.push_back(arg.value.get());
+      continue;
+    }
+    if (arg.keyword != "name" || nameArg) {
+      error(arg.keywordLoc, arg.keyword == "name"
+                                ? Twine("argument 'name' of repeat is given twice")
+                                : "repeat takes its count, the block and the "
+                                  "block's arguments by position, and name=");
+      return std::nullopt;
+    }
+    if (!(nameArg = evaluate(*arg.value)))
+      return std::nullopt;
+  }
+  if (positional.size() < 3) {
+    error(call.loc, "repeat needs a count, a block and the block's first "
+                    "argument: repeat(layers, block_name, x)");
+    return std::nullopt;
+  }
+  std::optional<SemValue> countValue = evaluate(*positional[0]);
+  if (!countValue)
+    return std::nullopt;
+  std::optional<int64_t> count = asPositive(*countValue, "the count of repeat");
+  if (!count)
+    return std::nullopt;
+  const Expr &blockExpr = *positional[1];
+  auto block = blockExpr.kind == Expr::Kind::name ? blocks.find(blockExpr.name)
+                                                  : blocks.end();
+  if (block == blocks.end()) {
+    error(blockExpr.loc, "the second argument of repeat must name a block "
+                         "defined before this line");
+    return std::nullopt;
+  }
+  const Stmt &def = *block->second;
+  if (def.block->params.size() != positional.size() - 2) {
+    error(call.loc, "block '" + def.name + "' takes " +
+                        Twine(def.block->params.size()) + " argument" +
+                        (def.block->params.size() == 1 ? "" : "s") +
+                        ", but repeat passes it " +
+                        Twine(positional.size() - 2));
+    return std::nullopt;
+  }
+  llvm::SmallVector<SemValue> args;
+  for (const Expr *arg : llvm::drop_begin(positional, 2)) {
+    std::optional<SemValue> value = evaluate(*arg);
+    if (!value)
+      return std::nullopt;
+    args.push_back(*value);
+  }
+  std::optional<std::string> scope = scopeOf(call, binding, nameArg);
+  if (!scope)
+    return std::nullopt;
+  if (scope->empty()) {
+    error(call.loc, "repeat names its instances NAME.0, NAME.1, ..., so it "
+                    "must be bound directly, NAME = repeat(...), or be given "
+                    "name=\"...\"");
+    return std::nullopt;
+  }
+  for (int64_t i = 0; i < *count; ++i) {
+    std::optional<SemValue> result =
+        instantiate(def, args, *scope + "." + std::to_string(i), call.loc);
+    if (!result)
+      return std::nullopt;
+    args[0] = *result;
+  }
+  args[0].loc = call.loc;
+  return args[0];
+}
+
+std::optional<SemValue> ModelBuilder::instantiate(const Stmt &block,
+                                                  llvm::ArrayRef<SemValue> args,
+                                                  StringRef scope, SMLoc site) {
+  for (const Instance &instance : instances) {
+    if (instance.block == &block) {
+      error(site, "block '" + block.name + "' instantiates itself; a model "
+                  "is a fixed graph, so blocks cannot recurse");
       return std::nullopt;
     }
   }
-  mlir::Location loc = locOf(call.loc);
-  Value weight =
-      addParameter(weightName, {inFeatures, *outFeatures}, weightInit, call.loc);
-  Value result = loomir::createMatmul(builder, loc, *input, weight);
-  if (hasBias) {
-    Value bias = addParameter(biasName, {*outFeatures}, biasInit, call.loc);
-    result = loomir::createAdd(builder, loc, result, bias);
-  }
-  result = applyActivation(loc, result, kind);
-  return tensorValue(result, call.loc, "the result of linear");
-}
-
-std::optional<SemValue> ModelBuilder::buildMatmul(const Expr &call, Args args,
-                                                  StringRef) {
-  std::optional<Value> lhs = asTensor(*args[0], "the left operand of matmul", 2);
-  if (!lhs)
-    return std::nullopt;
-  std::optional<Value> rhs = asTensor(*args[1], "the right operand of matmul", 2);
-  if (!rhs)
-    return std::nullopt;
-  auto lhsType = mlir::cast<mlir::RankedTensorType>(lhs->getType());
-  auto rhsType = mlir::cast<mlir::RankedTensorType>(rhs->getType());
-  if (lhsType.getDimSize(1) != rhsType.getDimSize(0)) {
-    error(call.loc, "matmul needs the columns of its left operand to equal the "
-                    "rows of its right one, but " +
-                        args[0]->text + " is " + typeText(lhsType) + " and " +
-                        args[1]->text + " is " + typeText(rhsType));
+  if (instances.size() >= kMaxBlockDepth) {
+    error(site, "blocks nest more than " + Twine(kMaxBlockDepth) + " deep");
     return std::nullopt;
   }
-  if (!checkSize({lhsType.getDimSize(0), rhsType.getDimSize(1)}, call.loc,
-                 "the result of matmul"))
-    return std::nullopt;
-  return tensorValue(loomir::createMatmul(builder, locOf(call.loc), *lhs, *rhs),
-                     call.loc, "the result of matmul");
-}
-
-std::optional<SemValue> ModelBuilder::buildAddCall(const Expr &call, Args args,
-                                                   StringRef) {
-  std::optional<Value> lhs = asTensor(*args[0], "the left operand of '+'");
-  if (!lhs)
-    return std::nullopt;
-  std::optional<Value> rhs = asTensor(*args[1], "the right operand of '+'");
-  if (!rhs)
-    return std::nullopt;
-  auto lhsType = mlir::cast<mlir::RankedTensorType>(lhs->getType());
-  auto rhsType = mlir::cast<mlir::RankedTensorType>(rhs->getType());
-  if (failed(loomir::addResultShape(lhsType.getShape(), rhsType.getShape()))) {
-    error(call.loc, "cannot add " + args[0]->text + ", " + typeText(lhsType) +
-                        ", and " + args[1]->text + ", " + typeText(rhsType) +
-                        ": the shapes must be equal, or the lower-rank one must "
-                        "equal the trailing dimensions of the other");
-    return std::nullopt;
+  Names frame;
+  for (auto [param, loc, arg] :
+       llvm::zip(block.block->params, block.block->paramLocs, args)) {
+    SemValue value = arg;
+    if (value.kind == SemValue::Kind::tensor)
+      value.text = "'" + param + "'";
+    frame.try_emplace(param, Binding{value, loc});
   }
-  return tensorValue(loomir::createAdd(builder, locOf(call.loc), *lhs, *rhs),
-                     call.loc, "the sum");
-}
-
-std::optional<SemValue> ModelBuilder::activation(const Expr &call, Args args,
-                                                 loomir::Activation kind) {
-  std::string what = "the input of " + call.name;
-  std::optional<Value> input = asTensor(*args[0], what);
-  if (!input)
-    return std::nullopt;
-  return tensorValue(applyActivation(locOf(call.loc), *input, kind), call.loc,
-                     "the result of " + call.name);
-}
-
-std::optional<SemValue> ModelBuilder::buildGelu(const Expr &call, Args args,
-                                                StringRef) {
-  return activation(call, args, loomir::Activation::gelu);
-}
-std::optional<SemValue> ModelBuilder::buildRelu(const Expr &call, Args args,
-                                                StringRef) {
-  return activation(call, args, loomir::Activation::relu);
-}
-std::optional<SemValue> ModelBuilder::buildTanh(const Expr &call, Args args,
-                                                StringRef) {
-  return activation(call, args, loomir::Activation::tanh);
-}
-
-std::optional<SemValue> ModelBuilder::buildCrossEntropy(const Expr &call,
-                                                        Args args, StringRef) {
-  std::optional<Value> logits =
-      asTensor(*args[0], "the logits of cross_entropy", 2);
-  if (!logits)
-    return std::nullopt;
-  std::optional<Value> labels = asTensor(*args[1], "the labels of cross_entropy",
-                                         1, /*f32=*/false);
-  if (!labels)
-    return std::nullopt;
-  auto logitsType = mlir::cast<mlir::RankedTensorType>(logits->getType());
-  auto labelsType = mlir::cast<mlir::RankedTensorType>(labels->getType());
-  if (!labelsType.getElementType().isInteger(32)) {
-    error(args[1]->loc, "the labels of cross_entropy must be class indices, "
-                        "i32, but " +
-                            args[1]->text + " is " + typeText(labelsType));
-    return std::nullopt;
+  Names *outer = locals;
+  locals = &frame;
+  instances.push_back({&block, scope.str(), site});
+  std::optional<SemValue> result;
+  bool ok = true;
+  for (const Stmt &stmt : block.block->body) {
+    if (result) {
+      ok = error(stmt.loc, "statements after 'return' never run");
+      break;
+    }
+    if (stmt.kind != Stmt::Kind::ret) {
+      if (!(ok = buildStatement(stmt)))
+        break;
+      continue;
+    }
+    result = evaluate(*stmt.value);
+    if (!result) {
+      ok = false;
+      break;
+    }
+    if (result->kind == SemValue::Kind::word) {
+      ok = error(result->loc, "unknown name '" + result->text + "'");
+      break;
+    }
   }
-  if (labelsType.getDimSize(0) != logitsType.getDimSize(0)) {
-    error(call.loc, "cross_entropy needs one label per row of logits, but " +
-                        args[0]->text + " is " + typeText(logitsType) +
-                        " and " + args[1]->text + " is " +
-                        typeText(labelsType));
+  if (ok && !result)
+    ok = error(block.block->end,
+               "block '" + block.name + "' ends without 'return'");
+  instances.pop_back();
+  locals = outer;
+  if (!ok)
     return std::nullopt;
-  }
-  auto lossType = mlir::RankedTensorType::get({}, builder.getF32Type());
-  Value loss = loomir::CrossEntropyOp::create(builder, locOf(call.loc),
-                                              lossType, *logits, *labels);
-  return tensorValue(loss, call.loc, "the loss");
-}
-
-std::optional<SemValue> ModelBuilder::buildMse(const Expr &call, Args args,
-                                               StringRef) {
-  std::optional<Value> prediction = asTensor(*args[0], "the prediction of mse");
-  if (!prediction)
-    return std::nullopt;
-  std::optional<Value> target = asTensor(*args[1], "the target of mse");
-  if (!target)
-    return std::nullopt;
-  if (prediction->getType() != target->getType()) {
-    error(call.loc, "mse needs prediction and target of one shape, but " +
-                        args[0]->text + " is " +
-                        typeText(prediction->getType()) + " and " +
-                        args[1]->text + " is " + typeText(target->getType()));
-    return std::nullopt;
-  }
-  auto lossType = mlir::RankedTensorType::get({}, builder.getF32Type());
-  Value loss = loomir::MseOp::create(builder, locOf(call.loc), lossType,
-                                     *prediction, *target);
-  return tensorValue(loss, call.loc, "the loss");
-}
-
-std::optional<SemValue> ModelBuilder::buildNormal(const Expr &call, Args args,
-                                                  StringRef) {
-  std::optional<double> std = asReal(*args[0], "std of normal");
-  if (!std)
-    return std::nullopt;
-  if (*std < 0) {
-    error(args[0]->loc, "std of normal must not be negative");
-    return std::nullopt;
-  }
-  SemValue value;
-  value.kind = SemValue::Kind::init;
-  value.loc = call.loc;
-  value.init = loomir::InitAttr::get(&context, loomir::InitKind::normal, *std);
-  return value;
-}
-
-std::optional<SemValue> ModelBuilder::buildUniform(const Expr &call, Args args,
-                                                   StringRef) {
-  std::optional<double> low = asReal(*args[0], "low of uniform");
-  if (!low)
-    return std::nullopt;
-  std::optional<double> high = asReal(*args[1], "high of uniform");
-  if (!high)
-    return std::nullopt;
-  if (!(*low < *high)) {
-    error(call.loc, "uniform needs low < high, got " + numberText(*low) +
-                        " and " + numberText(*high));
-    return std::nullopt;
-  }
-  SemValue value;
-  value.kind = SemValue::Kind::init;
-  value.loc = call.loc;
-  value.init =
-      loomir::InitAttr::get(&context, loomir::InitKind::uniform, *low, *high);
-  return value;
+  if (result->kind == SemValue::Kind::tensor)
+    result->text = "the result of block '" + block.name + "'";
+  result->loc = site;
+  return result;
 }
 
 //===----------------------------------------------------------------------===//
@@ -792,7 +518,7 @@ std::optional<SemValue> ModelBuilder::buildUniform(const Expr &call, Args args,
 //===----------------------------------------------------------------------===//
 
 bool ModelBuilder::define(StringRef name, SMLoc loc, SemValue value) {
-  auto [it, inserted] = names.try_emplace(name, Binding{value, loc});
+  auto [it, inserted] = locals->try_emplace(name, Binding{value, loc});
   if (!inserted) {
     error(loc, "'" + name + "' is already defined");
     errors.note(it->second.loc, "previous definition");
@@ -834,16 +560,30 @@ bool ModelBuilder::buildStatement(const Stmt &stmt) {
     return true;
 
   case Stmt::Kind::constant: {
+    if (locals->count(stmt.name)) {
+      error(stmt.nameLoc, "'" + stmt.name + "' is already defined");
+      errors.note((*locals)[stmt.name].loc, "previous definition");
+      return false;
+    }
     std::optional<SemValue> value = evaluate(*stmt.value);
     if (!value)
       return false;
-    std::optional<int64_t> integer =
-        asInteger(*value, "the value of constant '" + stmt.name + "'");
-    if (!integer)
+    if (value->kind != SemValue::Kind::real &&
+        !asInteger(*value, "the value of constant '" + stmt.name + "'"))
       return false;
+    // -D replaces the top level's constants; a block's are its own.
     auto override = options.constantOverrides.find(stmt.name);
-    if (override != options.constantOverrides.end()) {
-      value->integer = override->second;
+    if (instances.empty() && override != options.constantOverrides.end()) {
+      StringRef text = override->second;
+      if (value->kind == SemValue::Kind::real) {
+        if (text.getAsDouble(value->real) || !std::isfinite(value->real))
+          return error(SMLoc(), "-D " + stmt.name + ": '" + text +
+                                    "' is not a number");
+      } else if (text.getAsInteger(10, value->integer)) {
+        return error(SMLoc(), "-D " + stmt.name + ": '" + text +
+                                  "' is not an integer (constant '" +
+                                  stmt.name + "' is one)");
+      }
       overriddenConstants.insert(stmt.name);
     }
     return define(stmt.name, stmt.nameLoc, *value);
@@ -869,6 +609,11 @@ bool ModelBuilder::buildStatement(const Stmt &stmt) {
   case Stmt::Kind::param: {
     if (stmt.type.dtype != DType::f32)
       return error(stmt.type.loc, "parameters are f32");
+    if (locals->count(stmt.name)) {
+      error(stmt.nameLoc, "'" + stmt.name + "' is already defined");
+      errors.note((*locals)[stmt.name].loc, "previous definition");
+      return false;
+    }
     auto shape = evaluateShape(stmt.type, stmt.name);
     if (!shape)
       return false;
@@ -878,20 +623,20 @@ bool ModelBuilder::buildStatement(const Stmt &stmt) {
     auto init = asInit(*initValue, "the initializer of '" + stmt.name + "'");
     if (!init)
       return false;
-    if (parameters.count(stmt.name)) {
-      error(stmt.nameLoc, "parameter '" + stmt.name + "' is already defined");
-      errors.note(parameters[stmt.name], "defined here");
+    std::string name = instances.empty()
+                           ? stmt.name
+                           : instances.back().scope + "." + stmt.name;
+    std::optional<Value> param = addParameter(name, *shape, *init, stmt.nameLoc);
+    if (!param)
       return false;
-    }
-    Value param = addParameter(stmt.name, *shape, *init, stmt.nameLoc);
     return define(stmt.name, stmt.nameLoc,
-                  tensorValue(param, stmt.nameLoc, "'" + stmt.name + "'"));
+                  tensorValue(*param, stmt.nameLoc, "'" + stmt.name + "'"));
   }
 
   case Stmt::Kind::let: {
-    if (names.count(stmt.name)) {
+    if (locals->count(stmt.name)) {
       error(stmt.nameLoc, "'" + stmt.name + "' is already defined");
-      errors.note(names[stmt.name].loc, "previous definition");
+      errors.note((*locals)[stmt.name].loc, "previous definition");
       return false;
     }
     std::optional<SemValue> value = evaluate(*stmt.value, stmt.name);
@@ -921,8 +666,55 @@ bool ModelBuilder::buildStatement(const Stmt &stmt) {
     loss = *value;
     return true;
   }
+
+  case Stmt::Kind::block: {
+    if (lookupBuiltin(stmt.name) || stmt.name == "repeat")
+      return error(stmt.nameLoc, "'" + stmt.name +
+                                     "' is an operation of the language; "
+                                     "name the block otherwise");
+    auto [it, inserted] = blocks.try_emplace(stmt.name, &stmt);
+    if (!inserted) {
+      error(stmt.nameLoc, "block '" + stmt.name + "' is already defined");
+      errors.note(it->second->nameLoc, "previous definition");
+      return false;
+    }
+    return true;
+  }
+
+  case Stmt::Kind::ret:
+    return error(stmt.loc, "'return' belongs inside a block");
   }
   return false;
+}
+
+//===----------------------------------------------------------------------===//
+// The module
+//===----------------------------------------------------------------------===//
+
+Value ModelBuilder::addArgument(mlir::Type type, mlir::DictionaryAttr attrs,
+                                SMLoc loc) {
+  argAttrs.push_back(attrs);
+  return body->addArgument(type, locOf(loc));
+}
+
+std::optional<Value> ModelBuilder::addParameter(StringRef name,
+                                                llvm::ArrayRef<int64_t> shape,
+                                                loomir::InitAttr init, SMLoc loc) {
+  auto existing = parameters.find(name);
+  if (existing != parameters.end()) {
+    error(loc, "parameter '" + name + "' is already defined");
+    errors.note(existing->second.loc, "defined here");
+    return std::nullopt;
+  }
+  Value param = addArgument(
+      f32Type(shape),
+      builder.getDictionaryAttr(
+          {builder.getNamedAttr(loomir::LoomDialect::kParamAttrName,
+                                builder.getStringAttr(name)),
+           builder.getNamedAttr(loomir::LoomDialect::kInitAttrName, init)}),
+      loc);
+  parameters[name] = Parameter{param, loc};
+  return param;
 }
 
 mlir::OwningOpRef<mlir::ModuleOp> ModelBuilder::build(const ModelAST &ast) {
@@ -975,7 +767,7 @@ mlir::OwningOpRef<mlir::ModuleOp> ModelBuilder::build(const ModelAST &ast) {
 }
 
 mlir::OwningOpRef<mlir::ModuleOp>
-loom::frontend::buildModel(const ModelAST &ast, llvm::SourceMgr &sourceMgr,
+loomc::frontend::buildModel(const ModelAST &ast, llvm::SourceMgr &sourceMgr,
                            mlir::MLIRContext &context, ErrorReporter &errors,
                            const ModelOptions &options) {
   context.getOrLoadDialect<loomir::LoomDialect>();
@@ -985,7 +777,7 @@ loom::frontend::buildModel(const ModelAST &ast, llvm::SourceMgr &sourceMgr,
 }
 
 mlir::OwningOpRef<mlir::ModuleOp>
-loom::frontend::loadModel(llvm::SourceMgr &sourceMgr,
+loomc::frontend::loadModel(llvm::SourceMgr &sourceMgr,
                           mlir::MLIRContext &context,
                           const ModelOptions &options) {
   ErrorReporter errors(sourceMgr);

@@ -9,11 +9,12 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringMap.h"
 
-namespace loom::frontend {
+namespace loomc::frontend {
 
 struct ModelOptions {
-  // -D NAME=VALUE: replaces the value of `const NAME`.
-  llvm::StringMap<int64_t> constantOverrides;
+  // -D NAME=VALUE: replaces the value of `const NAME`, read as an integer
+  // or a real number as the constant's own value is.
+  llvm::StringMap<std::string> constantOverrides;
 };
 
 // Checks names, constants and shapes and builds `func.func @forward` in the
@@ -28,6 +29,6 @@ mlir::OwningOpRef<mlir::ModuleOp>
 loadModel(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
           const ModelOptions &options);
 
-} // namespace loom::frontend
+} // namespace loomc::frontend
 
 #endif // LOOM_COMPILER_FRONTEND_MODELBUILDER_H

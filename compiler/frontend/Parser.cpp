@@ -9,7 +9,7 @@
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/WithColor.h"
 
-using namespace loom::frontend;
+using namespace loomc::frontend;
 using llvm::SMLoc;
 using llvm::StringRef;
 
@@ -48,6 +48,9 @@ private:
     return at(TokenKind::identifier) && token.text == word;
   }
   bool fail(const llvm::Twine &expected) {
+    if (at(TokenKind::error) && token.text.starts_with("\""))
+      return errors.report(token.loc(), "unterminated string: a string ends "
+                                        "with '\"' on the line it starts");
     if (at(TokenKind::error))
       return errors.report(token.loc(), "unexpected character '" +
                                             token.text + "'");
@@ -62,7 +65,10 @@ private:
   }
   bool parseName(std::string &name, SMLoc &loc, const llvm::Twine &what);
 
-  bool parseStatement(ModelAST &model);
+  bool parseStatement(std::vector<Stmt> &stmts, bool inBlock);
+  bool parseBlock(Stmt &stmt);
+  bool parseSimpleStatement(std::vector<Stmt> &stmts, SMLoc loc,
+                            StringRef word);
   bool parseTensorType(TensorTypeExpr &type);
   ExprPtr parseExpr();
   ExprPtr parseProduct();
@@ -79,7 +85,9 @@ private:
 
 static bool isKeyword(StringRef word) {
   return llvm::StringSwitch<bool>(word)
-      .Cases({"model", "const", "input", "param", "minimize"}, true)
+      .Cases({"model", "const", "input", "param", "minimize", "block",
+              "return"},
+             true)
       .Default(false);
 }
 
@@ -90,6 +98,11 @@ bool Parser::parseName(std::string &name, SMLoc &loc, const llvm::Twine &what) {
     return errors.report(token.loc(), "'" + token.text +
                                           "' is a keyword and cannot name " +
                                           what);
+  if (token.text.contains('.'))
+    return errors.report(token.loc(),
+                         "'" + token.text + "' cannot name " + what +
+                             ": dotted names refer to parameters, such as "
+                             "wte.weight");
   name = token.text.str();
   loc = token.loc();
   advance();
@@ -103,7 +116,7 @@ std::optional<ModelAST> Parser::parseFile() {
       advance();
     if (at(TokenKind::eof))
       return model;
-    if (!parseStatement(model))
+    if (!parseStatement(model.stmts, /*inBlock=*/false))
       return std::nullopt;
     if (!at(TokenKind::newline) && !at(TokenKind::eof)) {
       fail("end of line after the statement");
@@ -112,19 +125,49 @@ std::optional<ModelAST> Parser::parseFile() {
   }
 }
 
-bool Parser::parseStatement(ModelAST &model) {
+bool Parser::parseStatement(std::vector<Stmt> &stmts, bool inBlock) {
   if (!at(TokenKind::identifier))
-    return fail("a statement (model, const, input, param, minimize or "
-                "NAME = expression)");
+    return fail(inBlock ? "a statement of the block (const, param, return or "
+                          "NAME = expression) or '}'"
+                        : "a statement (model, const, input, param, block, "
+                          "minimize or NAME = expression)");
   SMLoc loc = token.loc();
   StringRef word = token.text;
+  if (inBlock && (word == "model" || word == "input" || word == "minimize" ||
+                  word == "block"))
+    return errors.report(loc, "'" + word +
+                                  "' is not allowed inside a block; blocks "
+                                  "hold const, param, value definitions and "
+                                  "'return'");
+  if (!inBlock && word == "return")
+    return errors.report(loc, "'return' belongs inside a block");
+  if (word == "block") {
+    advance();
+    Stmt stmt(Stmt::Kind::block, loc);
+    if (!parseName(stmt.name, stmt.nameLoc, "a block") || !parseBlock(stmt))
+      return false;
+    stmts.push_back(std::move(stmt));
+    return true;
+  }
+  if (word == "return") {
+    advance();
+    Stmt stmt(Stmt::Kind::ret, loc);
+    if (!(stmt.value = parseExpr()))
+      return false;
+    stmts.push_back(std::move(stmt));
+    return true;
+  }
+  return parseSimpleStatement(stmts, loc, word);
+}
 
+bool Parser::parseSimpleStatement(std::vector<Stmt> &stmts, SMLoc loc,
+                                  StringRef word) {
   if (word == "model") {
     advance();
     Stmt stmt(Stmt::Kind::model, loc);
     if (!parseName(stmt.name, stmt.nameLoc, "the model's name"))
       return false;
-    model.stmts.push_back(std::move(stmt));
+    stmts.push_back(std::move(stmt));
     return true;
   }
   if (word == "const") {
@@ -135,7 +178,7 @@ bool Parser::parseStatement(ModelAST &model) {
       return false;
     if (!(stmt.value = parseExpr()))
       return false;
-    model.stmts.push_back(std::move(stmt));
+    stmts.push_back(std::move(stmt));
     return true;
   }
   if (word == "input" || word == "param") {
@@ -156,7 +199,7 @@ bool Parser::parseStatement(ModelAST &model) {
       if (!(stmt.value = parseExpr()))
         return false;
     }
-    model.stmts.push_back(std::move(stmt));
+    stmts.push_back(std::move(stmt));
     return true;
   }
   if (word == "minimize") {
@@ -164,7 +207,7 @@ bool Parser::parseStatement(ModelAST &model) {
     Stmt stmt(Stmt::Kind::minimize, loc);
     if (!(stmt.value = parseExpr()))
       return false;
-    model.stmts.push_back(std::move(stmt));
+    stmts.push_back(std::move(stmt));
     return true;
   }
 
@@ -175,11 +218,58 @@ bool Parser::parseStatement(ModelAST &model) {
     return errors.report(
         token.loc(), "expected '=' after '" + stmt.name +
                          "': a statement is 'NAME = expression' or starts "
-                         "with model, const, input, param or minimize");
+                         "with model, const, input, param, block or "
+                         "minimize");
   advance();
   if (!(stmt.value = parseExpr()))
     return false;
-  model.stmts.push_back(std::move(stmt));
+  stmts.push_back(std::move(stmt));
+  return true;
+}
+
+// block NAME '(' [NAME {',' NAME}] ')' '{' NEWLINE {statement NEWLINE} '}'
+bool Parser::parseBlock(Stmt &stmt) {
+  stmt.block = std::make_unique<BlockDef>();
+  BlockDef &block = *stmt.block;
+  if (!expect(TokenKind::lparen, "'(' and the block's parameters"))
+    return false;
+  while (!at(TokenKind::rparen)) {
+    std::string param;
+    SMLoc paramLoc;
+    if (!parseName(param, paramLoc, "a block parameter"))
+      return false;
+    for (const std::string &earlier : block.params)
+      if (earlier == param)
+        return errors.report(paramLoc, "block parameter '" + param +
+                                            "' is listed twice");
+    block.params.push_back(param);
+    block.paramLocs.push_back(paramLoc);
+    if (at(TokenKind::rparen))
+      break;
+    if (!expect(TokenKind::comma, "',' or ')' in the block's parameters"))
+      return false;
+  }
+  advance();
+  if (!expect(TokenKind::lbrace, "'{' to open the block's body"))
+    return false;
+  if (!at(TokenKind::newline))
+    return fail("the end of the line after '{'; the block's statements go "
+                "on their own lines");
+  while (true) {
+    while (at(TokenKind::newline))
+      advance();
+    if (at(TokenKind::rbrace))
+      break;
+    if (at(TokenKind::eof))
+      return errors.report(stmt.nameLoc, "block '" + stmt.name +
+                                             "' has no closing '}'");
+    if (!parseStatement(block.body, /*inBlock=*/true))
+      return false;
+    if (!at(TokenKind::newline))
+      return fail("end of line after the statement");
+  }
+  block.end = token.loc();
+  advance();
   return true;
 }
 
@@ -271,8 +361,25 @@ ExprPtr Parser::parsePrimary() {
     advance();
     return expr;
   }
+  case TokenKind::string: {
+    auto expr = std::make_unique<Expr>(Expr::Kind::string, loc);
+    expr->name = token.text.drop_front().drop_back().str();
+    advance();
+    return expr;
+  }
   case TokenKind::identifier: {
     bool isCall = peek().kind == TokenKind::lparen;
+    if (token.text.contains('.')) {
+      if (isCall) {
+        errors.report(loc, "'" + token.text + "' is not an operation or a "
+                           "block; dotted names refer to parameters");
+        return nullptr;
+      }
+      auto expr = std::make_unique<Expr>(Expr::Kind::path, loc);
+      expr->name = token.text.str();
+      advance();
+      return expr;
+    }
     auto expr = std::make_unique<Expr>(
         isCall ? Expr::Kind::call : Expr::Kind::name, loc);
     expr->name = token.text.str();
@@ -305,7 +412,8 @@ bool Parser::parseArguments(Expr &call) {
   bool sawKeyword = false;
   while (true) {
     Argument arg;
-    if (at(TokenKind::identifier) && peek().kind == TokenKind::equal) {
+    if (at(TokenKind::identifier) && !token.text.contains('.') &&
+        peek().kind == TokenKind::equal) {
       arg.keyword = token.text.str();
       arg.keywordLoc = token.loc();
       advance();
@@ -329,7 +437,7 @@ bool Parser::parseArguments(Expr &call) {
   return true;
 }
 
-std::optional<ModelAST> loom::frontend::parseModel(llvm::SourceMgr &sourceMgr,
+std::optional<ModelAST> loomc::frontend::parseModel(llvm::SourceMgr &sourceMgr,
                                                    ErrorReporter &errors) {
   const llvm::MemoryBuffer *buffer =
       sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());

@@ -8,7 +8,7 @@
 #include "llvm/Support/SourceMgr.h"
 #include <optional>
 
-namespace loom::frontend {
+namespace loomc::frontend {
 
 // Reports a front-end error at `loc` as "file:line:col: error: message" with
 // the offending line and a caret (an invalid `loc`, for errors in flags such
@@ -31,6 +31,6 @@ private:
 std::optional<ModelAST> parseModel(llvm::SourceMgr &sourceMgr,
                                    ErrorReporter &errors);
 
-} // namespace loom::frontend
+} // namespace loomc::frontend
 
 #endif // LOOM_COMPILER_FRONTEND_PARSER_H

@@ -22,37 +22,37 @@ using mlir::OpPassManager;
 
 namespace {
 struct StageInfo {
-  loom::Stage stage;
+  loomc::Stage stage;
   llvm::StringLiteral name;
 };
 constexpr StageInfo kStages[] = {
-    {loom::Stage::loom, "loom"},
-    {loom::Stage::grad, "grad"},
-    {loom::Stage::fused, "fused"},
-    {loom::Stage::linalg, "linalg"},
-    {loom::Stage::tiled, "tiled"},
-    {loom::Stage::bufferized, "bufferized"},
-    {loom::Stage::llvm, "llvm"},
-    {loom::Stage::llvmIR, "llvm-ir"},
-    {loom::Stage::assembly, "asm"},
+    {loomc::Stage::loom, "loom"},
+    {loomc::Stage::grad, "grad"},
+    {loomc::Stage::fused, "fused"},
+    {loomc::Stage::linalg, "linalg"},
+    {loomc::Stage::tiled, "tiled"},
+    {loomc::Stage::bufferized, "bufferized"},
+    {loomc::Stage::llvm, "llvm"},
+    {loomc::Stage::llvmIR, "llvm-ir"},
+    {loomc::Stage::assembly, "asm"},
 };
 } // namespace
 
-std::optional<loom::Stage> loom::parseStage(llvm::StringRef name) {
+std::optional<loomc::Stage> loomc::parseStage(llvm::StringRef name) {
   for (const StageInfo &info : kStages)
     if (info.name == name)
       return info.stage;
   return std::nullopt;
 }
 
-llvm::StringRef loom::stageName(Stage stage) {
+llvm::StringRef loomc::stageName(Stage stage) {
   for (const StageInfo &info : kStages)
     if (info.stage == stage)
       return info.name;
   return "?";
 }
 
-std::string loom::stageNames() {
+std::string loomc::stageNames() {
   std::string names;
   for (const StageInfo &info : kStages)
     names += (names.empty() ? "" : ", ") + info.name.str();
@@ -60,8 +60,8 @@ std::string loom::stageNames() {
 }
 
 // Runs `populate`'s passes on `module` as stage `stage`.
-static LogicalResult runStage(ModuleOp module, loom::Stage stage,
-                              const loom::PipelineOptions &options,
+static LogicalResult runStage(ModuleOp module, loomc::Stage stage,
+                              const loomc::PipelineOptions &options,
                               llvm::function_ref<void(OpPassManager &)> populate) {
   mlir::PassManager pm(module.getContext());
   populate(pm);
@@ -74,15 +74,15 @@ static LogicalResult runStage(ModuleOp module, loom::Stage stage,
 
 // Runs a textual pass pipeline on the module as a stage; `loom-opt
 // --pass-pipeline='builtin.module(TEXT)'` runs the same passes.
-static LogicalResult runPipelineStage(ModuleOp module, loom::Stage stage,
-                                      const loom::PipelineOptions &options,
+static LogicalResult runPipelineStage(ModuleOp module, loomc::Stage stage,
+                                      const loomc::PipelineOptions &options,
                                       llvm::StringRef pipeline) {
   mlir::PassManager pm(module.getContext());
   std::string error;
   llvm::raw_string_ostream errorStream(error);
   if (failed(mlir::parsePassPipeline(pipeline, pm, errorStream)))
     return module.emitError("internal error: bad pipeline for stage '")
-           << loom::stageName(stage) << "': " << error;
+           << loomc::stageName(stage) << "': " << error;
   if (failed(pm.run(module)))
     return mlir::failure();
   if (options.afterStage)
@@ -95,7 +95,7 @@ static LogicalResult runPipelineStage(ModuleOp module, loom::Stage stage,
 static void prepareContext(mlir::MLIRContext *context) {
   static bool registered = [] {
     mlir::registerAllPasses();
-    loom::registerLoomCodegenPasses();
+    loomc::registerLoomCodegenPasses();
     mlir::loom::registerLoomPasses();
     return true;
   }();
@@ -106,7 +106,7 @@ static void prepareContext(mlir::MLIRContext *context) {
   context->appendDialectRegistry(registry);
 }
 
-LogicalResult loom::runMLIRStages(ModuleOp module, const PipelineOptions &options,
+LogicalResult loomc::runMLIRStages(ModuleOp module, const PipelineOptions &options,
                                   Stage last, ModelDescription *description) {
   prepareContext(module.getContext());
   if (options.afterStage)
@@ -114,18 +114,17 @@ LogicalResult loom::runMLIRStages(ModuleOp module, const PipelineOptions &option
   if (last == Stage::loom)
     return mlir::success();
 
-  // 1. Autodiff and the training step: forward → forward_grad → train_step.
+  // 1. Autodiff and the training step: forward → forward_grad →
+  //    forward_backward, grad_norm, update_sgd, update_adamw, eval_loss.
   if (failed(runStage(module, Stage::grad, options, [&](OpPassManager &pm) {
         pm.addPass(mlir::loom::createLoomAutodiff());
-        mlir::loom::LoomBuildTrainStepOptions trainStep;
-        trainStep.optimizer = options.optimizer;
-        pm.addPass(mlir::loom::createLoomBuildTrainStep(trainStep));
+        pm.addPass(mlir::loom::createLoomBuildTrainStep());
         pm.addPass(mlir::createCSEPass());
       })))
     return mlir::failure();
   if (description) {
     mlir::FailureOr<ModelDescription> described =
-        describeModel(module, options.fuse, options.optimizer);
+        describeModel(module, options.fuse);
     if (failed(described))
       return mlir::failure();
     *description = std::move(*described);
@@ -179,7 +178,8 @@ LogicalResult loom::runMLIRStages(ModuleOp module, const PipelineOptions &option
           module, Stage::llvm, options,
           "func.func(loom-lower-vectors),"
           "convert-vector-to-scf{full-unroll=true target-rank=1},"
-          "func.func(loom-lower-vectors), convert-linalg-to-loops,"
+          "func.func(loom-lower-vectors, loom-expand-strided-copies),"
+          "convert-linalg-to-loops,"
           "scf-forall-to-parallel, convert-scf-to-openmp, canonicalize,"
           "expand-strided-metadata, lower-affine, convert-scf-to-cf,"
           "convert-vector-to-llvm, convert-math-to-llvm,"

@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-namespace loom {
+namespace loomc {
 
 // The stages of compilation in order; each names the IR after it. The
 // driver's --emit=NAME stops after the stage and prints it.
@@ -33,7 +33,6 @@ std::string stageNames();
 
 struct PipelineOptions {
   bool fuse = true;
-  std::string optimizer = "sgd";
   // f32 lanes of the target's vector registers (16 for AVX-512, 8 for AVX2).
   int64_t vectorWidth = 16;
   // Called with each MLIR stage's name and module after it runs (for
@@ -49,6 +48,6 @@ mlir::LogicalResult runMLIRStages(mlir::ModuleOp module,
                                   const PipelineOptions &options, Stage last,
                                   ModelDescription *description = nullptr);
 
-} // namespace loom
+} // namespace loomc
 
 #endif // LOOM_COMPILER_PIPELINE_PIPELINE_H

@@ -6,6 +6,7 @@
 
 #include "rng.h"
 #include "tensors.h"
+#include "tokens.h"
 
 #include <errno.h>
 #include <math.h>
@@ -26,7 +27,41 @@ struct loom_dataset {
   float *teacher;
   int64_t teacher_width;
   loom_rng rng;
+  /* Token windows: the file and the step of the next batch, or for
+   * synthetic data the successor graph [vocab][kSuccessors]. */
+  loom_token_file token_file;
+  int64_t step;
+  int32_t *successors;
 };
+
+enum { kSuccessors = 4 };
+
+/* Two i32 [batch, seq] inputs: token ids, then targets. */
+static int token_layout_of(const loom_model_info *model, const int *inputs,
+                           int count, loom_data_layout *layout) {
+  if (count != 2)
+    return -1;
+  const loom_tensor_info *ids = &model->tensors[inputs[0]];
+  const loom_tensor_info *targets = &model->tensors[inputs[1]];
+  if (ids->dtype != LOOM_DTYPE_I32 || targets->dtype != LOOM_DTYPE_I32 ||
+      ids->rank != 2 || targets->rank != 2 ||
+      ids->shape[0] != targets->shape[0] || ids->shape[1] != targets->shape[1])
+    return -1;
+  /* A token is both an input id and a target, so it must fit both. */
+  int64_t vocab = 65536; /* token files hold uint16 */
+  if (ids->index_bound > 0 && ids->index_bound < vocab)
+    vocab = ids->index_bound;
+  if (targets->index_bound > 0 && targets->index_bound < vocab)
+    vocab = targets->index_bound;
+  memset(layout, 0, sizeof(*layout));
+  layout->tokens = 1;
+  layout->features_index = inputs[0];
+  layout->target_index = inputs[1];
+  layout->batch = ids->shape[0];
+  layout->seq = ids->shape[1];
+  layout->vocab = vocab;
+  return 0;
+}
 
 int loom_data_layout_of(const loom_model_info *model, loom_data_layout *layout,
                         char *err, size_t err_size) {
@@ -38,6 +73,8 @@ int loom_data_layout_of(const loom_model_info *model, loom_data_layout *layout,
       inputs[count] = i;
     ++count;
   }
+  if (token_layout_of(model, inputs, count, layout) == 0)
+    return 0;
   const loom_tensor_info *a = count == 2 ? &model->tensors[inputs[0]] : NULL;
   const loom_tensor_info *b = count == 2 ? &model->tensors[inputs[1]] : NULL;
   /* The features are the f32 matrix; the target is the other input. */
@@ -55,12 +92,14 @@ int loom_data_layout_of(const loom_model_info *model, loom_data_layout *layout,
               (b->dtype == LOOM_DTYPE_F32 && b->rank == 2));
   if (!fits) {
     snprintf(err, err_size,
-             "the data loader feeds models with two inputs, f32 "
+             "the data loader feeds models with two inputs, either f32 "
              "[batch, features] and a target (i32 [batch] class labels or f32 "
-             "[batch, width] values), but this model has %d input%s",
+             "[batch, width] values), or i32 [batch, seq] token ids and "
+             "targets; this model's %d input%s fit neither",
              count, count == 1 ? "" : "s");
     return -1;
   }
+  memset(layout, 0, sizeof(*layout));
   layout->features_index = inputs[0];
   layout->target_index = inputs[1];
   layout->batch = a->shape[0];
@@ -71,6 +110,37 @@ int loom_data_layout_of(const loom_model_info *model, loom_data_layout *layout,
   return 0;
 }
 
+static loom_dataset *synthetic_tokens(loom_dataset *data, uint64_t seed) {
+  int64_t vocab = data->layout.vocab;
+  data->successors = malloc((size_t)(vocab * kSuccessors) * sizeof(int32_t));
+  if (!data->successors) {
+    free(data);
+    return NULL;
+  }
+  loom_rng rng;
+  loom_rng_seed(&rng, seed, "synthetic-token-graph");
+  for (int64_t i = 0; i < vocab * kSuccessors; ++i)
+    data->successors[i] = (int32_t)(loom_rng_next(&rng) % (uint64_t)vocab);
+  loom_rng_seed(&data->rng, seed, "synthetic-token-walks");
+  return data;
+}
+
+static void synthetic_token_batch(loom_dataset *data, int32_t *ids,
+                                  int32_t *targets) {
+  const loom_data_layout *layout = &data->layout;
+  for (int64_t b = 0; b < layout->batch; ++b) {
+    int32_t token =
+        (int32_t)(loom_rng_next(&data->rng) % (uint64_t)layout->vocab);
+    for (int64_t t = 0; t < layout->seq; ++t) {
+      int32_t next = data->successors[token * kSuccessors +
+                                      loom_rng_next(&data->rng) % kSuccessors];
+      ids[b * layout->seq + t] = token;
+      targets[b * layout->seq + t] = next;
+      token = next;
+    }
+  }
+}
+
 loom_dataset *loom_data_synthetic(const loom_data_layout *layout,
                                   uint64_t seed) {
   loom_dataset *data = calloc(1, sizeof(loom_dataset));
@@ -78,6 +148,8 @@ loom_dataset *loom_data_synthetic(const loom_data_layout *layout,
     return NULL;
   data->layout = *layout;
   data->synthetic = 1;
+  if (layout->tokens)
+    return synthetic_tokens(data, seed);
   data->teacher_width =
       layout->classification ? layout->classes : layout->target_width;
   int64_t n = layout->features * data->teacher_width;
@@ -353,8 +425,37 @@ static int validate_labels(const loom_dataset *data, const char *path,
   return 0;
 }
 
+static loom_dataset *open_tokens(const char *path,
+                                 const loom_data_layout *layout, char *err,
+                                 size_t err_size) {
+  loom_dataset *data = calloc(1, sizeof(loom_dataset));
+  if (!data) {
+    snprintf(err, err_size, "%s: out of memory", path);
+    return NULL;
+  }
+  data->layout = *layout;
+  if (loom_tokens_read(path, layout->vocab, &data->token_file, err,
+                       err_size) != 0) {
+    free(data);
+    return NULL;
+  }
+  if (loom_tokens_windows(&data->token_file, layout->seq) < 1) {
+    snprintf(err, err_size,
+             "%s: %lld tokens; a window of the model's sequence length %lld "
+             "needs %lld (its tokens and one more target)",
+             path, (long long)data->token_file.count, (long long)layout->seq,
+             (long long)layout->seq + 1);
+    loom_data_free(data);
+    return NULL;
+  }
+  data->samples = data->token_file.count;
+  return data;
+}
+
 loom_dataset *loom_data_open(const char *path, const loom_data_layout *layout,
                              char *err, size_t err_size) {
+  if (layout->tokens)
+    return open_tokens(path, layout, err, err_size);
   FILE *file = fopen(path, "rb");
   if (!file) {
     snprintf(err, err_size, "%s: %s", path, strerror(errno));
@@ -378,6 +479,15 @@ loom_dataset *loom_data_open(const char *path, const loom_data_layout *layout,
 }
 
 void loom_data_next_batch(loom_dataset *data, void *features, void *targets) {
+  if (data->layout.tokens) {
+    if (data->synthetic)
+      synthetic_token_batch(data, features, targets);
+    else
+      loom_tokens_batch(&data->token_file, data->step, data->layout.batch,
+                        data->layout.seq, features, targets);
+    ++data->step;
+    return;
+  }
   if (data->synthetic) {
     synthetic_batch(data, features, targets);
     return;
@@ -407,5 +517,7 @@ void loom_data_free(loom_dataset *data) {
   free(data->labels);
   free(data->values);
   free(data->teacher);
+  free(data->successors);
+  loom_tokens_free(&data->token_file);
   free(data);
 }

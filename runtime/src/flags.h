@@ -8,10 +8,16 @@
 
 typedef struct {
   int64_t steps;
-  double lr;
-  double momentum;
+  const char *optimizer; /* "adamw" or "sgd" */
+  double lr;             /* NAN: the optimizer's default */
+  double momentum;       /* SGD */
+  double beta1, beta2, eps, weight_decay; /* AdamW */
+  double grad_clip;      /* the largest global gradient norm; 0: no clipping */
   uint64_t seed;
-  const char *data_path; /* NULL: the built-in synthetic data set */
+  const char *data_path;  /* NULL: the built-in synthetic data set */
+  const char *data_order; /* "sequential" */
+  const char *init_from;  /* a safetensors file of initial parameters */
+  const char *save_path;  /* where the trained parameters go */
   int64_t print_every;
   int threads; /* 0: OpenMP's default */
   int grad_check;
@@ -19,6 +25,9 @@ typedef struct {
 } loom_options;
 
 void loom_default_options(loom_options *options);
+
+/* The learning rate in use: --lr, or the optimizer's default. */
+double loom_learning_rate(const loom_options *options);
 
 typedef enum {
   LOOM_FLAGS_OK = 0,

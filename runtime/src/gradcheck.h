@@ -9,7 +9,7 @@
 #include <stdio.h>
 
 /* With the current batch in the input buffers, computes every gradient with
- * one training step at learning rate 0, then compares sampled entries of each
+ * the compiled forward and backward pass, then compares sampled entries of each
  * with the central difference (L(w + h) − L(w − h)) / 2h of the compiled
  * forward pass. Prints one line per entry and a summary; returns the number
  * of entries outside the tolerance. Parameters are left as they were. */

@@ -28,12 +28,16 @@ int loom_find_tensor(const loom_model_info *model, loom_role role,
   return -1;
 }
 
-int loom_tensors_alloc(loom_tensors *tensors, const loom_model_info *model) {
+int loom_tensors_alloc(loom_tensors *tensors, const loom_model_info *model,
+                       int32_t optimizer) {
   tensors->model = model;
   tensors->buffers = calloc((size_t)model->num_tensors, sizeof(void *));
   if (!tensors->buffers)
     return -1;
   for (int32_t i = 0; i < model->num_tensors; ++i) {
+    if (model->tensors[i].role == LOOM_ROLE_STATE &&
+        model->tensors[i].optimizer != optimizer)
+      continue;
     /* aligned_alloc needs a multiple of the alignment. */
     size_t bytes = (loom_tensor_bytes(&model->tensors[i]) + 63) & ~(size_t)63;
     tensors->buffers[i] = aligned_alloc(64, bytes ? bytes : 64);
@@ -57,9 +61,9 @@ void loom_tensors_init(loom_tensors *tensors, uint64_t seed) {
   const loom_model_info *model = tensors->model;
   for (int32_t i = 0; i < model->num_tensors; ++i) {
     const loom_tensor_info *info = &model->tensors[i];
-    if (info->role == LOOM_ROLE_INPUT)
-      continue;
     float *data = tensors->buffers[i];
+    if (info->role == LOOM_ROLE_INPUT || !data)
+      continue;
     int64_t n = loom_tensor_numel(info);
     if (info->role != LOOM_ROLE_PARAM) {
       memset(data, 0, (size_t)n * sizeof(float));

@@ -19,12 +19,16 @@ size_t loom_tensor_bytes(const loom_tensor_info *info);
 int loom_find_tensor(const loom_model_info *model, loom_role role,
                      const char *name);
 
-/* Allocates every buffer, zeroed. Returns 0, or -1 when out of memory. */
-int loom_tensors_alloc(loom_tensors *tensors, const loom_model_info *model);
+/* Allocates every buffer, zeroed, except the state of optimizers other than
+ * `optimizer` (an index into the model's optimizers; -1 for none), which
+ * stays NULL. Returns 0, or -1 when out of memory. */
+int loom_tensors_alloc(loom_tensors *tensors, const loom_model_info *model,
+                       int32_t optimizer);
 void loom_tensors_free(loom_tensors *tensors);
 
 /* Initializes parameters by their initializers from `seed` (each from its
- * own stream, named after the parameter) and zeroes gradients and state. */
+ * own stream, named after the parameter) and zeroes gradients and the
+ * allocated state. */
 void loom_tensors_init(loom_tensors *tensors, uint64_t seed);
 
 /* Writes "f32[256, 64]" into `out`. */

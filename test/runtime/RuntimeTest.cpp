@@ -95,20 +95,19 @@ TEST(Rng, NormalHasUnitVariance) {
 struct FakeModel {
   int64_t shape[2] = {64, 50};
   loom_tensor_info tensors[5] = {
-      {"normal", LOOM_ROLE_PARAM, LOOM_DTYPE_F32, 2, LOOM_INIT_NORMAL, shape, 0.5, 0, 0},
-      {"uniform", LOOM_ROLE_PARAM, LOOM_DTYPE_F32, 2, LOOM_INIT_UNIFORM, shape, -0.25, 0.75, 0},
-      {"ones", LOOM_ROLE_PARAM, LOOM_DTYPE_F32, 2, LOOM_INIT_ONES, shape, 0, 0, 0},
-      {"normal", LOOM_ROLE_GRAD, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, shape, 0, 0, 0},
-      {"x", LOOM_ROLE_INPUT, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, shape, 0, 0, 0},
+      {"normal", LOOM_ROLE_PARAM, LOOM_DTYPE_F32, 2, LOOM_INIT_NORMAL, shape, 0.5, 0, 0, -1},
+      {"uniform", LOOM_ROLE_PARAM, LOOM_DTYPE_F32, 2, LOOM_INIT_UNIFORM, shape, -0.25, 0.75, 0, -1},
+      {"ones", LOOM_ROLE_PARAM, LOOM_DTYPE_F32, 2, LOOM_INIT_ONES, shape, 0, 0, 0, -1},
+      {"normal", LOOM_ROLE_GRAD, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, shape, 0, 0, 0, -1},
+      {"x", LOOM_ROLE_INPUT, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, shape, 0, 0, 0, -1},
   };
-  loom_model_info info = {LOOM_ABI_VERSION, 5, tensors, "fake", "sgd", 0,
-                          nullptr, 1, 0.0};
+  loom_model_info info = {LOOM_ABI_VERSION, 5, tensors, "fake", 1, 0, nullptr, 0.0};
 };
 
 TEST(Tensors, InitializersFollowTheTable) {
   FakeModel fake;
   loom_tensors tensors;
-  ASSERT_EQ(loom_tensors_alloc(&tensors, &fake.info), 0);
+  ASSERT_EQ(loom_tensors_alloc(&tensors, &fake.info, -1), 0);
   loom_tensors_init(&tensors, 7);
   const int64_t n = 64 * 50;
   auto at = [&](int index) { return static_cast<float *>(tensors.buffers[index]); };
@@ -134,10 +133,10 @@ TEST(Tensors, InitializersFollowTheTable) {
 TEST(Data, SyntheticLabelsAreLearnableAndInRange) {
   int64_t featureShape[2] = {32, 6}, labelShape[1] = {32};
   loom_tensor_info tensors[2] = {
-      {"x", LOOM_ROLE_INPUT, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, featureShape, 0, 0, 0},
-      {"labels", LOOM_ROLE_INPUT, LOOM_DTYPE_I32, 1, LOOM_INIT_ZEROS, labelShape, 0, 0, 4},
+      {"x", LOOM_ROLE_INPUT, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, featureShape, 0, 0, 0, -1},
+      {"labels", LOOM_ROLE_INPUT, LOOM_DTYPE_I32, 1, LOOM_INIT_ZEROS, labelShape, 0, 0, 4, -1},
   };
-  loom_model_info model = {LOOM_ABI_VERSION, 2, tensors, "m", "sgd", 0, nullptr, 1, 0.0};
+  loom_model_info model = {LOOM_ABI_VERSION, 2, tensors, "m", 1, 0, nullptr, 0.0};
   char err[256];
   loom_data_layout layout;
   ASSERT_EQ(loom_data_layout_of(&model, &layout, err, sizeof(err)), 0) << err;
@@ -161,15 +160,48 @@ TEST(Data, SyntheticLabelsAreLearnableAndInRange) {
   loom_data_free(data);
 }
 
+TEST(Data, LanguageModelsGetTokenWindows) {
+  // Token ids bounded by an embedding of 50 rows, targets by 40 classes:
+  // a token is both, so it must fit the smaller.
+  int64_t shape[2] = {3, 7};
+  loom_tensor_info tensors[2] = {
+      {"tokens", LOOM_ROLE_INPUT, LOOM_DTYPE_I32, 2, LOOM_INIT_ZEROS, shape, 0, 0, 50, -1},
+      {"targets", LOOM_ROLE_INPUT, LOOM_DTYPE_I32, 2, LOOM_INIT_ZEROS, shape, 0, 0, 40, -1},
+  };
+  loom_model_info model = {LOOM_ABI_VERSION, 2, tensors, "m", 1, 0, nullptr, 0.0};
+  char err[256];
+  loom_data_layout layout;
+  ASSERT_EQ(loom_data_layout_of(&model, &layout, err, sizeof(err)), 0) << err;
+  EXPECT_TRUE(layout.tokens);
+  EXPECT_EQ(layout.batch, 3);
+  EXPECT_EQ(layout.seq, 7);
+  EXPECT_EQ(layout.vocab, 40);
+  loom_dataset *data = loom_data_synthetic(&layout, 5);
+  std::vector<int32_t> ids(21), targets(21);
+  for (int batch = 0; batch < 10; ++batch) {
+    loom_data_next_batch(data, ids.data(), targets.data());
+    for (int i = 0; i < 21; ++i) {
+      ASSERT_GE(ids[i], 0);
+      ASSERT_LT(ids[i], 40);
+      ASSERT_GE(targets[i], 0);
+      ASSERT_LT(targets[i], 40);
+      // Targets are the next tokens of one walk per row.
+      if (i % 7 != 6)
+        EXPECT_EQ(targets[i], ids[i + 1]);
+    }
+  }
+  loom_data_free(data);
+}
+
 TEST(Data, LayoutRefusesModelsItCannotFeed) {
   int64_t shape[1] = {8};
   loom_tensor_info tensors[1] = {
-      {"x", LOOM_ROLE_INPUT, LOOM_DTYPE_F32, 1, LOOM_INIT_ZEROS, shape, 0, 0, 0}};
-  loom_model_info model = {LOOM_ABI_VERSION, 1, tensors, "m", "sgd", 0, nullptr, 1, 0.0};
+      {"x", LOOM_ROLE_INPUT, LOOM_DTYPE_F32, 1, LOOM_INIT_ZEROS, shape, 0, 0, 0, -1}};
+  loom_model_info model = {LOOM_ABI_VERSION, 1, tensors, "m", 1, 0, nullptr, 0.0};
   char err[256];
   loom_data_layout layout;
   EXPECT_EQ(loom_data_layout_of(&model, &layout, err, sizeof(err)), -1);
-  EXPECT_NE(std::string(err).find("but this model has 1 input"), std::string::npos) << err;
+  EXPECT_NE(std::string(err).find("this model's 1 input fit neither"), std::string::npos) << err;
 }
 
 } // namespace

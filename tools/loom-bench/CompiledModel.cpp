@@ -13,7 +13,7 @@ extern "C" {
 #include <cstring>
 #include <dlfcn.h>
 
-using namespace loom::bench;
+using namespace loomc::bench;
 
 // The compiled steps call this when an intermediate tensor cannot be
 // allocated (abi.h); loom-bench exports it to the libraries it loads.
@@ -46,16 +46,26 @@ CompiledModel::build(const std::string &loomc, const std::string &modelPath,
   }
   compiled->model =
       static_cast<const loom_model_info *>(dlsym(compiled->handle, "loom_model"));
-  compiled->step = reinterpret_cast<float (*)(void *const *, const float *, int64_t)>(
-      dlsym(compiled->handle, "loom_train_step"));
-  if (!compiled->model || !compiled->step ||
+  compiled->forwardBackward = reinterpret_cast<float (*)(void *const *)>(
+      dlsym(compiled->handle, "loom_forward_backward"));
+  compiled->update =
+      reinterpret_cast<void (*)(int32_t, void *const *, const float *, float, int64_t)>(
+          dlsym(compiled->handle, "loom_update"));
+  if (!compiled->model || !compiled->forwardBackward || !compiled->update ||
       compiled->model->abi_version != LOOM_ABI_VERSION) {
     error = libraryPath + " is not a Loom model library of ABI version " +
             std::to_string(LOOM_ABI_VERSION);
     return nullptr;
   }
   const loom_model_info &model = *compiled->model;
-  if (loom_tensors_alloc(&compiled->tensors, &model) != 0) {
+  for (int32_t o = 0; o < model.num_optimizers; ++o)
+    if (std::strcmp(model.optimizers[o].name, "adamw") == 0)
+      compiled->optimizer = o;
+  if (compiled->optimizer < 0) {
+    error = libraryPath + " has no AdamW update";
+    return nullptr;
+  }
+  if (loom_tensors_alloc(&compiled->tensors, &model, compiled->optimizer) != 0) {
     error = "out of memory for the tensors of " + modelPath;
     return nullptr;
   }
@@ -76,10 +86,17 @@ CompiledModel::build(const std::string &loomc, const std::string &modelPath,
                        compiled->tensors.buffers[layout.target_index]);
   loom_data_free(data);
 
-  // A small learning rate keeps the parameters finite over many timed steps.
-  for (int32_t i = 0; i < model.num_hyper; ++i)
-    compiled->hyper.push_back(
-        std::strcmp(model.hyper_names[i], "lr") == 0 ? 1e-3f : 0.9f);
+  // torch.optim.AdamW's defaults with a small learning rate, which keeps
+  // the parameters finite over many timed steps.
+  const loom_optimizer_info &adamw = model.optimizers[compiled->optimizer];
+  for (int32_t i = 0; i < adamw.num_hyper; ++i) {
+    llvm::StringRef name = adamw.hyper_names[i];
+    compiled->hyper.push_back(name == "lr"      ? 1e-4f
+                              : name == "beta1" ? 0.9f
+                              : name == "beta2" ? 0.999f
+                              : name == "eps"   ? 1e-8f
+                                                : 0.01f);
+  }
   return compiled;
 }
 
@@ -90,5 +107,7 @@ CompiledModel::~CompiledModel() {
 }
 
 float CompiledModel::trainStep() {
-  return step(tensors.buffers, hyper.data(), ++stepNumber);
+  float loss = forwardBackward(tensors.buffers);
+  update(optimizer, tensors.buffers, hyper.data(), /*grad_scale=*/1.0f, ++stepNumber);
+  return loss;
 }

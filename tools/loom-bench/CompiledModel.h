@@ -12,7 +12,7 @@ extern "C" {
 #include <string>
 #include <vector>
 
-namespace loom::bench {
+namespace loomc::bench {
 
 // A shared library built by `loomc --shared` and loaded with its own copy of
 // the abi.h symbols, with the tensor table allocated, initialized and one
@@ -27,7 +27,8 @@ public:
         const std::string &libraryPath, std::string &error);
   ~CompiledModel();
 
-  // One training step on the loaded batch.
+  // One training step on the loaded batch: the forward and backward pass
+  // and an AdamW update.
   float trainStep();
   const loom_model_info &info() const { return *model; }
 
@@ -36,12 +37,14 @@ private:
 
   void *handle = nullptr;
   const loom_model_info *model = nullptr;
-  float (*step)(void *const *, const float *, int64_t) = nullptr;
+  float (*forwardBackward)(void *const *) = nullptr;
+  void (*update)(int32_t, void *const *, const float *, float, int64_t) = nullptr;
+  int32_t optimizer = -1;
   loom_tensors tensors{};
   std::vector<float> hyper;
   int64_t stepNumber = 0;
 };
 
-} // namespace loom::bench
+} // namespace loomc::bench
 
 #endif // LOOM_TOOLS_LOOMBENCH_COMPILEDMODEL_H

@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include <map>
 
-using loom::bench::CompiledModel;
+using loomc::bench::CompiledModel;
 
 #ifndef LOOM_SOURCE_DIR
 #define LOOM_SOURCE_DIR "."

@@ -43,9 +43,6 @@ static cl::opt<bool> noFuse("no-fuse",
                             cl::desc("Keep every op separate (no fusion)"),
                             cl::cat(loomcCategory));
 static cl::opt<std::string>
-    optimizer("optimizer", cl::desc("Optimizer of the training step: sgd"),
-              cl::init("sgd"), cl::cat(loomcCategory));
-static cl::opt<std::string>
     runtimeLibrary("runtime",
                    cl::desc("The runtime library to link (default: "
                             "../lib/libloom_runtime.a next to loomc)"),
@@ -64,20 +61,16 @@ static int fail(const Twine &message) {
   return 1;
 }
 
-// Parses the -D flags into overrides; reports the first malformed one.
-static bool parseDefines(loom::frontend::ModelOptions &options) {
+// Collects the -D flags; the front end parses each value according to its
+// constant's kind, integer or real.
+static bool parseDefines(loomc::frontend::ModelOptions &options) {
   for (const std::string &define : defines) {
     auto [name, value] = StringRef(define).split('=');
-    int64_t number;
     if (name.empty() || value.empty() || name.size() == define.size()) {
       fail("-D " + define + ": expected NAME=VALUE, e.g. -D hidden=512");
       return false;
     }
-    if (value.getAsInteger(10, number)) {
-      fail("-D " + define + ": '" + value + "' is not an integer");
-      return false;
-    }
-    options.constantOverrides[name] = number;
+    options.constantOverrides[name] = value.str();
   }
   return true;
 }
@@ -105,16 +98,16 @@ int main(int argc, char **argv) {
       "loomc: compile a .loom model definition into a native executable that "
       "trains it\n");
 
-  std::optional<loom::Stage> stopAt;
+  std::optional<loomc::Stage> stopAt;
   if (!emitStage.empty()) {
-    stopAt = loom::parseStage(emitStage);
+    stopAt = loomc::parseStage(emitStage);
     if (!stopAt)
       return fail("--emit=" + emitStage + ": unknown stage; expected one of " +
-                  loom::stageNames());
+                  loomc::stageNames());
   }
   if (!stopAt && outputFile.empty())
     return fail("nothing to do: give -o EXECUTABLE or --emit=STAGE");
-  loom::frontend::ModelOptions modelOptions;
+  loomc::frontend::ModelOptions modelOptions;
   if (!parseDefines(modelOptions))
     return 1;
 
@@ -127,6 +120,9 @@ int main(int argc, char **argv) {
 
   mlir::MLIRContext context;
   context.getOrLoadDialect<mlir::loom::LoomDialect>();
+  // Errors point at the definition; the IR of a whole model is no help there
+  // (--emit shows it).
+  context.printOpOnDiagnostic(false);
   FusionReport report;
   mlir::SourceMgrDiagnosticHandler sourceHandler(sourceMgr, &context);
   mlir::ScopedDiagnosticHandler fusionHandler(&context, [&](mlir::Diagnostic &diag) {
@@ -153,7 +149,7 @@ int main(int argc, char **argv) {
   });
 
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      loom::frontend::loadModel(sourceMgr, context, modelOptions);
+      loomc::frontend::loadModel(sourceMgr, context, modelOptions);
   if (!module)
     return 1;
 
@@ -161,16 +157,15 @@ int main(int argc, char **argv) {
     if (std::error_code ec = sys::fs::create_directories(dumpDir))
       return fail("--dump-ir=" + dumpDir + ": " + ec.message());
 
-  loom::PipelineOptions options;
+  loomc::PipelineOptions options;
   options.fuse = !noFuse;
-  options.optimizer = optimizer;
   unsigned stageIndex = 0;
   bool dumpFailed = false;
-  options.afterStage = [&](loom::Stage stage, mlir::ModuleOp op) {
+  options.afterStage = [&](loomc::Stage stage, mlir::ModuleOp op) {
     if (!dumpDir.empty()) {
       SmallString<128> path(dumpDir);
       sys::path::append(path, formatv("{0:d2}-{1}.mlir", stageIndex,
-                                      loom::stageName(stage))
+                                      loomc::stageName(stage))
                                   .str());
       std::error_code ec;
       raw_fd_ostream os(path, ec);
@@ -185,17 +180,17 @@ int main(int argc, char **argv) {
     if (stopAt && *stopAt == stage)
       op.print(outs());
   };
-  loom::Stage lastMLIR =
-      stopAt && *stopAt <= loom::Stage::llvm ? *stopAt : loom::Stage::llvm;
-  std::unique_ptr<llvm::TargetMachine> target = loom::createHostTargetMachine();
+  loomc::Stage lastMLIR =
+      stopAt && *stopAt <= loomc::Stage::llvm ? *stopAt : loomc::Stage::llvm;
+  std::unique_ptr<llvm::TargetMachine> target = loomc::createHostTargetMachine();
   if (!target)
     return 1;
-  options.vectorWidth = loom::hostVectorWidth();
-  loom::ModelDescription description;
-  if (failed(loom::runMLIRStages(*module, options, lastMLIR, &description)) ||
+  options.vectorWidth = loomc::hostVectorWidth();
+  loomc::ModelDescription description;
+  if (failed(loomc::runMLIRStages(*module, options, lastMLIR, &description)) ||
       dumpFailed)
     return 1;
-  if (stopAt && *stopAt <= loom::Stage::llvm) {
+  if (stopAt && *stopAt <= loomc::Stage::llvm) {
     if (fusionReport)
       report.print(errs(), true);
     return 0;
@@ -204,10 +199,10 @@ int main(int argc, char **argv) {
   // 7. LLVM IR with the runtime's entry points, optimized at -O3.
   LLVMContext llvmContext;
   std::unique_ptr<Module> llvmModule =
-      loom::translateToLLVMIR(*module, llvmContext, description, *target);
+      loomc::translateToLLVMIR(*module, llvmContext, description, *target);
   if (!llvmModule)
     return 1;
-  loom::optimizeModule(*llvmModule, *target);
+  loomc::optimizeModule(*llvmModule, *target);
   auto dumpText = [&](StringRef stage, StringRef extension,
                       function_ref<void(raw_pwrite_stream &)> write) {
     if (dumpDir.empty())
@@ -222,16 +217,16 @@ int main(int argc, char **argv) {
       write(os);
   };
   dumpText("llvm-ir", "ll", [&](raw_pwrite_stream &os) { llvmModule->print(os, nullptr); });
-  if (stopAt && *stopAt == loom::Stage::llvmIR) {
+  if (stopAt && *stopAt == loomc::Stage::llvmIR) {
     llvmModule->print(outs(), nullptr);
     return 0;
   }
   // 8. Assembly or an object file for the host.
   dumpText("asm", "s", [&](raw_pwrite_stream &os) {
-    (void)loom::emitAssembly(*llvmModule, *target, os);
+    (void)loomc::emitAssembly(*llvmModule, *target, os);
   });
-  if (stopAt && *stopAt == loom::Stage::assembly) {
-    return failed(loom::emitAssembly(*llvmModule, *target, outs())) ? 1 : 0;
+  if (stopAt && *stopAt == loomc::Stage::assembly) {
+    return failed(loomc::emitAssembly(*llvmModule, *target, outs())) ? 1 : 0;
   }
 
   // 9. The executable: the object linked with the runtime.
@@ -241,16 +236,16 @@ int main(int argc, char **argv) {
                                        objectPath))
     return fail("cannot create a temporary object file: " + ec.message());
   FileRemover removeObject(objectPath);
-  if (failed(loom::emitObjectFile(*llvmModule, *target, objectPath)))
+  if (failed(loomc::emitObjectFile(*llvmModule, *target, objectPath)))
     return 1;
   if (shared) {
-    if (failed(loom::linkSharedLibrary(objectPath, outputFile)))
+    if (failed(loomc::linkSharedLibrary(objectPath, outputFile)))
       return 1;
   } else {
     std::string runtime = runtimeLibrary.empty()
-                              ? loom::defaultRuntimeLibrary(argv[0])
+                              ? loomc::defaultRuntimeLibrary(argv[0])
                               : std::string(runtimeLibrary);
-    if (failed(loom::linkExecutable(objectPath, runtime, outputFile)))
+    if (failed(loomc::linkExecutable(objectPath, runtime, outputFile)))
       return 1;
   }
   report.print(errs(), fusionReport);

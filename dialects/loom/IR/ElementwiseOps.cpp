@@ -73,6 +73,25 @@ LogicalResult GeluOp::buildGradient(OpBuilder &builder, ValueRange resultGrads,
                                  needsGrad, operandGrads);
 }
 
+// Forward: y = 0.5·x·(1 + erf(x/√2)). Saves: x.
+Activation GeluErfOp::getActivation() { return Activation::gelu_erf; }
+LogicalResult GeluErfOp::buildGradient(OpBuilder &builder,
+                                       ValueRange resultGrads,
+                                       ArrayRef<bool> needsGrad,
+                                       SmallVectorImpl<Value> &operandGrads) {
+  return buildActivationGradient(builder, *this, getActivation(), resultGrads,
+                                 needsGrad, operandGrads);
+}
+
+// Forward: y = x·σ(x). Saves: x.
+Activation SiluOp::getActivation() { return Activation::silu; }
+LogicalResult SiluOp::buildGradient(OpBuilder &builder, ValueRange resultGrads,
+                                    ArrayRef<bool> needsGrad,
+                                    SmallVectorImpl<Value> &operandGrads) {
+  return buildActivationGradient(builder, *this, getActivation(), resultGrads,
+                                 needsGrad, operandGrads);
+}
+
 // Forward: y = max(x, 0). Saves: y (dx = dy where y > 0).
 Activation ReluOp::getActivation() { return Activation::relu; }
 LogicalResult ReluOp::buildGradient(OpBuilder &builder, ValueRange resultGrads,
@@ -89,6 +108,22 @@ LogicalResult TanhOp::buildGradient(OpBuilder &builder, ValueRange resultGrads,
                                     SmallVectorImpl<Value> &operandGrads) {
   return buildActivationGradient(builder, *this, getActivation(), resultGrads,
                                  needsGrad, operandGrads);
+}
+
+//===----------------------------------------------------------------------===//
+// loom.swiglu — y = silu(gate)·up
+//===----------------------------------------------------------------------===//
+
+// Forward: y = gate·σ(gate)·up. Saves: gate and up. One swiglu_grad op
+// computes both adjoints in a single pass.
+LogicalResult SwigluOp::buildGradient(OpBuilder &builder, ValueRange resultGrads,
+                                      ArrayRef<bool> needsGrad,
+                                      SmallVectorImpl<Value> &operandGrads) {
+  auto grad = SwigluGradOp::create(builder, getLoc(), getGate(), getUp(),
+                                   resultGrads[0]);
+  operandGrads.assign({needsGrad[0] ? grad.getGateGrad() : Value(),
+                       needsGrad[1] ? grad.getUpGrad() : Value()});
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

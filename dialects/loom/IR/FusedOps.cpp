@@ -11,25 +11,18 @@
 using namespace mlir;
 using namespace mlir::loom;
 
-// Checks x [M, K] · W [K, N] and returns {M, N}.
-static FailureOr<std::pair<int64_t, int64_t>>
-verifyLinearShapes(Operation *op, RankedTensorType input,
-                   RankedTensorType weight) {
-  if (input.getDimSize(1) != weight.getDimSize(0)) {
-    op->emitOpError("input ")
-        << shapeString(input.getShape()) << " and weight "
-        << shapeString(weight.getShape())
-        << " do not chain: input columns must equal weight rows";
-    return failure();
-  }
-  return std::make_pair(input.getDimSize(0), weight.getDimSize(1));
+// [K, N] of the product x · op(W).
+static std::pair<int64_t, int64_t> weightShape(RankedTensorType weight,
+                                               bool transposed) {
+  int64_t rows = weight.getDimSize(0), cols = weight.getDimSize(1);
+  return transposed ? std::make_pair(cols, rows) : std::make_pair(rows, cols);
 }
 
-static LogicalResult verifyMatrixShape(Operation *op, StringRef what,
-                                       Type type, int64_t rows, int64_t cols) {
+static LogicalResult verifyShape(Operation *op, StringRef what, Type type,
+                                 ArrayRef<int64_t> expected) {
   ArrayRef<int64_t> shape = cast<RankedTensorType>(type).getShape();
-  if (shape.size() != 2 || shape[0] != rows || shape[1] != cols)
-    return op->emitOpError() << what << " must be " << rows << "x" << cols
+  if (shape != expected)
+    return op->emitOpError() << what << " must be " << shapeString(expected)
                              << ", not " << shapeString(shape);
   return success();
 }
@@ -44,25 +37,43 @@ static LogicalResult verifyBiasShape(Operation *op, StringRef what, Type type,
   return success();
 }
 
+static LogicalResult verifyInputRank(Operation *op, RankedTensorType input) {
+  if (input.getRank() < 2)
+    return op->emitOpError("input must have rows: at least 2 dimensions, not ")
+           << shapeString(input.getShape());
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
-// loom.fused_linear — y = act(x · W + b)
+// loom.fused_linear — y = act(x · op(W) + b)
 //===----------------------------------------------------------------------===//
 
+std::pair<int64_t, int64_t> FusedLinearOp::getWeightShape() {
+  return weightShape(getWeight().getType(), getTransposeWeight());
+}
+
 LogicalResult FusedLinearOp::verify() {
-  auto mn = verifyLinearShapes(*this, getInput().getType(),
-                               getWeight().getType());
-  if (failed(mn))
+  RankedTensorType input = getInput().getType();
+  if (failed(verifyInputRank(*this, input)))
     return failure();
-  auto [m, n] = *mn;
+  auto [k, n] = getWeightShape();
+  if (input.getShape().back() != k)
+    return emitOpError("input ")
+           << shapeString(input.getShape()) << " and weight "
+           << shapeString(getWeight().getType().getShape())
+           << " do not chain: input columns must equal the weight's "
+           << (getTransposeWeight() ? "columns (it is transposed)" : "rows");
   if (getBias() && failed(verifyBiasShape(*this, "bias", getBias().getType(), n)))
     return failure();
-  if (failed(verifyMatrixShape(*this, "output", getOutput().getType(), m, n)))
+  SmallVector<int64_t> outputShape = withLastDim(input.getShape(), n);
+  if (failed(verifyShape(*this, "output", getOutput().getType(), outputShape)))
     return failure();
   if (getPreActivation()) {
     if (!activationGradNeedsInput(getActivation()))
-      return emitOpError("keeps a pre-activation result, but the gradient of ")
-             << stringifyActivation(getActivation())
-             << " needs only the output";
+      return emitOpError("keeps a pre-activation result, which only the "
+                         "gradients of gelu, gelu_erf and silu need, not that "
+                         "of activation ")
+             << stringifyActivation(getActivation());
     if (getPreActivation().getType() != getOutput().getType())
       return emitOpError("pre-activation result must have the output's type");
   }
@@ -89,14 +100,19 @@ Value FusedLinearGradOp::getBiasGrad() {
 LogicalResult FusedLinearGradOp::verify() {
   RankedTensorType input = getInput().getType();
   RankedTensorType outputGrad = getOutputGrad().getType();
-  if (input.getDimSize(0) != outputGrad.getDimSize(0))
+  if (failed(verifyInputRank(*this, input)))
+    return failure();
+  if (outputGrad.getRank() != input.getRank() ||
+      input.getShape().drop_back() != outputGrad.getShape().drop_back())
     return emitOpError("input ")
            << shapeString(input.getShape()) << " and output gradient "
-           << shapeString(outputGrad.getShape()) << " must have one row count";
-  int64_t m = input.getDimSize(0), k = input.getDimSize(1),
-          n = outputGrad.getDimSize(1);
+           << shapeString(outputGrad.getShape()) << " must have the same rows";
+  int64_t k = input.getShape().back(), n = outputGrad.getShape().back();
+  bool transposed = getTransposeWeight();
+  SmallVector<int64_t> weightShape = transposed ? SmallVector<int64_t>{n, k}
+                                                : SmallVector<int64_t>{k, n};
   if (getWeight() &&
-      failed(verifyMatrixShape(*this, "weight", getWeight().getType(), k, n)))
+      failed(verifyShape(*this, "weight", getWeight().getType(), weightShape)))
     return failure();
   bool needsSaved = getActivation() != Activation::none;
   if (needsSaved != bool(getSaved()))
@@ -104,8 +120,8 @@ LogicalResult FusedLinearGradOp::verify() {
                                     "derivative of "
                                   : "takes no saved value with activation ")
            << stringifyActivation(getActivation());
-  if (getSaved() &&
-      failed(verifyMatrixShape(*this, "saved value", getSaved().getType(), m, n)))
+  if (getSaved() && failed(verifyShape(*this, "saved value",
+                                       getSaved().getType(), outputGrad.getShape())))
     return failure();
   size_t expected = 1 + bool(getWeight()) + getWithBias();
   if (getGrads().size() != expected)
@@ -116,8 +132,8 @@ LogicalResult FusedLinearGradOp::verify() {
            << (getWithBias() ? "yes" : "no") << "), got " << getGrads().size();
   if (getInputGrad() && getInputGrad().getType() != input)
     return emitOpError("input gradient must have the input's type ") << input;
-  if (failed(verifyMatrixShape(*this, "weight gradient",
-                               getWeightGrad().getType(), k, n)))
+  if (failed(verifyShape(*this, "weight gradient", getWeightGrad().getType(),
+                         weightShape)))
     return failure();
   if (getBiasGrad() &&
       failed(verifyBiasShape(*this, "bias gradient", getBiasGrad().getType(), n)))

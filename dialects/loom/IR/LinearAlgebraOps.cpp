@@ -11,25 +11,25 @@ using namespace mlir::loom;
 //===----------------------------------------------------------------------===//
 
 LogicalResult MatmulOp::verify() {
-  auto [rows, inner] =
-      matmulOperandShape(getLhs().getType(), getTransposeLhs());
-  auto [rhsInner, cols] =
-      matmulOperandShape(getRhs().getType(), getTransposeRhs());
-  if (inner != rhsInner)
-    return emitOpError("inner dimensions differ: lhs is ")
-           << rows << "x" << inner << " and rhs is " << rhsInner << "x" << cols
-           << " after transposition";
+  std::string why;
+  FailureOr<SmallVector<int64_t>> shape =
+      matmulResultShape(getLhs().getType().getShape(),
+                        getRhs().getType().getShape(), getTransposeLhs(),
+                        getTransposeRhs(), why);
+  if (failed(shape))
+    return emitOpError() << why;
   ArrayRef<int64_t> resultShape = getResult().getType().getShape();
-  if (resultShape[0] != rows || resultShape[1] != cols)
+  if (resultShape != ArrayRef<int64_t>(*shape))
     return emitOpError("result must be ")
-           << rows << "x" << cols << ", the shape of the product, not "
+           << shapeString(*shape) << ", the shape of the product, not "
            << shapeString(resultShape);
   return success();
 }
 
-// Forward: C[m, n] = Σ_k op(A)[m, k] · op(B)[k, n]. Saves: A and B themselves.
-// Each case below is dA = dC · op(B)ᵀ and dB = op(A)ᵀ · dC, re-expressed with
-// the transpose flags so that no transposed copy is ever built.
+// Forward: C[l, n] = Σ_k op(A)[l, k] · op(B)[k, n], rows l of any rank.
+// Saves: A and B themselves. Each case is dA = dC · op(B)ᵀ and
+// dB = op(A)ᵀ · dC, re-expressed with the transpose flags so that no
+// transposed copy is built; with batch-like rows, "Aᵀ·dC" sums over them.
 LogicalResult MatmulOp::buildGradient(OpBuilder &builder,
                                       ValueRange resultGrads,
                                       ArrayRef<bool> needsGrad,
@@ -44,7 +44,7 @@ LogicalResult MatmulOp::buildGradient(OpBuilder &builder,
                         /*transposeRhs=*/!tb); // dA = dC·op(B)ᵀ
     else
       da = createMatmul(builder, loc, b, dc, /*transposeLhs=*/tb,
-                        /*transposeRhs=*/true); // dA = (dC·op(B)ᵀ)ᵀ = op(B)·dCᵀ
+                        /*transposeRhs=*/true); // dA = op(B)·dCᵀ
   }
   if (needsGrad[1]) {
     if (!tb)
@@ -52,7 +52,7 @@ LogicalResult MatmulOp::buildGradient(OpBuilder &builder,
                         /*transposeRhs=*/false); // dB = op(A)ᵀ·dC
     else
       db = createMatmul(builder, loc, dc, a, /*transposeLhs=*/true,
-                        /*transposeRhs=*/ta); // dB = (op(A)ᵀ·dC)ᵀ = dCᵀ·op(A)
+                        /*transposeRhs=*/ta); // dB = dCᵀ·op(A)
   }
   operandGrads.assign({da, db});
   return success();

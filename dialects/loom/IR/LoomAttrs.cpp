@@ -24,11 +24,17 @@ void LoomDialect::registerAttributes() {
 // #loom.init<zeros>, #loom.init<ones>
 //===----------------------------------------------------------------------===//
 
-// The shortest decimal text that reads back as the same double: "0.02".
+// The shortest decimal text that reads back as the same double, in MLIR's
+// float syntax, which needs a '.' in the mantissa: "0.02", "1.0", "1.0e-10".
 static std::string shortestText(double value) {
   char buffer[32];
   auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
-  return std::string(buffer, result.ptr);
+  std::string text(buffer, result.ptr);
+  size_t exponent = text.find('e');
+  std::string mantissa = text.substr(0, exponent);
+  if (mantissa.find('.') == std::string::npos)
+    text.insert(exponent == std::string::npos ? text.size() : exponent, ".0");
+  return text;
 }
 
 static unsigned initArgumentCount(InitKind kind) {

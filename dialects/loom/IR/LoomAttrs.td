@@ -11,11 +11,15 @@ def Loom_ActivationNone : I32EnumAttrCase<"none", 0>;
 def Loom_ActivationGelu : I32EnumAttrCase<"gelu", 1>;
 def Loom_ActivationRelu : I32EnumAttrCase<"relu", 2>;
 def Loom_ActivationTanh : I32EnumAttrCase<"tanh", 3>;
+def Loom_ActivationGeluErf : I32EnumAttrCase<"gelu_erf", 4>;
+def Loom_ActivationSilu : I32EnumAttrCase<"silu", 5>;
 
+// `gelu` is the tanh approximation (GPT-2's "gelu_new"), `gelu_erf` the
+// exact GELU, `silu` is x·σ(x).
 def Loom_ActivationKind : I32EnumAttr<"Activation",
     "an elementwise activation function",
     [Loom_ActivationNone, Loom_ActivationGelu, Loom_ActivationRelu,
-     Loom_ActivationTanh]> {
+     Loom_ActivationTanh, Loom_ActivationGeluErf, Loom_ActivationSilu]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::mlir::loom";
 }

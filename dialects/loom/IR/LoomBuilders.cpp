@@ -18,10 +18,57 @@ std::string mlir::loom::shapeString(ArrayRef<int64_t> shape) {
   return text;
 }
 
-std::pair<int64_t, int64_t>
-mlir::loom::matmulOperandShape(RankedTensorType type, bool transposed) {
-  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
-  return transposed ? std::make_pair(cols, rows) : std::make_pair(rows, cols);
+SmallVector<int64_t> mlir::loom::withLastDim(ArrayRef<int64_t> shape,
+                                             int64_t last) {
+  SmallVector<int64_t> result(shape);
+  result.back() = last;
+  return result;
+}
+
+int64_t mlir::loom::matmulInnerSize(ArrayRef<int64_t> lhs, bool transposeLhs) {
+  // x·W and x·Wᵀ contract the last dimension of x; xᵀ·y contracts its rows,
+  // and for matrices Aᵀ·… contracts A's first dimension.
+  if (!transposeLhs)
+    return lhs.back();
+  int64_t rows = 1;
+  for (int64_t dim : lhs.drop_back())
+    rows *= dim;
+  return rows;
+}
+
+FailureOr<SmallVector<int64_t>>
+mlir::loom::matmulResultShape(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs,
+                              bool transposeLhs, bool transposeRhs,
+                              std::string &why) {
+  auto describe = [&](StringRef problem) {
+    why = (problem + ": lhs is " + shapeString(lhs) + " and rhs is " +
+           shapeString(rhs))
+              .str();
+    return failure();
+  };
+  if (lhs.size() < 2 || rhs.size() < 2)
+    return describe("operands must have at least 2 dimensions");
+  if (transposeLhs && transposeRhs) {
+    if (lhs.size() != 2 || rhs.size() != 2)
+      return describe("with both operands transposed, both must be matrices");
+    if (lhs[0] != rhs[1])
+      return describe("inner dimensions differ after transposition");
+    return SmallVector<int64_t>{lhs[1], rhs[0]};
+  }
+  if (transposeLhs) {
+    // xᵀ·y: both [L..., ·], contracted over all rows L...
+    if (lhs.size() != rhs.size() || lhs.drop_back() != rhs.drop_back())
+      return describe("the rows of both operands must agree to contract "
+                      "over them");
+    return SmallVector<int64_t>{lhs.back(), rhs.back()};
+  }
+  if (rhs.size() != 2)
+    return describe("the right operand must be a matrix");
+  int64_t inner = transposeRhs ? rhs[1] : rhs[0];
+  if (lhs.back() != inner)
+    return describe(transposeRhs ? "inner dimensions differ after transposition"
+                                 : "inner dimensions differ");
+  return withLastDim(lhs, transposeRhs ? rhs[0] : rhs[1]);
 }
 
 FailureOr<SmallVector<int64_t>>
@@ -40,15 +87,18 @@ static RankedTensorType f32Tensor(Builder &builder, ArrayRef<int64_t> shape) {
 Value mlir::loom::createMatmul(OpBuilder &builder, Location loc, Value lhs,
                                Value rhs, bool transposeLhs,
                                bool transposeRhs) {
-  auto [rows, inner] =
-      matmulOperandShape(cast<RankedTensorType>(lhs.getType()), transposeLhs);
-  auto [rhsInner, cols] =
-      matmulOperandShape(cast<RankedTensorType>(rhs.getType()), transposeRhs);
-  (void)inner;
-  (void)rhsInner;
-  auto op = MatmulOp::create(builder, loc, f32Tensor(builder, {rows, cols}),
-                             lhs, rhs, transposeLhs, transposeRhs);
-  return op.getResult();
+  std::string why;
+  FailureOr<SmallVector<int64_t>> shape = matmulResultShape(
+      cast<RankedTensorType>(lhs.getType()).getShape(),
+      cast<RankedTensorType>(rhs.getType()).getShape(), transposeLhs,
+      transposeRhs, why);
+  // An invalid combination still builds an op so that its verifier reports it.
+  ArrayRef<int64_t> resultShape =
+      succeeded(shape) ? ArrayRef<int64_t>(*shape)
+                       : cast<RankedTensorType>(lhs.getType()).getShape();
+  return MatmulOp::create(builder, loc, f32Tensor(builder, resultShape), lhs,
+                          rhs, transposeLhs, transposeRhs)
+      .getResult();
 }
 
 Value mlir::loom::createAdd(OpBuilder &builder, Location loc, Value lhs,
@@ -56,7 +106,6 @@ Value mlir::loom::createAdd(OpBuilder &builder, Location loc, Value lhs,
   FailureOr<SmallVector<int64_t>> shape =
       addResultShape(cast<RankedTensorType>(lhs.getType()).getShape(),
                      cast<RankedTensorType>(rhs.getType()).getShape());
-  // An invalid combination still builds an op so that its verifier reports it.
   ArrayRef<int64_t> resultShape =
       succeeded(shape) ? ArrayRef<int64_t>(*shape)
                        : cast<RankedTensorType>(lhs.getType()).getShape();

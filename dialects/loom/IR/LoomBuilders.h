@@ -1,8 +1,8 @@
 //===- LoomBuilders.h - Building loom ops with derived types ----*- C++ -*-===//
 //
-// Helpers that compute result types from operand shapes, so that gradient
-// rules, the front end and the fusion pass create ops without repeating shape
-// arithmetic.
+// Helpers that compute result types from operand shapes, so that verifiers,
+// gradient rules, the front end and the fusion pass agree on shape rules and
+// create ops without repeating shape arithmetic.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,9 +18,16 @@ namespace mlir::loom {
 // "256x64" for tensor<256x64xf32>, "scalar" for rank 0.
 std::string shapeString(ArrayRef<int64_t> shape);
 
-// The [rows, cols] of op(operand), where op transposes when `transposed`.
-std::pair<int64_t, int64_t> matmulOperandShape(RankedTensorType type,
-                                               bool transposed);
+// The result shape of loom.matmul (see its description), or failure with
+// the reason in `why` ("lhs is 8x4 and rhs is 5x3 ...").
+FailureOr<SmallVector<int64_t>> matmulResultShape(ArrayRef<int64_t> lhs,
+                                                  ArrayRef<int64_t> rhs,
+                                                  bool transposeLhs,
+                                                  bool transposeRhs,
+                                                  std::string &why);
+
+// The K of a product: the contracted extent.
+int64_t matmulInnerSize(ArrayRef<int64_t> lhs, bool transposeLhs);
 
 // Broadcast shape of `lhs + rhs` under loom.add's rule (the lower-rank operand
 // equals the trailing dimensions of the other), or failure.
@@ -35,6 +42,9 @@ Value createAdd(OpBuilder &builder, Location loc, Value lhs, Value rhs);
 // when the shapes already agree.
 Value createReduceSumTo(OpBuilder &builder, Location loc, Value input,
                         ArrayRef<int64_t> shape);
+
+// `shape` with its last dimension replaced by `last`.
+SmallVector<int64_t> withLastDim(ArrayRef<int64_t> shape, int64_t last);
 
 } // namespace mlir::loom
 

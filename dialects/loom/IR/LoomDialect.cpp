@@ -19,8 +19,8 @@ static ParseResult parseActivation(OpAsmParser &parser,
     return failure();
   std::optional<Activation> value = symbolizeActivation(keyword);
   if (!value)
-    return parser.emitError(loc, "expected an activation (none, gelu, relu "
-                                 "or tanh), got '")
+    return parser.emitError(loc, "expected an activation (none, gelu, "
+                                 "gelu_erf, relu, tanh or silu), got '")
            << keyword << "'";
   activation = ActivationAttr::get(parser.getContext(), *value);
   return success();
@@ -43,5 +43,6 @@ void LoomDialect::initialize() {
 }
 
 bool mlir::loom::activationGradNeedsInput(Activation activation) {
-  return activation == Activation::gelu;
+  return activation == Activation::gelu || activation == Activation::gelu_erf ||
+         activation == Activation::silu;
 }

@@ -18,8 +18,8 @@
 namespace mlir::loom {
 
 // Whether the gradient of `activation` reads its input (the pre-activation
-// value) rather than its output. GELU needs the input; ReLU and tanh can be
-// differentiated from their output alone.
+// value) rather than its output. GELU and SiLU need the input; ReLU and tanh
+// can be differentiated from their output alone.
 bool activationGradNeedsInput(Activation activation);
 
 } // namespace mlir::loom

@@ -6,13 +6,19 @@
 using namespace mlir;
 using namespace mlir::loom;
 
+// logits [L..., C] and labels [L...]: one label per row.
 static LogicalResult verifyLabelsMatchLogits(Operation *op,
                                              RankedTensorType logits,
                                              RankedTensorType labels) {
-  if (labels.getDimSize(0) != logits.getDimSize(0))
-    return op->emitOpError("has ")
-           << labels.getDimSize(0) << " labels for " << logits.getDimSize(0)
-           << " rows of logits";
+  if (logits.getRank() < 2)
+    return op->emitOpError("needs logits with rows of class scores, at least "
+                           "2 dimensions, not ")
+           << shapeString(logits.getShape());
+  if (labels.getShape() != logits.getShape().drop_back())
+    return op->emitOpError("needs one label per row of logits: logits ")
+           << shapeString(logits.getShape()) << " take labels "
+           << shapeString(logits.getShape().drop_back()) << ", not "
+           << shapeString(labels.getShape());
   return success();
 }
 

@@ -1,10 +1,19 @@
-//===- BuildTrainStep.cpp - The in-place training step --------------------===//
+//===- BuildTrainStep.cpp - The functions of an in-place training step ----===//
+//
+// F and F_grad become forward_backward, grad_norm, one update per optimizer
+// and eval_loss, all over caller-owned buffers. Parameters, gradients and
+// optimizer state are read through `bufferization.to_tensor ... restrict`
+// and written back with `materialize_in_destination`, which bufferization
+// turns into in-place computation.
+//
+//===----------------------------------------------------------------------===//
 
 #include "dialects/loom/IR/LoomOps.h"
 #include "dialects/loom/IR/ModelSignature.h"
 #include "dialects/loom/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 
@@ -18,231 +27,322 @@ using namespace mlir::loom;
 
 namespace {
 
-// What an optimizer needs besides parameters and gradients: per-parameter
-// state buffers (named as in torch.optim's state_dict) and scalar
-// hyperparameters passed at run time.
+// The update of one parameter: its inputs, and what it needs besides them.
+struct UpdateInputs {
+  Value param, grad;
+  ValueRange state;
+  ValueRange hypers; // in OptimizerSpec::hyperparameters order
+  Value gradScale, step;
+  // AdamW decays only parameters of rank 2 or more (weights, embeddings).
+  bool decay;
+};
+
+// An optimizer: per-parameter state (named as in torch.optim's state_dict),
+// scalar hyperparameters passed at run time, and the op updating one
+// parameter, which returns the new parameter followed by the new state.
 struct OptimizerSpec {
   StringRef name;
   SmallVector<StringRef> stateSlots;
   SmallVector<StringRef> hyperparameters;
-  // Returns the new parameter followed by the new state, slot by slot.
-  SmallVector<Value> (*buildUpdate)(OpBuilder &, Location, Value param,
-                                    Value grad, ValueRange state,
-                                    ValueRange hypers, Value step);
+  bool needsStep;
+  SmallVector<Value> (*buildUpdate)(OpBuilder &, Location, const UpdateInputs &);
 };
 
 SmallVector<Value> buildSgdUpdate(OpBuilder &builder, Location loc,
-                                  Value param, Value grad, ValueRange state,
-                                  ValueRange hypers, Value step) {
-  auto update = SgdUpdateOp::create(builder, loc, param.getType(),
-                                    param.getType(), param, grad, state[0],
-                                    /*lr=*/hypers[0], /*momentum=*/hypers[1]);
+                                  const UpdateInputs &in) {
+  Type type = in.param.getType();
+  auto update = SgdUpdateOp::create(builder, loc, type, type, in.param, in.grad,
+                                    in.state[0], /*lr=*/in.hypers[0],
+                                    /*momentum=*/in.hypers[1], in.gradScale);
   return {update.getNewParam(), update.getNewVelocity()};
 }
 
-const OptimizerSpec kOptimizers[] = {
-    {"sgd", {"momentum_buffer"}, {"lr", "momentum"}, buildSgdUpdate},
-};
-
-const OptimizerSpec *lookupOptimizer(StringRef name) {
-  for (const OptimizerSpec &spec : kOptimizers)
-    if (spec.name == name)
-      return &spec;
-  return nullptr;
+SmallVector<Value> buildAdamwUpdate(OpBuilder &builder, Location loc,
+                                    const UpdateInputs &in) {
+  Type type = in.param.getType();
+  Value weightDecay = in.hypers[4];
+  if (!in.decay)
+    weightDecay = arith::ConstantOp::create(builder, loc, builder.getF32FloatAttr(0.0f));
+  auto update = AdamwUpdateOp::create(
+      builder, loc, type, type, type, in.param, in.grad, in.state[0],
+      in.state[1], /*lr=*/in.hypers[0], /*beta1=*/in.hypers[1],
+      /*beta2=*/in.hypers[2], /*eps=*/in.hypers[3], weightDecay, in.step,
+      in.gradScale);
+  return {update.getNewParam(), update.getNewExpAvg(), update.getNewExpAvgSq()};
 }
 
-// The arguments of train_step, in order, and the attributes that name them.
-struct TrainStepSignature {
-  SmallVector<Type> types;
-  SmallVector<DictionaryAttr> attrs;
-  SmallVector<Location> locs;
-  unsigned add(Type type, DictionaryAttr attr, Location loc) {
+const OptimizerSpec kOptimizers[] = {
+    {"sgd", {"momentum_buffer"}, {"lr", "momentum"}, false, buildSgdUpdate},
+    {"adamw",
+     {"exp_avg", "exp_avg_sq"},
+     {"lr", "beta1", "beta2", "eps", "weight_decay"},
+     true,
+     buildAdamwUpdate},
+};
+
+// The caller's buffer for a tensor argument.
+static MemRefType bufferOf(Type type) {
+  auto tensor = cast<RankedTensorType>(type);
+  return MemRefType::get(tensor.getShape(), tensor.getElementType());
+}
+
+// Arguments of an entry function under construction, with the attributes
+// that name them.
+class EntrySignature {
+public:
+  explicit EntrySignature(MLIRContext *ctx) : b(ctx) {}
+
+  unsigned add(Type type, DictionaryAttr attrs, Location loc) {
     types.push_back(type);
-    attrs.push_back(attr);
+    attrs_.push_back(attrs ? attrs : b.getDictionaryAttr({}));
     locs.push_back(loc);
     return types.size() - 1;
   }
+  unsigned addNamed(Type type, StringRef attrName, StringRef name,
+                    Location loc) {
+    return add(type,
+               b.getDictionaryAttr(b.getNamedAttr(attrName, b.getStringAttr(name))),
+               loc);
+  }
+
+  // Buffers for arguments `argNumbers` of F_grad, with their own attributes
+  // (parameters, inputs); returns their positions here.
+  SmallVector<unsigned> addBuffersOf(func::FuncOp gradFn,
+                                     ArrayRef<unsigned> argNumbers) {
+    SmallVector<unsigned> positions;
+    for (unsigned arg : argNumbers)
+      positions.push_back(add(bufferOf(gradFn.getArgument(arg).getType()),
+                              gradFn.getArgAttrDict(arg),
+                              gradFn.getArgument(arg).getLoc()));
+    return positions;
+  }
+  // Buffers shaped like parameters `argNumbers` of F_grad under another
+  // role: `attrName` = the parameter's name followed by `suffix`.
+  SmallVector<unsigned> addBuffersLike(func::FuncOp gradFn,
+                                       ArrayRef<unsigned> argNumbers,
+                                       StringRef attrName, StringRef suffix = "") {
+    SmallVector<unsigned> positions;
+    for (unsigned arg : argNumbers)
+      positions.push_back(addNamed(bufferOf(gradFn.getArgument(arg).getType()),
+                                   attrName,
+                                   (describeArgument(gradFn, arg).name + suffix).str(),
+                                   gradFn.getArgument(arg).getLoc()));
+    return positions;
+  }
+
+  // Creates the function after `after`, with an entry block whose arguments
+  // carry the locations given.
+  func::FuncOp create(OpBuilder &builder, Operation *after, StringRef name,
+                      TypeRange results) {
+    builder.setInsertionPointAfter(after);
+    auto function = func::FuncOp::create(builder, after->getLoc(), name,
+                                         b.getFunctionType(types, results));
+    function.setAllArgAttrs(ArrayRef<DictionaryAttr>(attrs_));
+    Block *entry = function.addEntryBlock();
+    for (auto [arg, loc] : llvm::zip(entry->getArguments(), locs))
+      arg.setLoc(loc);
+    builder.setInsertionPointToStart(entry);
+    return function;
+  }
+
+private:
+  Builder b;
+  SmallVector<Type> types;
+  SmallVector<DictionaryAttr> attrs_;
+  SmallVector<Location> locs;
+};
+
+// The parameters and inputs of F_grad, in argument order.
+struct ModelArguments {
+  SmallVector<unsigned> params, inputs;
 };
 
 } // namespace
 
-static LogicalResult buildTrainStep(ModuleOp module, func::FuncOp gradFn,
-                                    const OptimizerSpec &optimizer) {
-  MLIRContext *ctx = module.getContext();
-  Builder b(ctx);
-  if (module.lookupSymbol("train_step"))
-    return gradFn.emitError("a function named 'train_step' already exists");
-  if (!gradFn.getBody().hasOneBlock())
-    return gradFn.emitError("expected a single-block gradient function");
+// Reads a buffer as a tensor. `restrict` promises bufferization that nothing
+// else aliases it; `writable` that the function may update it in place.
+static Value readBuffer(OpBuilder &builder, Value buffer, bool writable) {
+  auto type = cast<MemRefType>(buffer.getType());
+  return bufferization::ToTensorOp::create(
+      builder, buffer.getLoc(),
+      RankedTensorType::get(type.getShape(), type.getElementType()), buffer,
+      /*restrict=*/true, writable);
+}
 
-  // Parameters first, then their gradients, then optimizer state slot by
-  // slot, then inputs, then hyperparameters.
-  SmallVector<unsigned> paramArgs, inputArgs;
+// Writes `value` into `buffer`. A buffer never read through a tensor can be
+// `restrict`, and the value is then computed directly in it.
+static void writeBuffer(OpBuilder &builder, Location loc, Value value,
+                        Value buffer, bool restrict) {
+  bufferization::MaterializeInDestinationOp::create(
+      builder, loc, TypeRange{}, value, buffer, restrict, /*writable=*/true);
+}
+
+// forward_backward(params, grads, inputs) -> loss
+static void buildForwardBackward(OpBuilder &builder, func::FuncOp gradFn,
+                                 const ModelArguments &args) {
+  EntrySignature sig(builder.getContext());
+  SmallVector<unsigned> param = sig.addBuffersOf(gradFn, args.params);
+  SmallVector<unsigned> grad =
+      sig.addBuffersLike(gradFn, args.params, LoomDialect::kGradAttrName);
+  SmallVector<unsigned> input = sig.addBuffersOf(gradFn, args.inputs);
+  func::FuncOp function =
+      sig.create(builder, gradFn, "forward_backward", {builder.getF32Type()});
+  Block &entry = function.front();
+
+  IRMapping mapping;
+  for (auto [i, arg] : llvm::enumerate(args.params))
+    mapping.map(gradFn.getArgument(arg),
+                readBuffer(builder, entry.getArgument(param[i]), false));
+  for (auto [i, arg] : llvm::enumerate(args.inputs))
+    mapping.map(gradFn.getArgument(arg),
+                readBuffer(builder, entry.getArgument(input[i]), false));
+  Block &gradBody = gradFn.front();
+  for (Operation &op : gradBody.without_terminator())
+    builder.clone(op, mapping);
+  Operation *gradReturn = gradBody.getTerminator();
+  Location loc = gradReturn->getLoc();
+  for (auto [i, index] : llvm::enumerate(grad))
+    writeBuffer(builder, loc, mapping.lookup(gradReturn->getOperand(1 + i)),
+                entry.getArgument(index), /*restrict=*/true);
+  Value loss = mapping.lookup(gradReturn->getOperand(0));
+  func::ReturnOp::create(builder, loc,
+                         tensor::ExtractOp::create(builder, loc, loss, ValueRange{})
+                             .getResult());
+}
+
+// grad_norm(grads) -> √(Σ g²), over every gradient.
+static void buildGradNorm(OpBuilder &builder, func::FuncOp gradFn,
+                          const ModelArguments &args) {
+  EntrySignature sig(builder.getContext());
+  for (unsigned arg : args.params)
+    sig.addNamed(bufferOf(gradFn.getArgument(arg).getType()),
+                 LoomDialect::kGradAttrName, describeArgument(gradFn, arg).name,
+                 gradFn.getArgument(arg).getLoc());
+  func::FuncOp function =
+      sig.create(builder, gradFn, "grad_norm", {builder.getF32Type()});
+  Location loc = gradFn.getLoc();
+  Value total = arith::ConstantOp::create(builder, loc, builder.getF32FloatAttr(0.0f));
+  auto scalarType = RankedTensorType::get({}, builder.getF32Type());
+  for (BlockArgument buffer : function.getArguments()) {
+    Value squares = SumSquaresOp::create(builder, loc, scalarType,
+                                         readBuffer(builder, buffer, false));
+    total = arith::AddFOp::create(
+        builder, loc, total,
+        tensor::ExtractOp::create(builder, loc, squares, ValueRange{}));
+  }
+  func::ReturnOp::create(builder, loc,
+                         math::SqrtOp::create(builder, loc, total).getResult());
+}
+
+// update_<optimizer>(params, grads, state, hyperparameters, grad_scale[, step])
+static void buildUpdate(OpBuilder &builder, func::FuncOp gradFn,
+                        const ModelArguments &args, const OptimizerSpec &spec) {
+  MLIRContext *ctx = builder.getContext();
+  EntrySignature sig(ctx);
+  SmallVector<unsigned> param = sig.addBuffersOf(gradFn, args.params);
+  SmallVector<unsigned> grad =
+      sig.addBuffersLike(gradFn, args.params, LoomDialect::kGradAttrName);
+  SmallVector<unsigned> hyper;
+  // state[p][slot]: every parameter's first slot, then every second slot.
+  SmallVector<SmallVector<unsigned>> state(args.params.size());
+  for (StringRef slot : spec.stateSlots)
+    for (auto [p, position] : llvm::enumerate(sig.addBuffersLike(
+             gradFn, args.params, LoomDialect::kStateAttrName, ("." + slot).str())))
+      state[p].push_back(position);
+  Builder b(ctx);
+  Location loc = gradFn.getLoc();
+  for (StringRef name : spec.hyperparameters)
+    hyper.push_back(sig.addNamed(b.getF32Type(), LoomDialect::kHyperAttrName,
+                                 name, loc));
+  unsigned gradScale =
+      sig.addNamed(b.getF32Type(), LoomDialect::kHyperAttrName, "grad_scale", loc);
+  std::optional<unsigned> step;
+  if (spec.needsStep)
+    step = sig.addNamed(b.getI64Type(), LoomDialect::kHyperAttrName, "step", loc);
+
+  func::FuncOp function =
+      sig.create(builder, gradFn, ("update_" + spec.name).str(), {});
+  Block &entry = function.front();
+  SmallVector<Value> hypers;
+  for (unsigned index : hyper)
+    hypers.push_back(entry.getArgument(index));
+  for (auto [p, arg] : llvm::enumerate(args.params)) {
+    Value paramBuffer = entry.getArgument(param[p]);
+    SmallVector<Value> stateValues;
+    for (unsigned s : state[p])
+      stateValues.push_back(readBuffer(builder, entry.getArgument(s), true));
+    UpdateInputs inputs{readBuffer(builder, paramBuffer, true),
+                        readBuffer(builder, entry.getArgument(grad[p]), false),
+                        stateValues,
+                        hypers,
+                        entry.getArgument(gradScale),
+                        step ? entry.getArgument(*step) : Value(),
+                        cast<MemRefType>(paramBuffer.getType()).getRank() >= 2};
+    SmallVector<Value> results =
+        spec.buildUpdate(builder, paramBuffer.getLoc(), inputs);
+    writeBuffer(builder, paramBuffer.getLoc(), results[0], paramBuffer, false);
+    for (auto [s, value] : llvm::zip(state[p], ArrayRef(results).drop_front()))
+      writeBuffer(builder, paramBuffer.getLoc(), value, entry.getArgument(s),
+                  false);
+  }
+  func::ReturnOp::create(builder, loc);
+}
+
+// eval_loss(F's arguments as buffers) -> loss, reading and changing nothing.
+static void buildEvalLoss(OpBuilder &builder, func::FuncOp forward) {
+  EntrySignature sig(builder.getContext());
+  for (BlockArgument arg : forward.getArguments())
+    sig.add(bufferOf(arg.getType()), forward.getArgAttrDict(arg.getArgNumber()),
+            arg.getLoc());
+  func::FuncOp function =
+      sig.create(builder, forward, "eval_loss", {builder.getF32Type()});
+  IRMapping mapping;
+  for (auto [arg, buffer] :
+       llvm::zip(forward.getArguments(), function.getArguments()))
+    mapping.map(arg, readBuffer(builder, buffer, false));
+  for (Operation &op : forward.front().without_terminator())
+    builder.clone(op, mapping);
+  Operation *ret = forward.front().getTerminator();
+  Value loss = mapping.lookup(ret->getOperand(0));
+  func::ReturnOp::create(
+      builder, ret->getLoc(),
+      tensor::ExtractOp::create(builder, ret->getLoc(), loss, ValueRange{})
+          .getResult());
+}
+
+static LogicalResult buildTrainStep(ModuleOp module, func::FuncOp forward,
+                                    func::FuncOp gradFn) {
+  SmallVector<std::string> names = {"forward_backward", "grad_norm", "eval_loss"};
+  for (const OptimizerSpec &spec : kOptimizers)
+    names.push_back(("update_" + spec.name).str());
+  for (const std::string &name : names)
+    if (module.lookupSymbol(name))
+      return gradFn.emitError("a function named '") << name << "' already exists";
+  if (!gradFn.getBody().hasOneBlock() || !forward.getBody().hasOneBlock())
+    return gradFn.emitError("expected single-block functions");
+  ModelArguments args;
   for (auto [i, info] : llvm::enumerate(describeArguments(gradFn))) {
     if (info.role == ArgumentRole::param)
-      paramArgs.push_back(i);
+      args.params.push_back(i);
     else if (info.role == ArgumentRole::input)
-      inputArgs.push_back(i);
+      args.inputs.push_back(i);
     else
       return gradFn.emitError("argument #")
              << i << " is neither a parameter nor an input";
   }
-  if (gradFn.getNumResults() != 1 + paramArgs.size())
-    return gradFn.emitError("expected the loss and one gradient per "
-                            "parameter as results");
+  if (gradFn.getNumResults() != 1 + args.params.size())
+    return gradFn.emitError("expected the loss and one gradient per parameter "
+                            "as results");
 
-  auto named = [&](StringRef attrName, StringRef value) {
-    return b.getNamedAttr(attrName, b.getStringAttr(value));
-  };
-  TrainStepSignature sig;
-  SmallVector<unsigned> newParam, newGrad;
-  SmallVector<SmallVector<unsigned>> newState(paramArgs.size());
-  SmallVector<unsigned> newInput, newHyper;
-  auto bufferOf = [&](unsigned arg) -> Type {
-    auto type = cast<RankedTensorType>(gradFn.getArgument(arg).getType());
-    return MemRefType::get(type.getShape(), type.getElementType());
-  };
-  for (unsigned arg : paramArgs)
-    newParam.push_back(sig.add(bufferOf(arg), gradFn.getArgAttrDict(arg),
-                               gradFn.getArgument(arg).getLoc()));
-  for (unsigned arg : paramArgs) {
-    ArgumentInfo info = describeArgument(gradFn, arg);
-    newGrad.push_back(sig.add(
-        bufferOf(arg),
-        b.getDictionaryAttr({named(LoomDialect::kGradAttrName, info.name)}),
-        gradFn.getArgument(arg).getLoc()));
-  }
-  for (StringRef slot : optimizer.stateSlots) {
-    for (auto [p, arg] : llvm::enumerate(paramArgs)) {
-      ArgumentInfo info = describeArgument(gradFn, arg);
-      std::string name = (info.name + "." + slot).str();
-      newState[p].push_back(sig.add(
-          bufferOf(arg),
-          b.getDictionaryAttr({named(LoomDialect::kStateAttrName, name)}),
-          gradFn.getArgument(arg).getLoc()));
-    }
-  }
-  for (unsigned arg : inputArgs)
-    newInput.push_back(sig.add(bufferOf(arg), gradFn.getArgAttrDict(arg),
-                               gradFn.getArgument(arg).getLoc()));
-  for (StringRef hyper : optimizer.hyperparameters)
-    newHyper.push_back(sig.add(
-        b.getF32Type(),
-        b.getDictionaryAttr({named(LoomDialect::kHyperAttrName, hyper)}),
-        gradFn.getLoc()));
-  unsigned stepArg = sig.add(
-      b.getI64Type(),
-      b.getDictionaryAttr({named(LoomDialect::kHyperAttrName, "step")}),
-      gradFn.getLoc());
-
-  OpBuilder builder(ctx);
-  builder.setInsertionPointAfter(gradFn);
-  auto trainStep = func::FuncOp::create(builder, gradFn.getLoc(), "train_step",
-                                        b.getFunctionType(sig.types, {}));
-  trainStep.setAllArgAttrs(ArrayRef<DictionaryAttr>(sig.attrs));
-  Block *entry = trainStep.addEntryBlock();
-  for (auto [arg, loc] : llvm::zip(entry->getArguments(), sig.locs))
-    arg.setLoc(loc);
-
-  // Parameters, optimizer state and inputs are read as tensors of their
-  // buffers; `restrict` promises bufferization that nothing else aliases
-  // them, `writable` that the step may update them in place.
-  builder.setInsertionPointToStart(entry);
-  Location loc = gradFn.getLoc();
-  auto asTensor = [&](unsigned argIndex, bool writable) -> Value {
-    Value buffer = entry->getArgument(argIndex);
-    auto type = cast<MemRefType>(buffer.getType());
-    return bufferization::ToTensorOp::create(
-        builder, buffer.getLoc(),
-        RankedTensorType::get(type.getShape(), type.getElementType()), buffer,
-        /*restrict=*/true, writable);
-  };
-  IRMapping mapping;
-  SmallVector<Value> params;
-  for (auto [p, arg] : llvm::enumerate(paramArgs)) {
-    params.push_back(asTensor(newParam[p], /*writable=*/true));
-    mapping.map(gradFn.getArgument(arg), params.back());
-  }
-  for (auto [i, arg] : llvm::enumerate(inputArgs))
-    mapping.map(gradFn.getArgument(arg), asTensor(newInput[i], false));
-  SmallVector<SmallVector<Value>> states(paramArgs.size());
-  for (auto [p, slots] : llvm::enumerate(newState))
-    for (unsigned s : slots)
-      states[p].push_back(asTensor(s, /*writable=*/true));
-
-  // The forward and backward computation, cloned from F_grad.
-  Block &gradBody = gradFn.front();
-  for (Operation &op : gradBody.without_terminator())
-    builder.clone(op, mapping);
-  auto gradReturn = cast<func::ReturnOp>(gradBody.getTerminator());
-  Value loss = mapping.lookup(gradReturn.getOperand(0));
-
-  // Writes `value` into the buffer of argument `argIndex`. Gradient buffers
-  // are never read through a tensor, so they are `restrict` and the
-  // gradient is computed directly in them; parameters and state are updated
-  // through their own tensors, in place, and the write is then a no-op.
-  auto writeBack = [&](Value value, unsigned argIndex, bool restrict) {
-    bufferization::MaterializeInDestinationOp::create(
-        builder, loc, TypeRange{}, value, entry->getArgument(argIndex), restrict,
-        /*writable=*/true);
-  };
-  SmallVector<Value> hypers;
-  for (unsigned arg : newHyper)
-    hypers.push_back(entry->getArgument(arg));
-  Value step = entry->getArgument(stepArg);
-  for (auto [p, arg] : llvm::enumerate(paramArgs)) {
-    Value grad = mapping.lookup(gradReturn.getOperand(1 + p));
-    writeBack(grad, newGrad[p], /*restrict=*/true);
-    SmallVector<Value> results = optimizer.buildUpdate(
-        builder, params[p].getLoc(), params[p], grad, states[p], hypers, step);
-    writeBack(results[0], newParam[p], /*restrict=*/false);
-    for (auto [s, value] : llvm::zip(newState[p], ArrayRef(results).drop_front()))
-      writeBack(value, s, /*restrict=*/false);
-  }
-
-  Value lossScalar =
-      tensor::ExtractOp::create(builder, loc, loss, ValueRange{}).getResult();
-  func::ReturnOp::create(builder, loc, lossScalar);
-  trainStep.setFunctionType(
-      b.getFunctionType(sig.types, TypeRange{lossScalar.getType()}));
+  OpBuilder builder(module.getContext());
+  // Each function is created right after F_grad; building them in reverse
+  // order leaves them in the order of this list.
+  for (const OptimizerSpec &spec : llvm::reverse(kOptimizers))
+    buildUpdate(builder, gradFn, args, spec);
+  buildGradNorm(builder, gradFn, args);
+  buildForwardBackward(builder, gradFn, args);
+  buildEvalLoss(builder, forward);
   gradFn.erase();
-  return success();
-}
-
-// eval_loss(params, inputs) -> loss: the forward function on the same
-// buffers as train_step, reading them without changing them.
-static LogicalResult buildEvalLoss(ModuleOp module, func::FuncOp forward) {
-  if (module.lookupSymbol("eval_loss"))
-    return forward.emitError("a function named 'eval_loss' already exists");
-  MLIRContext *ctx = module.getContext();
-  Builder b(ctx);
-  SmallVector<Type> buffers;
-  for (Type type : forward.getArgumentTypes()) {
-    auto tensor = cast<RankedTensorType>(type);
-    buffers.push_back(MemRefType::get(tensor.getShape(), tensor.getElementType()));
-  }
-  OpBuilder builder(ctx);
-  builder.setInsertionPointAfter(forward);
-  auto evalLoss = func::FuncOp::create(
-      builder, forward.getLoc(), "eval_loss",
-      b.getFunctionType(buffers, {b.getF32Type()}));
-  if (ArrayAttr argAttrs = forward.getAllArgAttrs())
-    evalLoss.setAllArgAttrs(argAttrs);
-  Block *entry = evalLoss.addEntryBlock();
-  builder.setInsertionPointToStart(entry);
-  IRMapping mapping;
-  for (auto [arg, buffer] : llvm::zip(forward.getArguments(), entry->getArguments())) {
-    buffer.setLoc(arg.getLoc());
-    mapping.map(arg, bufferization::ToTensorOp::create(
-                         builder, arg.getLoc(), arg.getType(), buffer,
-                         /*restrict=*/true, /*writable=*/false));
-  }
-  for (Operation &op : forward.front().without_terminator())
-    builder.clone(op, mapping);
-  Value loss = mapping.lookup(forward.front().getTerminator()->getOperand(0));
-  Value scalar = tensor::ExtractOp::create(builder, forward.getLoc(), loss,
-                                           ValueRange{});
-  func::ReturnOp::create(builder, forward.getLoc(), scalar);
   forward.erase();
   return success();
 }
@@ -253,11 +353,6 @@ struct LoomBuildTrainStepPass
   using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    const OptimizerSpec *spec = lookupOptimizer(optimizer);
-    if (!spec) {
-      module.emitError("unknown optimizer '") << optimizer << "'; expected sgd";
-      return signalPassFailure();
-    }
     std::string gradName = functionName + "_grad";
     auto gradFn = module.lookupSymbol<func::FuncOp>(gradName);
     if (!gradFn) {
@@ -265,14 +360,12 @@ struct LoomBuildTrainStepPass
           << gradName << "'; run -loom-autodiff first";
       return signalPassFailure();
     }
-    if (failed(buildTrainStep(module, gradFn, *spec)))
-      return signalPassFailure();
     auto forward = module.lookupSymbol<func::FuncOp>(functionName);
     if (!forward) {
       module.emitError("no forward function '") << functionName << "'";
       return signalPassFailure();
     }
-    if (failed(buildEvalLoss(module, forward)))
+    if (failed(buildTrainStep(module, forward, gradFn)))
       signalPassFailure();
   }
 };

@@ -14,6 +14,7 @@
 #include "dialects/loom/IR/LoomOps.h"
 #include "dialects/loom/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/TypeSwitch.h"
 #include <set>
 
 namespace mlir::loom {
@@ -25,13 +26,10 @@ using namespace mlir;
 using namespace mlir::loom;
 
 static std::optional<Activation> activationOf(Operation *op) {
-  if (auto gelu = dyn_cast<GeluOp>(op))
-    return gelu.getActivation();
-  if (auto relu = dyn_cast<ReluOp>(op))
-    return relu.getActivation();
-  if (auto tanh = dyn_cast<TanhOp>(op))
-    return tanh.getActivation();
-  return std::nullopt;
+  return llvm::TypeSwitch<Operation *, std::optional<Activation>>(op)
+      .Case<GeluOp, GeluErfOp, ReluOp, TanhOp, SiluOp>(
+          [](auto activation) { return activation.getActivation(); })
+      .Default([](Operation *) { return std::nullopt; });
 }
 
 // "loom.add at file:line:col", for telling the user which use blocked fusion.
@@ -124,8 +122,9 @@ private:
 
 std::optional<ForwardChain> LinearFuser::matchForward(MatmulOp matmul,
                                                       std::string &whyNot) {
-  // Products with transposed operands are gradients, not layers.
-  if (matmul.getTransposeLhs() || matmul.getTransposeRhs())
+  // x · W, or x · Wᵀ for a weight in [out, in] layout; products with a
+  // transposed left operand are weight gradients, not layers.
+  if (matmul.getTransposeLhs())
     return std::nullopt;
   ForwardChain chain;
   chain.matmul = matmul;
@@ -198,7 +197,8 @@ void LinearFuser::fuseForward(ForwardChain chain) {
     resultTypes.push_back(pre.getType());
   auto fused = FusedLinearOp::create(
       builder, builder.getFusedLoc(locs), resultTypes, chain.kind,
-      chain.matmul.getLhs(), chain.matmul.getRhs(), chain.bias);
+      chain.matmul.getLhs(), chain.matmul.getRhs(), chain.bias,
+      chain.matmul.getTransposeRhs());
 
   if (chain.activation) {
     chain.activation->getResult(0).replaceAllUsesWith(fused.getOutput());
@@ -224,19 +224,32 @@ void LinearFuser::fuseForward(ForwardChain chain) {
 
 void LinearFuser::fuseBackward(Value dz, Activation kind, Value saved,
                                Value dy, Operation *activationGrad) {
+  // The products, for a weight W [K, N] (y = x·W) or, transposed, [N, K]
+  // (y = x·Wᵀ): dW = xᵀ·dz or dzᵀ·x, dx = dz·Wᵀ or dz·W. Both must agree
+  // on the layout.
   MatmulOp weightGrad, inputGrad;
   ReduceSumOp biasGrad;
+  std::optional<bool> transposedWeight;
+  auto sameLayout = [&](bool transposed) {
+    if (!transposedWeight)
+      transposedWeight = transposed;
+    return *transposedWeight == transposed;
+  };
   for (OpOperand &use : dz.getUses()) {
     Operation *user = use.getOwner();
     auto matmul = dyn_cast<MatmulOp>(user);
     auto reduce = dyn_cast<ReduceSumOp>(user);
-    if (matmul && matmul.getRhs() == dz && matmul.getLhs() != dz &&
-        matmul.getTransposeLhs() && !matmul.getTransposeRhs() && !weightGrad) {
+    bool tl = matmul && matmul.getTransposeLhs();
+    bool tr = matmul && matmul.getTransposeRhs();
+    if (matmul && tl && !tr && matmul.getRhs() == dz && matmul.getLhs() != dz &&
+        !weightGrad && sameLayout(false)) {
       weightGrad = matmul; // dW = xᵀ·dz
-    } else if (matmul && matmul.getLhs() == dz && matmul.getRhs() != dz &&
-               !matmul.getTransposeLhs() && matmul.getTransposeRhs() &&
-               !inputGrad) {
-      inputGrad = matmul; // dx = dz·Wᵀ
+    } else if (matmul && tl && !tr && matmul.getLhs() == dz &&
+               matmul.getRhs() != dz && !weightGrad && sameLayout(true)) {
+      weightGrad = matmul; // dW = dzᵀ·x, W transposed
+    } else if (matmul && !tl && matmul.getLhs() == dz && matmul.getRhs() != dz &&
+               !inputGrad && sameLayout(!tr)) {
+      inputGrad = matmul; // dx = dz·Wᵀ, or dz·W when W is transposed
     } else if (reduce && reduce.getResult().getType().getRank() == 1 &&
                !biasGrad) {
       biasGrad = reduce; // db = Σ_rows dz
@@ -262,11 +275,13 @@ void LinearFuser::fuseBackward(Value dz, Activation kind, Value saved,
   // Without an activation, dz is just some gradient: fuse only the backward
   // of a layer whose forward chain was fused (x feeds a fused_linear of the
   // same shape), so that a chain left alone forward stays alone backward.
+  Value input = *transposedWeight ? weightGrad.getRhs() : weightGrad.getLhs();
   if (kind == Activation::none &&
-      llvm::none_of(weightGrad.getLhs().getUsers(), [&](Operation *user) {
+      llvm::none_of(input.getUsers(), [&](Operation *user) {
         auto forward = dyn_cast<FusedLinearOp>(user);
         return forward && forward.getActivation() == Activation::none &&
-               forward.getInput() == weightGrad.getLhs() &&
+               forward.getInput() == input &&
+               forward.getTransposeWeight() == *transposedWeight &&
                forward.getWeight().getType() == weightGrad.getResult().getType();
       }))
     return;
@@ -282,7 +297,7 @@ void LinearFuser::fuseBackward(Value dz, Activation kind, Value saved,
   Operation *first = *llvm::min_element(replaced, [](Operation *a, Operation *b) {
     return a->isBeforeInBlock(b);
   });
-  Value x = weightGrad.getLhs();
+  Value x = *transposedWeight ? weightGrad.getRhs() : weightGrad.getLhs();
   Value weight = inputGrad ? inputGrad.getRhs() : Value();
   for (Value operand : {dy, x, weight, saved}) {
     Operation *def = operand ? operand.getDefiningOp() : nullptr;
@@ -302,7 +317,8 @@ void LinearFuser::fuseBackward(Value dz, Activation kind, Value saved,
   if (biasGrad)
     resultTypes.push_back(biasGrad.getResult().getType());
   auto fused = FusedLinearGradOp::create(builder, loc, resultTypes, kind, dy, x,
-                                         weight, saved, bool(biasGrad));
+                                         weight, saved, bool(biasGrad),
+                                         *transposedWeight);
   if (inputGrad)
     inputGrad.getResult().replaceAllUsesWith(fused.getInputGrad());
   weightGrad.getResult().replaceAllUsesWith(fused.getWeightGrad());
@@ -349,10 +365,12 @@ void LinearFuser::run() {
       weightGradCandidates.push_back(op);
   });
   for (MatmulOp candidate : weightGradCandidates) {
-    if (erased.contains(candidate))
-      continue;
-    Value dz = candidate.getRhs();
-    fuseBackward(dz, Activation::none, Value(), dz, nullptr);
+    // dz is the right operand of xᵀ·dz, or the left one of dzᵀ·x.
+    for (Value dz : {candidate.getRhs(), candidate.getLhs()}) {
+      if (erased.contains(candidate))
+        break;
+      fuseBackward(dz, Activation::none, Value(), dz, nullptr);
+    }
   }
 }
 

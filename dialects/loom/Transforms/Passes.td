@@ -49,40 +49,44 @@ def LoomAutodiff : Pass<"loom-autodiff", "::mlir::ModuleOp"> {
 def LoomBuildTrainStep : Pass<"loom-build-train-step", "::mlir::ModuleOp"> {
   let summary = "Build the in-place training step from the gradient function";
   let description = [{
-    Turns `F_grad` (from -loom-autodiff) into
-    `train_step(params, grads, optimizer state, inputs, hyperparameters) -> loss`
-    whose buffers are memrefs owned by the caller. Each step computes the
-    loss and the gradients, writes the gradients into their buffers and
-    updates parameters and optimizer state in place:
+    Turns `F` and `F_grad` (from -loom-autodiff) into the functions of a
+    training step, over buffers (memrefs) owned by the caller:
+
+    - `forward_backward(params, grads, inputs) -> loss` computes the loss
+      and writes every gradient into its buffer;
+    - `grad_norm(grads) -> ‖g‖₂`, the global norm that gradient clipping
+      needs between the backward pass and the update;
+    - one `update_<optimizer>(params, grads, state, hyperparameters,
+      grad_scale[, step])` per optimizer (`sgd`: SGD with momentum,
+      `adamw`: AdamW), which updates parameters and that optimizer's state
+      in place;
+    - `eval_loss(inputs, params) -> loss`, `F` on the same buffers,
+      changing nothing.
 
     ```mlir
-    %w = bufferization.to_tensor %w_buf restrict writable
-    %v = bufferization.to_tensor %v_buf restrict writable
-    ...                                              // forward and backward
+    // forward_backward
     bufferization.materialize_in_destination %dw in restrict writable %dw_buf
-    %w2, %v2 = loom.sgd_update %w, %dw, %v, lr %lr, momentum %mu
+    // update_sgd
+    %w = bufferization.to_tensor %w_buf restrict writable
+    %w2, %v2 = loom.sgd_update %w, %dw, %v, lr %lr, momentum %mu, scale %s
     bufferization.materialize_in_destination %w2 in writable %w_buf
-    bufferization.materialize_in_destination %v2 in writable %v_buf
     ```
     Gradients are computed directly in their buffers (empty-tensor
-    elimination); the update is lowered to write into the tensors of `%w` and
-    `%v`, so its write-back is a no-op and no second copy of a parameter
-    exists. The learning rate, the optimizer's other hyperparameters and the
-    step number are scalar arguments (`loom.hyper`): changing them never
-    recompiles.
-
-    `F` itself becomes `eval_loss(params, inputs) -> loss` on the same
-    buffers, which reads them and changes nothing. `F` and `F_grad` are
-    removed.
+    elimination); updates are lowered to write into the tensors of the
+    parameter and the state, so their write-backs are no-ops and no second
+    copy of a parameter exists. Splitting the step lets the runtime clip
+    gradients (and, later, all-reduce them) between backward and update.
+    Hyperparameters and the step number are scalar arguments
+    (`loom.hyper`): changing them never recompiles. AdamW decays only
+    parameters of rank 2 or more. `F` and `F_grad` are removed.
   }];
   let options = [
     Option<"functionName", "function", "std::string", "\"forward\"",
            "Name of the forward function whose `_grad` is consumed">,
-    Option<"optimizer", "optimizer", "std::string", "\"sgd\"",
-           "Optimizer of the update: sgd (with momentum)">,
   ];
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
-                           "::mlir::tensor::TensorDialect"];
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::math::MathDialect"];
 }
 
 def LoomFuseLinear : Pass<"loom-fuse-linear", "::mlir::ModuleOp"> {

@@ -9,7 +9,7 @@
 #include "llvm/Support/SourceMgr.h"
 #include <gtest/gtest.h>
 
-using namespace loom::frontend;
+using namespace loomc::frontend;
 
 namespace {
 
@@ -32,6 +32,14 @@ TEST(Lexer, NumbersNamesAndComments) {
   EXPECT_EQ(kinds(".25"), (std::vector<TokenKind>{TokenKind::real}));
 }
 
+TEST(Lexer, PathsAndStrings) {
+  // h.0.attn is one token, not h, .0, .attn: its numeric part is no number.
+  EXPECT_EQ(kinds("h.0.attn.weight \"none\" x.5"),
+            (std::vector<TokenKind>{TokenKind::identifier, TokenKind::string,
+                                    TokenKind::identifier}));
+  EXPECT_EQ(kinds("\"open"), (std::vector<TokenKind>{TokenKind::error}));
+}
+
 TEST(Lexer, NewlinesInsideBracketsAreSpace) {
   EXPECT_EQ(kinds("f(a,\n  b)\n"),
             (std::vector<TokenKind>{TokenKind::identifier, TokenKind::lparen,
@@ -49,7 +57,7 @@ struct Built {
 };
 
 std::unique_ptr<Built> build(llvm::StringRef source,
-                             llvm::StringMap<int64_t> overrides = {}) {
+                             llvm::StringMap<std::string> overrides = {}) {
   auto built = std::make_unique<Built>();
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(
@@ -81,7 +89,7 @@ TEST(ModelBuilder, ConstantArithmeticAndPrecedence) {
 TEST(ModelBuilder, OverridesReplaceConstantsBeforeUse) {
   auto built = build("const n = 4\nconst m = 2 * n\ninput x: f32[m, n]\n"
                      "input t: f32[m, n]\nminimize mse(x, t)\n",
-                     {{"n", 6}});
+                     {{"n", "6"}});
   ASSERT_TRUE(built->module) << built->errors;
   auto forward = built->module->lookupSymbol<mlir::func::FuncOp>("forward");
   auto type = mlir::cast<mlir::RankedTensorType>(forward.getArgument(0).getType());
@@ -101,6 +109,67 @@ TEST(ModelBuilder, LinearNamesItsParametersAfterTheBinding) {
       EXPECT_EQ(info.init.getKind(), mlir::loom::InitKind::zeros);
     }
   EXPECT_EQ(params, (std::vector<std::string>{"layer.weight"}));
+}
+
+// The names of the parameters `source` creates, in order.
+std::vector<std::string> parameterNames(Built &built) {
+  auto forward = built.module->lookupSymbol<mlir::func::FuncOp>("forward");
+  std::vector<std::string> names;
+  for (const mlir::loom::ArgumentInfo &info : mlir::loom::describeArguments(forward))
+    if (info.role == mlir::loom::ArgumentRole::param)
+      names.push_back(info.name.str());
+  return names;
+}
+
+TEST(ModelBuilder, BlocksNameParametersAfterTheirInstances) {
+  auto built = build("block mlp(x) {\n"
+                     "  fc = linear(x, 4, bias=false)\n"
+                     "  return fc\n"
+                     "}\n"
+                     "block layer(x) {\n"
+                     "  param gain: f32[4] = ones\n"
+                     "  inner = mlp(x)\n"
+                     "  return inner\n"
+                     "}\n"
+                     "input x: f32[2, 4]\n"
+                     "input t: f32[2, 4]\n"
+                     "h = repeat(2, layer, x, name=\"model.layers\")\n"
+                     "out = mlp(h)\n"
+                     "minimize mse(out, t)\n");
+  ASSERT_TRUE(built->module) << built->errors;
+  EXPECT_EQ(parameterNames(*built),
+            (std::vector<std::string>{
+                "model.layers.0.gain", "model.layers.0.inner.fc.weight",
+                "model.layers.1.gain", "model.layers.1.inner.fc.weight",
+                "out.fc.weight"}));
+}
+
+TEST(ModelBuilder, DottedNamesReuseParameters) {
+  // A tied output layer: the same table serves the embedding and the
+  // product, so both uses reach one function argument.
+  auto built = build("input ids: i32[2, 3]\n"
+                     "input t: i32[2, 3]\n"
+                     "wte = embedding(ids, 10, 4)\n"
+                     "logits = matmul(wte, wte.weight, transpose_b=true)\n"
+                     "minimize cross_entropy(logits, t)\n");
+  ASSERT_TRUE(built->module) << built->errors;
+  EXPECT_EQ(parameterNames(*built), (std::vector<std::string>{"wte.weight"}));
+  auto forward = built->module->lookupSymbol<mlir::func::FuncOp>("forward");
+  mlir::BlockArgument table = forward.getArgument(2);
+  EXPECT_EQ(std::distance(table.use_begin(), table.use_end()), 2);
+}
+
+TEST(ModelBuilder, RealConstantsTakeRealOverrides) {
+  auto built = build("const theta = 10000.0\n"
+                     "input q: f32[1, 2, 8]\n"
+                     "input t: f32[1, 2, 8]\n"
+                     "minimize mse(rope(q, heads=2, theta=theta), t)\n",
+                     {{"theta", "500000.5"}});
+  ASSERT_TRUE(built->module) << built->errors;
+  mlir::loom::RopeOp rope;
+  built->module->walk([&](mlir::loom::RopeOp op) { rope = op; });
+  ASSERT_TRUE(rope);
+  EXPECT_EQ(rope.getTheta().convertToDouble(), 500000.5);
 }
 
 TEST(ModelBuilder, ReportsTheFirstErrorWithItsLocation) {

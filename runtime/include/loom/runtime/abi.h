@@ -16,10 +16,11 @@
 extern "C" {
 #endif
 
-#define LOOM_ABI_VERSION 1
+#define LOOM_ABI_VERSION 2
 
 /* What a tensor of the model is. The tensor table lists parameters, then
- * their gradients, then optimizer state (slot by slot), then inputs. */
+ * their gradients, then the state of every optimizer (optimizer by
+ * optimizer, slot by slot), then inputs. */
 typedef enum {
   LOOM_ROLE_PARAM = 0,
   LOOM_ROLE_GRAD = 1,
@@ -41,42 +42,60 @@ typedef enum {
 } loom_init_kind;
 
 typedef struct {
-  const char *name; /* "fc1.weight", "fc1.weight.momentum_buffer", "x" */
+  const char *name; /* "h.0.attn.c_attn.weight", "...weight.exp_avg", "idx" */
   int32_t role;     /* loom_role */
   int32_t dtype;    /* loom_dtype */
   int32_t rank;
   int32_t init_kind; /* loom_init_kind; zeros for gradients and state */
   const int64_t *shape;
   double init_a, init_b;
-  /* For an i32 input of class indices: every value must lie in
-   * [0, index_bound). 0 when the input is not used as indices. */
+  /* For an i32 input of indices (class labels, token ids): every value must
+   * lie in [0, index_bound). 0 when the input is not used as indices. */
   int64_t index_bound;
+  /* For optimizer state: the optimizer it belongs to (an index into
+   * loom_model_info.optimizers); -1 for every other tensor. */
+  int32_t optimizer;
 } loom_tensor_info;
+
+typedef struct {
+  const char *name; /* "sgd", "adamw" */
+  /* The scalar hyperparameters loom_update reads from its `hyper` array for
+   * this optimizer, in that order: "lr", "momentum", ... */
+  int32_t num_hyper;
+  const char *const *hyper_names;
+} loom_optimizer_info;
 
 typedef struct {
   int32_t abi_version; /* LOOM_ABI_VERSION */
   int32_t num_tensors;
   const loom_tensor_info *tensors;
   const char *model_name;
-  const char *optimizer; /* "sgd" */
-  /* The scalar hyperparameters loom_train_step reads from its `hyper`
-   * array, in that order: "lr", "momentum", ... */
-  int32_t num_hyper;
-  const char *const *hyper_names;
   int32_t fused; /* built with fusion (1) or --no-fuse (0) */
-  /* Floating-point operations of one training step's matrix products
-   * (2·M·N·K each, forward and backward); elementwise work is not counted. */
+  int32_t num_optimizers;
+  const loom_optimizer_info *optimizers;
+  /* Floating-point operations of one forward and backward pass's matrix
+   * products (2·M·N·K each); elementwise work is not counted. */
   double train_step_flops;
 } loom_model_info;
 
 extern const loom_model_info loom_model;
 
-/* One training step on the batch in the input buffers: forward, backward
- * (gradients written to the gradient buffers) and the optimizer update of
- * parameters and state, in place. `buffers` holds one pointer per tensor of
- * the table, each 64-byte aligned and densely packed in row-major order.
- * `step` counts from 1. Returns the loss before the update. */
-float loom_train_step(void *const *buffers, const float *hyper, int64_t step);
+/* `buffers` holds one pointer per tensor of the table, each 64-byte aligned
+ * and densely packed in row-major order; the state of optimizers not in use
+ * may be NULL. */
+
+/* The forward and backward pass on the batch in the input buffers: returns
+ * the loss and writes every gradient into its buffer. */
+float loom_forward_backward(void *const *buffers);
+
+/* The global L2 norm of all gradients, for clipping. */
+float loom_grad_norm(void *const *buffers);
+
+/* The update of every parameter and of `optimizer`'s state, in place, from
+ * the gradients multiplied by `grad_scale`. `hyper` holds the optimizer's
+ * hyper_names in order; `step` counts from 1. */
+void loom_update(int32_t optimizer, void *const *buffers, const float *hyper,
+                 float grad_scale, int64_t step);
 
 /* The loss of the current parameters on the batch in the input buffers;
  * changes nothing. */

@@ -1,43 +1,196 @@
-// RUN: loom-opt %s -loom-autodiff -loom-build-train-step | FileCheck %s
-// RUN: not loom-opt %s -loom-autodiff -loom-build-train-step=optimizer=adam 2>&1 | FileCheck %s --check-prefix=OPTIMIZER
-// OPTIMIZER: error: unknown optimizer 'adam'; expected sgd
+// RUN: loom-opt %s -split-input-file -loom-autodiff -loom-build-train-step | FileCheck %s
+// RUN: loom-opt %s -split-input-file -loom-autodiff -loom-build-train-step | FileCheck %s --check-prefix=FUNCS --implicit-check-not='func.func @forward(' --implicit-check-not='func.func @forward_grad('
 
-// The forward function becomes eval_loss on the same buffers, read-only.
+// forward and forward_grad are consumed; the five functions of the
+// training step replace them, in each module.
+// FUNCS: func.func @eval_loss(
+// FUNCS: func.func @forward_backward(
+// FUNCS: func.func @grad_norm(
+// FUNCS: func.func @update_sgd(
+// FUNCS: func.func @update_adamw(
+// FUNCS: {{^//}} -----
+// FUNCS: func.func @eval_loss(
+// FUNCS: func.func @forward_backward(
+// FUNCS: func.func @grad_norm(
+// FUNCS: func.func @update_sgd(
+// FUNCS: func.func @update_adamw(
+
+// A linear layer: a weight (rank 2) and a bias (rank 1), with the inputs
+// interleaved with the parameters in forward's signature.
+
+// eval_loss is forward on buffers, in forward's argument order: it reads
+// every buffer (none writable), computes no gradient and writes nothing.
 // CHECK-LABEL: func.func @eval_loss
-// CHECK-SAME: (%{{[^:]+}}: memref<8x4xf32> {loom.input = "x"}, %{{[^:]+}}: memref<4x3xf32> {loom.init = #loom.init<normal(0.5)>, loom.param = "w"}, %{{[^:]+}}: memref<8x3xf32> {loom.input = "t"}) -> f32
-// CHECK-NOT: writable
-// CHECK: return
-
-// train_step takes parameters, gradients, optimizer state, inputs and
-// hyperparameters as buffers and scalars; parameters and state are read
-// through writable tensors and updated in place, gradients are written into
-// their buffers, and the loss is returned as a plain f32.
-
-// CHECK-LABEL: func.func @train_step
-// CHECK-SAME: %[[W:[^:]+]]: memref<4x3xf32> {loom.init = #loom.init<normal(0.5)>, loom.param = "w"}
-// CHECK-SAME: %[[DW:[^:]+]]: memref<4x3xf32> {loom.grad = "w"}
-// CHECK-SAME: %[[V:[^:]+]]: memref<4x3xf32> {loom.state = "w.momentum_buffer"}
-// CHECK-SAME: %[[X:[^:]+]]: memref<8x4xf32> {loom.input = "x"}
-// CHECK-SAME: %[[T:[^:]+]]: memref<8x3xf32> {loom.input = "t"}
-// CHECK-SAME: %[[LR:[^:]+]]: f32 {loom.hyper = "lr"}, %[[MU:[^:]+]]: f32 {loom.hyper = "momentum"}, %{{[^:]+}}: i64 {loom.hyper = "step"}
-// CHECK-SAME: -> f32
-// CHECK-DAG: %[[WT:.+]] = bufferization.to_tensor %[[W]] restrict writable
-// CHECK-DAG: %[[VT:.+]] = bufferization.to_tensor %[[V]] restrict writable
+// CHECK-SAME: (%[[X:[^:]+]]: memref<8x4xf32> {loom.input = "x"}, %[[W:[^:]+]]: memref<4x3xf32> {loom.init = #loom.init<normal(0.5)>, loom.param = "w"}, %[[T:[^:]+]]: memref<8x3xf32> {loom.input = "t"}, %[[B:[^:]+]]: memref<3xf32> {loom.init = #loom.init<zeros>, loom.param = "b"}) -> f32 {
 // CHECK-DAG: %[[XT:.+]] = bufferization.to_tensor %[[X]] restrict :
-// CHECK: %[[L:.+]] = loom.mse
-// CHECK: %[[G:.+]] = loom.matmul %[[XT]], %{{.+}} {transpose_lhs}
-// CHECK: bufferization.materialize_in_destination %[[G]] in restrict writable %[[DW]]
-// CHECK: %[[NEWW:.+]], %[[NEWV:.+]] = loom.sgd_update %[[WT]], %[[G]], %[[VT]], lr %[[LR]], momentum %[[MU]]
-// CHECK: bufferization.materialize_in_destination %[[NEWW]] in writable %[[W]]
-// CHECK: bufferization.materialize_in_destination %[[NEWV]] in writable %[[V]]
-// CHECK: %[[LOSS:.+]] = tensor.extract %[[L]][]
-// CHECK: return %[[LOSS]] : f32
-// CHECK-NOT: func.func @forward
+// CHECK-DAG: %[[WT:.+]] = bufferization.to_tensor %[[W]] restrict :
+// CHECK-DAG: %[[TT:.+]] = bufferization.to_tensor %[[T]] restrict :
+// CHECK-DAG: %[[BT:.+]] = bufferization.to_tensor %[[B]] restrict :
+// CHECK: %[[Y:.+]] = loom.matmul %[[XT]], %[[WT]] :
+// CHECK: %[[Z:.+]] = loom.add %[[Y]], %[[BT]] :
+// CHECK: %[[L:.+]] = loom.mse %[[Z]], %[[TT]] :
+// CHECK-NOT: _grad
+// CHECK-NOT: materialize_in_destination
+// CHECK-NOT: _update
+// CHECK: %[[LOSS:.+]] = tensor.extract %[[L]][] : tensor<f32>
+// CHECK-NEXT: return %[[LOSS]] : f32
+
+// forward_backward(params, grads, inputs) -> loss: parameters and inputs are
+// read-only; each gradient is computed directly into its own buffer
+// (`restrict writable`); nothing is written into a parameter.
+// CHECK-LABEL: func.func @forward_backward
+// CHECK-SAME: (%[[W:[^:]+]]: memref<4x3xf32> {loom.init = #loom.init<normal(0.5)>, loom.param = "w"},
+// CHECK-SAME: %[[B:[^:]+]]: memref<3xf32> {loom.init = #loom.init<zeros>, loom.param = "b"},
+// CHECK-SAME: %[[DW:[^:]+]]: memref<4x3xf32> {loom.grad = "w"},
+// CHECK-SAME: %[[DB:[^:]+]]: memref<3xf32> {loom.grad = "b"},
+// CHECK-SAME: %[[X:[^:]+]]: memref<8x4xf32> {loom.input = "x"},
+// CHECK-SAME: %[[T:[^:]+]]: memref<8x3xf32> {loom.input = "t"}) -> f32 {
+// CHECK-NOT: to_tensor {{.*}}writable
+// CHECK-DAG: %[[WT:.+]] = bufferization.to_tensor %[[W]] restrict :
+// CHECK-DAG: %[[BT:.+]] = bufferization.to_tensor %[[B]] restrict :
+// CHECK-DAG: %[[XT:.+]] = bufferization.to_tensor %[[X]] restrict :
+// CHECK-DAG: %[[TT:.+]] = bufferization.to_tensor %[[T]] restrict :
+// CHECK-NOT: to_tensor {{.*}}writable
+// CHECK: %[[Y:.+]] = loom.matmul %[[XT]], %[[WT]] :
+// CHECK: %[[Z:.+]] = loom.add %[[Y]], %[[BT]] :
+// CHECK: %[[L:.+]] = loom.mse %[[Z]], %[[TT]] :
+// CHECK: %[[DZ:.+]] = loom.mse_grad %[[Z]], %[[TT]], %{{.+}} :
+// CHECK-DAG: %[[GB:.+]] = loom.reduce_sum %[[DZ]] :
+// CHECK-DAG: %[[GW:.+]] = loom.matmul %[[XT]], %[[DZ]] {transpose_lhs} :
+// CHECK-NOT: _update
+// CHECK-NOT: in {{(restrict )?}}writable %[[W]] :
+// CHECK-NOT: in {{(restrict )?}}writable %[[B]] :
+// CHECK: bufferization.materialize_in_destination %[[GW]] in restrict writable %[[DW]] : (tensor<4x3xf32>, memref<4x3xf32>) -> ()
+// CHECK-NEXT: bufferization.materialize_in_destination %[[GB]] in restrict writable %[[DB]] : (tensor<3xf32>, memref<3xf32>) -> ()
+// CHECK-NEXT: %[[LOSS:.+]] = tensor.extract %[[L]][] : tensor<f32>
+// CHECK-NEXT: return %[[LOSS]] : f32
+
+// grad_norm(grads) -> √(Σ g²): only the gradients, read-only; parameters
+// are not arguments and nothing is written.
+// CHECK-LABEL: func.func @grad_norm
+// CHECK-SAME: (%[[DW:[^:]+]]: memref<4x3xf32> {loom.grad = "w"}, %[[DB:[^:]+]]: memref<3xf32> {loom.grad = "b"}) -> f32 {
+// CHECK-NOT: writable
+// CHECK: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[DWT:.+]] = bufferization.to_tensor %[[DW]] restrict :
+// CHECK: %[[SW:.+]] = loom.sum_squares %[[DWT]] : (tensor<4x3xf32>) -> tensor<f32>
+// CHECK: %[[EW:.+]] = tensor.extract %[[SW]][]
+// CHECK: %[[ACC:.+]] = arith.addf %[[ZERO]], %[[EW]] : f32
+// CHECK: %[[DBT:.+]] = bufferization.to_tensor %[[DB]] restrict :
+// CHECK: %[[SB:.+]] = loom.sum_squares %[[DBT]] : (tensor<3xf32>) -> tensor<f32>
+// CHECK: %[[EB:.+]] = tensor.extract %[[SB]][]
+// CHECK: %[[TOTAL:.+]] = arith.addf %[[ACC]], %[[EB]] : f32
+// CHECK: %[[NORM:.+]] = math.sqrt %[[TOTAL]] : f32
+// CHECK-NOT: materialize_in_destination
+// CHECK: return %[[NORM]] : f32
+
+// update_sgd(params, grads, momentum buffers, lr, momentum, grad_scale):
+// one sgd_update per parameter, reading parameter and state through
+// writable tensors and writing them back into the same buffers; gradients
+// are read-only. No step argument, no result.
+// CHECK-LABEL: func.func @update_sgd
+// CHECK-SAME: (%[[W:[^:]+]]: memref<4x3xf32> {loom.init = #loom.init<normal(0.5)>, loom.param = "w"},
+// CHECK-SAME: %[[B:[^:]+]]: memref<3xf32> {loom.init = #loom.init<zeros>, loom.param = "b"},
+// CHECK-SAME: %[[DW:[^:]+]]: memref<4x3xf32> {loom.grad = "w"},
+// CHECK-SAME: %[[DB:[^:]+]]: memref<3xf32> {loom.grad = "b"},
+// CHECK-SAME: %[[VW:[^:]+]]: memref<4x3xf32> {loom.state = "w.momentum_buffer"},
+// CHECK-SAME: %[[VB:[^:]+]]: memref<3xf32> {loom.state = "b.momentum_buffer"},
+// CHECK-SAME: %[[LR:[^:]+]]: f32 {loom.hyper = "lr"},
+// CHECK-SAME: %[[MU:[^:]+]]: f32 {loom.hyper = "momentum"},
+// CHECK-SAME: %[[S:[^:]+]]: f32 {loom.hyper = "grad_scale"}) {
+// CHECK-DAG: %[[VWT:.+]] = bufferization.to_tensor %[[VW]] restrict writable :
+// CHECK-DAG: %[[WT:.+]] = bufferization.to_tensor %[[W]] restrict writable :
+// CHECK-DAG: %[[DWT:.+]] = bufferization.to_tensor %[[DW]] restrict :
+// CHECK: %[[NW:.+]], %[[NVW:.+]] = loom.sgd_update %[[WT]], %[[DWT]], %[[VWT]], lr %[[LR]], momentum %[[MU]], scale %[[S]] : tensor<4x3xf32>
+// CHECK-DAG: bufferization.materialize_in_destination %[[NW]] in writable %[[W]] :
+// CHECK-DAG: bufferization.materialize_in_destination %[[NVW]] in writable %[[VW]] :
+// CHECK-DAG: %[[VBT:.+]] = bufferization.to_tensor %[[VB]] restrict writable :
+// CHECK-DAG: %[[BT:.+]] = bufferization.to_tensor %[[B]] restrict writable :
+// CHECK-DAG: %[[DBT:.+]] = bufferization.to_tensor %[[DB]] restrict :
+// CHECK: %[[NB:.+]], %[[NVB:.+]] = loom.sgd_update %[[BT]], %[[DBT]], %[[VBT]], lr %[[LR]], momentum %[[MU]], scale %[[S]] : tensor<3xf32>
+// CHECK-DAG: bufferization.materialize_in_destination %[[NB]] in writable %[[B]] :
+// CHECK-DAG: bufferization.materialize_in_destination %[[NVB]] in writable %[[VB]] :
+// CHECK-NOT: in {{(restrict )?}}writable %[[DW]] :
+// CHECK-NOT: in {{(restrict )?}}writable %[[DB]] :
+// CHECK: return{{$}}
+
+// update_adamw(params, grads, exp_avg..., exp_avg_sq..., lr, beta1, beta2,
+// eps, weight_decay, grad_scale, step): the weight is decayed by the
+// weight_decay argument, the rank-1 bias by a constant 0.
+// CHECK-LABEL: func.func @update_adamw
+// CHECK-SAME: (%[[W:[^:]+]]: memref<4x3xf32> {loom.init = #loom.init<normal(0.5)>, loom.param = "w"},
+// CHECK-SAME: %[[B:[^:]+]]: memref<3xf32> {loom.init = #loom.init<zeros>, loom.param = "b"},
+// CHECK-SAME: %[[DW:[^:]+]]: memref<4x3xf32> {loom.grad = "w"},
+// CHECK-SAME: %[[DB:[^:]+]]: memref<3xf32> {loom.grad = "b"},
+// CHECK-SAME: %[[MW:[^:]+]]: memref<4x3xf32> {loom.state = "w.exp_avg"},
+// CHECK-SAME: %[[MB:[^:]+]]: memref<3xf32> {loom.state = "b.exp_avg"},
+// CHECK-SAME: %[[VW:[^:]+]]: memref<4x3xf32> {loom.state = "w.exp_avg_sq"},
+// CHECK-SAME: %[[VB:[^:]+]]: memref<3xf32> {loom.state = "b.exp_avg_sq"},
+// CHECK-SAME: %[[LR:[^:]+]]: f32 {loom.hyper = "lr"},
+// CHECK-SAME: %[[B1:[^:]+]]: f32 {loom.hyper = "beta1"},
+// CHECK-SAME: %[[B2:[^:]+]]: f32 {loom.hyper = "beta2"},
+// CHECK-SAME: %[[EPS:[^:]+]]: f32 {loom.hyper = "eps"},
+// CHECK-SAME: %[[WD:[^:]+]]: f32 {loom.hyper = "weight_decay"},
+// CHECK-SAME: %[[S:[^:]+]]: f32 {loom.hyper = "grad_scale"},
+// CHECK-SAME: %[[STEP:[^:]+]]: i64 {loom.hyper = "step"}) {
+// CHECK-DAG: %[[MWT:.+]] = bufferization.to_tensor %[[MW]] restrict writable :
+// CHECK-DAG: %[[VWT:.+]] = bufferization.to_tensor %[[VW]] restrict writable :
+// CHECK-DAG: %[[WT:.+]] = bufferization.to_tensor %[[W]] restrict writable :
+// CHECK-DAG: %[[DWT:.+]] = bufferization.to_tensor %[[DW]] restrict :
+// CHECK: %[[NW:.+]], %[[NMW:.+]], %[[NVW:.+]] = loom.adamw_update %[[WT]], %[[DWT]], %[[MWT]], %[[VWT]], lr %[[LR]], betas %[[B1]], %[[B2]], eps %[[EPS]], weight_decay %[[WD]], step %[[STEP]], scale %[[S]] : tensor<4x3xf32>
+// CHECK-DAG: bufferization.materialize_in_destination %[[NW]] in writable %[[W]] :
+// CHECK-DAG: bufferization.materialize_in_destination %[[NMW]] in writable %[[MW]] :
+// CHECK-DAG: bufferization.materialize_in_destination %[[NVW]] in writable %[[VW]] :
+// CHECK-DAG: %[[MBT:.+]] = bufferization.to_tensor %[[MB]] restrict writable :
+// CHECK-DAG: %[[VBT:.+]] = bufferization.to_tensor %[[VB]] restrict writable :
+// CHECK-DAG: %[[BT:.+]] = bufferization.to_tensor %[[B]] restrict writable :
+// CHECK-DAG: %[[DBT:.+]] = bufferization.to_tensor %[[DB]] restrict :
+// CHECK-DAG: %[[NODECAY:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[NB:.+]], %[[NMB:.+]], %[[NVB:.+]] = loom.adamw_update %[[BT]], %[[DBT]], %[[MBT]], %[[VBT]], lr %[[LR]], betas %[[B1]], %[[B2]], eps %[[EPS]], weight_decay %[[NODECAY]], step %[[STEP]], scale %[[S]] : tensor<3xf32>
+// CHECK-DAG: bufferization.materialize_in_destination %[[NB]] in writable %[[B]] :
+// CHECK-DAG: bufferization.materialize_in_destination %[[NMB]] in writable %[[MB]] :
+// CHECK-DAG: bufferization.materialize_in_destination %[[NVB]] in writable %[[VB]] :
+// CHECK-NOT: in {{(restrict )?}}writable %[[DW]] :
+// CHECK-NOT: in {{(restrict )?}}writable %[[DB]] :
+// CHECK: return{{$}}
 
 func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"},
                    %w: tensor<4x3xf32> {loom.param = "w", loom.init = #loom.init<normal(0.5)>},
-                   %t: tensor<8x3xf32> {loom.input = "t"}) -> tensor<f32> {
+                   %t: tensor<8x3xf32> {loom.input = "t"},
+                   %b: tensor<3xf32> {loom.param = "b", loom.init = #loom.init<zeros>}) -> tensor<f32> {
   %y = loom.matmul %x, %w : (tensor<8x4xf32>, tensor<4x3xf32>) -> tensor<8x3xf32>
-  %l = loom.mse %y, %t : (tensor<8x3xf32>, tensor<8x3xf32>) -> tensor<f32>
+  %z = loom.add %y, %b : (tensor<8x3xf32>, tensor<3xf32>) -> tensor<8x3xf32>
+  %l = loom.mse %z, %t : (tensor<8x3xf32>, tensor<8x3xf32>) -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
+// AdamW's weight decay depends on the rank only: a rank-3 parameter is
+// decayed like a matrix, a rank-0 one (a scalar offset) is not.
+
+// CHECK-LABEL: func.func @update_adamw
+// CHECK-SAME: (%[[P:[^:]+]]: memref<2x4x3xf32> {loom.param = "p"},
+// CHECK-SAME: %[[Q:[^:]+]]: memref<f32> {loom.param = "q"},
+// CHECK-SAME: %[[DP:[^:]+]]: memref<2x4x3xf32> {loom.grad = "p"},
+// CHECK-SAME: %[[DQ:[^:]+]]: memref<f32> {loom.grad = "q"},
+// CHECK-SAME: %{{[^:]+}}: memref<2x4x3xf32> {loom.state = "p.exp_avg"},
+// CHECK-SAME: %{{[^:]+}}: memref<f32> {loom.state = "q.exp_avg"},
+// CHECK-SAME: %{{[^:]+}}: memref<2x4x3xf32> {loom.state = "p.exp_avg_sq"},
+// CHECK-SAME: %{{[^:]+}}: memref<f32> {loom.state = "q.exp_avg_sq"},
+// CHECK-SAME: %[[WD:[^:]+]]: f32 {loom.hyper = "weight_decay"},
+// CHECK-SAME: %[[STEP:[^:]+]]: i64 {loom.hyper = "step"}) {
+// CHECK-DAG: %[[PT:.+]] = bufferization.to_tensor %[[P]] restrict writable :
+// CHECK: loom.adamw_update %[[PT]], {{.+}} weight_decay %[[WD]], step %[[STEP]], {{.+}} : tensor<2x4x3xf32>
+// CHECK-DAG: %[[QT:.+]] = bufferization.to_tensor %[[Q]] restrict writable :
+// CHECK-DAG: %[[NODECAY:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK: loom.adamw_update %[[QT]], {{.+}} weight_decay %[[NODECAY]], step %[[STEP]], {{.+}} : tensor<f32>
+// CHECK: return{{$}}
+
+func.func @forward(%x: tensor<2x4x3xf32> {loom.input = "x"},
+                   %p: tensor<2x4x3xf32> {loom.param = "p"},
+                   %q: tensor<f32> {loom.param = "q"}) -> tensor<f32> {
+  %y = loom.add %x, %p : (tensor<2x4x3xf32>, tensor<2x4x3xf32>) -> tensor<2x4x3xf32>
+  %z = loom.add %y, %q : (tensor<2x4x3xf32>, tensor<f32>) -> tensor<2x4x3xf32>
+  %l = loom.mse %z, %x : (tensor<2x4x3xf32>, tensor<2x4x3xf32>) -> tensor<f32>
   return %l : tensor<f32>
 }

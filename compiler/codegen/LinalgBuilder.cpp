@@ -1,0 +1,220 @@
+//===- LinalgBuilder.cpp - Building linalg on tensors for loom ops --------===//
+
+#include "compiler/codegen/LinalgBuilder.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using loomc::codegen::LinalgBuilder;
+
+Value LinalgBuilder::f32(double value) {
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
+}
+
+Value LinalgBuilder::index(int64_t value) {
+  return arith::ConstantIndexOp::create(b, loc, value);
+}
+
+RankedTensorType LinalgBuilder::f32Tensor(ArrayRef<int64_t> shape) {
+  return RankedTensorType::get(shape, b.getF32Type());
+}
+
+Value LinalgBuilder::empty(RankedTensorType type) {
+  return tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+}
+
+Value LinalgBuilder::filled(RankedTensorType type, double value) {
+  return linalg::FillOp::create(b, loc, f32(value), empty(type)).getResult(0);
+}
+
+AffineMap LinalgBuilder::trailingMap(unsigned loops, unsigned rank) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned d = loops - rank; d < loops; ++d)
+    exprs.push_back(b.getAffineDimExpr(d));
+  return AffineMap::get(loops, 0, exprs, b.getContext());
+}
+
+AffineMap LinalgBuilder::dimsMap(unsigned loops, ArrayRef<unsigned> dims) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned d : dims)
+    exprs.push_back(b.getAffineDimExpr(d));
+  return AffineMap::get(loops, 0, exprs, b.getContext());
+}
+
+linalg::GenericOp LinalgBuilder::generic(ValueRange inputs, ValueRange outputs,
+                                         ArrayRef<AffineMap> maps,
+                                         ArrayRef<utils::IteratorType> iterators,
+                                         BodyFn body) {
+  return linalg::GenericOp::create(
+      b, loc, outputs.getTypes(), inputs, outputs, maps, iterators,
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        linalg::YieldOp::create(nested, nestedLoc, body(nested, nestedLoc, args));
+      });
+}
+
+linalg::GenericOp LinalgBuilder::generic(unsigned loops, unsigned reductions,
+                                         ValueRange inputs, ValueRange outputs,
+                                         BodyFn body) {
+  SmallVector<AffineMap> maps;
+  for (Value v : llvm::concat<const Value>(inputs, outputs))
+    maps.push_back(
+        trailingMap(loops, cast<RankedTensorType>(v.getType()).getRank()));
+  SmallVector<utils::IteratorType> iterators(loops, utils::IteratorType::parallel);
+  for (unsigned d = 0; d < reductions; ++d)
+    iterators[d] = utils::IteratorType::reduction;
+  return generic(inputs, outputs, maps, iterators, body);
+}
+
+Value LinalgBuilder::elementwise(RankedTensorType type, ValueRange inputs,
+                                 ElementFn fn) {
+  return generic(type.getRank(), 0, inputs, {empty(type)},
+                 [&](OpBuilder &nb, Location nl, ValueRange args) {
+                   return SmallVector<Value>{fn(nb, nl, args.drop_back(1))};
+                 })
+      .getResult(0);
+}
+
+Value LinalgBuilder::collapseRows(Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getRank() == 2)
+    return value;
+  SmallVector<ReassociationIndices> groups(2);
+  for (int64_t d = 0; d + 1 < type.getRank(); ++d)
+    groups[0].push_back(d);
+  groups[1].push_back(type.getRank() - 1);
+  return tensor::CollapseShapeOp::create(b, loc, value, groups);
+}
+
+Value LinalgBuilder::expandRows(Value value, ArrayRef<int64_t> shape) {
+  if (shape.size() == 2)
+    return value;
+  SmallVector<ReassociationIndices> groups(2);
+  for (int64_t d = 0; d + 1 < static_cast<int64_t>(shape.size()); ++d)
+    groups[0].push_back(d);
+  groups[1].push_back(shape.size() - 1);
+  return tensor::ExpandShapeOp::create(b, loc, f32Tensor(shape), value, groups);
+}
+
+Value LinalgBuilder::matmul(Value lhs, Value rhs, bool transposeLhs,
+                            bool transposeRhs) {
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  auto rhsType = cast<RankedTensorType>(rhs.getType());
+  if (transposeRhs) {
+    rhs = linalg::TransposeOp::create(
+              b, loc, rhs,
+              empty(f32Tensor({rhsType.getDimSize(1), rhsType.getDimSize(0)})),
+              ArrayRef<int64_t>{1, 0})
+              .getResult()[0];
+    rhsType = cast<RankedTensorType>(rhs.getType());
+  }
+  int64_t rows = transposeLhs ? lhsType.getDimSize(1) : lhsType.getDimSize(0);
+  RankedTensorType resultType = f32Tensor({rows, rhsType.getDimSize(1)});
+  auto op = linalg::MatmulOp::create(b, loc, TypeRange{resultType},
+                                     ValueRange{lhs, rhs},
+                                     ValueRange{filled(resultType, 0.0)});
+  if (transposeLhs) {
+    MLIRContext *ctx = b.getContext();
+    AffineExpr m, n, k;
+    bindDims(ctx, m, n, k);
+    op.setIndexingMapsAttr(b.getAffineMapArrayAttr(
+        {AffineMap::get(3, 0, {k, m}, ctx), AffineMap::get(3, 0, {k, n}, ctx),
+         AffineMap::get(3, 0, {m, n}, ctx)}));
+  }
+  return op.getResult(0);
+}
+
+std::pair<Value, Value>
+LinalgBuilder::softmaxStatistics(Value logits, int64_t causalPeriod,
+                                 double scale) {
+  constexpr int64_t kLanes = 16;
+  auto type = cast<RankedTensorType>(logits.getType());
+  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+  RankedTensorType rowType = f32Tensor({rows});
+  auto vecType = VectorType::get({kLanes}, b.getF32Type());
+  auto maskType = VectorType::get({kLanes}, b.getI1Type());
+  float negInf = -std::numeric_limits<float>::infinity();
+
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(rows)},
+      ValueRange{empty(rowType), empty(rowType)}, std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(forall.getBody());
+  Value row = forall.getInductionVar(0);
+  Value limit = index(cols);
+  if (causalPeriod > 0)
+    limit = arith::AddIOp::create(
+        b, loc, arith::RemUIOp::create(b, loc, row, index(causalPeriod)),
+        index(1));
+  Value negInfScalar = f32(negInf);
+  Value negInfVec = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(vecType, negInf));
+  Value zeroVec =
+      arith::ConstantOp::create(b, loc, DenseElementsAttr::get(vecType, 0.0f));
+  Value scaleVec = vector::BroadcastOp::create(b, loc, vecType, f32(scale));
+
+  // Lane-wise running maximum vm and normalizer vl: vl·exp(vm) is the sum
+  // of exp over the lane's elements so far.
+  auto loop = scf::ForOp::create(
+      b, loc, index(0), limit, index(kLanes), ValueRange{negInfVec, zeroVec},
+      [&](OpBuilder &nb, Location nl, Value col, ValueRange acc) {
+        Value x = vector::TransferReadOp::create(
+            nb, nl, vecType, logits, ValueRange{row, col}, negInfScalar,
+            ArrayRef<bool>{false});
+        if (scale != 1.0)
+          x = arith::MulFOp::create(nb, nl, x, scaleVec);
+        if (causalPeriod > 0) {
+          Value remaining = arith::SubIOp::create(nb, nl, limit, col);
+          Value inRange = vector::CreateMaskOp::create(nb, nl, maskType, remaining);
+          x = arith::SelectOp::create(nb, nl, inRange, x, negInfVec);
+        }
+        Value vm = acc[0], vl = acc[1];
+        Value newMax = arith::MaximumFOp::create(nb, nl, vm, x);
+        // Lanes that have seen nothing but -inf stay at (−inf, 0).
+        Value empty = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ,
+                                            newMax, negInfVec);
+        Value rescale = math::ExpOp::create(
+            nb, nl, arith::SubFOp::create(nb, nl, vm, newMax));
+        Value term = math::ExpOp::create(
+            nb, nl, arith::SubFOp::create(nb, nl, x, newMax));
+        rescale = arith::SelectOp::create(nb, nl, empty, zeroVec, rescale);
+        term = arith::SelectOp::create(nb, nl, empty, zeroVec, term);
+        Value newSum = arith::AddFOp::create(
+            nb, nl, arith::MulFOp::create(nb, nl, vl, rescale), term);
+        scf::YieldOp::create(nb, nl, ValueRange{newMax, newSum});
+      });
+  Value laneMax = loop.getResult(0), laneSum = loop.getResult(1);
+  Value rowMax = vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXIMUMF,
+                                             laneMax);
+  Value rowMaxVec = vector::BroadcastOp::create(b, loc, vecType, rowMax);
+  Value laneEmpty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                          laneMax, negInfVec);
+  Value laneScale = math::ExpOp::create(
+      b, loc, arith::SubFOp::create(b, loc, laneMax, rowMaxVec));
+  laneScale = arith::SelectOp::create(b, loc, laneEmpty, zeroVec, laneScale);
+  Value rowSum = vector::ReductionOp::create(
+      b, loc, vector::CombiningKind::ADD,
+      arith::MulFOp::create(b, loc, laneSum, laneScale));
+
+  // Each row's statistics go into a one-element slice of the shared
+  // outputs, so that bufferization stores them in place (a fresh
+  // one-element tensor would be an allocation and a copy per row).
+  SmallVector<OpFoldResult> offsets = {row}, sizes = {b.getIndexAttr(1)},
+                            strides = {b.getIndexAttr(1)};
+  auto one = f32Tensor({1});
+  SmallVector<Value> elements;
+  for (auto [shared, value] :
+       llvm::zip(forall.getRegionIterArgs(), ValueRange{rowMax, rowSum})) {
+    Value slice = tensor::ExtractSliceOp::create(b, loc, one, shared, offsets,
+                                                 sizes, strides);
+    elements.push_back(
+        tensor::InsertOp::create(b, loc, value, slice, ValueRange{index(0)}));
+  }
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  for (auto [element, shared] : llvm::zip(elements, forall.getRegionIterArgs()))
+    tensor::ParallelInsertSliceOp::create(b, loc, element, shared, offsets,
+                                          sizes, strides);
+  return {forall.getResult(0), forall.getResult(1)};
+}

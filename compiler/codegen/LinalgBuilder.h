@@ -1,0 +1,79 @@
+//===- LinalgBuilder.h - Building linalg on tensors for loom ops -*- C++ -*-===//
+//
+// The helpers every lowering of a loom op uses: destination tensors, generics
+// with the usual maps, collapsing batch-like rows, products, and the vector
+// row kernels of softmax statistics.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LOOM_COMPILER_CODEGEN_LINALGBUILDER_H
+#define LOOM_COMPILER_CODEGEN_LINALGBUILDER_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace loomc::codegen {
+
+using mlir::Value;
+
+class LinalgBuilder {
+public:
+  LinalgBuilder(mlir::RewriterBase &rewriter, mlir::Location loc)
+      : b(rewriter), loc(loc) {}
+
+  using BodyFn = llvm::function_ref<llvm::SmallVector<Value>(
+      mlir::OpBuilder &, mlir::Location, mlir::ValueRange args)>;
+  using ElementFn =
+      llvm::function_ref<Value(mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
+
+  Value f32(double value);
+  Value index(int64_t value);
+  Value empty(mlir::RankedTensorType type);
+  Value filled(mlir::RankedTensorType type, double value);
+  mlir::RankedTensorType f32Tensor(llvm::ArrayRef<int64_t> shape);
+
+  // The map that reads an operand of rank `rank` in a nest of `loops`
+  // dimensions through the trailing ones (a bias [N] in an [M, N] nest).
+  mlir::AffineMap trailingMap(unsigned loops, unsigned rank);
+  // The map that reads dimensions `dims` of the nest, in that order.
+  mlir::AffineMap dimsMap(unsigned loops, llvm::ArrayRef<unsigned> dims);
+
+  // A generic over `loops` dimensions, the leading `reductions` of which
+  // reduce; operands are read through trailing maps.
+  mlir::linalg::GenericOp generic(unsigned loops, unsigned reductions,
+                                  mlir::ValueRange inputs,
+                                  mlir::ValueRange outputs, BodyFn body);
+  // A generic with explicit maps (inputs, then outputs) and iterators.
+  mlir::linalg::GenericOp
+  generic(mlir::ValueRange inputs, mlir::ValueRange outputs,
+          llvm::ArrayRef<mlir::AffineMap> maps,
+          llvm::ArrayRef<mlir::utils::IteratorType> iterators, BodyFn body);
+
+  // result = fn(inputs...) elementwise over `type`, broadcasting lower-rank
+  // inputs along leading dimensions.
+  Value elementwise(mlir::RankedTensorType type, mlir::ValueRange inputs,
+                    ElementFn fn);
+
+  // [L..., C] as [R, C] (R = Π L), and back.
+  Value collapseRows(Value value);
+  Value expandRows(Value value, llvm::ArrayRef<int64_t> shape);
+
+  // C = op(A)·op(B) for matrices: a transposed right operand is first
+  // copied into its transpose, a transposed left operand is read through
+  // the map.
+  Value matmul(Value lhs, Value rhs, bool transposeLhs, bool transposeRhs);
+
+  // Row maxima m and normalizers l = Σ_j exp(x[r, j] − m[r]) of `logits`
+  // [R, C] in one pass per row (the online softmax), vector lanes combined
+  // at the end of the row. With `causalPeriod` P > 0, row r only sees its
+  // first (r mod P) + 1 columns (attention's causal mask).
+  std::pair<Value, Value> softmaxStatistics(Value logits, int64_t causalPeriod,
+                                            double scale);
+
+  mlir::RewriterBase &b;
+  mlir::Location loc;
+};
+
+} // namespace loomc::codegen
+
+#endif // LOOM_COMPILER_CODEGEN_LINALGBUILDER_H

@@ -1,0 +1,126 @@
+//===- LowerProducts.cpp - matmul and the fused linear ops to linalg ------===//
+
+#include "compiler/codegen/Lowerings.h"
+#include "compiler/codegen/Passes.h"
+#include "compiler/codegen/ScalarMath.h"
+#include "dialects/loom/IR/LoomOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using loomc::codegen::LinalgBuilder;
+using loomc::codegen::Lowered;
+namespace ops = mlir::loom;
+
+// Products over batch-like rows are products of matrices: [L..., K] rows
+// collapse to [R, K] and the result expands back.
+static Value product(LinalgBuilder &l, Value lhs, Value rhs, bool transposeLhs,
+                     bool transposeRhs, RankedTensorType resultType) {
+  Value result = l.matmul(l.collapseRows(lhs),
+                          transposeLhs ? l.collapseRows(rhs) : rhs, transposeLhs,
+                          transposeRhs);
+  return l.expandRows(result, resultType.getShape());
+}
+
+static Value lower(LinalgBuilder &l, ops::MatmulOp op) {
+  return product(l, op.getLhs(), op.getRhs(), op.getTransposeLhs(),
+                 op.getTransposeRhs(), op.getResult().getType());
+}
+
+// The matmul and its epilogue (bias, activation) carry one fusion group and
+// apply the same scalar arithmetic, in the same order, as the unfused ops.
+static SmallVector<Value> lower(LinalgBuilder &l, ops::FusedLinearOp op,
+                                IntegerAttr group) {
+  auto type = op.getOutput().getType();
+  Value x = l.collapseRows(op.getInput());
+  Value productValue = l.matmul(x, op.getWeight(), false, op.getTransposeWeight());
+  productValue.getDefiningOp()->setAttr(::loomc::kFusionGroupAttr, group);
+  auto rowsType = cast<RankedTensorType>(productValue.getType());
+  ops::Activation kind = op.getActivation();
+  bool keepPre = bool(op.getPreActivation());
+  bool hasBias = bool(op.getBias());
+  SmallVector<Value> inputs = {productValue};
+  if (hasBias)
+    inputs.push_back(op.getBias());
+  SmallVector<Value> outputs = {l.empty(rowsType)};
+  if (keepPre)
+    outputs.push_back(l.empty(rowsType));
+  auto epilogue = l.generic(
+      2, 0, inputs, outputs, [&](OpBuilder &b, Location loc, ValueRange args) {
+        Value pre = hasBias ? Value(arith::AddFOp::create(b, loc, args[0], args[1]))
+                            : args[0];
+        SmallVector<Value> results = {::loomc::scalar::activation(b, loc, kind, pre)};
+        if (keepPre)
+          results.push_back(pre);
+        return results;
+      });
+  epilogue->setAttr(::loomc::kFusionGroupAttr, group);
+  SmallVector<Value> results;
+  for (Value result : epilogue->getResults())
+    results.push_back(l.expandRows(result, type.getShape()));
+  return results;
+}
+
+// One pass over dy computes dz = dy·act'(saved) and db = Σ_rows dz; then the
+// two gradient products read dz. Without an activation dz is dy itself: the
+// pass only reduces, and nothing is copied.
+static SmallVector<Value> lower(LinalgBuilder &l, ops::FusedLinearGradOp op,
+                                IntegerAttr group) {
+  Value dy = l.collapseRows(op.getOutputGrad());
+  Value x = l.collapseRows(op.getInput());
+  auto dzType = cast<RankedTensorType>(dy.getType());
+  ops::Activation kind = op.getActivation();
+  bool withBias = op.getWithBias(), transposed = op.getTransposeWeight();
+  RankedTensorType biasType = l.f32Tensor({dzType.getDimSize(1)});
+  Value dz = dy, db;
+  if (op.getSaved()) {
+    SmallVector<Value> outputs = {l.empty(dzType)};
+    if (withBias)
+      outputs.push_back(l.filled(biasType, 0.0));
+    // dz is an output indexed by the reduction dimension m: it is written at
+    // every (m, n) while db accumulates over m.
+    auto pass = l.generic(2, withBias ? 1 : 0,
+                          {dy, l.collapseRows(op.getSaved())}, outputs,
+                          [&](OpBuilder &b, Location loc, ValueRange args) {
+                            Value grad = ::loomc::scalar::activationGrad(
+                                b, loc, kind, args[1], args[0]);
+                            SmallVector<Value> results = {grad};
+                            if (withBias)
+                              results.push_back(
+                                  arith::AddFOp::create(b, loc, args.back(), grad));
+                            return results;
+                          });
+    pass->setAttr(::loomc::kFusionGroupAttr, group);
+    dz = pass.getResult(0);
+    if (withBias)
+      db = pass.getResult(1);
+  } else if (withBias) {
+    auto reduce = l.generic(2, 1, dz, {l.filled(biasType, 0.0)},
+                            [](OpBuilder &b, Location loc, ValueRange args) {
+                              return SmallVector<Value>{
+                                  arith::AddFOp::create(b, loc, args[1], args[0])};
+                            });
+    reduce->setAttr(::loomc::kFusionGroupAttr, group);
+    db = reduce.getResult(0);
+  }
+
+  SmallVector<Value> results;
+  if (Value weight = op.getWeight())
+    results.push_back(l.expandRows(l.matmul(dz, weight, false, !transposed),
+                                   op.getInput().getType().getShape()));
+  // dW = xᵀ·dz, or dzᵀ·x when W is stored transposed.
+  results.push_back(transposed ? l.matmul(dz, x, true, false)
+                               : l.matmul(x, dz, true, false));
+  if (withBias)
+    results.push_back(db);
+  return results;
+}
+
+Lowered loomc::codegen::lowerProductOp(LinalgBuilder &l, Operation *op,
+                                      IntegerAttr group) {
+  return llvm::TypeSwitch<Operation *, Lowered>(op)
+      .Case([&](ops::MatmulOp matmul) { return SmallVector<Value>{lower(l, matmul)}; })
+      .Case<ops::FusedLinearOp, ops::FusedLinearGradOp>(
+          [&](auto fused) { return lower(l, fused, group); })
+      .Default([](Operation *) { return std::nullopt; });
+}

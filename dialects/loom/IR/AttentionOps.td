@@ -1,0 +1,76 @@
+//===- AttentionOps.td - Causal self-attention and RoPE ----*- tablegen -*-===//
+
+def Loom_AttentionOp : Loom_DifferentiableOp<"attention"> {
+  let summary = "Causal multi-head scaled dot-product attention";
+  let description = [{
+    Queries `[B, T, H·D]`, keys and values `[B, T, Hkv·D]`, heads laid out
+    side by side in the last dimension (head `h` is columns `h·D` to
+    `h·D + D − 1`), as the projections produce them, so no reshape or
+    transpose is ever materialized. For each batch row and head:
+    `P = softmax(Q·Kᵀ/√D + causal mask)`, `O = P·V`. Query head `h` reads
+    key/value head `h / (H / Hkv)` (grouped-query attention when
+    `kv_heads < heads`).
+
+    The second result is `P`, `[B, H, T, T]`: all that the backward pass
+    keeps from the forward pass.
+
+    ```mlir
+    %o, %p = loom.attention %q, %k, %v heads(3, 3) : (tensor<4x37x96xf32>, tensor<4x37x96xf32>, tensor<4x37x96xf32>) -> (tensor<4x37x96xf32>, tensor<4x3x37x37xf32>)
+    ```
+  }];
+  let arguments = (ins 3DTensorOf<[F32]>:$query, 3DTensorOf<[F32]>:$key,
+                       3DTensorOf<[F32]>:$value, I64Attr:$heads, I64Attr:$kv_heads);
+  let results = (outs 3DTensorOf<[F32]>:$output, 4DTensorOf<[F32]>:$probabilities);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `heads` `(` $heads `,` $kv_heads `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    int64_t getHeadDim();
+  }];
+}
+
+def Loom_RopeOp : Loom_DifferentiableOp<"rope", [SameOperandsAndResultType]> {
+  let summary = "Rotary position embedding, rotate-half convention";
+  let description = [{
+    Rotates each head's `[x₁, x₂]` halves (`D/2` columns each) at position
+    `t` by the angles `t·θ^(−2i/D)`, `i < D/2`, as Hugging Face Llama's
+    `q·cos + rotate_half(q)·sin`: `[x₁·cos − x₂·sin, x₂·cos + x₁·sin]`.
+    `inverse` rotates by the opposite angles: that is the gradient.
+
+    ```mlir
+    %qr = loom.rope %q heads(3) theta(10000.0) : tensor<4x37x96xf32>
+    ```
+  }];
+  let arguments = (ins 3DTensorOf<[F32]>:$input, I64Attr:$heads, F64Attr:$theta,
+                       UnitAttr:$inverse);
+  let results = (outs 3DTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $input `heads` `(` $heads `)` `theta` `(` $theta `)` attr-dict `:` type($input)
+  }];
+  let hasVerifier = 1;
+}
+
+def Loom_AttentionGradOp : Loom_Op<"attention_grad"> {
+  let summary = "Adjoints of attention's queries, keys and values";
+  let description = [{
+    From the saved probabilities `P` and `dO`, per batch row and head:
+    `dV += Pᵀ·dO`, `dP = dO·Vᵀ`, `dS = P ⊙ (dP − rowsum(dP ⊙ P))`,
+    `dQ = dS·K/√D`, `dK += dSᵀ·Q/√D` (summed over the query heads that share
+    a key/value head).
+
+    ```mlir
+    %dq, %dk, %dv = loom.attention_grad %q, %k, %v, %p, %do heads(3, 3) : (tensor<4x37x96xf32>, tensor<4x37x96xf32>, tensor<4x37x96xf32>, tensor<4x3x37x37xf32>, tensor<4x37x96xf32>) -> (tensor<4x37x96xf32>, tensor<4x37x96xf32>, tensor<4x37x96xf32>)
+    ```
+  }];
+  let arguments = (ins 3DTensorOf<[F32]>:$query, 3DTensorOf<[F32]>:$key,
+                       3DTensorOf<[F32]>:$value, 4DTensorOf<[F32]>:$probabilities,
+                       3DTensorOf<[F32]>:$output_grad, I64Attr:$heads,
+                       I64Attr:$kv_heads);
+  let results = (outs 3DTensorOf<[F32]>:$query_grad, 3DTensorOf<[F32]>:$key_grad,
+                      3DTensorOf<[F32]>:$value_grad);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `,` $probabilities `,` $output_grad `heads` `(` $heads `,` $kv_heads `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}

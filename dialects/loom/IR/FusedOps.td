@@ -1,0 +1,66 @@
+//===- FusedOps.td - Ops formed by -loom-fuse-linear -------*- tablegen -*-===//
+
+def Loom_FusedLinearOp : Loom_Op<"fused_linear"> {
+  let summary = "act(x · W + b) computed tile by tile";
+  let description = [{
+    The forward chain `matmul → add bias → activation` as one op: bias and
+    activation are applied to each tile of the product while it is in
+    registers. `input` is `[L..., K]` (leading dimensions are rows); the
+    weight is `[K, N]`, or `[N, K]` with `transpose_weight` (Hugging Face
+    Llama's `[out, in]` layout). `bias` is optional; `activation` may be
+    `none`. When the backward pass needs the pre-activation value (GELU,
+    SiLU), it is the second result, written by the same loop nest.
+
+    ```mlir
+    %y, %pre = loom.fused_linear gelu %x, %w, %b : (tensor<256x64xf32>, tensor<64x128xf32>, tensor<128xf32>) -> (tensor<256x128xf32>, tensor<256x128xf32>)
+    ```
+  }];
+  let arguments = (ins Loom_ActivationAttr:$activation, Loom_F32Tensor:$input,
+                       Loom_F32Matrix:$weight, Optional<1DTensorOf<[F32]>>:$bias,
+                       UnitAttr:$transpose_weight);
+  let results = (outs Loom_F32Tensor:$output, Optional<Loom_F32Tensor>:$pre_activation);
+  let assemblyFormat = [{
+    custom<Activation>($activation) $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    // The [K, N] of x · op(W).
+    std::pair<int64_t, int64_t> getWeightShape();
+  }];
+}
+
+def Loom_FusedLinearGradOp : Loom_Op<"fused_linear_grad", [AttrSizedOperandSegments]> {
+  let summary = "All adjoints of a linear layer in one op";
+  let description = [{
+    With `dz = dy · act'(saved)` (the activation derivative, computed in the
+    same pass over `dy` as the bias reduction):
+    `dweight = xᵀ · dz` (or `dzᵀ · x` with `transpose_weight`);
+    `dinput = dz · op(W)ᵀ` when `weight` is given (it is only needed for
+    that); `dbias = Σ_rows dz` when `with_bias`. `saved` is the
+    pre-activation for `gelu`, `gelu_erf` and `silu`, the output for `relu`
+    and `tanh`, and absent for `none`. The results are, in order: `dinput`
+    if `weight` is given, `dweight`, `dbias` if `with_bias`.
+
+    ```mlir
+    %dx, %dw, %db = loom.fused_linear_grad gelu %dy, %x weight %w saved %pre {with_bias} : (tensor<256x128xf32>, tensor<256x64xf32>, tensor<64x128xf32>, tensor<256x128xf32>) -> (tensor<256x64xf32>, tensor<64x128xf32>, tensor<128xf32>)
+    ```
+  }];
+  let arguments = (ins Loom_ActivationAttr:$activation,
+                       Loom_F32Tensor:$output_grad, Loom_F32Tensor:$input,
+                       Optional<Loom_F32Matrix>:$weight,
+                       Optional<Loom_F32Tensor>:$saved, UnitAttr:$with_bias,
+                       UnitAttr:$transpose_weight);
+  let results = (outs Variadic<Loom_F32Tensor>:$grads);
+  let assemblyFormat = [{
+    custom<Activation>($activation) $output_grad `,` $input
+    (`weight` $weight^)? (`saved` $saved^)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    // Null when the op does not compute that adjoint.
+    ::mlir::Value getInputGrad();
+    ::mlir::Value getWeightGrad();
+    ::mlir::Value getBiasGrad();
+  }];
+}

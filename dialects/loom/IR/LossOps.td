@@ -1,0 +1,69 @@
+//===- LossOps.td - Scalar losses --------------------------*- tablegen -*-===//
+
+def Loom_CrossEntropyOp : Loom_DifferentiableOp<"cross_entropy"> {
+  let summary = "Mean softmax cross-entropy of class logits against labels";
+  let description = [{
+    `loss = mean_i (logsumexp(logits[i, :]) − logits[i, labels[i]])` over
+    all rows `i` of `logits [L..., C]` (leading dimensions are rows, `[B, T,
+    vocab]` for a language model); `labels [L...]` are class indices in
+    `[0, C)`. The softmax is never materialized in the forward pass, and
+    the backward pass writes its adjoint `softmax − onehot` once.
+
+    ```mlir
+    %loss = loom.cross_entropy %logits, %labels : (tensor<256x10xf32>, tensor<256xi32>) -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Loom_F32Tensor:$logits, Loom_I32Tensor:$labels);
+  let results = (outs Loom_F32Scalar:$loss);
+  let assemblyFormat = "$logits `,` $labels attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Loom_MseOp : Loom_DifferentiableOp<"mse"> {
+  let summary = "Mean squared error";
+  let description = [{
+    `loss = mean((prediction − target)²)` over all elements.
+
+    ```mlir
+    %loss = loom.mse %y, %target : (tensor<256x4xf32>, tensor<256x4xf32>) -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Loom_F32Tensor:$prediction, Loom_F32Tensor:$target);
+  let results = (outs Loom_F32Scalar:$loss);
+  let assemblyFormat = "$prediction `,` $target attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Gradient ops
+//===----------------------------------------------------------------------===//
+
+def Loom_CrossEntropyGradOp : Loom_Op<"cross_entropy_grad"> {
+  let summary = "Adjoint of cross-entropy's logits: (softmax − onehot) · dloss / N";
+  let description = [{
+    `N` is the number of rows.
+
+    ```mlir
+    %dlogits = loom.cross_entropy_grad %logits, %labels, %dloss : (tensor<256x10xf32>, tensor<256xi32>, tensor<f32>) -> tensor<256x10xf32>
+    ```
+  }];
+  let arguments = (ins Loom_F32Tensor:$logits, Loom_I32Tensor:$labels,
+                       Loom_F32Scalar:$loss_grad);
+  let results = (outs Loom_F32Tensor:$result);
+  let assemblyFormat = "$logits `,` $labels `,` $loss_grad attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Loom_MseGradOp : Loom_Op<"mse_grad"> {
+  let summary = "Adjoint of mse's prediction: 2 · (prediction − target) · dloss / numel";
+  let description = [{
+    ```mlir
+    %dy = loom.mse_grad %y, %target, %dloss : (tensor<256x4xf32>, tensor<256x4xf32>, tensor<f32>) -> tensor<256x4xf32>
+    ```
+  }];
+  let arguments = (ins Loom_F32Tensor:$prediction, Loom_F32Tensor:$target,
+                       Loom_F32Scalar:$loss_grad);
+  let results = (outs Loom_F32Tensor:$result);
+  let assemblyFormat = "$prediction `,` $target `,` $loss_grad attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}

@@ -1,0 +1,312 @@
+/*===- safetensors.c - Parameters to and from safetensors files ---------===*/
+/*
+ * The format: an 8-byte little-endian header length N, N bytes of JSON
+ * ({"name": {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]},
+ * ..., "__metadata__": {...}}), then the data, offsets counted from the
+ * end of the header.
+ */
+
+#define _POSIX_C_SOURCE 200809L
+
+#include "safetensors.h"
+
+#include "json.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Larger headers are not safetensors files (the format caps them at 100 MB). */
+static const uint64_t kMaxHeader = 100u * 1000 * 1000;
+
+static int is_causal_mask_buffer(const char *name) {
+  /* h.<digits>.attn.bias or h.<digits>.attn.masked_bias */
+  if (strncmp(name, "h.", 2) != 0)
+    return 0;
+  const char *p = name + 2;
+  if (*p < '0' || *p > '9')
+    return 0;
+  while (*p >= '0' && *p <= '9')
+    ++p;
+  return strcmp(p, ".attn.bias") == 0 || strcmp(p, ".attn.masked_bias") == 0;
+}
+
+static void format_shape(const int64_t *shape, int rank, char *out, size_t size) {
+  size_t used = (size_t)snprintf(out, size, "[");
+  for (int d = 0; d < rank && used < size; ++d)
+    used += (size_t)snprintf(out + used, size - used, "%s%lld", d ? ", " : "",
+                             (long long)shape[d]);
+  if (used < size)
+    snprintf(out + used, size - used, "]");
+}
+
+int loom_load_safetensors(loom_tensors *tensors, const char *path, char *err,
+                          size_t err_size) {
+  const loom_model_info *model = tensors->model;
+  int status = -1;
+  FILE *file = fopen(path, "rb");
+  char *header = NULL;
+  json_value *json = NULL;
+  int *found = calloc((size_t)model->num_tensors, sizeof(int));
+  int64_t *offsets = calloc((size_t)model->num_tensors, sizeof(int64_t));
+  if (!file) {
+    snprintf(err, err_size, "%s: %s", path, strerror(errno));
+    goto done;
+  }
+  if (!found || !offsets) {
+    snprintf(err, err_size, "%s: out of memory", path);
+    goto done;
+  }
+  struct stat info;
+  if (fstat(fileno(file), &info) != 0) {
+    snprintf(err, err_size, "%s: %s", path, strerror(errno));
+    goto done;
+  }
+  uint64_t file_size = (uint64_t)info.st_size;
+  unsigned char length_bytes[8];
+  if (fread(length_bytes, 1, 8, file) != 8) {
+    snprintf(err, err_size, "%s: truncated: no 8-byte header length", path);
+    goto done;
+  }
+  uint64_t header_size = 0;
+  for (int i = 7; i >= 0; --i)
+    header_size = (header_size << 8) | length_bytes[i];
+  if (header_size > kMaxHeader || header_size > file_size - 8) {
+    snprintf(err, err_size,
+             "%s: malformed: the header claims %llu bytes but the file has %llu",
+             path, (unsigned long long)header_size, (unsigned long long)file_size);
+    goto done;
+  }
+  header = malloc(header_size ? header_size : 1);
+  if (!header || fread(header, 1, header_size, file) != header_size) {
+    snprintf(err, err_size, "%s: truncated header", path);
+    goto done;
+  }
+  char why[256];
+  json = json_parse(header, header_size, why, sizeof(why));
+  if (!json || json->kind != JSON_OBJECT) {
+    snprintf(err, err_size, "%s: header: %s", path,
+             json ? "not a JSON object" : why);
+    goto done;
+  }
+  uint64_t data_start = 8 + header_size, data_size = file_size - data_start;
+
+  for (size_t m = 0; m < json->count; ++m) {
+    const char *name = json->keys[m];
+    const json_value *entry = &json->items[m];
+    if (strcmp(name, "__metadata__") == 0)
+      continue;
+    int index = loom_find_tensor(model, LOOM_ROLE_PARAM, name);
+    if (index < 0) {
+      if (is_causal_mask_buffer(name))
+        continue;
+      snprintf(err, err_size,
+               "%s: unexpected tensor '%s': the model has no parameter of that "
+               "name", path, name);
+      goto done;
+    }
+    if (found[index]) {
+      snprintf(err, err_size, "%s: tensor '%s' appears twice in the header",
+               path, name);
+      goto done;
+    }
+    const loom_tensor_info *param = &model->tensors[index];
+    const json_value *dtype = json_member(entry, "dtype");
+    const json_value *shape = json_member(entry, "shape");
+    const json_value *range = json_member(entry, "data_offsets");
+    if (!dtype || dtype->kind != JSON_STRING || !shape ||
+        shape->kind != JSON_ARRAY || !range || range->kind != JSON_ARRAY ||
+        range->count != 2) {
+      snprintf(err, err_size,
+               "%s: tensor '%s': malformed entry (needs dtype, shape and "
+               "data_offsets)", path, name);
+      goto done;
+    }
+    if (strcmp(dtype->text, "F32") != 0) {
+      snprintf(err, err_size, "%s: tensor '%s' is %s; the model needs F32", path,
+               name, dtype->text);
+      goto done;
+    }
+    int shape_ok = shape->count == (size_t)param->rank;
+    int64_t dims[16] = {0};
+    for (size_t d = 0; d < shape->count && d < 16; ++d)
+      dims[d] = json_integer(&shape->items[d]);
+    for (int d = 0; shape_ok && d < param->rank; ++d)
+      shape_ok = dims[d] == param->shape[d];
+    if (!shape_ok) {
+      char expected[128], got[128];
+      format_shape(param->shape, param->rank, expected, sizeof(expected));
+      format_shape(dims, (int)(shape->count < 16 ? shape->count : 16), got, sizeof(got));
+      snprintf(err, err_size, "%s: tensor '%s' has shape %s; the model needs %s",
+               path, name, got, expected);
+      goto done;
+    }
+    int64_t begin = json_integer(&range->items[0]);
+    int64_t end = json_integer(&range->items[1]);
+    if (begin < 0 || end < begin ||
+        (uint64_t)(end - begin) != loom_tensor_bytes(param)) {
+      snprintf(err, err_size,
+               "%s: tensor '%s': data_offsets [%lld, %lld] do not hold %zu bytes",
+               path, name, (long long)begin, (long long)end, loom_tensor_bytes(param));
+      goto done;
+    }
+    if ((uint64_t)end > data_size) {
+      snprintf(err, err_size,
+               "%s: truncated: tensor '%s' needs bytes [%lld, %lld) of the data, "
+               "which has %llu", path, name, (long long)begin, (long long)end,
+               (unsigned long long)data_size);
+      goto done;
+    }
+    found[index] = 1;
+    offsets[index] = begin;
+  }
+  for (int32_t i = 0; i < model->num_tensors; ++i) {
+    if (model->tensors[i].role == LOOM_ROLE_PARAM && !found[i]) {
+      snprintf(err, err_size, "%s: missing tensor '%s'", path,
+               model->tensors[i].name);
+      goto done;
+    }
+  }
+  /* Everything checks out: read the data. */
+  for (int32_t i = 0; i < model->num_tensors; ++i) {
+    if (!found[i])
+      continue;
+    size_t bytes = loom_tensor_bytes(&model->tensors[i]);
+    if (fseeko(file, (off_t)(data_start + (uint64_t)offsets[i]), SEEK_SET) != 0 ||
+        fread(tensors->buffers[i], 1, bytes, file) != bytes) {
+      snprintf(err, err_size, "%s: tensor '%s': read failed: %s", path,
+               model->tensors[i].name, strerror(errno));
+      goto done;
+    }
+  }
+  status = 0;
+done:
+  if (file)
+    fclose(file);
+  free(header);
+  json_free(json);
+  free(found);
+  free(offsets);
+  return status;
+}
+
+/* Appends `text` to the JSON being built, growing it as needed. */
+typedef struct {
+  char *data;
+  size_t length, capacity;
+  int failed;
+} text_buffer;
+
+__attribute__((format(printf, 2, 3))) static void
+append(text_buffer *b, const char *format, ...) {
+  if (b->failed)
+    return;
+  while (1) {
+    va_list args;
+    va_start(args, format);
+    int n = vsnprintf(b->data + b->length, b->capacity - b->length, format, args);
+    va_end(args);
+    if (n < 0) {
+      b->failed = 1;
+      return;
+    }
+    if ((size_t)n < b->capacity - b->length) {
+      b->length += (size_t)n;
+      return;
+    }
+    size_t capacity = 2 * b->capacity + (size_t)n + 1;
+    char *grown = realloc(b->data, capacity);
+    if (!grown) {
+      b->failed = 1;
+      return;
+    }
+    b->data = grown;
+    b->capacity = capacity;
+  }
+}
+
+int loom_save_safetensors(const loom_tensors *tensors, const char *path,
+                          char *err, size_t err_size) {
+  const loom_model_info *model = tensors->model;
+  text_buffer json = {malloc(4096), 0, 4096, 0};
+  if (!json.data) {
+    snprintf(err, err_size, "%s: out of memory", path);
+    return -1;
+  }
+  /* The model's name may come from a file name: escape what JSON must. */
+  append(&json, "{\"__metadata__\":{\"format\":\"pt\",\"model\":\"");
+  for (const char *c = model->model_name; *c; ++c) {
+    if (*c == '"' || *c == '\\')
+      append(&json, "\\%c", *c);
+    else if ((unsigned char)*c < 0x20)
+      append(&json, "\\u%04x", (unsigned)*c);
+    else
+      append(&json, "%c", *c);
+  }
+  append(&json, "\"}");
+  uint64_t offset = 0;
+  for (int32_t i = 0; i < model->num_tensors; ++i) {
+    const loom_tensor_info *t = &model->tensors[i];
+    if (t->role != LOOM_ROLE_PARAM)
+      continue;
+    append(&json, ",\"%s\":{\"dtype\":\"F32\",\"shape\":[", t->name);
+    for (int d = 0; d < t->rank; ++d)
+      append(&json, "%s%lld", d ? "," : "", (long long)t->shape[d]);
+    uint64_t bytes = loom_tensor_bytes(t);
+    append(&json, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)offset,
+           (unsigned long long)(offset + bytes));
+    offset += bytes;
+  }
+  append(&json, "}");
+  /* Pad the header with spaces so that the data starts 8-byte aligned. */
+  while (!json.failed && (json.length % 8) != 0)
+    append(&json, " ");
+  if (json.failed) {
+    snprintf(err, err_size, "%s: out of memory", path);
+    free(json.data);
+    return -1;
+  }
+
+  size_t path_length = strlen(path);
+  char *temporary = malloc(path_length + 16);
+  if (!temporary) {
+    free(json.data);
+    snprintf(err, err_size, "%s: out of memory", path);
+    return -1;
+  }
+  snprintf(temporary, path_length + 16, "%s.tmp", path);
+  FILE *file = fopen(temporary, "wb");
+  int ok = file != NULL;
+  unsigned char length_bytes[8];
+  for (int i = 0; i < 8; ++i)
+    length_bytes[i] = (unsigned char)((uint64_t)json.length >> (8 * i));
+  ok = ok && fwrite(length_bytes, 1, 8, file) == 8 &&
+       fwrite(json.data, 1, json.length, file) == json.length;
+  for (int32_t i = 0; ok && i < model->num_tensors; ++i) {
+    const loom_tensor_info *t = &model->tensors[i];
+    if (t->role == LOOM_ROLE_PARAM)
+      ok = fwrite(tensors->buffers[i], 1, loom_tensor_bytes(t), file) ==
+           loom_tensor_bytes(t);
+  }
+  ok = ok && fflush(file) == 0 && fsync(fileno(file)) == 0;
+  int saved_errno = errno;
+  if (file && fclose(file) != 0 && ok) {
+    ok = 0;
+    saved_errno = errno;
+  }
+  if (ok && rename(temporary, path) != 0) {
+    ok = 0;
+    saved_errno = errno;
+  }
+  if (!ok) {
+    snprintf(err, err_size, "%s: cannot write: %s", path, strerror(saved_errno));
+    remove(temporary);
+  }
+  free(temporary);
+  free(json.data);
+  return ok ? 0 : -1;
+}

@@ -1,0 +1,236 @@
+//===- FilesTest.cpp - Unit tests of checkpoints and token files ----------===//
+//
+// Safetensors loading must refuse anything that is not exactly the model's
+// parameters, naming the tensor, and leave the parameters untouched when it
+// does; saving must round-trip. Token files must be read in both formats
+// and batched in the documented sequential order.
+//
+//===----------------------------------------------------------------------===//
+
+extern "C" {
+#include "safetensors.h"
+#include "tokens.h"
+}
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <string>
+#include <vector>
+
+namespace {
+
+std::string tempPath(const std::string &name) {
+  return testing::TempDir() + "/loom-files-test-" + name;
+}
+
+void writeFile(const std::string &path, const std::string &bytes) {
+  std::ofstream(path, std::ios::binary).write(bytes.data(), bytes.size());
+}
+
+// A safetensors file: an 8-byte little-endian header length, the JSON
+// header, then `data`.
+std::string safetensors(const std::string &header, const std::string &data) {
+  std::string bytes(8, '\0');
+  uint64_t size = header.size();
+  for (int i = 0; i < 8; ++i)
+    bytes[i] = static_cast<char>(size >> (8 * i));
+  return bytes + header + data;
+}
+
+std::string floats(std::vector<float> values) {
+  return std::string(reinterpret_cast<const char *>(values.data()),
+                     values.size() * sizeof(float));
+}
+
+// A model with two parameters, w f32[2, 3] and b f32[3].
+struct TwoParameterModel {
+  int64_t wShape[2] = {2, 3}, bShape[1] = {3};
+  loom_tensor_info tensors[3] = {
+      {"w", LOOM_ROLE_PARAM, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, wShape, 0, 0, 0, -1},
+      {"b", LOOM_ROLE_PARAM, LOOM_DTYPE_F32, 1, LOOM_INIT_ZEROS, bShape, 0, 0, 0, -1},
+      {"w", LOOM_ROLE_GRAD, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, wShape, 0, 0, 0, -1},
+  };
+  loom_model_info info = {LOOM_ABI_VERSION, 3, tensors, "two\"params", 1, 0, nullptr, 0.0};
+  loom_tensors buffers{};
+  TwoParameterModel() { loom_tensors_alloc(&buffers, &info, -1); }
+  ~TwoParameterModel() { loom_tensors_free(&buffers); }
+  float *w() { return static_cast<float *>(buffers.buffers[0]); }
+  float *b() { return static_cast<float *>(buffers.buffers[1]); }
+
+  // Loads `bytes` written to a file; returns the error, empty on success.
+  std::string load(const std::string &bytes) {
+    std::string path = tempPath("load.safetensors");
+    writeFile(path, bytes);
+    char err[512] = {0};
+    int status = loom_load_safetensors(&buffers, path.c_str(), err, sizeof(err));
+    std::string message = err;
+    size_t colon = message.find(": ");
+    return status == 0 ? "" : message.substr(colon + 2); // drop the path
+  }
+};
+
+const char *kGoodHeader =
+    R"({"__metadata__":{"format":"pt"},)"
+    R"("b":{"dtype":"F32","shape":[3],"data_offsets":[24,36]},)"
+    R"("w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}})";
+const std::string kGoodData = floats({1, 2, 3, 4, 5, 6, 7, 8, 9});
+
+TEST(Safetensors, LoadsByNameInAnyOrder) {
+  TwoParameterModel model;
+  ASSERT_EQ(model.load(safetensors(kGoodHeader, kGoodData)), "");
+  EXPECT_EQ(model.w()[0], 1.0f);
+  EXPECT_EQ(model.w()[5], 6.0f);
+  EXPECT_EQ(model.b()[2], 9.0f);
+}
+
+TEST(Safetensors, SkipsGpt2CausalMaskBuffers) {
+  TwoParameterModel model;
+  std::string header =
+      R"({"h.0.attn.bias":{"dtype":"BOOL","shape":[1,1,2,2],"data_offsets":[36,40]},)"
+      R"("h.11.attn.masked_bias":{"dtype":"F32","shape":[],"data_offsets":[40,44]},)"
+      R"("b":{"dtype":"F32","shape":[3],"data_offsets":[24,36]},)"
+      R"("w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}})";
+  EXPECT_EQ(model.load(safetensors(header, kGoodData + std::string(8, '\0'))), "");
+  EXPECT_EQ(model.b()[0], 7.0f);
+}
+
+TEST(Safetensors, RefusesWhatIsNotTheModelNamingTheTensor) {
+  TwoParameterModel model;
+  std::string w = R"("w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]})";
+  std::string b = R"("b":{"dtype":"F32","shape":[3],"data_offsets":[24,36]})";
+  EXPECT_EQ(model.load(safetensors("{" + w + "}", kGoodData)), "missing tensor 'b'");
+  EXPECT_EQ(model.load(safetensors(
+                "{" + w + "," + b + R"(,"h.0.mlp.bias":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+                kGoodData)),
+            "unexpected tensor 'h.0.mlp.bias': the model has no parameter of that name");
+  EXPECT_EQ(model.load(safetensors(
+                "{" + w + R"(,"b":{"dtype":"F16","shape":[3],"data_offsets":[24,30]}})", kGoodData)),
+            "tensor 'b' is F16; the model needs F32");
+  EXPECT_EQ(model.load(safetensors(
+                "{" + b + R"(,"w":{"dtype":"F32","shape":[3,2],"data_offsets":[0,24]}})", kGoodData)),
+            "tensor 'w' has shape [3, 2]; the model needs [2, 3]");
+  EXPECT_EQ(model.load(safetensors(
+                "{" + b + R"(,"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,20]}})", kGoodData)),
+            "tensor 'w': data_offsets [0, 20] do not hold 24 bytes");
+  EXPECT_EQ(model.load(safetensors("{" + w + "," + b + "," + b + "}", kGoodData)),
+            "tensor 'b' appears twice in the header");
+  EXPECT_EQ(model.load(safetensors("{" + w + R"(,"b":{"dtype":"F32"}})", kGoodData)),
+            "tensor 'b': malformed entry (needs dtype, shape and data_offsets)");
+}
+
+TEST(Safetensors, RefusesTruncatedAndMalformedFiles) {
+  TwoParameterModel model;
+  std::string whole = safetensors(kGoodHeader, kGoodData);
+  EXPECT_EQ(model.load(whole.substr(0, whole.size() - 4)),
+            "truncated: tensor 'b' needs bytes [24, 36) of the data, which has 32");
+  EXPECT_EQ(model.load(whole.substr(0, 5)), "truncated: no 8-byte header length");
+  EXPECT_NE(model.load(safetensors("{\"w\": [", "")).find("header:"), std::string::npos);
+  EXPECT_EQ(model.load(safetensors("[1, 2]", "")), "header: not a JSON object");
+  std::string huge = whole;
+  huge[6] = 1; // a header length of 2^48
+  EXPECT_NE(model.load(huge).find("malformed: the header claims"), std::string::npos);
+}
+
+TEST(Safetensors, RefusedFilesLeaveTheParametersAlone) {
+  TwoParameterModel model;
+  model.w()[0] = 42.0f;
+  std::string w = R"("w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]})";
+  EXPECT_NE(model.load(safetensors("{" + w + "}", kGoodData)), "");
+  EXPECT_EQ(model.w()[0], 42.0f);
+}
+
+TEST(Safetensors, SavedFilesLoadBack) {
+  TwoParameterModel saved;
+  for (int i = 0; i < 6; ++i)
+    saved.w()[i] = 0.5f * i;
+  saved.b()[1] = -3.0f;
+  std::string path = tempPath("saved.safetensors");
+  char err[512] = {0};
+  ASSERT_EQ(loom_save_safetensors(&saved.buffers, path.c_str(), err, sizeof(err)), 0) << err;
+  TwoParameterModel loaded;
+  ASSERT_EQ(loom_load_safetensors(&loaded.buffers, path.c_str(), err, sizeof(err)), 0) << err;
+  EXPECT_EQ(std::memcmp(saved.w(), loaded.w(), 6 * sizeof(float)), 0);
+  EXPECT_EQ(loaded.b()[1], -3.0f);
+  // Written next to the target and renamed: no temporary is left behind.
+  EXPECT_EQ(std::fopen((path + ".tmp").c_str(), "rb"), nullptr);
+}
+
+TEST(Safetensors, AFailedSaveKeepsTheOldFile) {
+  TwoParameterModel model;
+  char err[512] = {0};
+  std::string path = tempPath("no-such-directory/out.safetensors");
+  EXPECT_EQ(loom_save_safetensors(&model.buffers, path.c_str(), err, sizeof(err)), -1);
+  EXPECT_NE(std::string(err).find("cannot write"), std::string::npos) << err;
+}
+
+std::string uint16s(std::vector<uint16_t> values) {
+  return std::string(reinterpret_cast<const char *>(values.data()),
+                     values.size() * sizeof(uint16_t));
+}
+
+TEST(Tokens, RawAndHeaderedFilesReadAlike) {
+  std::vector<uint16_t> tokens = {5, 1, 4, 1, 5, 9, 2, 6};
+  std::string raw = tempPath("raw.bin"), headered = tempPath("headered.bin");
+  writeFile(raw, uint16s(tokens));
+  std::vector<int32_t> header(256, 0);
+  header[0] = 20240520;
+  header[1] = 1;
+  header[2] = static_cast<int32_t>(tokens.size());
+  writeFile(headered, std::string(reinterpret_cast<const char *>(header.data()), 1024) +
+                          uint16s(tokens));
+  for (const std::string &path : {raw, headered}) {
+    loom_token_file file;
+    char err[512] = {0};
+    ASSERT_EQ(loom_tokens_read(path.c_str(), 10, &file, err, sizeof(err)), 0) << err;
+    EXPECT_EQ(file.count, 8);
+    EXPECT_EQ(file.headered, path == headered);
+    EXPECT_EQ(file.tokens[5], 9);
+    loom_tokens_free(&file);
+  }
+}
+
+TEST(Tokens, SequentialOrderWrapsAround) {
+  // 8 tokens hold (8 - 1) / 3 = 2 windows of 3 (with their targets).
+  std::string path = tempPath("order.bin");
+  writeFile(path, uint16s({0, 1, 2, 3, 4, 5, 6, 7}));
+  loom_token_file file;
+  char err[512] = {0};
+  ASSERT_EQ(loom_tokens_read(path.c_str(), 8, &file, err, sizeof(err)), 0) << err;
+  EXPECT_EQ(loom_tokens_windows(&file, 3), 2);
+  // Step 1 with batch 3 takes windows k = 3, 4, 5, that is 1, 0, 1.
+  std::vector<int32_t> inputs(9), targets(9);
+  loom_tokens_batch(&file, 1, 3, 3, inputs.data(), targets.data());
+  EXPECT_EQ(inputs, (std::vector<int32_t>{3, 4, 5, 0, 1, 2, 3, 4, 5}));
+  EXPECT_EQ(targets, (std::vector<int32_t>{4, 5, 6, 1, 2, 3, 4, 5, 6}));
+  loom_tokens_free(&file);
+}
+
+TEST(Tokens, RefusesBadFiles) {
+  char err[512] = {0};
+  loom_token_file file;
+  std::string path = tempPath("bad.bin");
+  writeFile(path, uint16s({1, 2, 300, 4}));
+  EXPECT_EQ(loom_tokens_read(path.c_str(), 256, &file, err, sizeof(err)), -1);
+  EXPECT_NE(std::string(err).find("token 300 at position 2 is outside the model's "
+                                  "vocabulary [0, 256)"),
+            std::string::npos)
+      << err;
+  writeFile(path, uint16s({1, 2}) + "x");
+  EXPECT_EQ(loom_tokens_read(path.c_str(), 256, &file, err, sizeof(err)), -1);
+  EXPECT_NE(std::string(err).find("5 bytes is not a whole number of uint16 tokens"),
+            std::string::npos)
+      << err;
+  std::vector<int32_t> header(256, 0);
+  header[0] = 20240520;
+  header[1] = 1;
+  header[2] = 100; // more than the file holds
+  writeFile(path, std::string(reinterpret_cast<const char *>(header.data()), 1024) +
+                      uint16s({1, 2}));
+  EXPECT_EQ(loom_tokens_read(path.c_str(), 256, &file, err, sizeof(err)), -1);
+  EXPECT_NE(std::string(err).find("truncated or malformed"), std::string::npos) << err;
+}
+
+} // namespace
