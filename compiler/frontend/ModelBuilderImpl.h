@@ -166,9 +166,16 @@ private:
                                              const llvm::Twine &what);
   std::optional<SemValue> requireScope(const Expr &call, llvm::StringRef scope);
 
+  // The source location, named after the block instance it is built in
+  // ("h.3.attn"), so that the ops of different instances stay apart.
   mlir::Location locOf(llvm::SMLoc loc) {
     auto [line, column] = sourceMgr.getLineAndColumn(loc);
-    return mlir::FileLineColLoc::get(&context, bufferName, line, column);
+    mlir::Location fileLoc =
+        mlir::FileLineColLoc::get(&context, bufferName, line, column);
+    if (instances.empty())
+      return fileLoc;
+    return mlir::NameLoc::get(mlir::StringAttr::get(&context, instances.back().scope),
+                              fileLoc);
   }
   mlir::RankedTensorType f32Type(llvm::ArrayRef<int64_t> shape) {
     return mlir::RankedTensorType::get(shape, builder.getF32Type());

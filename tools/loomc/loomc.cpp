@@ -144,6 +144,9 @@ int main(int argc, char **argv) {
     else
       os << diag.getLocation();
     os << ": " << message;
+    // Ops built inside a block instance carry its name.
+    if (auto instance = diag.getLocation()->findInstanceOf<mlir::NameLoc>())
+      os << " in " << instance.getName().getValue();
     report.lines.push_back(line);
     return mlir::success();
   });

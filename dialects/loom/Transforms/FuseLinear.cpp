@@ -253,14 +253,16 @@ void LinearFuser::fuseBackward(Value dz, Activation kind, Value saved,
     } else if (reduce && reduce.getResult().getType().getRank() == 1 &&
                !biasGrad) {
       biasGrad = reduce; // db = Σ_rows dz
+    } else if (!activationGrad) {
+      // Without an activation, dz is the output's gradient itself, which
+      // other ops may read too (a residual connection's other branch);
+      // the chain reads it without consuming it.
+      continue;
     } else {
-      // Without an activation, dz is any gradient; only a chain that starts
-      // at an activation derivative is worth a remark.
-      if (activationGrad)
-        remarks.add(activationGrad->getLoc(),
-                    "not fused (backward): the pre-activation gradient also "
-                    "feeds " +
-                        describeOp(user));
+      remarks.add(activationGrad->getLoc(),
+                  "not fused (backward): the pre-activation gradient also "
+                  "feeds " +
+                      describeOp(user));
       return;
     }
   }

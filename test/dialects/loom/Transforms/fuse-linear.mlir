@@ -120,3 +120,32 @@ func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x4xf32> {
   %l = loom.mse %0, %t : (tensor<8x4xf32>, tensor<8x4xf32>) -> tensor<f32>
   return %l : tensor<f32>
 }
+
+// -----
+
+// A residual connection, y = x + (x·W + b): the output's gradient feeds
+// both the layer's backward and the skip path's sum. The layer's gradient
+// chain still fuses: it reads the gradient without consuming it.
+
+// CHECK-LABEL: func.func @forward(
+// CHECK-LABEL: func.func @forward_grad
+// CHECK-SAME: %[[X:[^:]+]]: tensor<2x5x4xf32> {loom.param = "x"}
+// CHECK-SAME: %[[W:[^:]+]]: tensor<4x4xf32> {loom.param = "fc.weight"}, %[[B:[^:]+]]: tensor<4xf32> {loom.param = "fc.bias"}
+// CHECK: %[[Z:.+]] = loom.fused_linear none %[[X]], %[[W]], %[[B]]
+// CHECK: %[[DY:.+]] = loom.mse_grad
+// CHECK: %[[G:.+]]:3 = loom.fused_linear_grad none %[[DY]], %[[X]] weight %[[W]] {with_bias}
+// CHECK-NOT: loom.matmul
+// CHECK-NOT: loom.reduce_sum
+// CHECK: %[[DX:.+]] = loom.add %[[DY]], %[[G]]#0
+// CHECK: return %{{.+}}, %[[DX]], %[[G]]#1, %[[G]]#2
+func.func @forward(%x: tensor<2x5x4xf32> {loom.param = "x"},
+                   %w: tensor<4x4xf32> {loom.param = "fc.weight"}, %b: tensor<4xf32> {loom.param = "fc.bias"},
+                   %t: tensor<2x5x4xf32> {loom.input = "t"}) -> tensor<f32> {
+  // expected-remark @+2 {{fused matmul + bias (forward)}}
+  // expected-remark @+1 {{fused output gradient + bias gradient + weight gradient + input gradient (backward)}}
+  %0 = loom.matmul %x, %w : (tensor<2x5x4xf32>, tensor<4x4xf32>) -> tensor<2x5x4xf32>
+  %1 = loom.add %0, %b : (tensor<2x5x4xf32>, tensor<4xf32>) -> tensor<2x5x4xf32>
+  %2 = loom.add %x, %1 : (tensor<2x5x4xf32>, tensor<2x5x4xf32>) -> tensor<2x5x4xf32>
+  %3 = loom.mse %2, %t : (tensor<2x5x4xf32>, tensor<2x5x4xf32>) -> tensor<f32>
+  return %3 : tensor<f32>
+}
