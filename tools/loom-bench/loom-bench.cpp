@@ -13,6 +13,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
+#include <algorithm>
 #include <benchmark/benchmark.h>
 #include <cstdio>
 #include <cstring>
@@ -29,35 +30,30 @@ namespace {
 
 struct Options {
   std::string model = std::string(LOOM_SOURCE_DIR) + "/models/mlp.loom";
+  bool modelGiven = false;
   std::string loomc;
-  int64_t batch = 256;
-  std::vector<int64_t> hidden = {1024, 4096};
+  // -D NAME=VALUE for every build, and one constant swept over values.
+  std::vector<std::string> defines;
+  std::string sweepName;
+  std::vector<std::string> sweepValues;
 };
 
 void usage(const char *program) {
   std::printf(
-      "usage: %s [--model=FILE] [--batch=N] [--hidden=N,N,...] "
+      "usage: %s [--model=FILE] [-D NAME=VALUE]... [--sweep=NAME=V1,V2,...] "
       "[--loomc=PATH] [benchmark flags]\n"
-      "Times the fused against the unfused training step of an MLP model "
-      "(default %s/models/mlp.loom,\nbatch 256, hidden 1024 and 4096). "
-      "Google Benchmark's flags (--benchmark_filter, --benchmark_repetitions, "
-      "...) apply.\n",
+      "Times the fused against the unfused training step (forward, backward "
+      "and AdamW update) of a model,\nbuilt by loomc with the given constants, "
+      "once per value of the swept constant.\nWithout flags: %s/models/mlp.loom "
+      "with -D batch=256 --sweep=hidden=1024,4096.\nGoogle Benchmark's flags "
+      "(--benchmark_filter, --benchmark_repetitions, ...) apply.\n",
       program, LOOM_SOURCE_DIR);
 }
 
-bool parsePositiveList(const char *text, std::vector<int64_t> &out) {
-  out.clear();
-  for (const char *p = text; *p;) {
-    char *end;
-    long long value = std::strtoll(p, &end, 10);
-    if (end == p || value <= 0)
-      return false;
-    out.push_back(value);
-    p = *end == ',' ? end + 1 : end;
-    if (*end && *end != ',')
-      return false;
-  }
-  return !out.empty();
+// NAME=VALUE with both parts non-empty; loomc checks the rest.
+bool isDefinition(const std::string &text) {
+  size_t equals = text.find('=');
+  return equals != std::string::npos && equals > 0 && equals + 1 < text.size();
 }
 
 // Parses loom-bench's own flags and removes them from argv; returns false
@@ -65,35 +61,57 @@ bool parsePositiveList(const char *text, std::vector<int64_t> &out) {
 bool parseOptions(int &argc, char **argv, Options &options) {
   int kept = 1;
   for (int i = 1; i < argc; ++i) {
-    const char *arg = argv[i];
-    std::vector<int64_t> list;
-    if (std::strncmp(arg, "--model=", 8) == 0) {
-      options.model = arg + 8;
-    } else if (std::strncmp(arg, "--loomc=", 8) == 0) {
-      options.loomc = arg + 8;
-    } else if (std::strncmp(arg, "--batch=", 8) == 0) {
-      if (!parsePositiveList(arg + 8, list) || list.size() != 1) {
-        std::fprintf(stderr, "loom-bench: error: --batch: expected a positive integer\n");
+    std::string arg = argv[i];
+    if (arg.rfind("--model=", 0) == 0) {
+      options.model = arg.substr(8);
+      options.modelGiven = true;
+    } else if (arg.rfind("--loomc=", 0) == 0) {
+      options.loomc = arg.substr(8);
+    } else if (arg == "-D" || arg.rfind("-D", 0) == 0) {
+      std::string definition = arg == "-D" ? (i + 1 < argc ? argv[++i] : "")
+                                           : arg.substr(2);
+      if (!isDefinition(definition)) {
+        std::fprintf(stderr, "loom-bench: error: -D %s: expected NAME=VALUE\n",
+                     definition.c_str());
         return false;
       }
-      options.batch = list[0];
-    } else if (std::strncmp(arg, "--hidden=", 9) == 0) {
-      if (!parsePositiveList(arg + 9, options.hidden)) {
-        std::fprintf(stderr, "loom-bench: error: --hidden: expected positive "
-                             "integers separated by commas\n");
+      options.defines.push_back(definition);
+    } else if (arg.rfind("--sweep=", 0) == 0) {
+      std::string sweep = arg.substr(8);
+      size_t equals = sweep.find('=');
+      options.sweepValues.clear();
+      if (isDefinition(sweep)) {
+        options.sweepName = sweep.substr(0, equals);
+        std::string values = sweep.substr(equals + 1) + ",";
+        for (size_t start = 0, comma; (comma = values.find(',', start)) != std::string::npos;
+             start = comma + 1)
+          options.sweepValues.push_back(values.substr(start, comma - start));
+      }
+      if (options.sweepValues.empty() ||
+          std::find(options.sweepValues.begin(), options.sweepValues.end(), "") !=
+              options.sweepValues.end()) {
+        std::fprintf(stderr, "loom-bench: error: --sweep=%s: expected "
+                             "NAME=V1,V2,...\n", sweep.c_str());
         return false;
       }
-    } else if (std::strcmp(arg, "--help") == 0) {
+    } else if (arg == "--help") {
       usage(argv[0]);
       std::exit(0);
-    } else if (std::strncmp(arg, "--benchmark_", 12) != 0) {
-      std::fprintf(stderr, "loom-bench: error: unknown flag '%s' (see --help)\n", arg);
+    } else if (arg.rfind("--benchmark_", 0) != 0) {
+      std::fprintf(stderr, "loom-bench: error: unknown flag '%s' (see --help)\n",
+                   arg.c_str());
       return false;
     } else {
       argv[kept++] = argv[i];
     }
   }
   argc = kept;
+  // The default benchmark: the MLP at the sizes the README reports.
+  if (!options.modelGiven && options.defines.empty() && options.sweepName.empty()) {
+    options.defines = {"batch=256"};
+    options.sweepName = "hidden";
+    options.sweepValues = {"1024", "4096"};
+  }
   return true;
 }
 
@@ -153,13 +171,24 @@ int main(int argc, char **argv) {
   benchmark::Initialize(&count, args.data());
   std::vector<std::unique_ptr<CompiledModel>> models;
   std::vector<std::pair<std::string, std::string>> pairs;
-  for (int64_t hidden : options.hidden) {
-    std::string config = "mlp_b" + std::to_string(options.batch) + "_h" +
-                         std::to_string(hidden);
+  std::string stem = llvm::sys::path::stem(options.model).str();
+  std::vector<std::string> sweep = options.sweepValues;
+  if (sweep.empty())
+    sweep.push_back("");
+  for (const std::string &value : sweep) {
+    std::string config = stem;
+    for (const std::string &definition : options.defines)
+      config += "_" + definition.substr(0, definition.find('=')) +
+                definition.substr(definition.find('=') + 1);
+    if (!options.sweepName.empty())
+      config += "_" + options.sweepName + value;
     for (bool fused : {true, false}) {
       std::string variant = fused ? "fused" : "unfused";
-      std::vector<std::string> args = {"-D", "batch=" + std::to_string(options.batch),
-                                       "-D", "hidden=" + std::to_string(hidden)};
+      std::vector<std::string> args;
+      for (const std::string &definition : options.defines)
+        args.insert(args.end(), {"-D", definition});
+      if (!options.sweepName.empty())
+        args.insert(args.end(), {"-D", options.sweepName + "=" + value});
       if (!fused)
         args.push_back("--no-fuse");
       std::string library = (dir + "/" + config + "_" + variant + ".so").str();
@@ -175,13 +204,21 @@ int main(int argc, char **argv) {
       benchmark::RegisterBenchmark(name.c_str(), [raw](benchmark::State &state) {
         for (auto _ : state)
           benchmark::DoNotOptimize(raw->trainStep());
+        // Throughput in samples (a vector model's rows) or tokens (a
+        // language model's [batch, seq] ids): the first input's elements.
         const loom_model_info &info = raw->info();
-        double batch = 0;
-        for (int32_t i = 0; i < info.num_tensors; ++i)
-          if (info.tensors[i].role == LOOM_ROLE_INPUT)
-            batch = static_cast<double>(info.tensors[i].shape[0]);
-        state.counters["samples/s"] = benchmark::Counter(
-            batch * state.iterations(), benchmark::Counter::kIsRate);
+        double items = 0;
+        bool tokens = false;
+        for (int32_t i = 0; i < info.num_tensors && items == 0; ++i) {
+          const loom_tensor_info &tensor = info.tensors[i];
+          if (tensor.role != LOOM_ROLE_INPUT)
+            continue;
+          tokens = tensor.dtype == LOOM_DTYPE_I32 && tensor.rank == 2;
+          items = static_cast<double>(tensor.shape[0]) *
+                  (tokens ? static_cast<double>(tensor.shape[1]) : 1.0);
+        }
+        state.counters[tokens ? "tokens/s" : "samples/s"] = benchmark::Counter(
+            items * state.iterations(), benchmark::Counter::kIsRate);
         state.counters["GFLOP/s"] = benchmark::Counter(
             info.train_step_flops * 1e-9 * state.iterations(),
             benchmark::Counter::kIsRate);
@@ -201,7 +238,7 @@ int main(int argc, char **argv) {
     auto f = reporter.medians.find(fused), u = reporter.medians.find(unfused);
     if (f == reporter.medians.end() || u == reporter.medians.end())
       continue;
-    std::printf("  %-36s fused %9.3f ms  unfused %9.3f ms  ratio %.3f\n",
+    std::printf("  %-44s fused %9.3f ms  unfused %9.3f ms  ratio %.3f\n",
                 fused.substr(0, fused.rfind('/')).c_str(), f->second,
                 u->second, u->second / f->second);
   }
