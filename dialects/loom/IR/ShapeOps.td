@@ -4,8 +4,9 @@ def Loom_EmbeddingOp : Loom_DifferentiableOp<"embedding"> {
   let summary = "Rows of a table gathered by index";
   let description = [{
     `result[l..., c] = table[ids[l...], c]`: token embeddings. Ids must lie
-    in `[0, V)`; the runtime checks every batch before a step. The table's
-    adjoint is a scatter-add of the output's adjoint (`embedding_grad`).
+    in `[0, V)`; the runtime checks every id of its data before training.
+    The table's adjoint is a scatter-add of the output's adjoint
+    (`embedding_grad`).
 
     ```mlir
     %x = loom.embedding %wte, %idx : (tensor<50257x768xf32>, tensor<4x64xi32>) -> tensor<4x64x768xf32>
