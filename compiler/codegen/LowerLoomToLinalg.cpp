@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "llvm/Support/Path.h"
 
 namespace loomc {
 #define GEN_PASS_DEF_LOOMLOWERTOLINALG
@@ -17,9 +18,53 @@ using namespace mlir;
 using loomc::codegen::LinalgBuilder;
 using loomc::codegen::Lowered;
 
+// "KIND\tWHERE" for the profile table (abi.h): the op and its activation;
+// the block instance, file:line and function it comes from.
+static std::string profileName(Operation *op) {
+  std::string kind = op->getName().stripDialect().str();
+  if (auto fused = dyn_cast<mlir::loom::FusedLinearOp>(op))
+    kind += " " + mlir::loom::stringifyActivation(fused.getActivation()).str();
+  else if (auto grad = dyn_cast<mlir::loom::FusedLinearGradOp>(op))
+    kind += " " + mlir::loom::stringifyActivation(grad.getActivation()).str();
+  else if (auto grad = dyn_cast<mlir::loom::ActivationGradOp>(op))
+    kind += " " + mlir::loom::stringifyActivation(grad.getActivation()).str();
+  std::string where;
+  if (auto instance = op->getLoc()->findInstanceOf<NameLoc>())
+    where = instance.getName().str() + " ";
+  if (auto file = op->getLoc()->findInstanceOf<FileLineColLoc>())
+    where += (llvm::sys::path::filename(file.getFilename().getValue()) + ":" +
+              Twine(file.getLine()) + " ")
+                 .str();
+  where += "in " + op->getParentOfType<func::FuncOp>().getSymName().str();
+  return kind + "\t" + where;
+}
+
+// Declares `void name(i32)` in the module once.
+static func::FuncOp profileHook(ModuleOp module, StringRef name) {
+  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
+    return existing;
+  OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
+  auto hook = func::FuncOp::create(
+      builder, module.getLoc(), name,
+      builder.getFunctionType({builder.getI32Type()}, {}));
+  hook.setPrivate();
+  return hook;
+}
+
 static LogicalResult lowerOp(IRRewriter &rewriter, Operation *op,
-                             int64_t &nextGroup) {
+                             int64_t &nextGroup,
+                             SmallVectorImpl<Attribute> *profiled) {
   rewriter.setInsertionPoint(op);
+  Value profileIndex;
+  if (profiled) {
+    auto module = op->getParentOfType<ModuleOp>();
+    profileIndex = arith::ConstantOp::create(
+        rewriter, op->getLoc(), rewriter.getI32IntegerAttr(profiled->size()));
+    func::CallOp::create(rewriter, op->getLoc(),
+                         profileHook(module, "loom_profile_begin"),
+                         ValueRange{profileIndex});
+    profiled->push_back(rewriter.getStringAttr(profileName(op)));
+  }
   LinalgBuilder l(rewriter, op->getLoc());
   IntegerAttr group;
   if (isa<mlir::loom::FusedLinearOp, mlir::loom::FusedLinearGradOp>(op))
@@ -33,6 +78,12 @@ static LogicalResult lowerOp(IRRewriter &rewriter, Operation *op,
       lowered = family(l, op);
   if (!lowered)
     return op->emitError("no lowering to linalg for this op");
+  // The lowered ops all sit before `op`: the end goes right after them.
+  if (profiled)
+    func::CallOp::create(rewriter, op->getLoc(),
+                         profileHook(op->getParentOfType<ModuleOp>(),
+                                     "loom_profile_end"),
+                         ValueRange{profileIndex});
   rewriter.replaceOp(op, *lowered);
   return success();
 }
@@ -40,6 +91,7 @@ static LogicalResult lowerOp(IRRewriter &rewriter, Operation *op,
 namespace {
 struct LoomLowerToLinalgPass
     : public loomc::impl::LoomLowerToLinalgBase<LoomLowerToLinalgPass> {
+  using LoomLowerToLinalgBase::LoomLowerToLinalgBase;
   void runOnOperation() override {
     SmallVector<Operation *> loomOps;
     getOperation().walk([&](Operation *op) {
@@ -48,9 +100,12 @@ struct LoomLowerToLinalgPass
     });
     IRRewriter rewriter(&getContext());
     int64_t nextGroup = 0;
+    SmallVector<Attribute> profiled;
     for (Operation *op : loomOps)
-      if (failed(lowerOp(rewriter, op, nextGroup)))
+      if (failed(lowerOp(rewriter, op, nextGroup, profile ? &profiled : nullptr)))
         return signalPassFailure();
+    if (profile)
+      getOperation()->setAttr("loom.profiled_ops", rewriter.getArrayAttr(profiled));
   }
 };
 } // namespace

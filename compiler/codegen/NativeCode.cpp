@@ -50,8 +50,10 @@ namespace {
 // Builds the globals and wrappers of abi.h in an LLVM module.
 class EntryPointBuilder {
 public:
-  EntryPointBuilder(Module &module, const loomc::ModelDescription &description)
+  EntryPointBuilder(Module &module, const loomc::ModelDescription &description,
+                    std::vector<std::string> profiledOps)
       : module(module), context(module.getContext()), description(description),
+        profiledOps(std::move(profiledOps)),
         i32(Type::getInt32Ty(context)), i64(Type::getInt64Ty(context)),
         f32(Type::getFloatTy(context)), f64(Type::getDoubleTy(context)),
         ptr(PointerType::getUnqual(context)) {}
@@ -62,6 +64,7 @@ private:
   Constant *string(StringRef text, const Twine &name);
   Constant *tensorTable();
   Constant *optimizerTable();
+  Constant *profiledOpNames();
   Value *callEntry(IRBuilder<> &b, const loomc::EntryFunction &entry,
                    Value *buffers, Value *hyper, Value *gradScale, Value *step);
   LogicalResult lossWrapper(StringRef name, const loomc::EntryFunction &entry);
@@ -71,6 +74,7 @@ private:
   Module &module;
   LLVMContext &context;
   const loomc::ModelDescription &description;
+  std::vector<std::string> profiledOps;
   IntegerType *i32, *i64;
   Type *f32, *f64;
   PointerType *ptr;
@@ -205,6 +209,18 @@ LogicalResult EntryPointBuilder::updateWrapper() {
   return success();
 }
 
+// const char *[]: the names of the profiled ops, or null without --profile.
+Constant *EntryPointBuilder::profiledOpNames() {
+  if (profiledOps.empty())
+    return ConstantPointerNull::get(ptr);
+  std::vector<Constant *> names;
+  for (auto [index, name] : llvm::enumerate(profiledOps))
+    names.push_back(string(name, "loom.profiled." + Twine(index)));
+  ArrayType *type = ArrayType::get(ptr, names.size());
+  return new GlobalVariable(module, type, true, GlobalValue::PrivateLinkage,
+                            ConstantArray::get(type, names), "loom.profiled");
+}
+
 // The compiled functions allocate their intermediate tensors through
 // _mlir_memref_to_llvm_alloc/free (finalize-memref-to-llvm with generic
 // functions). Out of memory, the runtime's loom_out_of_memory reports the
@@ -258,9 +274,10 @@ LogicalResult EntryPointBuilder::build() {
     return failure();
   allocationFunctions();
   // loom_model_info: {abi_version, num_tensors, tensors, model_name, fused,
-  // num_optimizers, optimizers, train_step_flops}
+  // num_optimizers, optimizers, train_step_flops, num_profiled_ops,
+  // profiled_op_names}
   StructType *modelType =
-      StructType::get(context, {i32, i32, ptr, ptr, i32, i32, ptr, f64});
+      StructType::get(context, {i32, i32, ptr, ptr, i32, i32, ptr, f64, i32, ptr});
   Constant *model = ConstantStruct::get(
       modelType,
       {ConstantInt::get(i32, LOOM_ABI_VERSION),
@@ -268,7 +285,8 @@ LogicalResult EntryPointBuilder::build() {
        string(description.modelName, "loom.model_name"),
        ConstantInt::get(i32, description.fused ? 1 : 0),
        ConstantInt::get(i32, description.optimizers.size()), optimizerTable(),
-       ConstantFP::get(f64, description.trainStepFlops)});
+       ConstantFP::get(f64, description.trainStepFlops),
+       ConstantInt::get(i32, profiledOps.size()), profiledOpNames()});
   new GlobalVariable(module, modelType, true, GlobalValue::ExternalLinkage,
                      model, "loom_model");
   return success();
@@ -294,6 +312,10 @@ std::unique_ptr<Module>
 loomc::translateToLLVMIR(mlir::ModuleOp module, LLVMContext &context,
                         const ModelDescription &description,
                         TargetMachine &target) {
+  std::vector<std::string> profiledOps;
+  if (auto names = module->getAttrOfType<mlir::ArrayAttr>("loom.profiled_ops"))
+    for (mlir::Attribute name : names)
+      profiledOps.push_back(mlir::cast<mlir::StringAttr>(name).str());
   dropModelAttributes(module);
   mlir::DialectRegistry registry;
   mlir::registerBuiltinDialectTranslation(registry);
@@ -306,7 +328,8 @@ loomc::translateToLLVMIR(mlir::ModuleOp module, LLVMContext &context,
     return nullptr;
   llvmModule->setDataLayout(target.createDataLayout());
   llvmModule->setTargetTriple(target.getTargetTriple());
-  if (failed(EntryPointBuilder(*llvmModule, description).build())) {
+  if (failed(EntryPointBuilder(*llvmModule, description, std::move(profiledOps))
+                 .build())) {
     module.emitError("internal error: the lowered module lacks an entry "
                      "function with the expected arguments");
     return nullptr;

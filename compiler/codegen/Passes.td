@@ -33,12 +33,19 @@ def LoomLowerToLinalg : Pass<"loom-lower-to-linalg", "::mlir::ModuleOp"> {
     -loom-tile-and-vectorize fuses the ops of a group into one loop nest and
     never fuses across groups.
   }];
+  let options = [
+    Option<"profile", "profile", "bool", "false",
+           "Bracket the ops lowered from each loom op with calls to "
+           "loom_profile_begin/end(index), and list the ops, in order of "
+           "index, in the module attribute loom.profiled_ops">,
+  ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::scf::SCFDialect",
-                           "::mlir::vector::VectorDialect"];
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::func::FuncDialect"];
 }
 
 def LoomTileAndVectorize : Pass<"loom-tile-and-vectorize", "::mlir::func::FuncOp"> {

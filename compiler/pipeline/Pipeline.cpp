@@ -143,8 +143,10 @@ LogicalResult loomc::runMLIRStages(ModuleOp module, const PipelineOptions &optio
 
   // 3. loom ops to linalg on tensors; CSE merges the softmax statistics
   //    that cross-entropy's forward and backward both compute.
-  if (failed(runPipelineStage(module, Stage::linalg, options,
-                      "loom-lower-to-linalg, cse, canonicalize")))
+  if (failed(runPipelineStage(
+          module, Stage::linalg, options,
+          options.profile ? "loom-lower-to-linalg{profile=true}, cse, canonicalize"
+                          : "loom-lower-to-linalg, cse, canonicalize")))
     return mlir::failure();
   if (last == Stage::linalg)
     return mlir::success();

@@ -33,6 +33,8 @@ std::string stageNames();
 
 struct PipelineOptions {
   bool fuse = true;
+  // Time every loom op at run time (loom-lower-to-linalg{profile}).
+  bool profile = false;
   // f32 lanes of the target's vector registers (16 for AVX-512, 8 for AVX2).
   int64_t vectorWidth = 16;
   // Called with each MLIR stage's name and module after it runs (for

@@ -5,6 +5,7 @@
 #include "data.h"
 #include "flags.h"
 #include "gradcheck.h"
+#include "profile.h"
 #include "safetensors.h"
 #include "tensors.h"
 
@@ -116,7 +117,13 @@ static int train(const loom_model_info *model, loom_tensors *tensors,
   }
   void *inputs = tensors->buffers[layout->features_index];
   void *targets = tensors->buffers[layout->target_index];
+  if (loom_profile_reset(model) != 0) {
+    fprintf(stderr, "%s: error: out of memory\n", program);
+    free(times);
+    return 1;
+  }
   float first = NAN, last = NAN;
+  double total_ms = 0;
   for (int64_t step = 1; step <= options->steps; ++step) {
     loom_data_next_batch(data, inputs, targets);
     double start = now_ms();
@@ -132,6 +139,7 @@ static int train(const loom_model_info *model, loom_tensors *tensors,
     loom_update(optimizer, tensors->buffers, hyper, scale, step);
     double elapsed = now_ms() - start;
     times[step - 1] = elapsed;
+    total_ms += elapsed;
     if (!isfinite(loss)) {
       fprintf(stderr, "%s: error: the loss is %f at step %lld; lower --lr?\n",
               program, loss, (long long)step);
@@ -157,6 +165,7 @@ static int train(const loom_model_info *model, loom_tensors *tensors,
            "GFLOP/s in matrix products)\n",
            program, (long long)options->steps, first, last, median,
            model->train_step_flops / (median * 1e6));
+    loom_profile_report(model, options->steps, total_ms, 15, stdout);
   }
   free(times);
   return 0;

@@ -101,7 +101,7 @@ struct FakeModel {
       {"normal", LOOM_ROLE_GRAD, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, shape, 0, 0, 0, -1},
       {"x", LOOM_ROLE_INPUT, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, shape, 0, 0, 0, -1},
   };
-  loom_model_info info = {LOOM_ABI_VERSION, 5, tensors, "fake", 1, 0, nullptr, 0.0};
+  loom_model_info info = {LOOM_ABI_VERSION, 5, tensors, "fake", 1, 0, nullptr, 0.0, 0, nullptr};
 };
 
 TEST(Tensors, InitializersFollowTheTable) {
@@ -136,7 +136,7 @@ TEST(Data, SyntheticLabelsAreLearnableAndInRange) {
       {"x", LOOM_ROLE_INPUT, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, featureShape, 0, 0, 0, -1},
       {"labels", LOOM_ROLE_INPUT, LOOM_DTYPE_I32, 1, LOOM_INIT_ZEROS, labelShape, 0, 0, 4, -1},
   };
-  loom_model_info model = {LOOM_ABI_VERSION, 2, tensors, "m", 1, 0, nullptr, 0.0};
+  loom_model_info model = {LOOM_ABI_VERSION, 2, tensors, "m", 1, 0, nullptr, 0.0, 0, nullptr};
   char err[256];
   loom_data_layout layout;
   ASSERT_EQ(loom_data_layout_of(&model, &layout, err, sizeof(err)), 0) << err;
@@ -168,7 +168,7 @@ TEST(Data, LanguageModelsGetTokenWindows) {
       {"tokens", LOOM_ROLE_INPUT, LOOM_DTYPE_I32, 2, LOOM_INIT_ZEROS, shape, 0, 0, 50, -1},
       {"targets", LOOM_ROLE_INPUT, LOOM_DTYPE_I32, 2, LOOM_INIT_ZEROS, shape, 0, 0, 40, -1},
   };
-  loom_model_info model = {LOOM_ABI_VERSION, 2, tensors, "m", 1, 0, nullptr, 0.0};
+  loom_model_info model = {LOOM_ABI_VERSION, 2, tensors, "m", 1, 0, nullptr, 0.0, 0, nullptr};
   char err[256];
   loom_data_layout layout;
   ASSERT_EQ(loom_data_layout_of(&model, &layout, err, sizeof(err)), 0) << err;
@@ -197,7 +197,7 @@ TEST(Data, LayoutRefusesModelsItCannotFeed) {
   int64_t shape[1] = {8};
   loom_tensor_info tensors[1] = {
       {"x", LOOM_ROLE_INPUT, LOOM_DTYPE_F32, 1, LOOM_INIT_ZEROS, shape, 0, 0, 0, -1}};
-  loom_model_info model = {LOOM_ABI_VERSION, 1, tensors, "m", 1, 0, nullptr, 0.0};
+  loom_model_info model = {LOOM_ABI_VERSION, 1, tensors, "m", 1, 0, nullptr, 0.0, 0, nullptr};
   char err[256];
   loom_data_layout layout;
   EXPECT_EQ(loom_data_layout_of(&model, &layout, err, sizeof(err)), -1);

@@ -52,6 +52,12 @@ static cl::opt<bool> shared("shared",
                                      "step and no runtime (see abi.h) instead "
                                      "of an executable"),
                             cl::cat(loomcCategory));
+static cl::opt<bool> profile(
+    "profile",
+    cl::desc("Time every operation at run time: the executable prints where "
+             "a training step spends its time"),
+    cl::cat(loomcCategory));
+
 static cl::opt<bool> fusionReport("fusion-report",
                                   cl::desc("List every fused and unfused chain"),
                                   cl::cat(loomcCategory));
@@ -162,6 +168,7 @@ int main(int argc, char **argv) {
 
   loomc::PipelineOptions options;
   options.fuse = !noFuse;
+  options.profile = profile;
   unsigned stageIndex = 0;
   bool dumpFailed = false;
   options.afterStage = [&](loomc::Stage stage, mlir::ModuleOp op) {

@@ -16,7 +16,7 @@
 extern "C" {
 #endif
 
-#define LOOM_ABI_VERSION 2
+#define LOOM_ABI_VERSION 3
 
 /* What a tensor of the model is. The tensor table lists parameters, then
  * their gradients, then the state of every optimizer (optimizer by
@@ -76,6 +76,12 @@ typedef struct {
   /* Floating-point operations of one forward and backward pass's matrix
    * products (2·M·N·K each); elementwise work is not counted. */
   double train_step_flops;
+  /* Built with `loomc --profile`: the operations whose time the compiled
+   * code reports through loom_profile_begin/end, each named
+   * "KIND\tWHERE" ("attention\th.0.attn gpt2.loom:27 in forward_backward");
+   * 0 and NULL otherwise. */
+  int32_t num_profiled_ops;
+  const char *const *profiled_op_names;
 } loom_model_info;
 
 extern const loom_model_info loom_model;
@@ -105,6 +111,12 @@ float loom_eval_loss(void *const *buffers);
  * called when an intermediate tensor of `bytes` cannot be allocated. Must
  * not return. */
 void loom_out_of_memory(int64_t bytes);
+
+/* Provided by the caller too, and called only by code built with
+ * `loomc --profile`: around the loop nests of profiled operation `op` (an
+ * index into profiled_op_names), on the calling thread, never nested. */
+void loom_profile_begin(int32_t op);
+void loom_profile_end(int32_t op);
 
 #ifdef __cplusplus
 }
