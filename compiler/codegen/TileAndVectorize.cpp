@@ -33,6 +33,9 @@ struct TilePlan {
   SmallVector<int64_t> registerTiles;
   // Step of the reduction loop of a matmul tile (its k), 0 for other ops.
   int64_t matmulReductionStep = 0;
+  // For a matmul without an epilogue: the k extent a thread block works on
+  // at a time (its slices of both operands stay in cache); 0 for all of k.
+  int64_t matmulReductionBlock = 0;
 };
 
 struct Options {
@@ -82,6 +85,12 @@ static bool isMatmulKernel(linalg::LinalgOp op) {
   return false;
 }
 
+// Thread blocks of matmul kernels: rows x columns, and the k extent of a
+// plain matmul's block.
+static constexpr int64_t kBlockRows = 64;
+static constexpr int64_t kBlockColumns = 256;
+static constexpr int64_t kReductionBlock = 256;
+
 static TilePlan planTiles(linalg::LinalgOp op, const Options &options) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
@@ -97,11 +106,33 @@ static TilePlan planTiles(linalg::LinalgOp op, const Options &options) {
   if (isMatmulKernel(op)) {
     // Loops (m, n[, k]): thread blocks of up to 64 x 256, register tiles of
     // rows x vectors, k stepped one at a time (an outer product per step).
-    plan.threadTiles[0] = divisorTile(ranges[0], 64, rowTile);
-    plan.threadTiles[1] = divisorTile(ranges[1], 256, options.vectorWidth);
+    plan.threadTiles[0] = divisorTile(ranges[0], kBlockRows, rowTile);
+    plan.threadTiles[1] = divisorTile(ranges[1], kBlockColumns, options.vectorWidth);
     plan.registerTiles[0] = registerTile(plan.threadTiles[0], rowTile);
     plan.registerTiles[1] = registerTile(plan.threadTiles[1], vectorTile);
     plan.matmulReductionStep = 1;
+    // A matmul with no epilogue to apply on its last k step walks k in
+    // blocks of 256: a block's slice of the right operand stays in L2 while
+    // every register tile of the block reads it, however long k is (the
+    // lm_head's backward contracts over the whole vocabulary). A partial
+    // last block is peeled.
+    if (isa<linalg::MatmulOp>(op) && loops == 3 && ranges[2] > 2 * kReductionBlock)
+      plan.matmulReductionBlock = kReductionBlock;
+    return plan;
+  }
+
+  // A 2-D transpose (a packed copy of a weight that a product reads
+  // transposed): square register tiles of one vector each way, read along
+  // the input's rows and written along the output's, so that both sides
+  // use whole cache lines (a column at a time would touch a new line, and
+  // for a vocabulary-sized table a new page, per element).
+  if (isa<linalg::TransposeOp>(op) && loops == 2) {
+    for (unsigned d = 0; d < 2; ++d)
+      plan.registerTiles[d] = registerTile(ranges[d], options.vectorWidth);
+    plan.threadTiles[0] = divisorTile(ranges[0], std::max<int64_t>(ranges[0] / 8, options.vectorWidth),
+                                      plan.registerTiles[0]);
+    if (plan.threadTiles[0] == ranges[0])
+      plan.threadTiles[0] = 0;
     return plan;
   }
 
@@ -197,9 +228,11 @@ static FailureOr<Operation *> tileAndFuse(RewriterBase &rewriter,
   return tiled;
 }
 
-// Steps the reduction loop k of a matmul tile one k at a time.
+// Steps the reduction loop k of a matmul by `step`; `tiled`, when given,
+// receives the matmul inside the new loop.
 static LogicalResult tileMatmulReduction(RewriterBase &rewriter,
-                                         linalg::MatmulOp matmul, int64_t step) {
+                                         linalg::MatmulOp matmul, int64_t step,
+                                         Operation **tiled = nullptr) {
   scf::SCFTilingOptions options;
   options.setTileSizes(asFoldResults(rewriter, {0, 0, step}));
   rewriter.setInsertionPoint(matmul);
@@ -209,6 +242,8 @@ static LogicalResult tileMatmulReduction(RewriterBase &rewriter,
   if (failed(result))
     return failure();
   rewriter.replaceOp(matmul, result->replacements);
+  if (tiled)
+    *tiled = result->tiledOps.front();
   return success();
 }
 
@@ -241,6 +276,43 @@ static SmallVector<linalg::LinalgOp> findRoots(func::FuncOp function) {
   return roots;
 }
 
+// Splits a matmul kernel whose rows or columns are not a whole number of
+// thread blocks into a part that is and a remainder (a vocabulary of 50257
+// columns: 196 blocks of 256 and 81 columns), so that the blocks of the
+// large part are full-size rather than the largest divisor of the extent.
+static SmallVector<linalg::LinalgOp> splitIntoWholeBlocks(RewriterBase &rewriter,
+                                                          linalg::LinalgOp root) {
+  SmallVector<linalg::LinalgOp> parts = {root};
+  if (!isMatmulKernel(root))
+    return parts;
+  const int64_t blocks[] = {kBlockRows, kBlockColumns};
+  for (auto [dim, block] : llvm::enumerate(blocks)) {
+    SmallVector<linalg::LinalgOp> next;
+    for (linalg::LinalgOp part : parts) {
+      int64_t range = part.getStaticLoopRanges()[dim];
+      if (range <= block || range % block == 0 || ShapedType::isDynamic(range)) {
+        next.push_back(part);
+        continue;
+      }
+      rewriter.setInsertionPoint(part);
+      auto [whole, rest] = linalg::splitOp(
+          rewriter, cast<TilingInterface>(part.getOperation()), dim,
+          rewriter.getIndexAttr(range - range % block));
+      if (!whole) {
+        next.push_back(part);
+        continue;
+      }
+      // The parts keep the fusion group, so that each fuses its own slice
+      // of the group's producers.
+      for (TilingInterface piece : {whole, rest})
+        if (piece)
+          next.push_back(cast<linalg::LinalgOp>(piece.getOperation()));
+    }
+    parts = std::move(next);
+  }
+  return parts;
+}
+
 static LogicalResult tileRoot(RewriterBase &rewriter, linalg::LinalgOp root,
                               const Options &options) {
   TilePlan plan = planTiles(root, options);
@@ -249,6 +321,13 @@ static LogicalResult tileRoot(RewriterBase &rewriter, linalg::LinalgOp root,
                   plan.threadTiles, scf::SCFTilingOptions::LoopType::ForallOp);
   if (failed(block))
     return root.emitError("tiling into thread blocks failed");
+  if (plan.matmulReductionBlock > 0) {
+    auto blockMatmul = dyn_cast<linalg::MatmulOp>(*block);
+    if (!blockMatmul || failed(tileMatmulReduction(rewriter, blockMatmul,
+                                                   plan.matmulReductionBlock,
+                                                   &*block)))
+      return root.emitError("tiling the reduction of a matmul into blocks failed");
+  }
   FailureOr<Operation *> tile =
       tileAndFuse(rewriter, cast<TilingInterface>(*block), plan.registerTiles,
                   scf::SCFTilingOptions::LoopType::ForOp);
@@ -346,7 +425,17 @@ struct LoomTileAndVectorizePass
       return;
     Options options{vectorWidth, registerRows, registerVectors};
     IRRewriter rewriter(&getContext());
+    SmallVector<linalg::LinalgOp> roots;
     for (linalg::LinalgOp root : findRoots(function))
+      llvm::append_range(roots, splitIntoWholeBlocks(rewriter, root));
+    // A part reads its slice of a producer through two slices (the split's
+    // and the tile's); merged into one, the producer fuses into the tiles.
+    {
+      RewritePatternSet patterns(&getContext());
+      tensor::populateMergeConsecutiveInsertExtractSlicePatterns(patterns);
+      (void)applyPatternsGreedily(function, std::move(patterns));
+    }
+    for (linalg::LinalgOp root : roots)
       if (failed(tileRoot(rewriter, root, options)))
         return signalPassFailure();
     canonicalize(function);

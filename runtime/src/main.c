@@ -11,6 +11,7 @@
 
 #include "loom/runtime/abi.h"
 
+#include <malloc.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -188,8 +189,18 @@ static void describe_data(const loom_options *options,
   printf(", %s at lr %g\n", optimizer, loom_learning_rate(options));
 }
 
+/* A step allocates the same intermediate tensors every time. glibc would
+ * map the large ones fresh from the kernel and unmap them at every step,
+ * paying a page fault and a zeroed page per 4 KB; kept in the heap, they
+ * are reused from the second step on. */
+static void keep_freed_memory(void) {
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_TRIM_THRESHOLD, -1);
+}
+
 int main(int argc, char **argv) {
   const loom_model_info *model = &loom_model;
+  keep_freed_memory();
   const char *program = model->model_name;
   if (model->abi_version != LOOM_ABI_VERSION) {
     fprintf(stderr, "%s: error: compiled for runtime ABI %d, linked with %d\n",

@@ -17,6 +17,7 @@
 #include <benchmark/benchmark.h>
 #include <cstdio>
 #include <cstring>
+#include <malloc.h>
 #include <unistd.h>
 #include <map>
 
@@ -132,6 +133,11 @@ public:
 } // namespace
 
 int main(int argc, char **argv) {
+  // As the training executable does (runtime/src/main.c): freed
+  // intermediates stay in the heap instead of going back to the kernel and
+  // faulting in again at the next step.
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_TRIM_THRESHOLD, -1);
   Options options;
   if (!parseOptions(argc, argv, options))
     return 1;
