@@ -126,6 +126,26 @@ Value LinalgBuilder::matmul(Value lhs, Value rhs, bool transposeLhs,
   return op.getResult(0);
 }
 
+Value LinalgBuilder::transposed(Value value, ArrayRef<int64_t> perm) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t d : perm)
+    shape.push_back(type.getDimSize(d));
+  return linalg::TransposeOp::create(b, loc, value, empty(f32Tensor(shape)), perm)
+      .getResult()[0];
+}
+
+Value LinalgBuilder::batchMatmul(Value lhs, Value rhs) {
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  auto rhsType = cast<RankedTensorType>(rhs.getType());
+  RankedTensorType resultType = f32Tensor(
+      {lhsType.getDimSize(0), lhsType.getDimSize(1), rhsType.getDimSize(2)});
+  return linalg::BatchMatmulOp::create(b, loc, TypeRange{resultType},
+                                       ValueRange{lhs, rhs},
+                                       ValueRange{filled(resultType, 0.0)})
+      .getResult(0);
+}
+
 std::pair<Value, Value>
 LinalgBuilder::softmaxStatistics(Value logits, int64_t causalPeriod,
                                  double scale) {

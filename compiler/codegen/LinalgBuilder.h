@@ -63,6 +63,12 @@ public:
   // the map.
   Value matmul(Value lhs, Value rhs, bool transposeLhs, bool transposeRhs);
 
+  // A copy of `value` with its dimensions permuted: result dimension i is
+  // dimension perm[i] of `value`.
+  Value transposed(Value value, llvm::ArrayRef<int64_t> perm);
+  // C[b] = A[b]·B[b] for [Bt, M, K] and [Bt, K, N]: one product per head.
+  Value batchMatmul(Value lhs, Value rhs);
+
   // Row maxima m and normalizers l = Σ_j exp(x[r, j] − m[r]) of `logits`
   // [R, C] in one pass per row (the online softmax), vector lanes combined
   // at the end of the row. With `causalPeriod` P > 0, row r only sees its

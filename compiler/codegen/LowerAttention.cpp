@@ -1,9 +1,10 @@
 //===- LowerAttention.cpp - attention, attention_grad, rope to linalg -----===//
 //
-// Heads live side by side in the last dimension ([B, T, H·D]); the lowering
-// views them as [B, T, H, D] (a reassociation, no copy) and writes every
-// product as a generic over (batch, head, query, key, head-dim) whose
-// innermost loop is the vector dimension. Softmax rows go through the online
+// Heads live side by side in the last dimension ([B, T, H·D]). The lowering
+// copies them into per-head matrices ([B·H, T, D], O(T·D) per head) so that
+// every product of attention, forward and backward, is a batch of ordinary
+// matrix products that tile like any matmul; the O(T²) work is in those
+// products and in the row kernels. Softmax rows go through the online
 // softmax kernel: one pass per row for maximum and normalizer together.
 //
 //===----------------------------------------------------------------------===//
@@ -88,58 +89,75 @@ Value sumHeadGroups(LinalgBuilder &l, Value x4, int64_t kvHeads) {
       .getResult(0);
 }
 
-// out[...] = Σ over the reduction loop of lhs·rhs, in a nest of 5 loops.
-Value contract(LinalgBuilder &l, Value lhs, ArrayRef<unsigned> lhsDims,
-               Value rhs, ArrayRef<unsigned> rhsDims,
-               RankedTensorType outType, ArrayRef<unsigned> outDims,
-               unsigned reductionDim) {
-  SmallVector<utils::IteratorType> iterators(5, kParallel);
-  iterators[reductionDim] = kReduction;
-  return l.generic({lhs, rhs}, {l.filled(outType, 0.0)},
-                   {l.dimsMap(5, lhsDims), l.dimsMap(5, rhsDims), l.dimsMap(5, outDims)},
-                   iterators,
-                   [](OpBuilder &b, Location loc, ValueRange args) {
-                     return SmallVector<Value>{arith::AddFOp::create(
-                         b, loc, args[2], arith::MulFOp::create(b, loc, args[0], args[1]))};
-                   })
-      .getResult(0);
+// [B, T, H·D] as per-head matrices [B·H, T, D], key/value heads repeated
+// for the query heads that share them: a copy that lets each head's
+// products run as ordinary matrix products.
+Value headRows(LinalgBuilder &l, Value x, int64_t xHeads, int64_t heads) {
+  Value x4 = repeatHeads(l, splitHeads(l, x, xHeads), heads);   // [B, T, H, D]
+  Value h4 = l.transposed(x4, {0, 2, 1, 3});                      // [B, H, T, D]
+  return tensor::CollapseShapeOp::create(
+      l.b, l.loc, h4, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+}
+
+// The same heads transposed, [B·H, D, T]: the right operand of Q·Kᵀ.
+Value headColumns(LinalgBuilder &l, Value x, int64_t xHeads, int64_t heads) {
+  Value x4 = repeatHeads(l, splitHeads(l, x, xHeads), heads);   // [B, T, H, D]
+  Value h4 = l.transposed(x4, {0, 2, 3, 1});                      // [B, H, D, T]
+  return tensor::CollapseShapeOp::create(
+      l.b, l.loc, h4, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+}
+
+// Per-head rows [B·H, T, D] back to [B, T, H, D].
+Value tokenRows(LinalgBuilder &l, Value h3, int64_t batch, int64_t heads) {
+  auto type = cast<RankedTensorType>(h3.getType());
+  Value h4 = tensor::ExpandShapeOp::create(
+      l.b, l.loc,
+      l.f32Tensor({batch, heads, type.getDimSize(1), type.getDimSize(2)}), h3,
+      ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+  return l.transposed(h4, {0, 2, 1, 3});
+}
+
+// [B, H, T, T] as [B·H, T, T] and back.
+Value perHead(LinalgBuilder &l, Value x) {
+  return tensor::CollapseShapeOp::create(
+      l.b, l.loc, x, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
 }
 
 } // namespace
 
 // S = Q·Kᵀ per head; P = softmax(S/√D) over keys up to the query;
-// O = P·V. Loop names: b batch, h head, i query, j key, d head dimension.
+// O = P·V. Each head's products are matrix products on per-head copies of
+// Q, Kᵀ and V ([B·H, T, D]); S and P live in one [B·H, T, T] buffer each,
+// and P is what the backward pass saves.
 static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionOp op) {
   int64_t heads = op.getHeads(), kvHeads = op.getKvHeads();
   auto qType = op.getQuery().getType();
   int64_t batch = qType.getDimSize(0), seq = qType.getDimSize(1);
   int64_t headDim = op.getHeadDim();
   double scale = 1.0 / std::sqrt(static_cast<double>(headDim));
-  Value q4 = splitHeads(l, op.getQuery(), heads);
-  Value k4 = repeatHeads(l, splitHeads(l, op.getKey(), kvHeads), heads);
-  Value v4 = repeatHeads(l, splitHeads(l, op.getValue(), kvHeads), heads);
-  RankedTensorType scoresType = l.f32Tensor({batch, heads, seq, seq});
-  // Loops (b, h, i, j, d), d reduced: one dot product per score.
-  Value scores = contract(l, q4, {0, 2, 1, 4}, k4, {0, 3, 1, 4}, scoresType,
-                          {0, 1, 2, 3}, 4);
+  Value q = headRows(l, op.getQuery(), heads, heads);          // [B·H, T, D]
+  Value kT = headColumns(l, op.getKey(), kvHeads, heads);      // [B·H, D, T]
+  Value v = headRows(l, op.getValue(), kvHeads, heads);        // [B·H, T, D]
+  Value scores = l.batchMatmul(q, kT);                          // [B·H, T, T]
 
   Value rows = tensor::CollapseShapeOp::create(
-      l.b, l.loc, scores, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+      l.b, l.loc, scores, ArrayRef<ReassociationIndices>{{0, 1}, {2}});
   auto [rowMax, rowSum] = l.softmaxStatistics(rows, seq, scale);
-  auto expandRow = [&](Value v) -> Value {
-    return tensor::ExpandShapeOp::create(
-        l.b, l.loc, l.f32Tensor({batch, heads, seq}), v,
-        ArrayRef<ReassociationIndices>{{0, 1, 2}});
+  auto perRow = [&](Value v) -> Value {
+    return tensor::ExpandShapeOp::create(l.b, l.loc,
+                                         l.f32Tensor({batch * heads, seq}), v,
+                                         ArrayRef<ReassociationIndices>{{0, 1}});
   };
-  Value maxes = expandRow(rowMax), sums = expandRow(rowSum);
+  Value maxes = perRow(rowMax), sums = perRow(rowSum);
+  RankedTensorType scoresType = l.f32Tensor({batch * heads, seq, seq});
   Value probs =
       l.generic({scores, maxes, sums}, {l.empty(scoresType)},
-                {l.dimsMap(4, {0, 1, 2, 3}), l.dimsMap(4, {0, 1, 2}),
-                 l.dimsMap(4, {0, 1, 2}), l.dimsMap(4, {0, 1, 2, 3})},
-                {kParallel, kParallel, kParallel, kParallel},
+                {l.dimsMap(3, {0, 1, 2}), l.dimsMap(3, {0, 1}),
+                 l.dimsMap(3, {0, 1}), l.dimsMap(3, {0, 1, 2})},
+                {kParallel, kParallel, kParallel},
                 [&](OpBuilder &b, Location loc, ValueRange args) {
-                  Value i = linalg::IndexOp::create(b, loc, 2);
-                  Value j = linalg::IndexOp::create(b, loc, 3);
+                  Value i = linalg::IndexOp::create(b, loc, 1);
+                  Value j = linalg::IndexOp::create(b, loc, 2);
                   Value visible = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, j, i);
                   Value scaled = arith::MulFOp::create(
                       b, loc, args[0], arith::ConstantOp::create(b, loc, b.getF32FloatAttr(scale)));
@@ -151,40 +169,33 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionOp op) {
                   return SmallVector<Value>{arith::SelectOp::create(b, loc, visible, p, zero)};
                 })
           .getResult(0);
-  // Loops (b, h, i, j, d), j reduced, d innermost: O[b, i, h, :] += P·V[b, j, h, :].
-  RankedTensorType headsType = l.f32Tensor({batch, seq, heads, headDim});
-  Value out = contract(l, probs, {0, 1, 2, 3}, v4, {0, 3, 1, 4}, headsType,
-                       {0, 2, 1, 4}, 3);
-  return {mergeHeads(l, out), probs};
+  Value out = l.batchMatmul(probs, v);                          // [B·H, T, D]
+  Value probs4 = tensor::ExpandShapeOp::create(
+      l.b, l.loc, l.f32Tensor({batch, heads, seq, seq}), probs,
+      ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+  return {mergeHeads(l, tokenRows(l, out, batch, heads)), probs4};
 }
 
 // dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P ⊙ (dP − Σ_j dP ⊙ P) / √D, dQ = dS·K,
-// dK = dSᵀ·Q; key/value gradients summed over the heads that share them.
+// dK = dSᵀ·Q, as per-head matrix products; key/value gradients summed over
+// the heads that share them.
 static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionGradOp op) {
   int64_t heads = op.getHeads(), kvHeads = op.getKvHeads();
   auto qType = op.getQuery().getType();
   int64_t batch = qType.getDimSize(0), seq = qType.getDimSize(1);
   int64_t headDim = qType.getDimSize(2) / heads;
   double scale = 1.0 / std::sqrt(static_cast<double>(headDim));
-  Value q4 = splitHeads(l, op.getQuery(), heads);
-  Value k4 = repeatHeads(l, splitHeads(l, op.getKey(), kvHeads), heads);
-  Value v4 = repeatHeads(l, splitHeads(l, op.getValue(), kvHeads), heads);
-  Value dO = splitHeads(l, op.getOutputGrad(), heads);
-  Value probs = op.getProbabilities();
-  RankedTensorType headsType = l.f32Tensor({batch, seq, heads, headDim});
-  RankedTensorType scoresType = l.f32Tensor({batch, heads, seq, seq});
+  Value probs = perHead(l, op.getProbabilities());              // [B·H, T, T]
+  Value dO = headRows(l, op.getOutputGrad(), heads, heads);    // [B·H, T, D]
+  RankedTensorType scoresType = l.f32Tensor({batch * heads, seq, seq});
 
-  // Loops (b, h, j, i, d), i reduced: dV[b, j, h, :] += P[b, h, i, j]·dO[b, i, h, :].
-  Value dV = contract(l, probs, {0, 1, 3, 2}, dO, {0, 3, 1, 4}, headsType,
-                      {0, 2, 1, 4}, 3);
-  // Loops (b, h, i, j, d), d reduced: dP[b, h, i, j] = dO[b, i, h, :]·V[b, j, h, :].
-  Value dP = contract(l, dO, {0, 2, 1, 4}, v4, {0, 3, 1, 4}, scoresType,
-                      {0, 1, 2, 3}, 4);
+  Value dV = l.batchMatmul(l.transposed(probs, {0, 2, 1}), dO);
+  Value dP = l.batchMatmul(dO, headColumns(l, op.getValue(), kvHeads, heads));
   Value rowDot =
-      l.generic({dP, probs}, {l.filled(l.f32Tensor({batch, heads, seq}), 0.0)},
-                {l.dimsMap(4, {0, 1, 2, 3}), l.dimsMap(4, {0, 1, 2, 3}),
-                 l.dimsMap(4, {0, 1, 2})},
-                {kParallel, kParallel, kParallel, kReduction},
+      l.generic({dP, probs}, {l.filled(l.f32Tensor({batch * heads, seq}), 0.0)},
+                {l.dimsMap(3, {0, 1, 2}), l.dimsMap(3, {0, 1, 2}),
+                 l.dimsMap(3, {0, 1})},
+                {kParallel, kParallel, kReduction},
                 [](OpBuilder &b, Location loc, ValueRange args) {
                   return SmallVector<Value>{arith::AddFOp::create(
                       b, loc, args[2], arith::MulFOp::create(b, loc, args[0], args[1]))};
@@ -192,9 +203,9 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionGradOp op) {
           .getResult(0);
   Value dS =
       l.generic({probs, dP, rowDot}, {l.empty(scoresType)},
-                {l.dimsMap(4, {0, 1, 2, 3}), l.dimsMap(4, {0, 1, 2, 3}),
-                 l.dimsMap(4, {0, 1, 2}), l.dimsMap(4, {0, 1, 2, 3})},
-                {kParallel, kParallel, kParallel, kParallel},
+                {l.dimsMap(3, {0, 1, 2}), l.dimsMap(3, {0, 1, 2}),
+                 l.dimsMap(3, {0, 1}), l.dimsMap(3, {0, 1, 2})},
+                {kParallel, kParallel, kParallel},
                 [&](OpBuilder &b, Location loc, ValueRange args) {
                   Value centered = arith::SubFOp::create(b, loc, args[1], args[2]);
                   Value dScores = arith::MulFOp::create(b, loc, args[0], centered);
@@ -203,14 +214,14 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionGradOp op) {
                       arith::ConstantOp::create(b, loc, b.getF32FloatAttr(scale)))};
                 })
           .getResult(0);
-  // Loops (b, h, i, j, d), j reduced: dQ[b, i, h, :] += dS[b, h, i, j]·K[b, j, h, :].
-  Value dQ = contract(l, dS, {0, 1, 2, 3}, k4, {0, 3, 1, 4}, headsType,
-                      {0, 2, 1, 4}, 3);
-  // Loops (b, h, j, i, d), i reduced: dK[b, j, h, :] += dS[b, h, i, j]·Q[b, i, h, :].
-  Value dK = contract(l, dS, {0, 1, 3, 2}, q4, {0, 3, 1, 4}, headsType,
-                      {0, 2, 1, 4}, 3);
-  return {mergeHeads(l, dQ), mergeHeads(l, sumHeadGroups(l, dK, kvHeads)),
-          mergeHeads(l, sumHeadGroups(l, dV, kvHeads))};
+  Value dQ = l.batchMatmul(dS, headRows(l, op.getKey(), kvHeads, heads));
+  Value dK = l.batchMatmul(l.transposed(dS, {0, 2, 1}),
+                           headRows(l, op.getQuery(), heads, heads));
+  auto kvGradient = [&](Value h3) {
+    return mergeHeads(l, sumHeadGroups(l, tokenRows(l, h3, batch, heads), kvHeads));
+  };
+  return {mergeHeads(l, tokenRows(l, dQ, batch, heads)), kvGradient(dK),
+          kvGradient(dV)};
 }
 
 // Each head's halves x₁, x₂ (columns [0, D/2) and [D/2, D)) at position t:

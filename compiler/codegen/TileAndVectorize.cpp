@@ -73,7 +73,7 @@ static int64_t registerTile(int64_t size, int64_t target) {
 // Whether `op` is the matmul, or the epilogue of a matmul in its fusion
 // group: such roots get matmul register tiles.
 static bool isMatmulKernel(linalg::LinalgOp op) {
-  if (isa<linalg::MatmulOp>(op))
+  if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op))
     return true;
   std::optional<int64_t> group = fusionGroup(op);
   if (!group)
@@ -102,6 +102,17 @@ static TilePlan planTiles(linalg::LinalgOp op, const Options &options) {
     return plan;
   int64_t rowTile = options.registerRows;
   int64_t vectorTile = options.vectorWidth * options.registerVectors;
+
+  if (isa<linalg::BatchMatmulOp>(op)) {
+    // Loops (b, m, n, k): one product of the batch per thread block (the
+    // heads of attention), register tiles as for a matmul.
+    plan.threadTiles[0] = 1;
+    plan.registerTiles[0] = 1;
+    plan.registerTiles[1] = registerTile(ranges[1], rowTile);
+    plan.registerTiles[2] = registerTile(ranges[2], vectorTile);
+    plan.matmulReductionStep = 1;
+    return plan;
+  }
 
   if (isMatmulKernel(op)) {
     // Loops (m, n[, k]): thread blocks of up to 64 x 256, register tiles of
@@ -335,10 +346,20 @@ static LogicalResult tileRoot(RewriterBase &rewriter, linalg::LinalgOp root,
     return root.emitError("tiling into register tiles failed");
   if (plan.matmulReductionStep == 0)
     return success();
+  Operation *tileLoop = (*tile)->getParentOp();
+  // A register tile of a batch of products is one product: rank-reduced
+  // to a matmul, it steps k like any other.
+  if (auto batch = dyn_cast<linalg::BatchMatmulOp>(*tile)) {
+    RewritePatternSet patterns(rewriter.getContext());
+    linalg::populateContractionOpRankReducingPatterns(patterns);
+    if (failed(applyOpPatternsGreedily(ArrayRef<Operation *>{batch},
+                                       std::move(patterns))))
+      return root.emitError("reducing a batch of one product failed");
+  }
   // The matmul of the tile: the root itself, or the group's producer fused
   // next to it.
   SmallVector<linalg::MatmulOp> matmuls;
-  (*tile)->getParentOp()->walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+  tileLoop->walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
   for (linalg::MatmulOp matmul : matmuls)
     if (failed(tileMatmulReduction(rewriter, matmul, plan.matmulReductionStep)))
       return matmul.emitError("tiling the reduction of a matmul failed");

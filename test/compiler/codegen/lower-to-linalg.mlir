@@ -558,26 +558,28 @@ func.func @mse_and_zeros(%p: tensor<4x3xf32>, %t: tensor<4x3xf32>, %dl: tensor<f
 
 // -----
 
-// Causal attention, 3 heads of 4 columns: heads are a reassociation of the
-// last dimension ([2, 5, 12] as [2, 5, 3, 4], no copy, no transpose). The
-// scores are one contraction; each score row's maximum and normalizer come
-// from one online-softmax pass that scales by 1/√4 and masks the keys after
-// the query on the fly (row r sees its first (r mod 5) + 1 keys); P is then
-// written in one elementwise loop and multiplied by V.
+// Causal attention, 3 heads of 4 columns: each head's operands are copied
+// into per-head matrices ([2, 5, 12] → [6, 5, 4], Kᵀ as [6, 4, 5]), so the
+// scores are one batch of matrix products; each score row's maximum and
+// normalizer come from one online-softmax pass that scales by 1/√4 and
+// masks the keys after the query on the fly (row r sees its first
+// (r mod 5) + 1 keys); P is then written in one elementwise loop and
+// multiplied by V in a second batch of products.
 
-// CHECK-DAG: #[[QMAP:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, d4)>
-// CHECK-DAG: #[[KMAP:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d1, d4)>
-// CHECK-DAG: #[[SMAP:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
 // CHECK-LABEL: func.func @attention
 // CHECK-SAME: (%[[Q:[^:]+]]: tensor<2x5x12xf32>, %[[K:[^:]+]]: tensor<2x5x12xf32>, %[[V:[^:]+]]: tensor<2x5x12xf32>)
-// CHECK-DAG: %[[Q4:.+]] = tensor.expand_shape %[[Q]] {{\[\[}}0], [1], [2, 3]] output_shape [2, 5, 3, 4] : tensor<2x5x12xf32> into tensor<2x5x3x4xf32>
-// CHECK-DAG: %[[K4:.+]] = tensor.expand_shape %[[K]] {{\[\[}}0], [1], [2, 3]] output_shape [2, 5, 3, 4] : tensor<2x5x12xf32> into tensor<2x5x3x4xf32>
-// CHECK-DAG: %[[V4:.+]] = tensor.expand_shape %[[V]] {{\[\[}}0], [1], [2, 3]] output_shape [2, 5, 3, 4] : tensor<2x5x12xf32> into tensor<2x5x3x4xf32>
-// CHECK-NOT: linalg.transpose
+// CHECK: %[[Q4:.+]] = tensor.expand_shape %[[Q]] {{\[\[}}0], [1], [2, 3]] output_shape [2, 5, 3, 4] : tensor<2x5x12xf32> into tensor<2x5x3x4xf32>
+// CHECK: %[[QT:.+]] = linalg.transpose ins(%[[Q4]] : tensor<2x5x3x4xf32>) outs(%{{.+}} : tensor<2x3x5x4xf32>) permutation = [0, 2, 1, 3]
+// CHECK: %[[QH:.+]] = tensor.collapse_shape %[[QT]] {{\[\[}}0, 1], [2], [3]] : tensor<2x3x5x4xf32> into tensor<6x5x4xf32>
+// CHECK: %[[K4:.+]] = tensor.expand_shape %[[K]]
+// CHECK: %[[KT:.+]] = linalg.transpose ins(%[[K4]] : tensor<2x5x3x4xf32>) outs(%{{.+}} : tensor<2x3x4x5xf32>) permutation = [0, 2, 3, 1]
+// CHECK: %[[KH:.+]] = tensor.collapse_shape %[[KT]] {{.+}} into tensor<6x4x5xf32>
+// CHECK: %[[V4:.+]] = tensor.expand_shape %[[V]]
+// CHECK: %[[VT:.+]] = linalg.transpose ins(%[[V4]] : tensor<2x5x3x4xf32>) outs(%{{.+}} : tensor<2x3x5x4xf32>) permutation = [0, 2, 1, 3]
+// CHECK: %[[VH:.+]] = tensor.collapse_shape %[[VT]] {{.+}} into tensor<6x5x4xf32>
 // CHECK-NOT: linalg.generic
-// CHECK: %[[S:.+]] = linalg.generic {indexing_maps = [#[[QMAP]], #[[KMAP]], #[[SMAP]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[Q4]], %[[K4]] : tensor<2x5x3x4xf32>, tensor<2x5x3x4xf32>) outs(%{{.+}} : tensor<2x3x5x5xf32>)
-// CHECK-NOT: linalg.generic
-// CHECK: %[[SROWS:.+]] = tensor.collapse_shape %[[S]] {{\[\[}}0, 1, 2], [3]] : tensor<2x3x5x5xf32> into tensor<30x5xf32>
+// CHECK: %[[S:.+]] = linalg.batch_matmul ins(%[[QH]], %[[KH]] : tensor<6x5x4xf32>, tensor<6x4x5xf32>) outs(%{{.+}} : tensor<6x5x5xf32>)
+// CHECK: %[[SROWS:.+]] = tensor.collapse_shape %[[S]] {{\[\[}}0, 1], [2]] : tensor<6x5x5xf32> into tensor<30x5xf32>
 // CHECK-NOT: linalg.generic
 // CHECK: %[[STATS:.+]]:2 = scf.forall (%[[ROW:[^)]+]]) in (30) shared_outs
 // CHECK: %[[QI:.+]] = arith.remui %[[ROW]], %c5{{(_[0-9]+)?}} : index
@@ -597,13 +599,13 @@ func.func @mse_and_zeros(%p: tensor<4x3xf32>, %t: tensor<4x3xf32>, %dl: tensor<f
 // CHECK: vector.reduction <add>
 // CHECK: scf.forall.in_parallel
 // CHECK-NOT: linalg.generic
-// CHECK: %[[MAXES:.+]] = tensor.expand_shape %[[STATS]]#0 {{\[\[}}0, 1, 2]] output_shape [2, 3, 5] : tensor<30xf32> into tensor<2x3x5xf32>
-// CHECK: %[[SUMS:.+]] = tensor.expand_shape %[[STATS]]#1 {{\[\[}}0, 1, 2]] output_shape [2, 3, 5] : tensor<30xf32> into tensor<2x3x5xf32>
+// CHECK: %[[MAXES:.+]] = tensor.expand_shape %[[STATS]]#0 {{\[\[}}0, 1]] output_shape [6, 5] : tensor<30xf32> into tensor<6x5xf32>
+// CHECK: %[[SUMS:.+]] = tensor.expand_shape %[[STATS]]#1 {{\[\[}}0, 1]] output_shape [6, 5] : tensor<30xf32> into tensor<6x5xf32>
 // CHECK-NOT: linalg.generic
-// CHECK: %[[P:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[S]], %[[MAXES]], %[[SUMS]] : tensor<2x3x5x5xf32>, tensor<2x3x5xf32>, tensor<2x3x5xf32>) outs(%{{.+}} : tensor<2x3x5x5xf32>)
+// CHECK: %[[P:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[S]], %[[MAXES]], %[[SUMS]] : tensor<6x5x5xf32>, tensor<6x5xf32>, tensor<6x5xf32>) outs(%{{.+}} : tensor<6x5x5xf32>)
 // CHECK-NEXT: ^bb0(%[[SI:[^:]+]]: f32, %[[MI:[^:]+]]: f32, %[[LI:[^:]+]]: f32, %{{[^:]+}}: f32):
-// CHECK-NEXT: %[[I:.+]] = linalg.index 2 : index
-// CHECK-NEXT: %[[J:.+]] = linalg.index 3 : index
+// CHECK-NEXT: %[[I:.+]] = linalg.index 1 : index
+// CHECK-NEXT: %[[J:.+]] = linalg.index 2 : index
 // CHECK-NEXT: %[[SEEN:.+]] = arith.cmpi ule, %[[J]], %[[I]] : index
 // CHECK-NEXT: %[[HALF:.+]] = arith.constant 5.000000e-01 : f32
 // CHECK-NEXT: %[[SS:.+]] = arith.mulf %[[SI]], %[[HALF]] : f32
@@ -614,10 +616,12 @@ func.func @mse_and_zeros(%p: tensor<4x3xf32>, %t: tensor<4x3xf32>, %dl: tensor<f
 // CHECK-NEXT: %[[PM:.+]] = arith.select %[[SEEN]], %[[PI]], %[[ZERO]] : f32
 // CHECK-NEXT: linalg.yield %[[PM]] : f32
 // CHECK-NOT: linalg.generic
-// CHECK: %[[O:.+]] = linalg.generic {indexing_maps = [#[[SMAP]], #[[KMAP]], #[[QMAP]]], iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]} ins(%[[P]], %[[V4]] : tensor<2x3x5x5xf32>, tensor<2x5x3x4xf32>) outs(%{{.+}} : tensor<2x5x3x4xf32>)
-// CHECK-NOT: linalg.generic
-// CHECK: %[[OUT:.+]] = tensor.collapse_shape %[[O]] {{\[\[}}0], [1], [2, 3]] : tensor<2x5x3x4xf32> into tensor<2x5x12xf32>
-// CHECK-NEXT: return %[[OUT]], %[[P]]
+// CHECK: %[[OH:.+]] = linalg.batch_matmul ins(%[[P]], %[[VH]] : tensor<6x5x5xf32>, tensor<6x5x4xf32>) outs(%{{.+}} : tensor<6x5x4xf32>)
+// CHECK: %[[P4:.+]] = tensor.expand_shape %[[P]] {{\[\[}}0, 1], [2], [3]] output_shape [2, 3, 5, 5] : tensor<6x5x5xf32> into tensor<2x3x5x5xf32>
+// CHECK: %[[O4:.+]] = tensor.expand_shape %[[OH]] {{.+}} into tensor<2x3x5x4xf32>
+// CHECK: %[[OT:.+]] = linalg.transpose ins(%[[O4]] : tensor<2x3x5x4xf32>) outs(%{{.+}} : tensor<2x5x3x4xf32>) permutation = [0, 2, 1, 3]
+// CHECK: %[[OUT:.+]] = tensor.collapse_shape %[[OT]] {{\[\[}}0], [1], [2, 3]] : tensor<2x5x3x4xf32> into tensor<2x5x12xf32>
+// CHECK-NEXT: return %[[OUT]], %[[P4]]
 func.func @attention(%q: tensor<2x5x12xf32>, %k: tensor<2x5x12xf32>, %v: tensor<2x5x12xf32>) -> (tensor<2x5x12xf32>, tensor<2x3x5x5xf32>) {
   %o, %p = loom.attention %q, %k, %v heads(3, 3) : (tensor<2x5x12xf32>, tensor<2x5x12xf32>, tensor<2x5x12xf32>) -> (tensor<2x5x12xf32>, tensor<2x3x5x5xf32>)
   return %o, %p : tensor<2x5x12xf32>, tensor<2x3x5x5xf32>
@@ -626,20 +630,20 @@ func.func @attention(%q: tensor<2x5x12xf32>, %k: tensor<2x5x12xf32>, %v: tensor<
 // -----
 
 // Grouped-query attention (3 query heads, 1 key/value head): query head h
-// reads key/value head h floordiv 3.
+// reads key/value head h floordiv 3 when the per-head copies are made.
 
 // CHECK-DAG: #[[REPEAT:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 floordiv 3, d3)>
 // CHECK-LABEL: func.func @attention_grouped
 // CHECK-SAME: (%[[Q:[^:]+]]: tensor<2x5x12xf32>, %[[K:[^:]+]]: tensor<2x5x4xf32>, %[[V:[^:]+]]: tensor<2x5x4xf32>)
-// CHECK: %[[Q4:.+]] = tensor.expand_shape %[[Q]] {{.+}} into tensor<2x5x3x4xf32>
 // CHECK: %[[K4:.+]] = tensor.expand_shape %[[K]] {{\[\[}}0], [1], [2, 3]] output_shape [2, 5, 1, 4] : tensor<2x5x4xf32> into tensor<2x5x1x4xf32>
 // CHECK: %[[KR:.+]] = linalg.generic {indexing_maps = [#[[REPEAT]], #{{.+}}], {{.+}} ins(%[[K4]] : tensor<2x5x1x4xf32>) outs(%{{.+}} : tensor<2x5x3x4xf32>)
+// CHECK: linalg.transpose ins(%[[KR]] : tensor<2x5x3x4xf32>) outs(%{{.+}} : tensor<2x3x4x5xf32>) permutation = [0, 2, 3, 1]
 // CHECK: %[[V4:.+]] = tensor.expand_shape %[[V]] {{.+}} into tensor<2x5x1x4xf32>
 // CHECK: %[[VR:.+]] = linalg.generic {indexing_maps = [#[[REPEAT]], #{{.+}}], {{.+}} ins(%[[V4]] : tensor<2x5x1x4xf32>) outs(%{{.+}} : tensor<2x5x3x4xf32>)
-// CHECK: %[[S:.+]] = linalg.generic {{.+}} ins(%[[Q4]], %[[KR]] : tensor<2x5x3x4xf32>, tensor<2x5x3x4xf32>) outs(%{{.+}} : tensor<2x3x5x5xf32>)
+// CHECK: linalg.transpose ins(%[[VR]] : tensor<2x5x3x4xf32>) outs(%{{.+}} : tensor<2x3x5x4xf32>) permutation = [0, 2, 1, 3]
+// CHECK: linalg.batch_matmul {{.+}} -> tensor<6x5x5xf32>
 // CHECK: scf.forall (%{{[^)]+}}) in (30)
-// CHECK: %[[P:.+]] = linalg.generic {{.+}} ins(%[[S]], %{{.+}}, %{{.+}} : tensor<2x3x5x5xf32>, tensor<2x3x5xf32>, tensor<2x3x5xf32>)
-// CHECK: %[[O:.+]] = linalg.generic {{.+}} ins(%[[P]], %[[VR]] : tensor<2x3x5x5xf32>, tensor<2x5x3x4xf32>) outs(%{{.+}} : tensor<2x5x3x4xf32>)
+// CHECK: linalg.batch_matmul {{.+}} -> tensor<6x5x4xf32>
 // CHECK: return
 func.func @attention_grouped(%q: tensor<2x5x12xf32>, %k: tensor<2x5x4xf32>, %v: tensor<2x5x4xf32>) -> (tensor<2x5x12xf32>, tensor<2x3x5x5xf32>) {
   %o, %p = loom.attention %q, %k, %v heads(3, 1) : (tensor<2x5x12xf32>, tensor<2x5x4xf32>, tensor<2x5x4xf32>) -> (tensor<2x5x12xf32>, tensor<2x3x5x5xf32>)
@@ -648,44 +652,51 @@ func.func @attention_grouped(%q: tensor<2x5x12xf32>, %k: tensor<2x5x4xf32>, %v: 
 
 // -----
 
-// attention_grad from the saved P: dV = Pᵀ·dO, dP = dO·Vᵀ, the softmax
-// adjoint dS = P ⊙ (dP − Σ_j dP ⊙ P)/√D with its row sum in one reduction
-// loop (dP ⊙ P is not materialized), dQ = dS·K, dK = dSᵀ·Q; with grouped
-// heads, dK and dV are summed over the 3 query heads sharing a key/value
-// head.
+// attention_grad from the saved P, as batches of per-head products:
+// dV = Pᵀ·dO, dP = dO·Vᵀ, the softmax adjoint dS = P ⊙ (dP − Σ_j dP ⊙ P)/√D
+// with its row sum in one reduction loop (dP ⊙ P is not materialized),
+// dQ = dS·K, dK = dSᵀ·Q; with grouped heads, dK and dV are summed over the
+// 3 query heads sharing a key/value head.
 
-// CHECK-DAG: #[[FULL4:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
-// CHECK-DAG: #[[ROW4:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-DAG: #[[FULL3:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[ROW3:.+]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-DAG: #[[GROUPED:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4, d3)>
 // CHECK-LABEL: func.func @attention_grad
 // CHECK-SAME: (%[[Q:[^:]+]]: tensor<2x5x12xf32>, %[[K:[^:]+]]: tensor<2x5x4xf32>, %[[V:[^:]+]]: tensor<2x5x4xf32>, %[[P:[^:]+]]: tensor<2x3x5x5xf32>, %[[DO:[^:]+]]: tensor<2x5x12xf32>)
-// CHECK: %[[Q4:.+]] = tensor.expand_shape %[[Q]]
-// CHECK: %[[KR:.+]] = linalg.generic {{.+}} ins(%{{.+}} : tensor<2x5x1x4xf32>) outs(%{{.+}} : tensor<2x5x3x4xf32>)
-// CHECK: %[[VR:.+]] = linalg.generic {{.+}} ins(%{{.+}} : tensor<2x5x1x4xf32>) outs(%{{.+}} : tensor<2x5x3x4xf32>)
-// CHECK: %[[DO4:.+]] = tensor.expand_shape %[[DO]] {{.+}} into tensor<2x5x3x4xf32>
-// CHECK: %[[DV:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]} ins(%[[P]], %[[DO4]] : tensor<2x3x5x5xf32>, tensor<2x5x3x4xf32>) outs(%{{.+}} : tensor<2x5x3x4xf32>)
-// CHECK: %[[DP:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[DO4]], %[[VR]] : tensor<2x5x3x4xf32>, tensor<2x5x3x4xf32>) outs(%{{.+}} : tensor<2x3x5x5xf32>)
+// CHECK: %[[PH:.+]] = tensor.collapse_shape %[[P]] {{\[\[}}0, 1], [2], [3]] : tensor<2x3x5x5xf32> into tensor<6x5x5xf32>
+// CHECK: %[[DOH:.+]] = tensor.collapse_shape {{.+}} into tensor<6x5x4xf32>
+// CHECK: %[[PT:.+]] = linalg.transpose ins(%[[PH]] : tensor<6x5x5xf32>) outs(%{{.+}} : tensor<6x5x5xf32>) permutation = [0, 2, 1]
+// CHECK: %[[DV:.+]] = linalg.batch_matmul ins(%[[PT]], %[[DOH]] : tensor<6x5x5xf32>, tensor<6x5x4xf32>)
+// CHECK: %[[VTH:.+]] = tensor.collapse_shape {{.+}} into tensor<6x4x5xf32>
+// CHECK: %[[DP:.+]] = linalg.batch_matmul ins(%[[DOH]], %[[VTH]] : tensor<6x5x4xf32>, tensor<6x4x5xf32>)
 // CHECK-NOT: linalg.generic
-// CHECK: %[[DOT:.+]] = linalg.generic {indexing_maps = [#[[FULL4]], #[[FULL4]], #[[ROW4]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[DP]], %[[P]] : tensor<2x3x5x5xf32>, tensor<2x3x5x5xf32>) outs(%{{.+}} : tensor<2x3x5xf32>)
+// CHECK: %[[DOT:.+]] = linalg.generic {indexing_maps = [#[[FULL3]], #[[FULL3]], #[[ROW3]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[DP]], %[[PH]] : tensor<6x5x5xf32>, tensor<6x5x5xf32>) outs(%{{.+}} : tensor<6x5xf32>)
 // CHECK-NEXT: ^bb0(%[[DPI:[^:]+]]: f32, %[[PI:[^:]+]]: f32, %[[ACC:[^:]+]]: f32):
 // CHECK-NEXT: %[[PROD:.+]] = arith.mulf %[[DPI]], %[[PI]] : f32
 // CHECK-NEXT: %[[NACC:.+]] = arith.addf %[[ACC]], %[[PROD]] : f32
 // CHECK-NEXT: linalg.yield %[[NACC]] : f32
 // CHECK-NOT: linalg.generic
-// CHECK: %[[DS:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[P]], %[[DP]], %[[DOT]] : tensor<2x3x5x5xf32>, tensor<2x3x5x5xf32>, tensor<2x3x5xf32>) outs(%{{.+}} : tensor<2x3x5x5xf32>)
+// CHECK: %[[DS:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[PH]], %[[DP]], %[[DOT]] : tensor<6x5x5xf32>, tensor<6x5x5xf32>, tensor<6x5xf32>) outs(%{{.+}} : tensor<6x5x5xf32>)
 // CHECK-NEXT: ^bb0(%[[PI:[^:]+]]: f32, %[[DPI:[^:]+]]: f32, %[[DOTI:[^:]+]]: f32, %{{[^:]+}}: f32):
 // CHECK-NEXT: %[[C:.+]] = arith.subf %[[DPI]], %[[DOTI]] : f32
 // CHECK-NEXT: %[[DSI:.+]] = arith.mulf %[[PI]], %[[C]] : f32
 // CHECK-NEXT: %[[HALF:.+]] = arith.constant 5.000000e-01 : f32
 // CHECK-NEXT: %[[DSS:.+]] = arith.mulf %[[DSI]], %[[HALF]] : f32
 // CHECK-NEXT: linalg.yield %[[DSS]] : f32
-// CHECK: %[[DQ:.+]] = linalg.generic {{.+}} ins(%[[DS]], %[[KR]] : tensor<2x3x5x5xf32>, tensor<2x5x3x4xf32>) outs(%{{.+}} : tensor<2x5x3x4xf32>)
-// CHECK: %[[DKH:.+]] = linalg.generic {{.+}} ins(%[[DS]], %[[Q4]] : tensor<2x3x5x5xf32>, tensor<2x5x3x4xf32>) outs(%{{.+}} : tensor<2x5x3x4xf32>)
-// CHECK: %[[DQOUT:.+]] = tensor.collapse_shape %[[DQ]] {{.+}} into tensor<2x5x12xf32>
-// CHECK: %[[DKG:.+]] = tensor.expand_shape %[[DKH]] {{\[\[}}0], [1], [2, 3], [4]] output_shape [2, 5, 1, 3, 4] : tensor<2x5x3x4xf32> into tensor<2x5x1x3x4xf32>
+// CHECK: %[[DQ:.+]] = linalg.batch_matmul ins(%[[DS]], %{{.+}} : tensor<6x5x5xf32>, tensor<6x5x4xf32>)
+// CHECK: %[[DST:.+]] = linalg.transpose ins(%[[DS]] : tensor<6x5x5xf32>) outs(%{{.+}} : tensor<6x5x5xf32>) permutation = [0, 2, 1]
+// CHECK: %[[DKH:.+]] = linalg.batch_matmul ins(%[[DST]], %{{.+}} : tensor<6x5x5xf32>, tensor<6x5x4xf32>)
+// CHECK: %[[DQ4:.+]] = tensor.expand_shape %[[DQ]]
+// CHECK: %[[DQT:.+]] = linalg.transpose ins(%[[DQ4]] : tensor<2x3x5x4xf32>) outs(%{{.+}} : tensor<2x5x3x4xf32>) permutation = [0, 2, 1, 3]
+// CHECK: %[[DQOUT:.+]] = tensor.collapse_shape %[[DQT]] {{.+}} into tensor<2x5x12xf32>
+// CHECK: %[[DK4:.+]] = tensor.expand_shape %[[DKH]]
+// CHECK: %[[DKT:.+]] = linalg.transpose ins(%[[DK4]] : tensor<2x3x5x4xf32>) outs(%{{.+}} : tensor<2x5x3x4xf32>) permutation = [0, 2, 1, 3]
+// CHECK: %[[DKG:.+]] = tensor.expand_shape %[[DKT]] {{\[\[}}0], [1], [2, 3], [4]] output_shape [2, 5, 1, 3, 4] : tensor<2x5x3x4xf32> into tensor<2x5x1x3x4xf32>
 // CHECK: %[[DK:.+]] = linalg.generic {indexing_maps = [#[[GROUPED]], #{{.+}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[DKG]] : tensor<2x5x1x3x4xf32>) outs(%{{.+}} : tensor<2x5x1x4xf32>)
 // CHECK: %[[DKOUT:.+]] = tensor.collapse_shape %[[DK]] {{.+}} into tensor<2x5x4xf32>
-// CHECK: %[[DVG:.+]] = tensor.expand_shape %[[DV]] {{.+}} into tensor<2x5x1x3x4xf32>
+// CHECK: %[[DV4:.+]] = tensor.expand_shape %[[DV]]
+// CHECK: %[[DVT:.+]] = linalg.transpose ins(%[[DV4]] : tensor<2x3x5x4xf32>)
+// CHECK: %[[DVG:.+]] = tensor.expand_shape %[[DVT]] {{.+}} into tensor<2x5x1x3x4xf32>
 // CHECK: %[[DVS:.+]] = linalg.generic {indexing_maps = [#[[GROUPED]], #{{.+}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[DVG]] : tensor<2x5x1x3x4xf32>) outs(%{{.+}} : tensor<2x5x1x4xf32>)
 // CHECK: %[[DVOUT:.+]] = tensor.collapse_shape %[[DVS]] {{.+}} into tensor<2x5x4xf32>
 // CHECK: return %[[DQOUT]], %[[DKOUT]], %[[DVOUT]]

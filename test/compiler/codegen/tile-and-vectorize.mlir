@@ -59,3 +59,58 @@ func.func @odd_sizes(%x: tensor<12x5xf32>, %w: tensor<5x10xf32>) -> tensor<12x10
   %0 = loom.matmul %x, %w : (tensor<12x5xf32>, tensor<5x10xf32>) -> tensor<12x10xf32>
   return %0 : tensor<12x10xf32>
 }
+
+// -----
+
+// A plain product whose columns are not a whole number of 256-column blocks
+// is split: 256 columns in full blocks, the remaining 44 in a part of their
+// own (never blocks of the largest divisor of 300). With k longer than 512
+// it walks k in blocks of 256; the partial last block of 88 is peeled.
+
+// CHECK-LABEL: func.func @split_and_blocked_k
+// CHECK: scf.for %{{.+}} = %c0 to %c512 step %c256 iter_args(%{{.+}}) -> (tensor<64x256xf32>)
+// CHECK: scf.for %{{.+}} = %c0 to %c256 step %c1 iter_args(%{{.+}}) -> (vector<8x32xf32>)
+// CHECK: vector.contract {{.+}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK: %[[WHOLE:.+]] = scf.for %{{.+}} = %c0 to %c64 step %c8 iter_args(%{{.+}}) -> (tensor<64x256xf32>)
+// CHECK: scf.for %{{.+}} = %c0 to %c88 step %c1 iter_args(%{{.+}}) -> (vector<8x32xf32>)
+// CHECK: tensor.insert_slice %[[WHOLE]] into %{{.+}}[0, 0] [64, 256] [1, 1]
+// CHECK: scf.for %{{.+}} = %c0 to %c512 step %c256 iter_args(%{{.+}}) -> (tensor<64x44xf32>)
+// CHECK: vector<8x32xf32>
+// CHECK: vector<8x12xf32>
+// CHECK: tensor.insert_slice %{{.+}} into %{{.+}}[0, 256] [64, 44] [1, 1]
+// CHECK-NOT: linalg.matmul
+func.func @split_and_blocked_k(%x: tensor<64x600xf32>, %w: tensor<600x300xf32>) -> tensor<64x300xf32> {
+  %y = loom.matmul %x, %w : (tensor<64x600xf32>, tensor<600x300xf32>) -> tensor<64x300xf32>
+  return %y : tensor<64x300xf32>
+}
+
+// -----
+
+// Attention's per-head products: one head per thread block, each register
+// tile rank-reduced to a plain 8x32 product stepping k by one.
+
+// CHECK-LABEL: func.func @per_head_products
+// CHECK: scf.forall (%{{.+}}) in (6)
+// CHECK: scf.for %{{.+}} = %c0 to %c16 step %c8
+// CHECK: scf.for %{{.+}} = %c0 to %c4 step %c1 iter_args(%{{.+}}) -> (vector<8x16xf32>)
+// CHECK: vector.contract {{.+}} : vector<8x1xf32>, vector<1x16xf32> into vector<8x16xf32>
+// CHECK-NOT: linalg.batch_matmul
+func.func @per_head_products(%q: tensor<2x16x12xf32>, %k: tensor<2x16x12xf32>, %v: tensor<2x16x12xf32>) -> (tensor<2x16x12xf32>, tensor<2x3x16x16xf32>) {
+  %o, %p = loom.attention %q, %k, %v heads(3, 3) : (tensor<2x16x12xf32>, tensor<2x16x12xf32>, tensor<2x16x12xf32>) -> (tensor<2x16x12xf32>, tensor<2x3x16x16xf32>)
+  return %o, %p : tensor<2x16x12xf32>, tensor<2x3x16x16xf32>
+}
+
+// -----
+
+// A transposed copy of a weight reads and writes 16x16 tiles: both sides
+// move whole rows of 16, never a column element by element.
+
+// CHECK-LABEL: func.func @transposed_weight
+// CHECK: scf.forall (%{{.+}}) = (0) to (64) step (16)
+// CHECK: scf.for %{{.+}} = %c0 to %c96 step %c16
+// CHECK: vector.transfer_read {{.+}} : tensor<96x64xf32>, vector<16x16xf32>
+// CHECK: vector.transfer_write {{.+}} : vector<16x16xf32>, tensor<16x96xf32>
+func.func @transposed_weight(%x: tensor<32x64xf32>, %w: tensor<96x64xf32>) -> tensor<32x96xf32> {
+  %y = loom.matmul %x, %w {transpose_rhs} : (tensor<32x64xf32>, tensor<96x64xf32>) -> tensor<32x96xf32>
+  return %y : tensor<32x96xf32>
+}
