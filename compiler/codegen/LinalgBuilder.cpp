@@ -1,6 +1,7 @@
 //===- LinalgBuilder.cpp - Building linalg on tensors for loom ops --------===//
 
 #include "compiler/codegen/LinalgBuilder.h"
+#include "compiler/codegen/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -103,11 +104,12 @@ Value LinalgBuilder::matmul(Value lhs, Value rhs, bool transposeLhs,
   auto lhsType = cast<RankedTensorType>(lhs.getType());
   auto rhsType = cast<RankedTensorType>(rhs.getType());
   if (transposeRhs) {
-    rhs = linalg::TransposeOp::create(
-              b, loc, rhs,
-              empty(f32Tensor({rhsType.getDimSize(1), rhsType.getDimSize(0)})),
-              ArrayRef<int64_t>{1, 0})
-              .getResult()[0];
+    auto transpose = linalg::TransposeOp::create(
+        b, loc, rhs,
+        empty(f32Tensor({rhsType.getDimSize(1), rhsType.getDimSize(0)})),
+        ArrayRef<int64_t>{1, 0});
+    transpose->setAttr(::loomc::kPackAttr, b.getUnitAttr());
+    rhs = transpose.getResult()[0];
     rhsType = cast<RankedTensorType>(rhs.getType());
   }
   int64_t rows = transposeLhs ? lhsType.getDimSize(1) : lhsType.getDimSize(0);

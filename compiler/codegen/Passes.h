@@ -24,6 +24,11 @@ namespace loomc {
 // The attribute that marks the linalg ops lowered from one fused loom op.
 inline constexpr llvm::StringLiteral kFusionGroupAttr = "loom.fusion_group";
 
+// Marks a copy that only rearranges a product's operand for it (the
+// transpose of a weight read as Wᵀ): loom-tile-and-vectorize computes it
+// block by block inside the product's reduction loop instead of whole.
+inline constexpr llvm::StringLiteral kPackAttr = "loom.pack";
+
 } // namespace loomc
 
 #endif // LOOM_COMPILER_CODEGEN_PASSES_H

@@ -10,6 +10,7 @@
 #include "compiler/codegen/Passes.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/Patterns.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
@@ -67,6 +68,8 @@ static int64_t divisorTile(int64_t size, int64_t limit, int64_t multiple = 1) {
 // A register tile along a loop of `size`: `target` or `size` itself when the
 // loop is no longer; a tile that does not divide is peeled later.
 static int64_t registerTile(int64_t size, int64_t target) {
+  if (ShapedType::isDynamic(size))
+    return target; // a partial block, peeled to static shapes later
   return size <= target ? size : target;
 }
 
@@ -85,11 +88,22 @@ static bool isMatmulKernel(linalg::LinalgOp op) {
   return false;
 }
 
+// Whether the right operand of a matmul is a packed copy (or a slice of
+// one), to be computed inside the matmul's reduction blocks.
+static bool readsPackedOperand(linalg::MatmulOp matmul) {
+  Value rhs = matmul.getDpsInputs()[1];
+  if (auto slice = rhs.getDefiningOp<tensor::ExtractSliceOp>())
+    rhs = slice.getSource();
+  Operation *producer = rhs.getDefiningOp();
+  return producer && producer->hasAttr(::loomc::kPackAttr);
+}
+
 // Thread blocks of matmul kernels: rows x columns, and the k extent of a
 // plain matmul's block.
 static constexpr int64_t kBlockRows = 64;
 static constexpr int64_t kBlockColumns = 256;
 static constexpr int64_t kReductionBlock = 256;
+static constexpr int64_t kPackedBlockRows = 256;
 
 static TilePlan planTiles(linalg::LinalgOp op, const Options &options) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -119,6 +133,11 @@ static TilePlan planTiles(linalg::LinalgOp op, const Options &options) {
     // rows x vectors, k stepped one at a time (an outer product per step).
     plan.threadTiles[0] = divisorTile(ranges[0], kBlockRows, rowTile);
     plan.threadTiles[1] = divisorTile(ranges[1], kBlockColumns, options.vectorWidth);
+    // A block packs its slice of a packed operand itself: taller blocks
+    // pack each slice fewer times.
+    if (auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation());
+        matmul && readsPackedOperand(matmul))
+      plan.threadTiles[0] = divisorTile(ranges[0], kPackedBlockRows, rowTile);
     plan.registerTiles[0] = registerTile(plan.threadTiles[0], rowTile);
     plan.registerTiles[1] = registerTile(plan.threadTiles[1], vectorTile);
     plan.matmulReductionStep = 1;
@@ -186,12 +205,15 @@ static SmallVector<OpFoldResult> asFoldResults(OpBuilder &b,
 // accumulator -- unless the tiles step through a reduction, where fusing the
 // fill would zero the accumulator at every step.
 static scf::SCFTileAndFuseOptions::ControlFnTy
-fusionControl(Operation *root, bool tilesReduction) {
+fusionControl(Operation *root, bool tilesReduction, bool fusePacks) {
   std::optional<int64_t> group = fusionGroup(root);
-  return [group, tilesReduction](tensor::ExtractSliceOp, OpResult producer,
-                                 bool isDestination)
+  return [group, tilesReduction, fusePacks](tensor::ExtractSliceOp,
+                                            OpResult producer, bool isDestination)
              -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
     Operation *op = producer.getOwner();
+    if (op->hasAttr(::loomc::kPackAttr))
+      return fusePacks ? std::optional(scf::SCFTileAndFuseOptions::ControlFnResult{})
+                       : std::nullopt;
     if (isa<linalg::FillOp>(op))
       return tilesReduction ? std::nullopt
                             : std::optional(
@@ -207,7 +229,8 @@ fusionControl(Operation *root, bool tilesReduction) {
 static FailureOr<Operation *> tileAndFuse(RewriterBase &rewriter,
                                           TilingInterface root,
                                           ArrayRef<int64_t> tiles,
-                                          scf::SCFTilingOptions::LoopType loopType) {
+                                          scf::SCFTilingOptions::LoopType loopType,
+                                          bool fusePacks = false) {
   if (llvm::all_of(tiles, [](int64_t t) { return t == 0; }))
     return root.getOperation();
   scf::SCFTileAndFuseOptions options;
@@ -219,7 +242,7 @@ static FailureOr<Operation *> tileAndFuse(RewriterBase &rewriter,
     return tile.value() != 0 &&
            iterators[tile.index()] == utils::IteratorType::reduction;
   });
-  options.setFusionControlFn(fusionControl(root, tilesReduction));
+  options.setFusionControlFn(fusionControl(root, tilesReduction, fusePacks));
   rewriter.setInsertionPoint(root);
   FailureOr<scf::SCFTileAndFuseResult> result =
       scf::tileConsumerAndFuseProducersUsingSCF(rewriter, root, options);
@@ -276,6 +299,10 @@ static SmallVector<linalg::LinalgOp> findRoots(func::FuncOp function) {
       continue;
     if (auto fill = dyn_cast<linalg::FillOp>(&op); fill && isAccumulatorFill(fill))
       continue;
+    // Packed copies are computed inside their products' tiles (the few
+    // left over are tiled on their own afterwards).
+    if (op.hasAttr(::loomc::kPackAttr))
+      continue;
     std::optional<int64_t> group = fusionGroup(&op);
     bool consumedInGroup =
         group && llvm::any_of(op.getUsers(), [&](Operation *user) {
@@ -287,14 +314,50 @@ static SmallVector<linalg::LinalgOp> findRoots(func::FuncOp function) {
   return roots;
 }
 
+// A part of a split product reads a slice of its packed operand; the
+// transpose of the matching slice of the original operand gives the same
+// values as a pack of its own, which the part's tiles can take in.
+static void repackSlicedOperand(RewriterBase &rewriter, linalg::LinalgOp part) {
+  OpOperand &rhs = part->getOpOperand(1);
+  auto slice = rhs.get().getDefiningOp<tensor::ExtractSliceOp>();
+  auto pack = slice ? slice.getSource().getDefiningOp<linalg::TransposeOp>()
+                    : linalg::TransposeOp();
+  if (!pack || !pack->hasAttr(::loomc::kPackAttr) ||
+      pack.getPermutation() != ArrayRef<int64_t>{1, 0} || !slice.hasUnitStride())
+    return;
+  rewriter.setInsertionPoint(part);
+  Location loc = part.getLoc();
+  SmallVector<OpFoldResult> offsets = slice.getMixedOffsets();
+  SmallVector<OpFoldResult> sizes = slice.getMixedSizes();
+  SmallVector<OpFoldResult> strides = slice.getMixedStrides();
+  Value source = tensor::ExtractSliceOp::create(
+      rewriter, loc, pack.getInput(), {offsets[1], offsets[0]},
+      {sizes[1], sizes[0]}, {strides[1], strides[0]});
+  auto resultType = cast<RankedTensorType>(slice.getType());
+  Value init = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
+                                       resultType.getElementType());
+  auto repacked = linalg::TransposeOp::create(rewriter, loc, source, init,
+                                              ArrayRef<int64_t>{1, 0});
+  repacked->setAttr(::loomc::kPackAttr, rewriter.getUnitAttr());
+  rewriter.modifyOpInPlace(part, [&] { rhs.set(repacked.getResult()[0]); });
+  if (slice->use_empty())
+    rewriter.eraseOp(slice);
+  if (pack->use_empty())
+    rewriter.eraseOp(pack);
+}
+
 // Splits a matmul kernel whose rows or columns are not a whole number of
 // thread blocks into a part that is and a remainder (a vocabulary of 50257
 // columns: 196 blocks of 256 and 81 columns), so that the blocks of the
 // large part are full-size rather than the largest divisor of the extent.
+//
+// Only a plain product is split: a root that fuses producers of its group
+// would read them through the split's slices, which tiling cannot fuse
+// through.
 static SmallVector<linalg::LinalgOp> splitIntoWholeBlocks(RewriterBase &rewriter,
                                                           linalg::LinalgOp root) {
   SmallVector<linalg::LinalgOp> parts = {root};
-  if (!isMatmulKernel(root))
+  if (!isa<linalg::MatmulOp, linalg::BatchMatmulOp>(root) || fusionGroup(root))
     return parts;
   const int64_t blocks[] = {kBlockRows, kBlockColumns};
   for (auto [dim, block] : llvm::enumerate(blocks)) {
@@ -321,23 +384,51 @@ static SmallVector<linalg::LinalgOp> splitIntoWholeBlocks(RewriterBase &rewriter
     }
     parts = std::move(next);
   }
+  for (linalg::LinalgOp part : parts)
+    repackSlicedOperand(rewriter, part);
   return parts;
 }
 
 static LogicalResult tileRoot(RewriterBase &rewriter, linalg::LinalgOp root,
                               const Options &options) {
   TilePlan plan = planTiles(root, options);
+  // A packed operand is computed block by block, never whole.
   FailureOr<Operation *> block =
       tileAndFuse(rewriter, cast<TilingInterface>(root.getOperation()),
-                  plan.threadTiles, scf::SCFTilingOptions::LoopType::ForallOp);
+                  plan.threadTiles, scf::SCFTilingOptions::LoopType::ForallOp,
+                  /*fusePacks=*/true);
   if (failed(block))
     return root.emitError("tiling into thread blocks failed");
-  if (plan.matmulReductionBlock > 0) {
-    auto blockMatmul = dyn_cast<linalg::MatmulOp>(*block);
-    if (!blockMatmul || failed(tileMatmulReduction(rewriter, blockMatmul,
-                                                   plan.matmulReductionBlock,
-                                                   &*block)))
+  // The reduction blocks of a plain matmul; a packed operand (a weight's
+  // transpose), fused into the thread block above, is computed block by
+  // block inside them, where it stays in cache for every register tile that
+  // reads it.
+  auto blockMatmul = dyn_cast<linalg::MatmulOp>(*block);
+  if (blockMatmul && plan.matmulReductionBlock > 0) {
+    FailureOr<Operation *> kTile = tileAndFuse(
+        rewriter, cast<TilingInterface>(blockMatmul.getOperation()),
+        {0, 0, plan.matmulReductionBlock}, scf::SCFTilingOptions::LoopType::ForOp,
+        /*fusePacks=*/true);
+    if (failed(kTile))
       return root.emitError("tiling the reduction of a matmul into blocks failed");
+    block = kTile;
+  }
+  // A pack fused into the block is a transpose of a whole block; it is
+  // copied in register tiles like any transpose.
+  if (blockMatmul && !isa<func::FuncOp>((*block)->getParentOp())) {
+    SmallVector<linalg::TransposeOp> packs;
+    (*block)->getParentOp()->walk([&](linalg::TransposeOp pack) {
+      if (pack->hasAttr(::loomc::kPackAttr))
+        packs.push_back(pack);
+    });
+    for (linalg::TransposeOp pack : packs) {
+      SmallVector<int64_t> ranges = pack.getStaticLoopRanges();
+      SmallVector<int64_t> tiles = {registerTile(ranges[0], options.vectorWidth),
+                                    registerTile(ranges[1], options.vectorWidth)};
+      if (failed(tileAndFuse(rewriter, cast<TilingInterface>(pack.getOperation()),
+                             tiles, scf::SCFTilingOptions::LoopType::ForOp)))
+        return pack.emitError("tiling a packed operand failed");
+    }
   }
   FailureOr<Operation *> tile =
       tileAndFuse(rewriter, cast<TilingInterface>(*block), plan.registerTiles,
@@ -390,6 +481,9 @@ static void canonicalize(func::FuncOp function) {
   for (RegisteredOperationName op : ctx->getRegisteredOperations())
     op.getCanonicalizationPatterns(patterns, ctx);
   tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
+  // Tile sizes min(t, ub − iv) inside loops whose step divides their range
+  // are just t: static shapes, which vectorize.
+  scf::populateSCFForLoopCanonicalizationPatterns(patterns);
   // A tile of a zero-filled accumulator is a zero-filled tile: the full-size
   // fill is never materialized.
   linalg::populateSwapExtractSliceWithFillPatterns(patterns);
@@ -459,9 +553,22 @@ struct LoomTileAndVectorizePass
     for (linalg::LinalgOp root : roots)
       if (failed(tileRoot(rewriter, root, options)))
         return signalPassFailure();
+    // Packed copies that no product took in (one read by something other
+    // than a plain matmul) are computed whole.
+    SmallVector<linalg::LinalgOp> leftover;
+    for (Operation &op : function.getBody().front())
+      if (op.hasAttr(::loomc::kPackAttr) && isa<linalg::LinalgOp>(op))
+        leftover.push_back(cast<linalg::LinalgOp>(op));
+    for (linalg::LinalgOp pack : leftover)
+      if (failed(tileRoot(rewriter, pack, options)))
+        return signalPassFailure();
     canonicalize(function);
-    peelPartialTiles(rewriter, function);
-    canonicalize(function);
+    // Peeling an outer loop gives the loops inside it constant bounds, which
+    // may be peeled in turn.
+    for (int round = 0; round < 3; ++round) {
+      peelPartialTiles(rewriter, function);
+      canonicalize(function);
+    }
     vectorizeTiles(rewriter, function);
     canonicalize(function);
     hoistAccumulators(rewriter, function);

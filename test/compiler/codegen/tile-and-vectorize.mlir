@@ -102,15 +102,23 @@ func.func @per_head_products(%q: tensor<2x16x12xf32>, %k: tensor<2x16x12xf32>, %
 
 // -----
 
-// A transposed copy of a weight reads and writes 16x16 tiles: both sides
-// move whole rows of 16, never a column element by element.
+// A weight read transposed (x·Wᵀ) is never copied whole: each thread
+// block packs its slice, one reduction block (256 of k) at a time, right
+// before the register tiles read it, reading and writing 16x16 tiles.
 
-// CHECK-LABEL: func.func @transposed_weight
-// CHECK: scf.forall (%{{.+}}) = (0) to (64) step (16)
-// CHECK: scf.for %{{.+}} = %c0 to %c96 step %c16
-// CHECK: vector.transfer_read {{.+}} : tensor<96x64xf32>, vector<16x16xf32>
-// CHECK: vector.transfer_write {{.+}} : vector<16x16xf32>, tensor<16x96xf32>
-func.func @transposed_weight(%x: tensor<32x64xf32>, %w: tensor<96x64xf32>) -> tensor<32x96xf32> {
-  %y = loom.matmul %x, %w {transpose_rhs} : (tensor<32x64xf32>, tensor<96x64xf32>) -> tensor<32x96xf32>
-  return %y : tensor<32x96xf32>
+// CHECK-LABEL: func.func @packed_weight
+// CHECK: scf.forall (%{{.+}}) = (0) to (512) step (256)
+// CHECK: scf.for %{{.+}} = %c0 to %c512 step %c256
+// CHECK: scf.for %{{.+}} = %c0 to %c256 step %c16
+// CHECK: scf.for %{{.+}} = %c0 to %c256 step %c16
+// CHECK: vector.transfer_read %{{.+}} {in_bounds = [true, true], permutation_map = #{{.+}}} : tensor<600x600xf32>, vector<16x16xf32>
+// CHECK: vector.transfer_write {{.+}} : vector<16x16xf32>, tensor<256x256xf32>
+// CHECK: scf.for %{{.+}} = %c0 to %c128 step %c8
+// CHECK: vector.contract {{.+}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// The last 88 of k: their own packed block.
+// CHECK: vector.transfer_write {{.+}} : vector<16x16xf32>, tensor<88x256xf32>
+// CHECK-NOT: linalg.transpose
+func.func @packed_weight(%x: tensor<128x600xf32>, %w: tensor<600x600xf32>) -> tensor<128x600xf32> {
+  %y = loom.matmul %x, %w {transpose_rhs} : (tensor<128x600xf32>, tensor<600x600xf32>) -> tensor<128x600xf32>
+  return %y : tensor<128x600xf32>
 }
