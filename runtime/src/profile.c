@@ -96,8 +96,8 @@ void loom_profile_report(const loom_model_info *model, int64_t steps,
   qsort(kinds, (size_t)num_kinds, sizeof(row), by_time);
   qsort(ops, (size_t)num_ops, sizeof(row), by_time);
   double per_step = 1e-6 / (double)steps; /* ns in all -> ms per step */
-  fprintf(out, "profile over %lld steps: %.3f ms/step, of which %.3f ms in "
-               "profiled operations\n",
+  fprintf(out, "profile over %lld steps (after the first): %.3f ms/step, of "
+               "which %.3f ms in profiled operations\n",
           (long long)steps, total_ms / (double)steps, profiled_ns * per_step);
   fprintf(out, "  %-28s %10s %7s %7s\n", "operation", "ms/step", "share",
           "calls");

@@ -16,7 +16,8 @@ int loom_profile_reset(const loom_model_info *model);
 
 /* Prints the time per step of each kind of operation (attention,
  * fused_linear gelu, adamw_update, ...) and of the `top` slowest single
- * operations, over `steps` steps that took `total_ms` in all. */
+ * operations, over `steps` steps that took `total_ms` in all (the training
+ * loop leaves out the first step, which pays for first touches). */
 void loom_profile_report(const loom_model_info *model, int64_t steps,
                          double total_ms, int top, FILE *out);
 
