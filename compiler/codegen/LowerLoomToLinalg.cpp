@@ -2,6 +2,7 @@
 
 #include "compiler/codegen/Lowerings.h"
 #include "compiler/codegen/Passes.h"
+#include "dialects/loom/IR/LoomBuilders.h"
 #include "dialects/loom/IR/LoomOps.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -36,6 +37,20 @@ static std::string profileName(Operation *op) {
               Twine(file.getLine()) + " ")
                  .str();
   where += "in " + op->getParentOfType<func::FuncOp>().getSymName().str();
+  // A product names its shape, so that tools can compare its rate with a
+  // BLAS at the same shape: C[M, N] = op(A)·op(B), K contracted.
+  if (auto matmul = dyn_cast<mlir::loom::MatmulOp>(op)) {
+    ArrayRef<int64_t> lhs = matmul.getLhs().getType().getShape();
+    ArrayRef<int64_t> result = matmul.getResult().getType().getShape();
+    int64_t k = mlir::loom::matmulInnerSize(lhs, matmul.getTransposeLhs());
+    int64_t n = result.back(), m = 1;
+    for (int64_t dim : result.drop_back())
+      m *= dim;
+    where += (" (M=" + Twine(m) + " N=" + Twine(n) + " K=" + Twine(k) +
+              (matmul.getTransposeLhs() ? " lhsT" : "") +
+              (matmul.getTransposeRhs() ? " rhsT" : "") + ")")
+                 .str();
+  }
   return kind + "\t" + where;
 }
 

@@ -48,6 +48,11 @@ void loom_profile_end(int32_t op) {
   ++times[op].calls;
 }
 
+void loom_profile_get(int32_t op, double *total_ms, int64_t *calls) {
+  *total_ms = op >= 0 && op < num_ops ? times[op].total_ns * 1e-6 : 0.0;
+  *calls = op >= 0 && op < num_ops ? times[op].calls : 0;
+}
+
 /* The name up to the tab: "fused_linear gelu". */
 static size_t kind_length(const char *name) {
   const char *tab = strchr(name, '\t');

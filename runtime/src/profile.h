@@ -14,6 +14,10 @@
  * memory. Models without profiled operations need no reset. */
 int loom_profile_reset(const loom_model_info *model);
 
+/* The time and calls accumulated for profiled operation `op` since the
+ * last reset. */
+void loom_profile_get(int32_t op, double *total_ms, int64_t *calls);
+
 /* Prints the time per step of each kind of operation (attention,
  * fused_linear gelu, adamw_update, ...) and of the `top` slowest single
  * operations, over `steps` steps that took `total_ms` in all (the training
