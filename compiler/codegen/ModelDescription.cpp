@@ -5,6 +5,7 @@
 #include "dialects/loom/IR/LoomOps.h"
 #include "dialects/loom/IR/ModelSignature.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
 namespace ops = mlir::loom;
@@ -181,6 +182,86 @@ FailureOr<ModelDescription> describeModel(ModuleOp module, bool fused) {
       attentionProducts(grad.getQuery().getType(), 4);
   });
   return description;
+}
+
+int64_t ModelDescription::largestArenaBytes() const {
+  int64_t largest = 0;
+  for (const ArenaPlan &arena : arenas)
+    largest = std::max(largest, arena.bytes);
+  return largest;
+}
+
+int64_t ModelDescription::tableBytes(loom_role role, int optimizer) const {
+  int64_t bytes = 0;
+  for (const TensorDescription &tensor : tensors) {
+    if (tensor.role != role || (optimizer >= 0 && tensor.optimizer != optimizer))
+      continue;
+    int64_t elements = 1;
+    for (int64_t dim : tensor.shape)
+      elements *= dim;
+    bytes += elements * 4; // f32 and i32 alike
+  }
+  return bytes;
+}
+
+void readMemoryPlan(ModuleOp module, ModelDescription &description) {
+  description.arenas.clear();
+  module.walk([&](func::FuncOp function) {
+    auto read = [&](StringRef name) -> int64_t {
+      auto attr = function->getAttrOfType<IntegerAttr>(name);
+      return attr ? attr.getInt() : 0;
+    };
+    if (!function->hasAttr("loom.arena_bytes"))
+      return;
+    ArenaPlan arena;
+    arena.function = function.getSymName().str();
+    arena.bytes = read("loom.arena_bytes");
+    arena.buffers = read("loom.arena_buffers");
+    arena.lowerBound = read("loom.arena_lower_bound_bytes");
+    arena.withoutReuse = read("loom.unplanned_bytes");
+    arena.allocationsLeft = read("loom.allocs_left");
+    arena.largestLeft = read("loom.largest_left_bytes");
+    if (arena.buffers > 0 || arena.allocationsLeft > 0)
+      description.arenas.push_back(arena);
+  });
+}
+
+void printMemoryPlan(const ModelDescription &description, llvm::raw_ostream &os) {
+  auto mib = [](int64_t bytes) {
+    return llvm::formatv("{0:f1} MiB", static_cast<double>(bytes) / (1 << 20)).str();
+  };
+  for (const ArenaPlan &arena : description.arenas) {
+    os << "loomc: memory plan: " << arena.function << " " << mib(arena.bytes)
+       << " for " << arena.buffers << " intermediate tensors (at least "
+       << mib(arena.lowerBound) << " live at once, " << mib(arena.withoutReuse)
+       << " without reuse)";
+    if (arena.allocationsLeft > 0)
+      os << "; " << arena.allocationsLeft << " allocation"
+         << (arena.allocationsLeft == 1 ? "" : "s")
+         << " in loops left to malloc (the largest " << mib(arena.largestLeft)
+         << ")";
+    os << "\n";
+  }
+  // The runtime's default optimizer: AdamW when the model has it.
+  int optimizer = 0;
+  for (auto [index, candidate] : llvm::enumerate(description.optimizers))
+    if (candidate.name == "adamw")
+      optimizer = static_cast<int>(index);
+  int64_t parameters = description.tableBytes(LOOM_ROLE_PARAM);
+  int64_t gradients = description.tableBytes(LOOM_ROLE_GRAD);
+  int64_t inputs = description.tableBytes(LOOM_ROLE_INPUT);
+  int64_t state = description.optimizers.empty()
+                      ? 0
+                      : description.tableBytes(LOOM_ROLE_STATE, optimizer);
+  int64_t total = parameters + gradients + inputs + state +
+                  description.largestArenaBytes();
+  os << "loomc: memory plan: a training step needs " << mib(total)
+     << ": parameters " << mib(parameters) << ", gradients " << mib(gradients);
+  if (!description.optimizers.empty())
+    os << ", " << description.optimizers[optimizer].name << " state "
+       << mib(state);
+  os << ", inputs " << mib(inputs) << ", intermediates "
+     << mib(description.largestArenaBytes()) << "\n";
 }
 
 } // namespace loomc

@@ -40,6 +40,17 @@ struct OptimizerDescription {
   EntryFunction update;
 };
 
+// loom-plan-memory's arena for one entry function (all sizes in bytes).
+struct ArenaPlan {
+  std::string function;
+  int64_t bytes = 0;           // the arena: the function's temporary peak
+  int64_t buffers = 0;         // intermediate tensors placed in it
+  int64_t lowerBound = 0;      // the most bytes ever live at once
+  int64_t withoutReuse = 0;    // the sum of all its buffers
+  int64_t allocationsLeft = 0; // allocations not in the arena (malloc'd)
+  int64_t largestLeft = 0;     // the largest of them
+};
+
 // What the runtime needs to know about a compiled model (abi.h): its tensor
 // table, its optimizers, and how each entry function's arguments come from
 // the table and the runtime's scalars.
@@ -51,10 +62,24 @@ struct ModelDescription {
   EntryFunction forwardBackward, gradNorm, evalLoss;
   // 2·M·N·K summed over the matrix products of forward_backward.
   double trainStepFlops = 0.0;
+  // The static memory plan, one arena per entry function with temporaries.
+  std::vector<ArenaPlan> arenas;
+
+  int64_t largestArenaBytes() const;
+  // Bytes of the tensor table's buffers of `role` (of one optimizer's state
+  // when `optimizer` is given).
+  int64_t tableBytes(loom_role role, int optimizer = -1) const;
 };
 
 // Reads the description from a module built by loom-build-train-step.
 mlir::FailureOr<ModelDescription> describeModel(mlir::ModuleOp module, bool fused);
+
+// Reads the arenas loom-plan-memory recorded on the module's functions.
+void readMemoryPlan(mlir::ModuleOp module, ModelDescription &description);
+
+// "loomc: memory plan: ..." lines: each arena, and the peak of a training
+// step with the default optimizer's state.
+void printMemoryPlan(const ModelDescription &description, llvm::raw_ostream &os);
 
 } // namespace loomc
 

@@ -275,9 +275,9 @@ LogicalResult EntryPointBuilder::build() {
   allocationFunctions();
   // loom_model_info: {abi_version, num_tensors, tensors, model_name, fused,
   // num_optimizers, optimizers, train_step_flops, num_profiled_ops,
-  // profiled_op_names}
-  StructType *modelType =
-      StructType::get(context, {i32, i32, ptr, ptr, i32, i32, ptr, f64, i32, ptr});
+  // profiled_op_names, arena_bytes}
+  StructType *modelType = StructType::get(
+      context, {i32, i32, ptr, ptr, i32, i32, ptr, f64, i32, ptr, i64});
   Constant *model = ConstantStruct::get(
       modelType,
       {ConstantInt::get(i32, LOOM_ABI_VERSION),
@@ -286,7 +286,8 @@ LogicalResult EntryPointBuilder::build() {
        ConstantInt::get(i32, description.fused ? 1 : 0),
        ConstantInt::get(i32, description.optimizers.size()), optimizerTable(),
        ConstantFP::get(f64, description.trainStepFlops),
-       ConstantInt::get(i32, profiledOps.size()), profiledOpNames()});
+       ConstantInt::get(i32, profiledOps.size()), profiledOpNames(),
+       ConstantInt::get(i64, description.largestArenaBytes())});
   new GlobalVariable(module, modelType, true, GlobalValue::ExternalLinkage,
                      model, "loom_model");
   return success();

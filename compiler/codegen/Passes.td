@@ -115,4 +115,39 @@ def LoomExpandStridedCopies : Pass<"loom-expand-strided-copies", "::mlir::func::
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def LoomPlanMemory : Pass<"loom-plan-memory", "::mlir::func::FuncOp"> {
+  let summary = "Place a function's temporary buffers in one arena, reused by liveness";
+  let description = [{
+    After bufferization and buffer deallocation: every `memref.alloc` in a
+    function's body that one `memref.dealloc` in the body frees, and that
+    does not escape, becomes a `memref.view` at a fixed offset of one arena,
+    allocated at the start of the function and freed before its return.
+    Buffers whose lifetimes (from the alloc to the last op of the body that
+    uses the buffer or a view of it) do not overlap may share addresses.
+    Offsets are 64-byte aligned and chosen greedily, largest buffer first.
+
+    ```mlir
+    %a = memref.alloc() : memref<256xf32>   ...   memref.dealloc %a
+    %b = memref.alloc() : memref<256xf32>   ...   memref.dealloc %b
+    // =>
+    %arena = memref.alloc() {alignment = 64} : memref<1024xi8>
+    %a = memref.view %arena[%c0][] : memref<1024xi8> to memref<256xf32>
+    %b = memref.view %arena[%c0][] : memref<1024xi8> to memref<256xf32>
+    memref.dealloc %arena
+    ```
+
+    The function records the plan in attributes that loomc reports:
+    `loom.arena_bytes` (the arena: the function's peak of temporary
+    memory), `loom.arena_buffers`, `loom.arena_lower_bound_bytes` (the most
+    bytes ever live at once: no placement needs less),
+    `loom.unplanned_bytes` (the sum of all buffers: what separate
+    allocations would hold if none were freed), `loom.allocs_left`
+    (allocations the arena cannot hold, such as packing workspaces inside
+    parallel loops, left to malloc) and `loom.largest_left_bytes` (the
+    largest of those; 0 when dynamically shaped).
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // LOOM_CODEGEN_PASSES_TD

@@ -162,14 +162,18 @@ LogicalResult loomc::runMLIRStages(ModuleOp module, const PipelineOptions &optio
 
   // 5. Buffers. Empty-tensor elimination makes gradients land directly in
   //    their buffers; CSE and canonicalization then fold the self-copies
-  //    left by in-place parallel tiles; temporaries get deallocations.
+  //    left by in-place parallel tiles; temporaries get deallocations, and
+  //    then fixed places in one arena per function, reused by liveness.
   if (failed(runPipelineStage(
           module, Stage::bufferized, options,
           "eliminate-empty-tensors,"
           "one-shot-bufferize{bufferize-function-boundaries "
           "function-boundary-type-conversion=identity-layout-map},"
-          "cse, canonicalize, buffer-deallocation-pipeline, cse, canonicalize")))
+          "cse, canonicalize, buffer-deallocation-pipeline, cse, canonicalize,"
+          "func.func(loom-plan-memory)")))
     return mlir::failure();
+  if (description)
+    readMemoryPlan(module, *description);
   if (last == Stage::bufferized)
     return mlir::success();
 

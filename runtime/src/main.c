@@ -4,6 +4,7 @@
 
 #include "data.h"
 #include "flags.h"
+#include "footprint.h"
 #include "gradcheck.h"
 #include "profile.h"
 #include "safetensors.h"
@@ -57,8 +58,9 @@ static void print_info(const loom_model_info *model, FILE *out) {
     fprintf(out, "\n");
   }
   fprintf(out, "%lld parameters; %.3f GFLOP per training step in matrix "
-               "products\n",
-          (long long)parameters, model->train_step_flops * 1e-9);
+               "products; %.1f MiB of intermediates (loomc's memory plan)\n",
+          (long long)parameters, model->train_step_flops * 1e-9,
+          (double)model->arena_bytes / (1 << 20));
 }
 
 static int find_optimizer(const loom_model_info *model, const char *name) {
@@ -174,6 +176,7 @@ static int train(const loom_model_info *model, loom_tensors *tensors,
            model->train_step_flops / (median * 1e6));
     int64_t profiled = options->steps > 1 ? options->steps - 1 : 1;
     loom_profile_report(model, profiled, total_ms, 15, stdout);
+    loom_print_footprint(model, optimizer, stdout);
   }
   free(times);
   return 0;

@@ -53,7 +53,7 @@ struct TwoParameterModel {
       {"b", LOOM_ROLE_PARAM, LOOM_DTYPE_F32, 1, LOOM_INIT_ZEROS, bShape, 0, 0, 0, -1},
       {"w", LOOM_ROLE_GRAD, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, wShape, 0, 0, 0, -1},
   };
-  loom_model_info info = {LOOM_ABI_VERSION, 3, tensors, "two\"params", 1, 0, nullptr, 0.0, 0, nullptr};
+  loom_model_info info = {LOOM_ABI_VERSION, 3, tensors, "two\"params", 1, 0, nullptr, 0.0, 0, nullptr, 0};
   loom_tensors buffers{};
   TwoParameterModel() { loom_tensors_alloc(&buffers, &info, -1); }
   ~TwoParameterModel() { loom_tensors_free(&buffers); }

@@ -3,6 +3,7 @@
 extern "C" {
 #include "data.h"
 #include "flags.h"
+#include "footprint.h"
 #include "rng.h"
 #include "tensors.h"
 }
@@ -101,7 +102,7 @@ struct FakeModel {
       {"normal", LOOM_ROLE_GRAD, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, shape, 0, 0, 0, -1},
       {"x", LOOM_ROLE_INPUT, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, shape, 0, 0, 0, -1},
   };
-  loom_model_info info = {LOOM_ABI_VERSION, 5, tensors, "fake", 1, 0, nullptr, 0.0, 0, nullptr};
+  loom_model_info info = {LOOM_ABI_VERSION, 5, tensors, "fake", 1, 0, nullptr, 0.0, 0, nullptr, 0};
 };
 
 TEST(Tensors, InitializersFollowTheTable) {
@@ -130,13 +131,33 @@ TEST(Tensors, InitializersFollowTheTable) {
   loom_tensors_free(&tensors);
 }
 
+// The plan counts the tensor table (only the chosen optimizer's state) and
+// the largest arena of intermediates.
+TEST(Footprint, PlanCountsTheTableAndTheArena) {
+  int64_t matrix[2] = {64, 50}, vector[1] = {50};
+  loom_tensor_info tensors[] = {
+      {"w", LOOM_ROLE_PARAM, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, matrix, 0, 0, 0, -1},
+      {"w", LOOM_ROLE_GRAD, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, matrix, 0, 0, 0, -1},
+      {"w.momentum_buffer", LOOM_ROLE_STATE, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, matrix, 0, 0, 0, 0},
+      {"w.exp_avg", LOOM_ROLE_STATE, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, matrix, 0, 0, 0, 1},
+      {"w.exp_avg_sq", LOOM_ROLE_STATE, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, matrix, 0, 0, 0, 1},
+      {"labels", LOOM_ROLE_INPUT, LOOM_DTYPE_I32, 1, LOOM_INIT_ZEROS, vector, 0, 0, 64, -1},
+  };
+  loom_model_info model = {LOOM_ABI_VERSION, 6, tensors, "m", 1, 2, nullptr, 0.0, 0, nullptr, 1 << 20};
+  const int64_t table = 64 * 50 * 4;
+  EXPECT_EQ(loom_planned_bytes(&model, 0), 3 * table + 200 + (1 << 20));
+  EXPECT_EQ(loom_planned_bytes(&model, 1), 4 * table + 200 + (1 << 20));
+  EXPECT_EQ(loom_planned_bytes(&model, -1), 2 * table + 200 + (1 << 20));
+  EXPECT_GT(loom_peak_rss_bytes(), 0);
+}
+
 TEST(Data, SyntheticLabelsAreLearnableAndInRange) {
   int64_t featureShape[2] = {32, 6}, labelShape[1] = {32};
   loom_tensor_info tensors[2] = {
       {"x", LOOM_ROLE_INPUT, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, featureShape, 0, 0, 0, -1},
       {"labels", LOOM_ROLE_INPUT, LOOM_DTYPE_I32, 1, LOOM_INIT_ZEROS, labelShape, 0, 0, 4, -1},
   };
-  loom_model_info model = {LOOM_ABI_VERSION, 2, tensors, "m", 1, 0, nullptr, 0.0, 0, nullptr};
+  loom_model_info model = {LOOM_ABI_VERSION, 2, tensors, "m", 1, 0, nullptr, 0.0, 0, nullptr, 0};
   char err[256];
   loom_data_layout layout;
   ASSERT_EQ(loom_data_layout_of(&model, &layout, err, sizeof(err)), 0) << err;
@@ -168,7 +189,7 @@ TEST(Data, LanguageModelsGetTokenWindows) {
       {"tokens", LOOM_ROLE_INPUT, LOOM_DTYPE_I32, 2, LOOM_INIT_ZEROS, shape, 0, 0, 50, -1},
       {"targets", LOOM_ROLE_INPUT, LOOM_DTYPE_I32, 2, LOOM_INIT_ZEROS, shape, 0, 0, 40, -1},
   };
-  loom_model_info model = {LOOM_ABI_VERSION, 2, tensors, "m", 1, 0, nullptr, 0.0, 0, nullptr};
+  loom_model_info model = {LOOM_ABI_VERSION, 2, tensors, "m", 1, 0, nullptr, 0.0, 0, nullptr, 0};
   char err[256];
   loom_data_layout layout;
   ASSERT_EQ(loom_data_layout_of(&model, &layout, err, sizeof(err)), 0) << err;
@@ -197,7 +218,7 @@ TEST(Data, LayoutRefusesModelsItCannotFeed) {
   int64_t shape[1] = {8};
   loom_tensor_info tensors[1] = {
       {"x", LOOM_ROLE_INPUT, LOOM_DTYPE_F32, 1, LOOM_INIT_ZEROS, shape, 0, 0, 0, -1}};
-  loom_model_info model = {LOOM_ABI_VERSION, 1, tensors, "m", 1, 0, nullptr, 0.0, 0, nullptr};
+  loom_model_info model = {LOOM_ABI_VERSION, 1, tensors, "m", 1, 0, nullptr, 0.0, 0, nullptr, 0};
   char err[256];
   loom_data_layout layout;
   EXPECT_EQ(loom_data_layout_of(&model, &layout, err, sizeof(err)), -1);

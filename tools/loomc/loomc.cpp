@@ -259,5 +259,6 @@ int main(int argc, char **argv) {
       return 1;
   }
   report.print(errs(), fusionReport);
+  loomc::printMemoryPlan(description, errs());
   return 0;
 }

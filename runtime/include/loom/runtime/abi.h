@@ -16,7 +16,7 @@
 extern "C" {
 #endif
 
-#define LOOM_ABI_VERSION 3
+#define LOOM_ABI_VERSION 4
 
 /* What a tensor of the model is. The tensor table lists parameters, then
  * their gradients, then the state of every optimizer (optimizer by
@@ -82,6 +82,10 @@ typedef struct {
    * 0 and NULL otherwise. */
   int32_t num_profiled_ops;
   const char *const *profiled_op_names;
+  /* loomc's static memory plan: the bytes of the largest arena an entry
+   * point allocates for its intermediate tensors during one call (each
+   * entry point has one, freed before it returns). */
+  int64_t arena_bytes;
 } loom_model_info;
 
 extern const loom_model_info loom_model;

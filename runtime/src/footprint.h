@@ -1,0 +1,24 @@
+/*===- footprint.h - Planned memory against the process's peak ----------===*/
+
+#ifndef LOOM_RUNTIME_FOOTPRINT_H
+#define LOOM_RUNTIME_FOOTPRINT_H
+
+#include "loom/runtime/abi.h"
+
+#include <stdio.h>
+
+/* Bytes a training step with `optimizer` (an index into the model's
+ * optimizers, -1 for none) needs by the compiled plan: the tensor table's
+ * parameters, gradients, inputs and that optimizer's state, plus the
+ * largest arena of intermediates (loom_model_info.arena_bytes). */
+int64_t loom_planned_bytes(const loom_model_info *model, int32_t optimizer);
+
+/* The process's peak resident set so far, in bytes (0 if unknown). */
+int64_t loom_peak_rss_bytes(void);
+
+/* "memory: plan 104.2 MiB (parameters ..., intermediates ...), peak
+ * resident 110.0 MiB (1.06 x plan)" */
+void loom_print_footprint(const loom_model_info *model, int32_t optimizer,
+                          FILE *out);
+
+#endif /* LOOM_RUNTIME_FOOTPRINT_H */
