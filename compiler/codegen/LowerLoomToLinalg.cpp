@@ -8,6 +8,8 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Iterators.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/Support/Path.h"
 
 namespace loomc {
@@ -119,6 +121,12 @@ struct LoomLowerToLinalgPass
     for (Operation *op : loomOps)
       if (failed(lowerOp(rewriter, op, nextGroup, profile ? &profiled : nullptr)))
         return signalPassFailure();
+    // Lowerings that merge ops (a sum of slice gradients, a tied table's
+    // gradients) leave the merged ops' lowerings unused.
+    getOperation().walk<WalkOrder::PostOrder, ReverseIterator>([](Operation *op) {
+      if (isOpTriviallyDead(op))
+        op->erase();
+    });
     if (profile)
       getOperation()->setAttr("loom.profiled_ops", rewriter.getArrayAttr(profiled));
   }

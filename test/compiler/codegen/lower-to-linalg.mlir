@@ -788,6 +788,42 @@ func.func @embedding(%t: tensor<11x8xf32>, %ids: tensor<2x5xi32>, %dy: tensor<2x
 
 // -----
 
+// A tied table's two gradients (token embedding and output layer): the
+// embedding's rows are added straight into the other gradient, with no
+// table of zeros and no sum, even when that gradient comes later.
+
+// CHECK-LABEL: func.func @tied_table_gradient
+// CHECK-SAME: (%[[IDS:[^:]+]]: tensor<2x5xi32>, %[[DY:[^:]+]]: tensor<2x5x8xf32>, %[[DOUT:[^:]+]]: tensor<11x8xf32>)
+// CHECK-NOT: linalg.fill
+// CHECK: %[[LATER:.+]] = linalg.generic {{.+}} ins(%[[DOUT]], %[[DOUT]] :
+// CHECK: %[[DT:.+]] = scf.for %{{.+}} iter_args(%{{[^ ]+}} = %[[LATER]]) -> (tensor<11x8xf32>)
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[DT]]
+func.func @tied_table_gradient(%ids: tensor<2x5xi32>, %dy: tensor<2x5x8xf32>, %dout: tensor<11x8xf32>) -> tensor<11x8xf32> {
+  %de = loom.embedding_grad %ids, %dy : (tensor<2x5xi32>, tensor<2x5x8xf32>) -> tensor<11x8xf32>
+  %later = loom.add %dout, %dout : (tensor<11x8xf32>, tensor<11x8xf32>) -> tensor<11x8xf32>
+  %sum = loom.add %de, %later : (tensor<11x8xf32>, tensor<11x8xf32>) -> tensor<11x8xf32>
+  return %sum : tensor<11x8xf32>
+}
+
+// -----
+
+// Not when the embedding's gradient is also used elsewhere: then it is
+// computed into zeros and summed.
+
+// CHECK-LABEL: func.func @embedding_gradient_used_twice
+// CHECK: %[[ZEROS:.+]] = linalg.fill
+// CHECK: %[[DE:.+]] = scf.for %{{.+}} iter_args(%{{[^ ]+}} = %[[ZEROS]])
+// CHECK: %[[SUM:.+]] = linalg.generic {{.+}} ins(%[[DE]], %{{.+}} : tensor<11x8xf32>, tensor<11x8xf32>)
+// CHECK: return %[[SUM]], %[[DE]]
+func.func @embedding_gradient_used_twice(%ids: tensor<2x5xi32>, %dy: tensor<2x5x8xf32>, %dout: tensor<11x8xf32>) -> (tensor<11x8xf32>, tensor<11x8xf32>) {
+  %de = loom.embedding_grad %ids, %dy : (tensor<2x5xi32>, tensor<2x5x8xf32>) -> tensor<11x8xf32>
+  %sum = loom.add %de, %dout : (tensor<11x8xf32>, tensor<11x8xf32>) -> tensor<11x8xf32>
+  return %sum, %de : tensor<11x8xf32>, tensor<11x8xf32>
+}
+
+// -----
+
 // A slice is a tensor.extract_slice (a view after bufferization, no loop);
 // its gradient places dy at the offset in zeros.
 
@@ -805,6 +841,54 @@ func.func @slices(%qkv: tensor<2x5x36xf32>, %dk: tensor<2x5x12xf32>) -> (tensor<
   %k = loom.slice %qkv dim(2) offset(12) : (tensor<2x5x36xf32>) -> tensor<2x5x12xf32>
   %d = loom.slice_grad %dk dim(2) offset(12) : (tensor<2x5x12xf32>) -> tensor<2x5x36xf32>
   return %k, %d : tensor<2x5x12xf32>, tensor<2x5x36xf32>
+}
+
+// -----
+
+// The gradients of q, k and v sliced from one packed projection sum to the
+// three placed side by side: inserted into one uninitialized tensor (they
+// cover it), with no zeros and no sums.
+
+// CHECK-LABEL: func.func @qkv_slice_gradients
+// CHECK-SAME: (%[[DQ:[^:]+]]: tensor<2x5x12xf32>, %[[DK:[^:]+]]: tensor<2x5x12xf32>, %[[DV:[^:]+]]: tensor<2x5x12xf32>)
+// CHECK-NOT: linalg.generic
+// CHECK: %[[E:.+]] = tensor.empty() : tensor<2x5x36xf32>
+// CHECK-NOT: linalg.fill ins(%{{.+}} : f32) outs(%[[E]]
+// CHECK-DAG: tensor.insert_slice %[[DQ]] into %{{.+}}[0, 0, 0] [2, 5, 12] [1, 1, 1]
+// CHECK-DAG: tensor.insert_slice %[[DK]] into %{{.+}}[0, 0, 12] [2, 5, 12] [1, 1, 1]
+// CHECK-DAG: %[[D:.+]] = tensor.insert_slice %[[DV]] into %{{.+}}[0, 0, 24] [2, 5, 12] [1, 1, 1]
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[D]]
+func.func @qkv_slice_gradients(%dq: tensor<2x5x12xf32>, %dk: tensor<2x5x12xf32>, %dv: tensor<2x5x12xf32>) -> tensor<2x5x36xf32> {
+  %gv = loom.slice_grad %dv dim(2) offset(24) : (tensor<2x5x12xf32>) -> tensor<2x5x36xf32>
+  %gk = loom.slice_grad %dk dim(2) offset(12) : (tensor<2x5x12xf32>) -> tensor<2x5x36xf32>
+  %vk = loom.add %gv, %gk : (tensor<2x5x36xf32>, tensor<2x5x36xf32>) -> tensor<2x5x36xf32>
+  %gq = loom.slice_grad %dq dim(2) offset(0) : (tensor<2x5x12xf32>) -> tensor<2x5x36xf32>
+  %d = loom.add %vk, %gq : (tensor<2x5x36xf32>, tensor<2x5x36xf32>) -> tensor<2x5x36xf32>
+  return %d : tensor<2x5x36xf32>
+}
+
+// -----
+
+// Pieces that leave part of the tensor uncovered go into zeros; pieces that
+// overlap are summed as usual.
+
+// CHECK-LABEL: func.func @partial_and_overlapping_pieces
+// CHECK-SAME: (%[[A:[^:]+]]: tensor<2x5x12xf32>, %[[B:[^:]+]]: tensor<2x5x12xf32>)
+// CHECK: %[[GA:.+]] = tensor.insert_slice %[[A]] into %{{.+}}[0, 0, 0]
+// CHECK: %[[ZEROS:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<2x5x36xf32>)
+// CHECK: %[[B24:.+]] = tensor.insert_slice %[[B]] into %[[ZEROS]][0, 0, 24]
+// CHECK: %[[PARTIAL:.+]] = tensor.insert_slice %[[A]] into %[[B24]][0, 0, 0]
+// CHECK: %[[GC:.+]] = tensor.insert_slice %[[B]] into %{{.+}}[0, 0, 6]
+// CHECK: %[[OVERLAPPING:.+]] = linalg.generic {{.+}} ins(%[[GA]], %[[GC]] :
+// CHECK: return %[[PARTIAL]], %[[OVERLAPPING]]
+func.func @partial_and_overlapping_pieces(%a: tensor<2x5x12xf32>, %b: tensor<2x5x12xf32>) -> (tensor<2x5x36xf32>, tensor<2x5x36xf32>) {
+  %ga = loom.slice_grad %a dim(2) offset(0) : (tensor<2x5x12xf32>) -> tensor<2x5x36xf32>
+  %gb = loom.slice_grad %b dim(2) offset(24) : (tensor<2x5x12xf32>) -> tensor<2x5x36xf32>
+  %partial = loom.add %ga, %gb : (tensor<2x5x36xf32>, tensor<2x5x36xf32>) -> tensor<2x5x36xf32>
+  %gc = loom.slice_grad %b dim(2) offset(6) : (tensor<2x5x12xf32>) -> tensor<2x5x36xf32>
+  %overlapping = loom.add %ga, %gc : (tensor<2x5x36xf32>, tensor<2x5x36xf32>) -> tensor<2x5x36xf32>
+  return %partial, %overlapping : tensor<2x5x36xf32>, tensor<2x5x36xf32>
 }
 
 // -----
