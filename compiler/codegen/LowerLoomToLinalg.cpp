@@ -4,6 +4,7 @@
 #include "compiler/codegen/Passes.h"
 #include "dialects/loom/IR/LoomBuilders.h"
 #include "dialects/loom/IR/LoomOps.h"
+#include "dialects/loom/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -72,6 +73,7 @@ static LogicalResult lowerOp(IRRewriter &rewriter, Operation *op,
                              int64_t &nextGroup,
                              SmallVectorImpl<Attribute> *profiled) {
   rewriter.setInsertionPoint(op);
+  Operation *previous = op->getPrevNode();
   Value profileIndex;
   if (profiled) {
     auto module = op->getParentOfType<ModuleOp>();
@@ -101,6 +103,15 @@ static LogicalResult lowerOp(IRRewriter &rewriter, Operation *op,
                          profileHook(op->getParentOfType<ModuleOp>(),
                                      "loom_profile_end"),
                          ValueRange{profileIndex});
+  // A recomputation (loom-rematerialize) must stay one: its linalg ops are
+  // marked so that CSE does not merge them with the forward computation,
+  // which would keep the forward value alive after all.
+  if (op->hasAttr(mlir::loom::kRecomputedAttr)) {
+    Block::iterator first = previous ? std::next(previous->getIterator())
+                                     : op->getBlock()->begin();
+    for (Operation &created : llvm::make_range(first, op->getIterator()))
+      created.setAttr(mlir::loom::kRecomputedAttr, rewriter.getUnitAttr());
+  }
   rewriter.replaceOp(op, *lowered);
   return success();
 }

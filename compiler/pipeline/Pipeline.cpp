@@ -132,10 +132,14 @@ LogicalResult loomc::runMLIRStages(ModuleOp module, const PipelineOptions &optio
   if (last == Stage::grad)
     return mlir::success();
 
-  // 2. Weight-bias-activation fusion, forward and backward.
+  // 2. Weight-bias-activation fusion, forward and backward; with --remat,
+  //    recomputation of cheap saved values (after fusion, which decides
+  //    which pre-activations a fused layer returns).
   if (failed(runStage(module, Stage::fused, options, [&](OpPassManager &pm) {
         if (options.fuse)
           pm.addPass(mlir::loom::createLoomFuseLinear());
+        if (options.remat)
+          pm.addPass(mlir::loom::createLoomRematerialize());
       })))
     return mlir::failure();
   if (last == Stage::fused)

@@ -33,6 +33,9 @@ std::string stageNames();
 
 struct PipelineOptions {
   bool fuse = true;
+  // Recompute cheap forward values in the backward pass instead of keeping
+  // them (-loom-rematerialize): less memory, a little more compute.
+  bool remat = false;
   // Time every loom op at run time (loom-lower-to-linalg{profile}).
   bool profile = false;
   // f32 lanes of the target's vector registers (16 for AVX-512, 8 for AVX2).

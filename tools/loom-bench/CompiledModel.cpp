@@ -4,6 +4,7 @@
 
 extern "C" {
 #include "data.h"
+#include "footprint.h"
 }
 
 #include "llvm/ADT/SmallVector.h"
@@ -104,6 +105,10 @@ CompiledModel::~CompiledModel() {
   loom_tensors_free(&tensors);
   if (handle)
     dlclose(handle);
+}
+
+int64_t CompiledModel::plannedBytes() const {
+  return loom_planned_bytes(model, optimizer);
 }
 
 float CompiledModel::trainStep() {

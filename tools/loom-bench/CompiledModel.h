@@ -31,6 +31,9 @@ public:
   // and an AdamW update.
   float trainStep();
   const loom_model_info &info() const { return *model; }
+  // Bytes a step needs by loomc's memory plan: the tensor table with AdamW's
+  // state, and the largest arena of intermediates.
+  int64_t plannedBytes() const;
 
 private:
   CompiledModel() = default;

@@ -86,7 +86,7 @@ struct Options {
   std::string sweepName;
   std::vector<std::string> sweepValues;
   std::vector<std::string> configs;
-  bool breakdown = false, products = false;
+  bool breakdown = false, products = false, remat = false;
   int profileSteps = 9;
 };
 
@@ -94,15 +94,17 @@ void usage(const char *program) {
   std::printf(
       "usage: %s [--config=mini,gpt2s] [--model=FILE] [-D NAME=VALUE]... "
       "[--sweep=NAME=V1,V2,...]\n"
-      "          [--breakdown] [--products] [--loomc=PATH] [benchmark flags]\n"
+      "          [--breakdown] [--products] [--remat] [--loomc=PATH] [benchmark flags]\n"
       "Times the fused against the unfused training step (forward, backward "
       "and AdamW update).\n"
       "Without flags: the GPT-2 configs mini (vocab 4096, 4 layers, dim 256, "
       "4 heads, seq 128, batch 8)\nand gpt2s (vocab 50257, 12 layers, dim "
       "768, 12 heads, seq 64, batch 4) of %s/models/gpt2.loom,\nwith every "
-      "matrix product shape against OpenBLAS (--products) and a step broken "
-      "down by\noperation (--breakdown). --model, -D and --sweep time other "
-      "models; --breakdown adds the\nbreakdown for them. Run it with "
+      "matrix product shape against OpenBLAS (--products), a step broken "
+      "down by\noperation (--breakdown) and the fused step built with --remat "
+      "as well (--remat: its time\nand loomc's memory plan against the "
+      "fused step's). --model, -D and --sweep time other\nmodels; the other "
+      "flags add their reports for them. Run it with "
       "OPENBLAS_CORETYPE unset, so that OpenBLAS uses its best kernel.\n"
       "Google Benchmark's flags (--benchmark_filter, --benchmark_repetitions, "
       "...) apply.\n",
@@ -175,6 +177,8 @@ bool parseOptions(int &argc, char **argv, Options &options) {
       options.breakdown = true;
     } else if (arg == "--products") {
       options.products = true;
+    } else if (arg == "--remat") {
+      options.remat = true;
     } else if (arg == "--help") {
       usage(argv[0]);
       std::exit(0);
@@ -189,7 +193,7 @@ bool parseOptions(int &argc, char **argv, Options &options) {
   argc = kept;
   if (!custom && options.configs.empty()) {
     options.configs = {"mini", "gpt2s"};
-    options.breakdown = options.products = true;
+    options.breakdown = options.products = options.remat = true;
   }
   return true;
 }
@@ -235,6 +239,12 @@ public:
 };
 
 class Bench {
+  // loomc's memory plan of a build: its arena, and the whole step's bytes.
+  struct Plan {
+    int64_t arena = 0, step = 0;
+  };
+  std::map<std::string, Plan> plans;
+
 public:
   Bench(Options options, std::string dir)
       : options(std::move(options)), dir(std::move(dir)) {}
@@ -257,12 +267,14 @@ public:
   }
 
   void registerSteps(const Case &c) {
-    for (bool fused : {true, false}) {
-      std::string variant = fused ? "fused" : "unfused";
-      std::unique_ptr<CompiledModel> model =
-          build(c, variant, fused ? std::vector<std::string>{}
-                                  : std::vector<std::string>{"--no-fuse"});
+    std::vector<std::pair<std::string, std::vector<std::string>>> variants = {
+        {"fused", {}}, {"unfused", {"--no-fuse"}}};
+    if (options.remat)
+      variants.push_back({"fused_remat", {"--remat"}});
+    for (const auto &[variant, flags] : variants) {
+      std::unique_ptr<CompiledModel> model = build(c, variant, flags);
       CompiledModel *raw = model.get();
+      plans[c.name + "/" + variant] = {raw->info().arena_bytes, raw->plannedBytes()};
       double flops = c.gpt2 ? c.gpt2->modelFlops() : raw->info().train_step_flops;
       std::string name = "train_step/" + c.name + "/" + variant;
       benchmark::RegisterBenchmark(name.c_str(), [raw, flops](benchmark::State &state) {
@@ -309,6 +321,18 @@ public:
                     c.gpt2->modelFlops() * 1e-9,
                     c.gpt2->modelFlops() / (f->second * 1e6),
                     c.gpt2->batch * c.gpt2->seq / (f->second * 1e-3));
+      auto r = reporter.medians.find(prefix + "/fused_remat");
+      if (r == reporter.medians.end())
+        continue;
+      auto mib = [](int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); };
+      const Plan &fusedPlan = plans[c.name + "/fused"];
+      const Plan &rematPlan = plans[c.name + "/fused_remat"];
+      std::printf("    --remat: %.3f ms (%.3f x fused); memory plan: "
+                  "intermediates %.1f -> %.1f MiB, whole step %.1f -> %.1f MiB "
+                  "(%.3f x)\n",
+                  r->second, r->second / f->second, mib(fusedPlan.arena),
+                  mib(rematPlan.arena), mib(fusedPlan.step), mib(rematPlan.step),
+                  static_cast<double>(rematPlan.step) / fusedPlan.step);
     }
   }
 

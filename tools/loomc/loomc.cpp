@@ -58,6 +58,13 @@ static cl::opt<bool> profile(
              "a training step spends its time"),
     cl::cat(loomcCategory));
 
+static cl::opt<bool> remat(
+    "remat",
+    cl::desc("Recompute normalization and activation outputs in the backward "
+             "pass instead of keeping them from the forward pass: less "
+             "memory, a little more compute"),
+    cl::cat(loomcCategory));
+
 static cl::opt<bool> fusionReport("fusion-report",
                                   cl::desc("List every fused and unfused chain"),
                                   cl::cat(loomcCategory));
@@ -169,6 +176,7 @@ int main(int argc, char **argv) {
   loomc::PipelineOptions options;
   options.fuse = !noFuse;
   options.profile = profile;
+  options.remat = remat;
   unsigned stageIndex = 0;
   bool dumpFailed = false;
   options.afterStage = [&](loomc::Stage stage, mlir::ModuleOp op) {

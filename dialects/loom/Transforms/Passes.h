@@ -14,6 +14,11 @@ namespace mlir::loom {
 #define GEN_PASS_REGISTRATION
 #include "dialects/loom/Transforms/Passes.h.inc"
 
+// Marks the ops -loom-rematerialize creates, and the ops lowered from them:
+// a recomputation identical to the forward computation must not be merged
+// back into it by CSE.
+inline constexpr llvm::StringLiteral kRecomputedAttr = "loom.recomputed";
+
 } // namespace mlir::loom
 
 #endif // LOOM_DIALECTS_LOOM_TRANSFORMS_PASSES_H

@@ -108,4 +108,37 @@ def LoomFuseLinear : Pass<"loom-fuse-linear", "::mlir::ModuleOp"> {
   }];
 }
 
+def LoomRematerialize : Pass<"loom-rematerialize", "::mlir::ModuleOp"> {
+  let summary = "Recompute cheap forward values in the backward pass instead of keeping them";
+  let description = [{
+    In a function that returns a loss and then computes gradients (the
+    backward pass: every op after the one producing the loss), a forward
+    value the backward pass reads is recomputed right before its first
+    backward use when that is cheap and keeps nothing new alive: the output
+    of `layer_norm`, `rms_norm`, `gelu`, `gelu_erf`, `silu` or `swiglu`,
+    whose inputs the backward pass reads anyway (their gradients do), and
+    the activated output of a `fused_linear` that also returns its
+    pre-activation (recomputed as the activation of it). Backward uses then
+    read the recomputed value, and the forward one dies with its last
+    forward use, which lowers the memory peak at the turn from forward to
+    backward.
+
+    ```mlir
+    %y = loom.layer_norm %x, %g, %b ...        // forward
+    ... (loss) ...
+    %dw = loom.matmul %y, %dz {transpose_lhs}  // backward
+    // =>
+    %y = loom.layer_norm %x, %g, %b ...
+    ... (loss) ...
+    %y2 = loom.layer_norm %x, %g, %b ...
+    %dw = loom.matmul %y2, %dz {transpose_lhs}
+    ```
+
+    Values whose recomputation would read something the backward pass does
+    not otherwise keep are left alone. Recomputations carry the unit
+    attribute `loom.recomputed`, which the lowering passes on to their linalg
+    ops, so that CSE does not merge them back into the forward ops.
+  }];
+}
+
 #endif // LOOM_TRANSFORMS_PASSES_TD
