@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Draws bench/run.sh's results as one PNG: time per training step of Loom
-(fused and unfused) and PyTorch for each config, and the rate of every
+(fused, unfused, fused with --remat) and PyTorch for each config, and the rate of every
 matrix product shape, Loom against OpenBLAS.
 
 Usage: plot.py LOOM_BENCH.txt PYTORCH.txt OUT.png
@@ -22,6 +22,10 @@ def read(loom_path, torch_path):
         if m:
             steps[m.group(1)] = {"Loom fused": float(m.group(2)),
                                  "Loom unfused": float(m.group(3))}
+            last = m.group(1)
+        m = re.match(r"\s+--remat: ([\d.]+) ms", line)
+        if m and steps:
+            steps[last]["Loom fused --remat"] = float(m.group(1))
         m = re.match(r"(\S+): matrix products", line)
         if m:
             config = m.group(1)
@@ -43,7 +47,7 @@ def main():
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(14, 11),
                                       gridspec_kw={"height_ratios": [1, 1.6]})
     configs = sorted(steps)
-    series = ["Loom fused", "Loom unfused", "PyTorch"]
+    series = ["Loom fused", "Loom unfused", "Loom fused --remat", "PyTorch"]
     width = 0.8 / len(series)
     for i, name in enumerate(series):
         values = [steps[c].get(name, 0) / steps[c]["Loom fused"] for c in configs]
@@ -53,7 +57,7 @@ def main():
             if ms:
                 top.annotate(f"{ms:.0f} ms", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
                              ha="center", va="bottom", fontsize=8)
-    top.set_xticks([x + width for x in range(len(configs))])
+    top.set_xticks([x + width * (len(series) - 1) / 2 for x in range(len(configs))])
     top.set_xticklabels(configs)
     top.set_ylabel("time per step / Loom fused")
     top.set_title("GPT-2 training step (AdamW), same machine and threads")

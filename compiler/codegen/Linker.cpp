@@ -51,7 +51,7 @@ static mlir::LogicalResult runLinker(ArrayRef<StringRef> inputs,
   return mlir::success();
 }
 
-mlir::LogicalResult loomc::linkExecutable(StringRef object,
+mlir::LogicalResult loomc::linkExecutable(ArrayRef<std::string> objects,
                                          StringRef runtimeLibrary,
                                          StringRef output) {
   if (!sys::fs::exists(runtimeLibrary)) {
@@ -60,10 +60,14 @@ mlir::LogicalResult loomc::linkExecutable(StringRef object,
         << "' does not exist (give its path with --runtime=FILE)\n";
     return mlir::failure();
   }
-  return runLinker({object, runtimeLibrary}, output);
+  SmallVector<StringRef> inputs(objects.begin(), objects.end());
+  inputs.push_back(runtimeLibrary);
+  return runLinker(inputs, output);
 }
 
-mlir::LogicalResult loomc::linkSharedLibrary(StringRef object,
+mlir::LogicalResult loomc::linkSharedLibrary(ArrayRef<std::string> objects,
                                             StringRef output) {
-  return runLinker({"-shared", object}, output);
+  SmallVector<StringRef> inputs = {"-shared"};
+  inputs.append(objects.begin(), objects.end());
+  return runLinker(inputs, output);
 }

@@ -4,6 +4,7 @@
 #define LOOM_COMPILER_CODEGEN_LINKER_H
 
 #include "mlir/Support/LLVM.h"
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include <string>
 
@@ -13,16 +14,16 @@ namespace loomc {
 // for <prefix>/bin/loomc (in the build tree and once installed).
 std::string defaultRuntimeLibrary(const char *argv0);
 
-// Links `object` with the runtime, libm and OpenMP into `output` using
+// Links `objects` with the runtime, libm and OpenMP into `output` using
 // LLVM 22's clang driver. Reports errors on stderr.
-mlir::LogicalResult linkExecutable(llvm::StringRef object,
+mlir::LogicalResult linkExecutable(llvm::ArrayRef<std::string> objects,
                                    llvm::StringRef runtimeLibrary,
                                    llvm::StringRef output);
 
-// Links `object` alone into a shared library that exports abi.h's symbols
-// (loom_model, loom_train_step, loom_eval_loss), for programs that own the
+// Links `objects` alone into a shared library that exports abi.h's symbols
+// (loom_model, loom_forward_backward, ...), for programs that own the
 // buffers themselves, such as loom-bench.
-mlir::LogicalResult linkSharedLibrary(llvm::StringRef object,
+mlir::LogicalResult linkSharedLibrary(llvm::ArrayRef<std::string> objects,
                                       llvm::StringRef output);
 
 } // namespace loomc

@@ -34,8 +34,8 @@ struct TilePlan {
   SmallVector<int64_t> registerTiles;
   // Step of the reduction loop of a matmul tile (its k), 0 for other ops.
   int64_t matmulReductionStep = 0;
-  // For a matmul without an epilogue: the k extent a thread block works on
-  // at a time (its slices of both operands stay in cache); 0 for all of k.
+  // The k extent a thread block of a matmul works on at a time (its slices
+  // of both operands stay in cache); 0 for all of k.
   int64_t matmulReductionBlock = 0;
 };
 
@@ -73,19 +73,24 @@ static int64_t registerTile(int64_t size, int64_t target) {
   return size <= target ? size : target;
 }
 
+// The matmul whose epilogue `op` is (bias, activation: a consumer in its
+// fusion group), or null.
+static linalg::MatmulOp groupMatmul(Operation *op) {
+  std::optional<int64_t> group = fusionGroup(op);
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!group || !linalgOp || isa<linalg::MatmulOp>(op))
+    return nullptr;
+  for (Value input : linalgOp.getDpsInputs())
+    if (auto producer = input.getDefiningOp<linalg::MatmulOp>())
+      if (fusionGroup(producer) == group)
+        return producer;
+  return nullptr;
+}
+
 // Whether `op` is the matmul, or the epilogue of a matmul in its fusion
 // group: such roots get matmul register tiles.
 static bool isMatmulKernel(linalg::LinalgOp op) {
-  if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op))
-    return true;
-  std::optional<int64_t> group = fusionGroup(op);
-  if (!group)
-    return false;
-  for (Value input : op.getDpsInputs())
-    if (auto producer = input.getDefiningOp<linalg::MatmulOp>())
-      if (fusionGroup(producer) == group)
-        return true;
-  return false;
+  return isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op) || groupMatmul(op);
 }
 
 // Whether the right operand of a matmul is a packed copy (or a slice of
@@ -141,12 +146,16 @@ static TilePlan planTiles(linalg::LinalgOp op, const Options &options) {
     plan.registerTiles[0] = registerTile(plan.threadTiles[0], rowTile);
     plan.registerTiles[1] = registerTile(plan.threadTiles[1], vectorTile);
     plan.matmulReductionStep = 1;
-    // A matmul with no epilogue to apply on its last k step walks k in
-    // blocks of 256: a block's slice of the right operand stays in L2 while
-    // every register tile of the block reads it, however long k is (the
-    // lm_head's backward contracts over the whole vocabulary). A partial
-    // last block is peeled.
-    if (isa<linalg::MatmulOp>(op) && loops == 3 && ranges[2] > 2 * kReductionBlock)
+    // A long k is walked in blocks of 256: a block's slice of the right
+    // operand stays in L2 while every register tile of the block reads it,
+    // however long k is (the lm_head's backward contracts over the whole
+    // vocabulary). A partial last block is peeled. For a product with an
+    // epilogue, the epilogue then runs over the thread block's finished
+    // product, tile by tile, while it is still in cache.
+    linalg::MatmulOp product = isa<linalg::MatmulOp>(op)
+                                   ? cast<linalg::MatmulOp>(op.getOperation())
+                                   : groupMatmul(op);
+    if (product && product.getStaticLoopRanges()[2] > 2 * kReductionBlock)
       plan.matmulReductionBlock = kReductionBlock;
     return plan;
   }
@@ -415,9 +424,9 @@ static LogicalResult tileRoot(RewriterBase &rewriter, linalg::LinalgOp root,
   }
   // A pack fused into the block is a transpose of a whole block; it is
   // copied in register tiles like any transpose.
-  if (blockMatmul && !isa<func::FuncOp>((*block)->getParentOp())) {
+  auto tilePacks = [&](Operation *scope) -> LogicalResult {
     SmallVector<linalg::TransposeOp> packs;
-    (*block)->getParentOp()->walk([&](linalg::TransposeOp pack) {
+    scope->walk([&](linalg::TransposeOp pack) {
       if (pack->hasAttr(::loomc::kPackAttr))
         packs.push_back(pack);
     });
@@ -429,6 +438,33 @@ static LogicalResult tileRoot(RewriterBase &rewriter, linalg::LinalgOp root,
                              tiles, scf::SCFTilingOptions::LoopType::ForOp)))
         return pack.emitError("tiling a packed operand failed");
     }
+    return success();
+  };
+  if (blockMatmul && !isa<func::FuncOp>((*block)->getParentOp()) &&
+      failed(tilePacks((*block)->getParentOp())))
+    return failure();
+  // An epilogue over a product with a long k: the product's reduction blocks
+  // and register tiles first, over the whole thread block, then the
+  // epilogue's own register tiles read the block's product from cache.
+  if (linalg::MatmulOp product = blockMatmul ? nullptr : groupMatmul(*block);
+      product && plan.matmulReductionBlock > 0) {
+    FailureOr<Operation *> kTile = tileAndFuse(
+        rewriter, cast<TilingInterface>(product.getOperation()),
+        {0, 0, plan.matmulReductionBlock}, scf::SCFTilingOptions::LoopType::ForOp,
+        /*fusePacks=*/true);
+    if (failed(kTile) || failed(tilePacks((*kTile)->getParentOp())))
+      return root.emitError("tiling the reduction of a fused matmul into blocks failed");
+    FailureOr<Operation *> productTile = tileAndFuse(
+        rewriter, cast<TilingInterface>(*kTile),
+        {plan.registerTiles[0], plan.registerTiles[1], 0},
+        scf::SCFTilingOptions::LoopType::ForOp);
+    if (failed(productTile))
+      return root.emitError("tiling a fused matmul into register tiles failed");
+    SmallVector<linalg::MatmulOp> matmuls;
+    (*productTile)->getParentOp()->walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+    for (linalg::MatmulOp matmul : matmuls)
+      if (failed(tileMatmulReduction(rewriter, matmul, plan.matmulReductionStep)))
+        return matmul.emitError("tiling the reduction of a matmul failed");
   }
   FailureOr<Operation *> tile =
       tileAndFuse(rewriter, cast<TilingInterface>(*block), plan.registerTiles,

@@ -2,6 +2,7 @@
 
 #include "compiler/codegen/Linker.h"
 #include "compiler/codegen/NativeCode.h"
+#include "compiler/codegen/ParallelCodegen.h"
 #include "compiler/frontend/ModelBuilder.h"
 #include "compiler/pipeline/Pipeline.h"
 #include "dialects/loom/IR/LoomDialect.h"
@@ -16,6 +17,8 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
+#include <algorithm>
+#include <thread>
 
 using namespace llvm;
 
@@ -220,7 +223,6 @@ int main(int argc, char **argv) {
       loomc::translateToLLVMIR(*module, llvmContext, description, *target);
   if (!llvmModule)
     return 1;
-  loomc::optimizeModule(*llvmModule, *target);
   auto dumpText = [&](StringRef stage, StringRef extension,
                       function_ref<void(raw_pwrite_stream &)> write) {
     if (dumpDir.empty())
@@ -234,36 +236,57 @@ int main(int argc, char **argv) {
     if (!ec)
       write(os);
   };
-  dumpText("llvm-ir", "ll", [&](raw_pwrite_stream &os) { llvmModule->print(os, nullptr); });
-  if (stopAt && *stopAt == loomc::Stage::llvmIR) {
-    llvmModule->print(outs(), nullptr);
-    return 0;
-  }
-  // 8. Assembly or an object file for the host.
-  dumpText("asm", "s", [&](raw_pwrite_stream &os) {
-    (void)loomc::emitAssembly(*llvmModule, *target, os);
-  });
-  if (stopAt && *stopAt == loomc::Stage::assembly) {
-    return failed(loomc::emitAssembly(*llvmModule, *target, outs())) ? 1 : 0;
+  // Printing the optimized module, or writing the IR of every stage, needs
+  // it whole; an executable is compiled in parts, one per core.
+  bool whole = stopAt || !dumpDir.empty();
+  if (whole) {
+    loomc::optimizeModule(*llvmModule, *target);
+    dumpText("llvm-ir", "ll",
+             [&](raw_pwrite_stream &os) { llvmModule->print(os, nullptr); });
+    if (stopAt && *stopAt == loomc::Stage::llvmIR) {
+      llvmModule->print(outs(), nullptr);
+      return 0;
+    }
+    // 8. Assembly or an object file for the host.
+    dumpText("asm", "s", [&](raw_pwrite_stream &os) {
+      (void)loomc::emitAssembly(*llvmModule, *target, os);
+    });
+    if (stopAt && *stopAt == loomc::Stage::assembly)
+      return failed(loomc::emitAssembly(*llvmModule, *target, outs())) ? 1 : 0;
   }
 
-  // 9. The executable: the object linked with the runtime.
-  SmallString<128> objectPath;
-  if (std::error_code ec =
-          sys::fs::createTemporaryFile("loom-" + description.modelName, "o",
-                                       objectPath))
-    return fail("cannot create a temporary object file: " + ec.message());
-  FileRemover removeObject(objectPath);
-  if (failed(loomc::emitObjectFile(*llvmModule, *target, objectPath)))
-    return 1;
+  // 9. The executable: the objects linked with the runtime.
+  unsigned parts = whole ? 1 : std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+  std::vector<std::string> objectPaths;
+  std::vector<std::unique_ptr<FileRemover>> removers;
+  for (unsigned i = 0; i < parts; ++i) {
+    SmallString<128> path;
+    if (std::error_code ec = sys::fs::createTemporaryFile(
+            "loom-" + description.modelName, "o", path))
+      return fail("cannot create a temporary object file: " + ec.message());
+    objectPaths.push_back(std::string(path));
+    removers.push_back(std::make_unique<FileRemover>(path));
+  }
+  std::vector<std::string> objects;
+  if (whole) {
+    if (failed(loomc::emitObjectFile(*llvmModule, *target, objectPaths[0])))
+      return 1;
+    objects = objectPaths;
+  } else {
+    mlir::FailureOr<std::vector<std::string>> written =
+        loomc::compileInParallel(std::move(llvmModule), objectPaths);
+    if (failed(written))
+      return 1;
+    objects = std::move(*written);
+  }
   if (shared) {
-    if (failed(loomc::linkSharedLibrary(objectPath, outputFile)))
+    if (failed(loomc::linkSharedLibrary(objects, outputFile)))
       return 1;
   } else {
     std::string runtime = runtimeLibrary.empty()
                               ? loomc::defaultRuntimeLibrary(argv[0])
                               : std::string(runtimeLibrary);
-    if (failed(loomc::linkExecutable(objectPath, runtime, outputFile)))
+    if (failed(loomc::linkExecutable(objects, runtime, outputFile)))
       return 1;
   }
   report.print(errs(), fusionReport);

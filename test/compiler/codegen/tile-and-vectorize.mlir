@@ -86,6 +86,28 @@ func.func @split_and_blocked_k(%x: tensor<64x600xf32>, %w: tensor<600x300xf32>) 
 
 // -----
 
+// A fused layer with k longer than 512 walks k in blocks of 256 over the
+// whole thread block first (register tiles inside each block, the partial
+// last block of 88 peeled), then applies bias and GELU tile by tile to the
+// block's finished product; k is never walked whole per register tile.
+
+// CHECK-LABEL: func.func @fused_long_k
+// CHECK: %[[BLOCKS:.+]] = scf.for %{{.+}} = %c0 to %c512 step %c256 iter_args(%{{.+}}) -> (tensor<64x256xf32>)
+// CHECK: scf.for %{{.+}} = %c0 to %c256 step %c1 iter_args(%{{.+}}) -> (vector<8x32xf32>)
+// CHECK: vector.contract
+// CHECK: %[[PRODUCT:.+]] = scf.for %{{.+}} = %c0 to %c64 step %c8 iter_args(%{{.+}} = %[[BLOCKS]])
+// CHECK: scf.for %{{.+}} = %c0 to %c88 step %c1 iter_args(%{{.+}}) -> (vector<8x32xf32>)
+// CHECK: scf.for %{{.+}} = %c0 to %c64 step %c8 iter_args
+// CHECK: vector.transfer_read %[[PRODUCT]]
+// CHECK: math.tanh %{{.+}} : vector<8x32xf32>
+// CHECK-NOT: scf.for %{{.+}} = %c0 to %c600
+func.func @fused_long_k(%x: tensor<64x600xf32>, %w: tensor<600x256xf32>, %b: tensor<256xf32>) -> (tensor<64x256xf32>, tensor<64x256xf32>) {
+  %y, %pre = loom.fused_linear gelu %x, %w, %b : (tensor<64x600xf32>, tensor<600x256xf32>, tensor<256xf32>) -> (tensor<64x256xf32>, tensor<64x256xf32>)
+  return %y, %pre : tensor<64x256xf32>, tensor<64x256xf32>
+}
+
+// -----
+
 // Attention's per-head products: one head per thread block, each register
 // tile rank-reduced to a plain 8x32 product stepping k by one.
 

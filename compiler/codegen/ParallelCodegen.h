@@ -1,0 +1,26 @@
+//===- ParallelCodegen.h - Optimizing and compiling on every core -*- C++ -*-===//
+
+#ifndef LOOM_COMPILER_CODEGEN_PARALLELCODEGEN_H
+#define LOOM_COMPILER_CODEGEN_PARALLELCODEGEN_H
+
+#include "mlir/Support/LLVM.h"
+#include "llvm/IR/Module.h"
+#include <string>
+#include <vector>
+
+namespace loomc {
+
+// Splits `module` into one part per path (at most), then optimizes (-O3)
+// and compiles each part to its object file on its own thread, with its
+// own LLVMContext and target machine. LLVM's optimization and code
+// generation take most of the time of compiling a model, and the functions
+// of a training step -- the outlined bodies of its parallel loops above all
+// -- optimize independently. `module` is consumed. Returns the object files
+// written (fewer than `paths` when the module has fewer functions).
+mlir::FailureOr<std::vector<std::string>>
+compileInParallel(std::unique_ptr<llvm::Module> module,
+                  const std::vector<std::string> &paths);
+
+} // namespace loomc
+
+#endif // LOOM_COMPILER_CODEGEN_PARALLELCODEGEN_H
