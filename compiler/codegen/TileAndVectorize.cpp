@@ -109,6 +109,10 @@ static constexpr int64_t kBlockRows = 64;
 static constexpr int64_t kBlockColumns = 256;
 static constexpr int64_t kReductionBlock = 256;
 static constexpr int64_t kPackedBlockRows = 256;
+// The fewest thread blocks a product of at least kBalancedWork
+// multiply-adds is cut into when its shape allows.
+static constexpr int64_t kMinBlocks = 8;
+static constexpr int64_t kBalancedWork = int64_t(1) << 26;
 
 static TilePlan planTiles(linalg::LinalgOp op, const Options &options) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -143,6 +147,30 @@ static TilePlan planTiles(linalg::LinalgOp op, const Options &options) {
     if (auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation());
         matmul && readsPackedOperand(matmul))
       plan.threadTiles[0] = divisorTile(ranges[0], kPackedBlockRows, rowTile);
+    // Enough blocks for the threads to share evenly: a product of 256 rows
+    // and 768 columns in blocks of 256 x 256 is 3 blocks, and 2 threads
+    // would spend a third of its time with one of them idle. Blocks of a
+    // large product (small ones are over before balance matters) narrow,
+    // then shorten, until there are kMinBlocks of them, while they stay
+    // whole register tiles.
+    auto blocks = [&] {
+      return llvm::divideCeil(ranges[0], plan.threadTiles[0]) *
+             llvm::divideCeil(ranges[1], plan.threadTiles[1]);
+    };
+    int64_t work = 1;
+    for (int64_t range : ranges)
+      work *= range;
+    for (unsigned d : {1u, 0u}) {
+      if (work < kBalancedWork)
+        break;
+      int64_t unit = d == 1 ? vectorTile : rowTile;
+      while (blocks() < kMinBlocks && plan.threadTiles[d] / 2 >= unit) {
+        int64_t narrower = divisorTile(ranges[d], plan.threadTiles[d] / 2, unit);
+        if (narrower % unit != 0 || narrower >= plan.threadTiles[d])
+          break;
+        plan.threadTiles[d] = narrower;
+      }
+    }
     plan.registerTiles[0] = registerTile(plan.threadTiles[0], rowTile);
     plan.registerTiles[1] = registerTile(plan.threadTiles[1], vectorTile);
     plan.matmulReductionStep = 1;

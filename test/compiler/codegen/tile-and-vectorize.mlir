@@ -144,3 +144,17 @@ func.func @packed_weight(%x: tensor<128x600xf32>, %w: tensor<600x600xf32>) -> te
   %y = loom.matmul %x, %w {transpose_rhs} : (tensor<128x600xf32>, tensor<600x600xf32>) -> tensor<128x600xf32>
   return %y : tensor<128x600xf32>
 }
+
+// -----
+
+// A large product that whole blocks would cut into too few for the threads
+// to share evenly (GPT-2 small's c_attn input gradient: 256 x 768 in
+// packed blocks of 256 x 256 is 3 blocks) gets narrower blocks: 12 of
+// 256 x 64.
+
+// CHECK-LABEL: func.func @few_blocks
+// CHECK: scf.forall (%{{.+}}) = (0) to (768) step (64) shared_outs(%{{.+}}) -> (tensor<256x768xf32>)
+func.func @few_blocks(%dy: tensor<256x2304xf32>, %w: tensor<768x2304xf32>) -> tensor<256x768xf32> {
+  %dx = loom.matmul %dy, %w {transpose_rhs} : (tensor<256x2304xf32>, tensor<768x2304xf32>) -> tensor<256x768xf32>
+  return %dx : tensor<256x768xf32>
+}
