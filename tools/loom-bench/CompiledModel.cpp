@@ -8,6 +8,7 @@ extern "C" {
 }
 
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
 #include <cstdio>
 #include <cstdlib>
@@ -33,9 +34,18 @@ CompiledModel::build(const std::string &loomc, const std::string &modelPath,
                                              libraryPath};
   for (const std::string &arg : loomcArgs)
     args.push_back(arg);
+  // loomc's report (fusion, memory plan) goes to a log next to the
+  // library, shown only if the build fails: it would interleave with the
+  // benchmark's tables.
+  std::string logPath = libraryPath + ".log";
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, std::nullopt,
+                                                llvm::StringRef(logPath)};
   std::string message;
-  if (llvm::sys::ExecuteAndWait(loomc, args, std::nullopt, {}, 0, 0, &message) != 0) {
+  if (llvm::sys::ExecuteAndWait(loomc, args, std::nullopt, redirects, 0, 0,
+                                &message) != 0) {
     error = "loomc failed on " + modelPath + (message.empty() ? "" : ": " + message);
+    if (auto log = llvm::MemoryBuffer::getFile(logPath); log && (*log)->getBufferSize())
+      error += "\n" + (*log)->getBuffer().rtrim().str();
     return nullptr;
   }
   std::unique_ptr<CompiledModel> compiled(new CompiledModel());
