@@ -82,29 +82,38 @@ static Value lower(LinalgBuilder &l, ops::EmbeddingGradOp op) {
   return rows.getResult(0);
 }
 
+// The window of a slice of shape `sliced` at `offset` along `dim` of the
+// whole tensor: offsets, sizes and (unit) strides.
+struct SliceWindow {
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+};
+
+static SliceWindow sliceWindow(LinalgBuilder &l, RankedTensorType sliced,
+                               int64_t dim, int64_t offset) {
+  SliceWindow window;
+  window.offsets.assign(sliced.getRank(), l.b.getIndexAttr(0));
+  window.offsets[dim] = l.b.getIndexAttr(offset);
+  window.strides.assign(sliced.getRank(), l.b.getIndexAttr(1));
+  for (int64_t size : sliced.getShape())
+    window.sizes.push_back(l.b.getIndexAttr(size));
+  return window;
+}
+
 // y = x[offset : offset + size] along one dimension.
 static Value lower(LinalgBuilder &l, ops::SliceOp op) {
   auto resultType = op.getResult().getType();
-  SmallVector<OpFoldResult> offsets(resultType.getRank(), l.b.getIndexAttr(0));
-  offsets[op.getDim()] = l.b.getIndexAttr(op.getOffset());
-  SmallVector<OpFoldResult> sizes, strides(resultType.getRank(), l.b.getIndexAttr(1));
-  for (int64_t dim : resultType.getShape())
-    sizes.push_back(l.b.getIndexAttr(dim));
+  SliceWindow w = sliceWindow(l, resultType, op.getDim(), op.getOffset());
   return tensor::ExtractSliceOp::create(l.b, l.loc, resultType, op.getInput(),
-                                        offsets, sizes, strides);
+                                        w.offsets, w.sizes, w.strides);
 }
 
 // dy placed at offset in zeros.
 static Value lower(LinalgBuilder &l, ops::SliceGradOp op) {
-  auto gradType = op.getOutputGrad().getType();
-  SmallVector<OpFoldResult> offsets(gradType.getRank(), l.b.getIndexAttr(0));
-  offsets[op.getDim()] = l.b.getIndexAttr(op.getOffset());
-  SmallVector<OpFoldResult> sizes, strides(gradType.getRank(), l.b.getIndexAttr(1));
-  for (int64_t dim : gradType.getShape())
-    sizes.push_back(l.b.getIndexAttr(dim));
+  SliceWindow w = sliceWindow(l, op.getOutputGrad().getType(), op.getDim(),
+                              op.getOffset());
   return tensor::InsertSliceOp::create(l.b, l.loc, op.getOutputGrad(),
                                        l.filled(op.getResult().getType(), 0.0),
-                                       offsets, sizes, strides);
+                                       w.offsets, w.sizes, w.strides);
 }
 
 Lowered loomc::codegen::lowerShapeOp(LinalgBuilder &l, Operation *op) {

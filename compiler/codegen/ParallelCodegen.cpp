@@ -32,6 +32,14 @@ loomc::compileInParallel(std::unique_ptr<Module> module,
       /*PreserveLocals=*/false, /*RoundRobin=*/true);
   module.reset();
 
+  // One target machine per thread, created here: creating one registers
+  // the native target, which is not safe to do from several threads.
+  std::vector<std::unique_ptr<TargetMachine>> targets;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    targets.push_back(createHostTargetMachine());
+    if (!targets.back())
+      return mlir::failure();
+  }
   std::atomic<bool> failed{false};
   std::vector<std::thread> threads;
   for (size_t i = 0; i < parts.size(); ++i)
@@ -40,15 +48,13 @@ loomc::compileInParallel(std::unique_ptr<Module> module,
       Expected<std::unique_ptr<Module>> part = parseBitcodeFile(
           MemoryBufferRef(StringRef(parts[i].data(), parts[i].size()), "part"),
           context);
-      std::unique_ptr<TargetMachine> target = createHostTargetMachine();
-      if (!part || !target) {
-        if (!part)
-          consumeError(part.takeError());
+      if (!part) {
+        consumeError(part.takeError());
         failed = true;
         return;
       }
-      optimizeModule(**part, *target);
-      if (mlir::failed(emitObjectFile(**part, *target, paths[i])))
+      optimizeModule(**part, *targets[i]);
+      if (mlir::failed(emitObjectFile(**part, *targets[i], paths[i])))
         failed = true;
     });
   for (std::thread &thread : threads)

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/codegen/Passes.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
@@ -157,11 +158,10 @@ static TilePlan planTiles(linalg::LinalgOp op, const Options &options) {
       return llvm::divideCeil(ranges[0], plan.threadTiles[0]) *
              llvm::divideCeil(ranges[1], plan.threadTiles[1]);
     };
-    int64_t work = 1;
-    for (int64_t range : ranges)
-      work *= range;
+    bool balance = !ShapedType::isDynamicShape(ranges) &&
+                   computeProduct(ranges) >= kBalancedWork;
     for (unsigned d : {1u, 0u}) {
-      if (work < kBalancedWork)
+      if (!balance)
         break;
       int64_t unit = d == 1 ? vectorTile : rowTile;
       while (blocks() < kMinBlocks && plan.threadTiles[d] / 2 >= unit) {
@@ -315,6 +315,18 @@ static LogicalResult tileMatmulReduction(RewriterBase &rewriter,
   rewriter.replaceOp(matmul, result->replacements);
   if (tiled)
     *tiled = result->tiledOps.front();
+  return success();
+}
+
+// Steps the reduction loop of every matmul inside `scope` (register tiles)
+// by `step`.
+static LogicalResult stepMatmulReductions(RewriterBase &rewriter,
+                                          Operation *scope, int64_t step) {
+  SmallVector<linalg::MatmulOp> matmuls;
+  scope->walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+  for (linalg::MatmulOp matmul : matmuls)
+    if (failed(tileMatmulReduction(rewriter, matmul, step)))
+      return matmul.emitError("tiling the reduction of a matmul failed");
   return success();
 }
 
@@ -488,11 +500,9 @@ static LogicalResult tileRoot(RewriterBase &rewriter, linalg::LinalgOp root,
         scf::SCFTilingOptions::LoopType::ForOp);
     if (failed(productTile))
       return root.emitError("tiling a fused matmul into register tiles failed");
-    SmallVector<linalg::MatmulOp> matmuls;
-    (*productTile)->getParentOp()->walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
-    for (linalg::MatmulOp matmul : matmuls)
-      if (failed(tileMatmulReduction(rewriter, matmul, plan.matmulReductionStep)))
-        return matmul.emitError("tiling the reduction of a matmul failed");
+    if (failed(stepMatmulReductions(rewriter, (*productTile)->getParentOp(),
+                                    plan.matmulReductionStep)))
+      return failure();
   }
   FailureOr<Operation *> tile =
       tileAndFuse(rewriter, cast<TilingInterface>(*block), plan.registerTiles,
@@ -513,12 +523,7 @@ static LogicalResult tileRoot(RewriterBase &rewriter, linalg::LinalgOp root,
   }
   // The matmul of the tile: the root itself, or the group's producer fused
   // next to it.
-  SmallVector<linalg::MatmulOp> matmuls;
-  tileLoop->walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
-  for (linalg::MatmulOp matmul : matmuls)
-    if (failed(tileMatmulReduction(rewriter, matmul, plan.matmulReductionStep)))
-      return matmul.emitError("tiling the reduction of a matmul failed");
-  return success();
+  return stepMatmulReductions(rewriter, tileLoop, plan.matmulReductionStep);
 }
 
 // Splits the last, partial iteration off every loop whose step does not
@@ -569,10 +574,7 @@ static void vectorizeTiles(RewriterBase &rewriter, func::FuncOp function) {
     if (op.hasDynamicShape() || readsByIndex(op))
       continue;
     // Guard against an untiled op becoming one enormous vector.
-    int64_t elements = 1;
-    for (int64_t range : op.getStaticLoopRanges())
-      elements *= range;
-    if (elements > 8192)
+    if (computeProduct(op.getStaticLoopRanges()) > 8192)
       continue;
     rewriter.setInsertionPoint(op);
     FailureOr<linalg::VectorizationResult> result = linalg::vectorize(
