@@ -114,9 +114,12 @@ Value LinalgBuilder::matmul(Value lhs, Value rhs, bool transposeLhs,
   }
   int64_t rows = transposeLhs ? lhsType.getDimSize(1) : lhsType.getDimSize(0);
   RankedTensorType resultType = f32Tensor({rows, rhsType.getDimSize(1)});
-  auto op = linalg::MatmulOp::create(b, loc, TypeRange{resultType},
-                                     ValueRange{lhs, rhs},
-                                     ValueRange{filled(resultType, 0.0)});
+  return matmulInto(lhs, rhs, filled(resultType, 0.0), transposeLhs);
+}
+
+Value LinalgBuilder::matmulInto(Value lhs, Value rhs, Value acc, bool transposeLhs) {
+  auto op = linalg::MatmulOp::create(b, loc, TypeRange{acc.getType()},
+                                     ValueRange{lhs, rhs}, ValueRange{acc});
   if (transposeLhs) {
     MLIRContext *ctx = b.getContext();
     AffineExpr m, n, k;

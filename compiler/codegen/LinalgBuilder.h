@@ -62,6 +62,9 @@ public:
   // copied into its transpose, a transposed left operand is read through
   // the map.
   Value matmul(Value lhs, Value rhs, bool transposeLhs, bool transposeRhs);
+  // acc + op(A)·B, accumulated in `acc`'s tensor: A transposed read through
+  // the map.
+  Value matmulInto(Value lhs, Value rhs, Value acc, bool transposeLhs);
 
   // A copy of `value` with its dimensions permuted: result dimension i is
   // dimension perm[i] of `value`.

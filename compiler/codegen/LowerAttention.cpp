@@ -1,20 +1,24 @@
 //===- LowerAttention.cpp - attention, attention_grad, rope to linalg -----===//
 //
 // Heads live side by side in the last dimension ([B, T, H·D]). The lowering
-// copies them into per-head matrices ([B·H, T, D], O(T·D) per head) so that
-// every product of attention, forward and backward, is a batch of ordinary
-// matrix products that tile like any matmul; the O(T²) work is in those
-// products and in the row kernels. Softmax rows go through the online
-// softmax kernel: one pass per row for maximum and normalizer together.
+// copies them into per-head matrices ([B·H, T, D], O(T·D) per head), then
+// runs flash attention: one thread block per head, walking blocks of
+// queries and keys with the online softmax, so that the O(T²) scores and
+// probabilities exist one small block at a time, in cache, and causally
+// hidden blocks are never computed. Each block's products and row kernels
+// are linalg ops that loom-tile-and-vectorize tiles into register tiles.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/codegen/Lowerings.h"
+#include "compiler/codegen/Passes.h"
 #include "dialects/loom/IR/LoomOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using loomc::codegen::LinalgBuilder;
@@ -117,18 +121,150 @@ Value tokenRows(LinalgBuilder &l, Value h3, int64_t batch, int64_t heads) {
   return l.transposed(h4, {0, 2, 1, 3});
 }
 
-// [B, H, T, T] as [B·H, T, T] and back.
-Value perHead(LinalgBuilder &l, Value x) {
-  return tensor::CollapseShapeOp::create(
-      l.b, l.loc, x, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
-}
-
 } // namespace
 
-// S = Q·Kᵀ per head; P = softmax(S/√D) over keys up to the query;
-// O = P·V. Each head's products are matrix products on per-head copies of
-// Q, Kᵀ and V ([B·H, T, D]); S and P live in one [B·H, T, T] buffer each,
-// and P is what the backward pass saves.
+// Queries and keys are taken in blocks of this many rows: a block's scores
+// are a few register tiles, and with causal masking only blocks on or below
+// the diagonal are computed (T = 128 in blocks of 32: 10 of 16). A length
+// no block size divides is one block.
+static int64_t attentionBlock(int64_t seq) {
+  for (int64_t block : {32, 16, 8})
+    if (seq % block == 0)
+      return block;
+  return seq;
+}
+
+// Slices of per-head tensors at (dynamic) offsets, static sizes, unit
+// strides; `shape` drops the leading unit dimensions of `sizes`.
+static Value slice(LinalgBuilder &l, Value source, ArrayRef<OpFoldResult> offsets,
+                   ArrayRef<int64_t> sizes, ArrayRef<int64_t> shape) {
+  SmallVector<OpFoldResult> sizeFolds, strides;
+  for (int64_t size : sizes) {
+    sizeFolds.push_back(l.b.getIndexAttr(size));
+    strides.push_back(l.b.getIndexAttr(1));
+  }
+  return tensor::ExtractSliceOp::create(l.b, l.loc, l.f32Tensor(shape), source,
+                                        offsets, sizeFolds, strides);
+}
+
+static Value insert(LinalgBuilder &l, Value source, Value dest,
+                    ArrayRef<OpFoldResult> offsets, ArrayRef<int64_t> sizes) {
+  SmallVector<OpFoldResult> sizeFolds, strides;
+  for (int64_t size : sizes) {
+    sizeFolds.push_back(l.b.getIndexAttr(size));
+    strides.push_back(l.b.getIndexAttr(1));
+  }
+  return tensor::InsertSliceOp::create(l.b, l.loc, source, dest, offsets,
+                                       sizeFolds, strides);
+}
+
+namespace {
+// One head's blocks inside the loop over heads: rows [start, start + block)
+// of per-head matrices [B·H, T, D], columns of transposed ones [B·H, D, T],
+// entries of per-query statistics [B·H, T].
+struct HeadBlocks {
+  LinalgBuilder &l;
+  Value head;
+  int64_t block, headDim;
+
+  Value start(Value blockIndex) {
+    return arith::MulIOp::create(l.b, l.loc, blockIndex, l.index(block));
+  }
+  Value rows(Value x, Value start) {
+    return slice(l, x, {head, start, l.b.getIndexAttr(0)}, {1, block, headDim},
+                 {block, headDim});
+  }
+  Value columns(Value xT, Value start) {
+    return slice(l, xT, {head, l.b.getIndexAttr(0), start}, {1, headDim, block},
+                 {headDim, block});
+  }
+  Value entries(Value stats, Value start) {
+    return slice(l, stats, {head, start}, {1, block}, {block});
+  }
+  // Whether key column j of the key block at `keyStart` is visible from
+  // query row i of the query block at `queryStart` (inside a generic over
+  // (i, j)): the key is not after the query.
+  Value visible(OpBuilder &b, Location loc, Value queryStart, Value keyStart) {
+    Value i = linalg::IndexOp::create(b, loc, 0);
+    Value j = linalg::IndexOp::create(b, loc, 1);
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule,
+                                 arith::AddIOp::create(b, loc, keyStart, j),
+                                 arith::AddIOp::create(b, loc, queryStart, i));
+  }
+  // exp(S·scale − shift) for a block of scores, 0 where the key is after
+  // the query: with the running maxima as shift the online softmax's
+  // terms, with the log-sum-exps the probabilities themselves.
+  Value probabilities(Value scores, Value shift, double scale, Value queryStart,
+                      Value keyStart) {
+    return l.generic({scores, shift}, {l.empty(l.f32Tensor({block, block}))},
+                     {l.dimsMap(2, {0, 1}), l.dimsMap(2, {0}), l.dimsMap(2, {0, 1})},
+                     {kParallel, kParallel},
+                     [&](OpBuilder &b, Location loc, ValueRange args) {
+                       Value scaled = arith::MulFOp::create(
+                           b, loc, args[0],
+                           arith::ConstantOp::create(b, loc, b.getF32FloatAttr(scale)));
+                       Value p = math::ExpOp::create(
+                           b, loc, arith::SubFOp::create(b, loc, scaled, args[1]));
+                       Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+                       return SmallVector<Value>{arith::SelectOp::create(
+                           b, loc, visible(b, loc, queryStart, keyStart), p, zero)};
+                     })
+        .getResult(0);
+  }
+};
+} // namespace
+
+// A loop over one thread block per head (B·H of them, split between the
+// threads), whose body `buildHead(head, sharedOutputs)` returns what the
+// head writes into each shared output's [head] slice.
+static scf::ForallOp forEachHead(
+    LinalgBuilder &l, int64_t heads, ArrayRef<RankedTensorType> outputTypes,
+    llvm::function_ref<SmallVector<Value>(Value head, ValueRange shared)> buildHead) {
+  SmallVector<Value> outputs;
+  for (RankedTensorType type : outputTypes)
+    outputs.push_back(l.empty(type));
+  auto forall = scf::ForallOp::create(
+      l.b, l.loc, ArrayRef<OpFoldResult>{l.b.getIndexAttr(heads)}, outputs,
+      std::nullopt);
+  forall->setAttr(::loomc::kThreadBlockAttr, l.b.getUnitAttr());
+  OpBuilder::InsertionGuard guard(l.b);
+  l.b.setInsertionPointToStart(forall.getBody());
+  Value head = forall.getInductionVar(0);
+  SmallVector<Value> results = buildHead(head, forall.getRegionIterArgs());
+  l.b.setInsertionPointToStart(forall.getTerminator().getBody());
+  for (auto [result, shared] : llvm::zip(results, forall.getRegionIterArgs())) {
+    auto type = cast<RankedTensorType>(shared.getType());
+    SmallVector<OpFoldResult> offsets = {head}, sizes = {l.b.getIndexAttr(1)},
+                              strides = {l.b.getIndexAttr(1)};
+    for (int64_t d = 1; d < type.getRank(); ++d) {
+      offsets.push_back(l.b.getIndexAttr(0));
+      sizes.push_back(l.b.getIndexAttr(type.getDimSize(d)));
+      strides.push_back(l.b.getIndexAttr(1));
+    }
+    tensor::ParallelInsertSliceOp::create(l.b, l.loc, result, shared, offsets,
+                                          sizes, strides);
+  }
+  return forall;
+}
+
+// The [head] slice of a shared output [B·H, ...] as a tensor of the rest.
+static Value headSlice(LinalgBuilder &l, Value shared, Value head) {
+  auto type = cast<RankedTensorType>(shared.getType());
+  SmallVector<OpFoldResult> offsets = {head};
+  SmallVector<int64_t> sizes = {1};
+  for (int64_t d = 1; d < type.getRank(); ++d) {
+    offsets.push_back(l.b.getIndexAttr(0));
+    sizes.push_back(type.getDimSize(d));
+  }
+  return slice(l, shared, offsets, sizes, ArrayRef<int64_t>(sizes).drop_front());
+}
+
+// Flash attention (Dao et al.), causal. Per head, per block of queries:
+// for each key block up to the diagonal, S = Q·Kᵀ/√D (masked), the row
+// maxima m and normalizers l are updated online and the output accumulator
+// is rescaled before adding P·V; then O = acc/l and L = m + log l. The
+// T×T scores and probabilities only ever exist one block at a time, in
+// cache: the backward pass gets O and L, O(T) per head.
 static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionOp op) {
   int64_t heads = op.getHeads(), kvHeads = op.getKvHeads();
   auto qType = op.getQuery().getType();
@@ -138,90 +274,225 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionOp op) {
   Value q = headRows(l, op.getQuery(), heads, heads);          // [B·H, T, D]
   Value kT = headColumns(l, op.getKey(), kvHeads, heads);      // [B·H, D, T]
   Value v = headRows(l, op.getValue(), kvHeads, heads);        // [B·H, T, D]
-  Value scores = l.batchMatmul(q, kT);                          // [B·H, T, T]
-
-  Value rows = tensor::CollapseShapeOp::create(
-      l.b, l.loc, scores, ArrayRef<ReassociationIndices>{{0, 1}, {2}});
-  auto [rowMax, rowSum] = l.softmaxStatistics(rows, seq, scale);
-  auto perRow = [&](Value v) -> Value {
-    return tensor::ExpandShapeOp::create(l.b, l.loc,
-                                         l.f32Tensor({batch * heads, seq}), v,
-                                         ArrayRef<ReassociationIndices>{{0, 1}});
+  int64_t block = attentionBlock(seq), blocks = seq / block;
+  float negInf = -std::numeric_limits<float>::infinity();
+  RankedTensorType blockType = l.f32Tensor({block, headDim});
+  RankedTensorType statsType = l.f32Tensor({block});
+  auto rowwise = [&](unsigned loops) {
+    return SmallVector<utils::IteratorType>(loops, kParallel);
   };
-  Value maxes = perRow(rowMax), sums = perRow(rowSum);
-  RankedTensorType scoresType = l.f32Tensor({batch * heads, seq, seq});
-  Value probs =
-      l.generic({scores, maxes, sums}, {l.empty(scoresType)},
-                {l.dimsMap(3, {0, 1, 2}), l.dimsMap(3, {0, 1}),
-                 l.dimsMap(3, {0, 1}), l.dimsMap(3, {0, 1, 2})},
-                {kParallel, kParallel, kParallel},
-                [&](OpBuilder &b, Location loc, ValueRange args) {
-                  Value i = linalg::IndexOp::create(b, loc, 1);
-                  Value j = linalg::IndexOp::create(b, loc, 2);
-                  Value visible = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, j, i);
-                  Value scaled = arith::MulFOp::create(
-                      b, loc, args[0], arith::ConstantOp::create(b, loc, b.getF32FloatAttr(scale)));
-                  Value p = arith::DivFOp::create(
-                      b, loc,
-                      math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, scaled, args[1])),
-                      args[2]);
-                  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
-                  return SmallVector<Value>{arith::SelectOp::create(b, loc, visible, p, zero)};
-                })
-          .getResult(0);
-  Value out = l.batchMatmul(probs, v);                          // [B·H, T, D]
-  Value probs4 = tensor::ExpandShapeOp::create(
-      l.b, l.loc, l.f32Tensor({batch, heads, seq, seq}), probs,
-      ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
-  return {mergeHeads(l, tokenRows(l, out, batch, heads)), probs4};
+
+  auto forall = forEachHead(
+      l, batch * heads,
+      {l.f32Tensor({batch * heads, seq, headDim}), l.f32Tensor({batch * heads, seq})},
+      [&](Value head, ValueRange shared) -> SmallVector<Value> {
+        HeadBlocks at{l, head, block, headDim};
+        auto queryLoop = scf::ForOp::create(
+            l.b, l.loc, l.index(0), l.index(blocks), l.index(1),
+            ValueRange{headSlice(l, shared[0], head), headSlice(l, shared[1], head)},
+            [&](OpBuilder &, Location, Value r, ValueRange headOut) {
+              Value queryStart = at.start(r);
+              Value qBlock = at.rows(q, queryStart);
+              Value through = arith::AddIOp::create(l.b, l.loc, r, l.index(1));
+              auto keyLoop = scf::ForOp::create(
+                  l.b, l.loc, l.index(0), through, l.index(1),
+                  ValueRange{l.filled(blockType, 0.0), l.filled(statsType, negInf),
+                             l.filled(statsType, 0.0)},
+                  [&](OpBuilder &, Location, Value c, ValueRange state) {
+                    Value acc = state[0], rowMax = state[1], rowSum = state[2];
+                    Value keyStart = at.start(c);
+                    Value scores = l.matmul(qBlock, at.columns(kT, keyStart), false, false);
+                    Value blockMax =
+                        l.generic({scores}, {l.filled(statsType, negInf)},
+                                  {l.dimsMap(2, {0, 1}), l.dimsMap(2, {0})},
+                                  {kParallel, kReduction},
+                                  [&](OpBuilder &b, Location loc, ValueRange args) {
+                                    Value scaled = arith::MulFOp::create(
+                                        b, loc, args[0], arith::ConstantOp::create(b, loc, b.getF32FloatAttr(scale)));
+                                    // max(acc, masked score): a plain maximum
+                                    // reduction, which vectorizes.
+                                    Value masked = arith::SelectOp::create(
+                                        b, loc, at.visible(b, loc, queryStart, keyStart), scaled,
+                                        arith::ConstantOp::create(b, loc, b.getF32FloatAttr(negInf)));
+                                    return SmallVector<Value>{
+                                        arith::MaximumFOp::create(b, loc, args[1], masked)};
+                                  })
+                            .getResult(0);
+                    // m' = max(m, block maximum); α = exp(m − m') rescales
+                    // what was summed against m. The loop's state is
+                    // updated in place (read before written, per row).
+                    auto update = l.generic(
+                        {blockMax}, {rowMax, l.empty(statsType)},
+                        SmallVector<AffineMap>(3, l.dimsMap(1, {0})), rowwise(1),
+                        [](OpBuilder &b, Location loc, ValueRange args) {
+                          Value newMax = arith::MaximumFOp::create(b, loc, args[1], args[0]);
+                          Value alpha = math::ExpOp::create(
+                              b, loc, arith::SubFOp::create(b, loc, args[1], newMax));
+                          return SmallVector<Value>{newMax, alpha};
+                        });
+                    Value newMax = update.getResult(0), alpha = update.getResult(1);
+                    Value probs = at.probabilities(scores, newMax, scale, queryStart, keyStart);
+                    Value blockSum =
+                        l.generic({probs}, {l.filled(statsType, 0.0)},
+                                  {l.dimsMap(2, {0, 1}), l.dimsMap(2, {0})},
+                                  {kParallel, kReduction},
+                                  [](OpBuilder &b, Location loc, ValueRange args) {
+                                    return SmallVector<Value>{
+                                        arith::AddFOp::create(b, loc, args[1], args[0])};
+                                  })
+                            .getResult(0);
+                    Value newSum =
+                        l.generic({alpha, blockSum}, {rowSum},
+                                  SmallVector<AffineMap>(3, l.dimsMap(1, {0})), rowwise(1),
+                                  [](OpBuilder &b, Location loc, ValueRange args) {
+                                    return SmallVector<Value>{arith::AddFOp::create(
+                                        b, loc, arith::MulFOp::create(b, loc, args[2], args[0]),
+                                        args[1])};
+                                  })
+                            .getResult(0);
+                    Value rescaled =
+                        l.generic({alpha}, {acc},
+                                  {l.dimsMap(2, {0}), l.dimsMap(2, {0, 1})},
+                                  rowwise(2), [](OpBuilder &b, Location loc, ValueRange args) {
+                                    return SmallVector<Value>{
+                                        arith::MulFOp::create(b, loc, args[1], args[0])};
+                                  })
+                            .getResult(0);
+                    Value newAcc = l.matmulInto(probs, at.rows(v, keyStart), rescaled, false);
+                    scf::YieldOp::create(l.b, l.loc, ValueRange{newAcc, newMax, newSum});
+                  });
+              Value acc = keyLoop.getResult(0), rowMax = keyLoop.getResult(1),
+                    rowSum = keyLoop.getResult(2);
+              Value out =
+                  l.generic({acc, rowSum}, {l.empty(blockType)},
+                            {l.dimsMap(2, {0, 1}), l.dimsMap(2, {0}), l.dimsMap(2, {0, 1})},
+                            rowwise(2), [](OpBuilder &b, Location loc, ValueRange args) {
+                              return SmallVector<Value>{
+                                  arith::DivFOp::create(b, loc, args[0], args[1])};
+                            })
+                      .getResult(0);
+              Value logSumExp =
+                  l.generic({rowMax, rowSum}, {l.empty(statsType)},
+                            SmallVector<AffineMap>(3, l.dimsMap(1, {0})), rowwise(1),
+                            [](OpBuilder &b, Location loc, ValueRange args) {
+                              return SmallVector<Value>{arith::AddFOp::create(
+                                  b, loc, args[0], math::LogOp::create(b, loc, args[1]))};
+                            })
+                      .getResult(0);
+              scf::YieldOp::create(
+                  l.b, l.loc,
+                  ValueRange{insert(l, out, headOut[0], {queryStart, l.b.getIndexAttr(0)},
+                                    {block, headDim}),
+                             insert(l, logSumExp, headOut[1], {queryStart}, {block})});
+            });
+        return {queryLoop.getResult(0), queryLoop.getResult(1)};
+      });
+  Value out = forall.getResult(0);
+  Value logSumExp = tensor::ExpandShapeOp::create(
+      l.b, l.loc, l.f32Tensor({batch, heads, seq}), forall.getResult(1),
+      ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+  return {mergeHeads(l, tokenRows(l, out, batch, heads)), logSumExp};
 }
 
-// dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P ⊙ (dP − Σ_j dP ⊙ P) / √D, dQ = dS·K,
-// dK = dSᵀ·Q, as per-head matrix products; key/value gradients summed over
-// the heads that share them.
+// The backward pass of flash attention. Δ = rowsum(dO ⊙ O) first; then per
+// head, per key block, for each query block at or below the diagonal:
+// P = exp(S/√D − L) recomputed from Q, K and L, dV += Pᵀ·dO, dP = dO·Vᵀ,
+// dS = P ⊙ (dP − Δ)/√D, dK += dSᵀ·Q, dQ += dS·K. dK and dV of a key block
+// accumulate over the query blocks, dQ over the key blocks; one thread owns
+// a head, so nothing is added concurrently. Key/value gradients are summed
+// over the heads that share them.
 static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionGradOp op) {
   int64_t heads = op.getHeads(), kvHeads = op.getKvHeads();
   auto qType = op.getQuery().getType();
   int64_t batch = qType.getDimSize(0), seq = qType.getDimSize(1);
   int64_t headDim = qType.getDimSize(2) / heads;
   double scale = 1.0 / std::sqrt(static_cast<double>(headDim));
-  Value probs = perHead(l, op.getProbabilities());              // [B·H, T, T]
+  Value q = headRows(l, op.getQuery(), heads, heads);          // [B·H, T, D]
+  Value k = headRows(l, op.getKey(), kvHeads, heads);          // [B·H, T, D]
+  Value kT = headColumns(l, op.getKey(), kvHeads, heads);      // [B·H, D, T]
+  Value vT = headColumns(l, op.getValue(), kvHeads, heads);    // [B·H, D, T]
   Value dO = headRows(l, op.getOutputGrad(), heads, heads);    // [B·H, T, D]
-  RankedTensorType scoresType = l.f32Tensor({batch * heads, seq, seq});
-
-  Value dV = l.batchMatmul(l.transposed(probs, {0, 2, 1}), dO);
-  Value dP = l.batchMatmul(dO, headColumns(l, op.getValue(), kvHeads, heads));
-  Value rowDot =
-      l.generic({dP, probs}, {l.filled(l.f32Tensor({batch * heads, seq}), 0.0)},
-                {l.dimsMap(3, {0, 1, 2}), l.dimsMap(3, {0, 1, 2}),
-                 l.dimsMap(3, {0, 1})},
+  Value o = headRows(l, op.getOutput(), heads, heads);         // [B·H, T, D]
+  Value logSumExp = tensor::CollapseShapeOp::create(
+      l.b, l.loc, op.getLogsumexp(), ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+  RankedTensorType statsType = l.f32Tensor({batch * heads, seq});
+  Value delta =
+      l.generic({dO, o}, {l.filled(statsType, 0.0)},
+                {l.dimsMap(3, {0, 1, 2}), l.dimsMap(3, {0, 1, 2}), l.dimsMap(3, {0, 1})},
                 {kParallel, kParallel, kReduction},
                 [](OpBuilder &b, Location loc, ValueRange args) {
                   return SmallVector<Value>{arith::AddFOp::create(
                       b, loc, args[2], arith::MulFOp::create(b, loc, args[0], args[1]))};
                 })
           .getResult(0);
-  Value dS =
-      l.generic({probs, dP, rowDot}, {l.empty(scoresType)},
-                {l.dimsMap(3, {0, 1, 2}), l.dimsMap(3, {0, 1, 2}),
-                 l.dimsMap(3, {0, 1}), l.dimsMap(3, {0, 1, 2})},
-                {kParallel, kParallel, kParallel},
-                [&](OpBuilder &b, Location loc, ValueRange args) {
-                  Value centered = arith::SubFOp::create(b, loc, args[1], args[2]);
-                  Value dScores = arith::MulFOp::create(b, loc, args[0], centered);
-                  return SmallVector<Value>{arith::MulFOp::create(
-                      b, loc, dScores,
-                      arith::ConstantOp::create(b, loc, b.getF32FloatAttr(scale)))};
-                })
-          .getResult(0);
-  Value dQ = l.batchMatmul(dS, headRows(l, op.getKey(), kvHeads, heads));
-  Value dK = l.batchMatmul(l.transposed(dS, {0, 2, 1}),
-                           headRows(l, op.getQuery(), heads, heads));
+
+  int64_t block = attentionBlock(seq), blocks = seq / block;
+  RankedTensorType blockType = l.f32Tensor({block, headDim});
+  RankedTensorType scoresType = l.f32Tensor({block, block});
+  RankedTensorType rowsType = l.f32Tensor({batch * heads, seq, headDim});
+  auto forall = forEachHead(
+      l, batch * heads, {rowsType, rowsType, rowsType},
+      [&](Value head, ValueRange shared) -> SmallVector<Value> {
+        HeadBlocks at{l, head, block, headDim};
+        Value dQHead = linalg::FillOp::create(l.b, l.loc, ValueRange{l.f32(0.0)},
+                                              ValueRange{headSlice(l, shared[0], head)})
+                           .getResult(0);
+        auto keyLoop = scf::ForOp::create(
+            l.b, l.loc, l.index(0), l.index(blocks), l.index(1),
+            ValueRange{dQHead, headSlice(l, shared[1], head), headSlice(l, shared[2], head)},
+            [&](OpBuilder &, Location, Value c, ValueRange headGrads) {
+              Value keyStart = at.start(c);
+              Value kBlock = at.rows(k, keyStart);
+              Value kTBlock = at.columns(kT, keyStart);
+              Value vTBlock = at.columns(vT, keyStart);
+              auto queryLoop = scf::ForOp::create(
+                  l.b, l.loc, c, l.index(blocks), l.index(1),
+                  ValueRange{headGrads[0], l.filled(blockType, 0.0), l.filled(blockType, 0.0)},
+                  [&](OpBuilder &, Location, Value r, ValueRange grads) {
+                    Value dQ = grads[0], dK = grads[1], dV = grads[2];
+                    Value queryStart = at.start(r);
+                    Value qBlock = at.rows(q, queryStart);
+                    Value dOBlock = at.rows(dO, queryStart);
+                    Value scores = l.matmul(qBlock, kTBlock, false, false);
+                    Value probs = at.probabilities(
+                        scores, at.entries(logSumExp, queryStart), scale, queryStart, keyStart);
+                    Value newDV = l.matmulInto(probs, dOBlock, dV, /*transposeLhs=*/true);
+                    Value dP = l.matmul(dOBlock, vTBlock, false, false);
+                    Value dS =
+                        l.generic({probs, dP, at.entries(delta, queryStart)},
+                                  {l.empty(scoresType)},
+                                  {l.dimsMap(2, {0, 1}), l.dimsMap(2, {0, 1}), l.dimsMap(2, {0}),
+                                   l.dimsMap(2, {0, 1})},
+                                  {kParallel, kParallel},
+                                  [&](OpBuilder &b, Location loc, ValueRange args) {
+                                    Value centered = arith::SubFOp::create(b, loc, args[1], args[2]);
+                                    Value dScores = arith::MulFOp::create(b, loc, args[0], centered);
+                                    return SmallVector<Value>{arith::MulFOp::create(
+                                        b, loc, dScores,
+                                        arith::ConstantOp::create(b, loc, b.getF32FloatAttr(scale)))};
+                                  })
+                            .getResult(0);
+                    Value newDK = l.matmulInto(dS, qBlock, dK, /*transposeLhs=*/true);
+                    SmallVector<OpFoldResult> rowsAt = {queryStart, l.b.getIndexAttr(0)};
+                    Value dQBlock = slice(l, dQ, rowsAt, {block, headDim}, {block, headDim});
+                    Value newDQ = insert(l, l.matmulInto(dS, kBlock, dQBlock, false), dQ,
+                                         rowsAt, {block, headDim});
+                    scf::YieldOp::create(l.b, l.loc, ValueRange{newDQ, newDK, newDV});
+                  });
+              SmallVector<OpFoldResult> rowsAt = {keyStart, l.b.getIndexAttr(0)};
+              scf::YieldOp::create(
+                  l.b, l.loc,
+                  ValueRange{queryLoop.getResult(0),
+                             insert(l, queryLoop.getResult(1), headGrads[1], rowsAt, {block, headDim}),
+                             insert(l, queryLoop.getResult(2), headGrads[2], rowsAt, {block, headDim})});
+            });
+        return {keyLoop.getResult(0), keyLoop.getResult(1), keyLoop.getResult(2)};
+      });
   auto kvGradient = [&](Value h3) {
     return mergeHeads(l, sumHeadGroups(l, tokenRows(l, h3, batch, heads), kvHeads));
   };
-  return {mergeHeads(l, tokenRows(l, dQ, batch, heads)), kvGradient(dK),
-          kvGradient(dV)};
+  return {mergeHeads(l, tokenRows(l, forall.getResult(0), batch, heads)),
+          kvGradient(forall.getResult(1)), kvGradient(forall.getResult(2))};
 }
 
 // Each head's halves x₁, x₂ (columns [0, D/2) and [D/2, D)) at position t:

@@ -29,6 +29,11 @@ inline constexpr llvm::StringLiteral kFusionGroupAttr = "loom.fusion_group";
 // block by block inside the product's reduction loop instead of whole.
 inline constexpr llvm::StringLiteral kPackAttr = "loom.pack";
 
+// Marks an scf.forall that a lowering built itself, one iteration per
+// thread's share of the work (attention's heads): loom-tile-and-vectorize
+// tiles the linalg ops inside it into register tiles only.
+inline constexpr llvm::StringLiteral kThreadBlockAttr = "loom.thread_block";
+
 } // namespace loomc
 
 #endif // LOOM_COMPILER_CODEGEN_PASSES_H

@@ -67,6 +67,11 @@ def LoomTileAndVectorize : Pass<"loom-tile-and-vectorize", "::mlir::func::FuncOp
     3. Vectorize every tile and hoist the accumulator of each reduction loop
        into registers.
 
+    A lowering that builds its own thread blocks (an `scf.forall` marked
+    `loom.thread_block`: attention, one iteration per head) keeps them: the
+    linalg ops inside are tiled into register tiles only, in the loops the
+    lowering wrote.
+
     `matmul + bias + gelu` of one fusion group thus becomes one loop nest
     whose innermost tile accumulates `x·W` in vector registers and applies
     bias and GELU to them before its only store.

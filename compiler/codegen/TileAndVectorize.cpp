@@ -338,29 +338,37 @@ static bool isAccumulatorFill(linalg::FillOp fill) {
   }) && !fill->use_empty();
 }
 
-// Roots are the linalg ops that no other op of their fusion group consumes,
-// except for accumulator fills, which their consumers fuse.
-static SmallVector<linalg::LinalgOp> findRoots(func::FuncOp function) {
-  SmallVector<linalg::LinalgOp> roots;
+// Whether `op` is a root: a linalg op that no other op of its fusion group
+// consumes, except for accumulator fills, which their consumers fuse.
+static bool isRoot(Operation &op) {
+  if (!isa<linalg::LinalgOp>(op))
+    return false;
+  if (auto fill = dyn_cast<linalg::FillOp>(&op); fill && isAccumulatorFill(fill))
+    return false;
+  // Packed copies are computed inside their products' tiles (the few
+  // left over are tiled on their own afterwards).
+  if (op.hasAttr(::loomc::kPackAttr))
+    return false;
+  std::optional<int64_t> group = fusionGroup(&op);
+  return !group || llvm::none_of(op.getUsers(), [&](Operation *user) {
+    return fusionGroup(user) == group;
+  });
+}
+
+// The roots at the top of the function, tiled into thread blocks and then
+// register tiles; and those inside a lowering's own thread blocks
+// (kThreadBlockAttr), tiled into register tiles only.
+static void findRoots(func::FuncOp function, SmallVectorImpl<linalg::LinalgOp> &roots,
+                      SmallVectorImpl<linalg::LinalgOp> &blockRoots) {
   for (Operation &op : function.getBody().front()) {
-    auto linalgOp = dyn_cast<linalg::LinalgOp>(&op);
-    if (!linalgOp)
-      continue;
-    if (auto fill = dyn_cast<linalg::FillOp>(&op); fill && isAccumulatorFill(fill))
-      continue;
-    // Packed copies are computed inside their products' tiles (the few
-    // left over are tiled on their own afterwards).
-    if (op.hasAttr(::loomc::kPackAttr))
-      continue;
-    std::optional<int64_t> group = fusionGroup(&op);
-    bool consumedInGroup =
-        group && llvm::any_of(op.getUsers(), [&](Operation *user) {
-          return fusionGroup(user) == group;
-        });
-    if (!consumedInGroup)
-      roots.push_back(linalgOp);
+    if (isRoot(op))
+      roots.push_back(cast<linalg::LinalgOp>(op));
+    if (op.hasAttr(::loomc::kThreadBlockAttr))
+      op.walk([&](linalg::LinalgOp inner) {
+        if (isRoot(*inner))
+          blockRoots.push_back(inner);
+      });
   }
-  return roots;
 }
 
 // A part of a split product reads a slice of its packed operand; the
@@ -439,8 +447,14 @@ static SmallVector<linalg::LinalgOp> splitIntoWholeBlocks(RewriterBase &rewriter
 }
 
 static LogicalResult tileRoot(RewriterBase &rewriter, linalg::LinalgOp root,
-                              const Options &options) {
+                              const Options &options, bool insideBlock = false) {
   TilePlan plan = planTiles(root, options);
+  // Inside a thread block already: register tiles only, each walking k
+  // whole (the block's operands are small enough for cache).
+  if (insideBlock) {
+    plan.threadTiles.assign(plan.threadTiles.size(), 0);
+    plan.matmulReductionBlock = 0;
+  }
   // A packed operand is computed block by block, never whole.
   FailureOr<Operation *> block =
       tileAndFuse(rewriter, cast<TilingInterface>(root.getOperation()),
@@ -606,8 +620,9 @@ struct LoomTileAndVectorizePass
       return;
     Options options{vectorWidth, registerRows, registerVectors};
     IRRewriter rewriter(&getContext());
-    SmallVector<linalg::LinalgOp> roots;
-    for (linalg::LinalgOp root : findRoots(function))
+    SmallVector<linalg::LinalgOp> topRoots, blockRoots, roots;
+    findRoots(function, topRoots, blockRoots);
+    for (linalg::LinalgOp root : topRoots)
       llvm::append_range(roots, splitIntoWholeBlocks(rewriter, root));
     // A part reads its slice of a producer through two slices (the split's
     // and the tile's); merged into one, the producer fuses into the tiles.
@@ -618,6 +633,9 @@ struct LoomTileAndVectorizePass
     }
     for (linalg::LinalgOp root : roots)
       if (failed(tileRoot(rewriter, root, options)))
+        return signalPassFailure();
+    for (linalg::LinalgOp root : blockRoots)
+      if (failed(tileRoot(rewriter, root, options, /*insideBlock=*/true)))
         return signalPassFailure();
     // Packed copies that no product took in (one read by something other
     // than a plain matmul) are computed whole.

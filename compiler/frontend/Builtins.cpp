@@ -564,11 +564,8 @@ std::optional<SemValue> ModelBuilder::buildAttention(const Expr &call,
     k = *key;
     v = *value;
   }
-  if (!checkSize({batch, *heads, seq, seq}, call.loc,
-                 "the attention probabilities"))
-    return std::nullopt;
   auto attention = loomir::AttentionOp::create(
-      builder, loc, q.getType(), f32Type({batch, *heads, seq, seq}), q, k, v,
+      builder, loc, q.getType(), f32Type({batch, *heads, seq}), q, k, v,
       builder.getI64IntegerAttr(*heads), builder.getI64IntegerAttr(*kvHeads));
   return tensorValue(attention.getOutput(), call.loc, "the result of attention");
 }

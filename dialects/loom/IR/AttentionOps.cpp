@@ -41,9 +41,19 @@ static FailureOr<int64_t> verifyHeads(Operation *op, RankedTensorType query,
   return headDim;
 }
 
-static SmallVector<int64_t> probabilitiesShape(RankedTensorType query,
-                                               int64_t heads) {
-  return {query.getDimSize(0), heads, query.getDimSize(1), query.getDimSize(1)};
+// One log-sum-exp per query of every head: [B, H, T].
+static SmallVector<int64_t> logSumExpShape(RankedTensorType query, int64_t heads) {
+  return {query.getDimSize(0), heads, query.getDimSize(1)};
+}
+
+static LogicalResult verifyLogSumExp(Operation *op, RankedTensorType query,
+                                     int64_t heads, RankedTensorType logSumExp) {
+  SmallVector<int64_t> shape = logSumExpShape(query, heads);
+  if (logSumExp.getShape() != ArrayRef<int64_t>(shape))
+    return op->emitOpError("logsumexp must be ")
+           << shapeString(shape) << " (batch, heads, queries), not "
+           << shapeString(logSumExp.getShape());
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -61,26 +71,23 @@ LogicalResult AttentionOp::verify() {
   if (getOutput().getType() != getQuery().getType())
     return emitOpError("output must have the query's type ")
            << getQuery().getType();
-  SmallVector<int64_t> probs = probabilitiesShape(getQuery().getType(), getHeads());
-  if (getProbabilities().getType().getShape() != ArrayRef<int64_t>(probs))
-    return emitOpError("probabilities must be ")
-           << shapeString(probs) << " (batch, heads, queries, keys), not "
-           << shapeString(getProbabilities().getType().getShape());
-  return success();
+  return verifyLogSumExp(*this, getQuery().getType(), getHeads(),
+                         getLogsumexp().getType());
 }
 
 // Forward: S = Q·Kᵀ/√D with keys after the query masked, P = softmax(S),
-// O = P·V. Saves: Q, K, V and P (nothing bigger than P per head).
+// O = P·V. Saves: Q, K, V, O and the rows' log-sum-exps, O(T) per head:
+// the backward pass recomputes P from them.
 LogicalResult AttentionOp::buildGradient(OpBuilder &builder,
                                          ValueRange resultGrads,
                                          ArrayRef<bool> needsGrad,
                                          SmallVectorImpl<Value> &operandGrads) {
-  // The probabilities are an intermediate the backward pass reads, never a
+  // The log-sum-exps are an intermediate the backward pass reads, never a
   // value with an adjoint of its own.
   auto grad = AttentionGradOp::create(
       builder, getLoc(),
       TypeRange{getQuery().getType(), getKey().getType(), getValue().getType()},
-      getQuery(), getKey(), getValue(), getProbabilities(), resultGrads[0],
+      getQuery(), getKey(), getValue(), getOutput(), getLogsumexp(), resultGrads[0],
       getHeadsAttr(), getKvHeadsAttr());
   operandGrads.assign({needsGrad[0] ? grad.getQueryGrad() : Value(),
                        needsGrad[1] ? grad.getKeyGrad() : Value(),
@@ -92,11 +99,12 @@ LogicalResult AttentionGradOp::verify() {
   if (failed(verifyHeads(*this, getQuery().getType(), getKey().getType(),
                          getValue().getType(), getHeads(), getKvHeads())))
     return failure();
-  SmallVector<int64_t> probs = probabilitiesShape(getQuery().getType(), getHeads());
-  if (getProbabilities().getType().getShape() != ArrayRef<int64_t>(probs))
-    return emitOpError("probabilities must be ")
-           << shapeString(probs) << " (batch, heads, queries, keys), not "
-           << shapeString(getProbabilities().getType().getShape());
+  if (failed(verifyLogSumExp(*this, getQuery().getType(), getHeads(),
+                             getLogsumexp().getType())))
+    return failure();
+  if (getOutput().getType() != getQuery().getType())
+    return emitOpError("output must have the query's type ")
+           << getQuery().getType();
   if (getOutputGrad().getType() != getQuery().getType() ||
       getQueryGrad().getType() != getQuery().getType() ||
       getKeyGrad().getType() != getKey().getType() ||

@@ -11,16 +11,19 @@ def Loom_AttentionOp : Loom_DifferentiableOp<"attention"> {
     key/value head `h / (H / Hkv)` (grouped-query attention when
     `kv_heads < heads`).
 
-    The second result is `P`, `[B, H, T, T]`: all that the backward pass
-    keeps from the forward pass.
+    The second result is each query's log-sum-exp of its scaled, masked
+    scores, `L = log Σ_j exp(S_ij)`, `[B, H, T]`: with `O` it is all that
+    the backward pass keeps from the forward pass, which recomputes
+    `P = exp(S − L)` block by block instead of keeping `T²` probabilities
+    per head.
 
     ```mlir
-    %o, %p = loom.attention %q, %k, %v heads(3, 3) : (tensor<4x37x96xf32>, tensor<4x37x96xf32>, tensor<4x37x96xf32>) -> (tensor<4x37x96xf32>, tensor<4x3x37x37xf32>)
+    %o, %lse = loom.attention %q, %k, %v heads(3, 3) : (tensor<4x37x96xf32>, tensor<4x37x96xf32>, tensor<4x37x96xf32>) -> (tensor<4x37x96xf32>, tensor<4x3x37xf32>)
     ```
   }];
   let arguments = (ins 3DTensorOf<[F32]>:$query, 3DTensorOf<[F32]>:$key,
                        3DTensorOf<[F32]>:$value, I64Attr:$heads, I64Attr:$kv_heads);
-  let results = (outs 3DTensorOf<[F32]>:$output, 4DTensorOf<[F32]>:$probabilities);
+  let results = (outs 3DTensorOf<[F32]>:$output, 3DTensorOf<[F32]>:$logsumexp);
   let assemblyFormat = [{
     $query `,` $key `,` $value `heads` `(` $heads `,` $kv_heads `)` attr-dict `:` functional-type(operands, results)
   }];
@@ -54,23 +57,25 @@ def Loom_RopeOp : Loom_DifferentiableOp<"rope", [SameOperandsAndResultType]> {
 def Loom_AttentionGradOp : Loom_Op<"attention_grad"> {
   let summary = "Adjoints of attention's queries, keys and values";
   let description = [{
-    From the saved probabilities `P` and `dO`, per batch row and head:
-    `dV += Pᵀ·dO`, `dP = dO·Vᵀ`, `dS = P ⊙ (dP − rowsum(dP ⊙ P))`,
+    From the forward pass's output `O` and log-sum-exps `L`, and `dO`, per
+    batch row and head: `P = exp(Q·Kᵀ/√D − L)` (causally masked),
+    `dV += Pᵀ·dO`, `dP = dO·Vᵀ`, `dS = P ⊙ (dP − rowsum(dO ⊙ O))`,
     `dQ = dS·K/√D`, `dK += dSᵀ·Q/√D` (summed over the query heads that share
-    a key/value head).
+    a key/value head). `rowsum(dO ⊙ O)` equals `rowsum(dP ⊙ P)`.
 
     ```mlir
-    %dq, %dk, %dv = loom.attention_grad %q, %k, %v, %p, %do heads(3, 3) : (tensor<4x37x96xf32>, tensor<4x37x96xf32>, tensor<4x37x96xf32>, tensor<4x3x37x37xf32>, tensor<4x37x96xf32>) -> (tensor<4x37x96xf32>, tensor<4x37x96xf32>, tensor<4x37x96xf32>)
+    %dq, %dk, %dv = loom.attention_grad %q, %k, %v, %o, %lse, %do heads(3, 3) : (tensor<4x37x96xf32>, tensor<4x37x96xf32>, tensor<4x37x96xf32>, tensor<4x37x96xf32>, tensor<4x3x37xf32>, tensor<4x37x96xf32>) -> (tensor<4x37x96xf32>, tensor<4x37x96xf32>, tensor<4x37x96xf32>)
     ```
   }];
   let arguments = (ins 3DTensorOf<[F32]>:$query, 3DTensorOf<[F32]>:$key,
-                       3DTensorOf<[F32]>:$value, 4DTensorOf<[F32]>:$probabilities,
+                       3DTensorOf<[F32]>:$value, 3DTensorOf<[F32]>:$output,
+                       3DTensorOf<[F32]>:$logsumexp,
                        3DTensorOf<[F32]>:$output_grad, I64Attr:$heads,
                        I64Attr:$kv_heads);
   let results = (outs 3DTensorOf<[F32]>:$query_grad, 3DTensorOf<[F32]>:$key_grad,
                       3DTensorOf<[F32]>:$value_grad);
   let assemblyFormat = [{
-    $query `,` $key `,` $value `,` $probabilities `,` $output_grad `heads` `(` $heads `,` $kv_heads `)` attr-dict `:` functional-type(operands, results)
+    $query `,` $key `,` $value `,` $output `,` $logsumexp `,` $output_grad `heads` `(` $heads `,` $kv_heads `)` attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }

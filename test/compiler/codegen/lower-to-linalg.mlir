@@ -435,7 +435,7 @@ func.func @rms_norm_grad(%x: tensor<2x5x8xf32>, %g: tensor<8xf32>, %dy: tensor<2
 // -----
 
 //===----------------------------------------------------------------------===//
-// Losses and attention (softmax rows: one pass each for max and normalizer)
+// Losses and attention
 //===----------------------------------------------------------------------===//
 
 // cross_entropy over [B, T, vocab] logits: all B·T = 10 rows are rows of the
@@ -558,73 +558,74 @@ func.func @mse_and_zeros(%p: tensor<4x3xf32>, %t: tensor<4x3xf32>, %dl: tensor<f
 
 // -----
 
-// Causal attention, 3 heads of 4 columns: each head's operands are copied
-// into per-head matrices ([2, 5, 12] → [6, 5, 4], Kᵀ as [6, 4, 5]), so the
-// scores are one batch of matrix products; each score row's maximum and
-// normalizer come from one online-softmax pass that scales by 1/√4 and
-// masks the keys after the query on the fly (row r sees its first
-// (r mod 5) + 1 keys); P is then written in one elementwise loop and
-// multiplied by V in a second batch of products.
+// Causal flash attention, 3 heads of 4 columns, 24 positions in blocks of
+// 8: each head's operands are copied into per-head matrices ([2, 24, 12] →
+// [6, 24, 4], Kᵀ as [6, 4, 24]); one thread block per head walks the query
+// blocks, and for query block r only the key blocks 0..r (the causal
+// triangle). Per key block: the scores are an 8x8 product, the row maxima
+// and normalizers are updated online (α = exp(m − m') rescales the
+// normalizer and the output accumulator in place), and P·V accumulates
+// into the output block. The T×T scores never exist whole; what is saved
+// is O and the rows' log-sum-exps m + log l.
 
 // CHECK-LABEL: func.func @attention
-// CHECK-SAME: (%[[Q:[^:]+]]: tensor<2x5x12xf32>, %[[K:[^:]+]]: tensor<2x5x12xf32>, %[[V:[^:]+]]: tensor<2x5x12xf32>)
-// CHECK: %[[Q4:.+]] = tensor.expand_shape %[[Q]] {{\[\[}}0], [1], [2, 3]] output_shape [2, 5, 3, 4] : tensor<2x5x12xf32> into tensor<2x5x3x4xf32>
-// CHECK: %[[QT:.+]] = linalg.transpose ins(%[[Q4]] : tensor<2x5x3x4xf32>) outs(%{{.+}} : tensor<2x3x5x4xf32>) permutation = [0, 2, 1, 3]
-// CHECK: %[[QH:.+]] = tensor.collapse_shape %[[QT]] {{\[\[}}0, 1], [2], [3]] : tensor<2x3x5x4xf32> into tensor<6x5x4xf32>
-// CHECK: %[[K4:.+]] = tensor.expand_shape %[[K]]
-// CHECK: %[[KT:.+]] = linalg.transpose ins(%[[K4]] : tensor<2x5x3x4xf32>) outs(%{{.+}} : tensor<2x3x4x5xf32>) permutation = [0, 2, 3, 1]
-// CHECK: %[[KH:.+]] = tensor.collapse_shape %[[KT]] {{.+}} into tensor<6x4x5xf32>
-// CHECK: %[[V4:.+]] = tensor.expand_shape %[[V]]
-// CHECK: %[[VT:.+]] = linalg.transpose ins(%[[V4]] : tensor<2x5x3x4xf32>) outs(%{{.+}} : tensor<2x3x5x4xf32>) permutation = [0, 2, 1, 3]
-// CHECK: %[[VH:.+]] = tensor.collapse_shape %[[VT]] {{.+}} into tensor<6x5x4xf32>
-// CHECK-NOT: linalg.generic
-// CHECK: %[[S:.+]] = linalg.batch_matmul ins(%[[QH]], %[[KH]] : tensor<6x5x4xf32>, tensor<6x4x5xf32>) outs(%{{.+}} : tensor<6x5x5xf32>)
-// CHECK: %[[SROWS:.+]] = tensor.collapse_shape %[[S]] {{\[\[}}0, 1], [2]] : tensor<6x5x5xf32> into tensor<30x5xf32>
-// CHECK-NOT: linalg.generic
-// CHECK: %[[STATS:.+]]:2 = scf.forall (%[[ROW:[^)]+]]) in (30) shared_outs
-// CHECK: %[[QI:.+]] = arith.remui %[[ROW]], %c5{{(_[0-9]+)?}} : index
-// CHECK-NEXT: %[[ONE:.+]] = arith.constant 1 : index
-// CHECK-NEXT: %[[LIMIT:.+]] = arith.addi %[[QI]], %[[ONE]] : index
-// CHECK: %[[HALF:.+]] = arith.constant 5.000000e-01 : f32
-// CHECK-NEXT: %[[SCALE:.+]] = vector.broadcast %[[HALF]] : f32 to vector<16xf32>
-// CHECK: scf.for %[[COL:[^ ]+]] = %{{[^ ]+}} to %[[LIMIT]] step %{{[^ ]+}} iter_args({{.+}}) -> (vector<16xf32>, vector<16xf32>) {
-// CHECK-NEXT: %[[RAW:.+]] = vector.transfer_read %[[SROWS]][%[[ROW]], %[[COL]]], %{{.+}} : tensor<30x5xf32>, vector<16xf32>
-// CHECK-NEXT: %[[SCALED:.+]] = arith.mulf %[[RAW]], %[[SCALE]] : vector<16xf32>
-// CHECK-NEXT: %[[LEFT:.+]] = arith.subi %[[LIMIT]], %[[COL]] : index
-// CHECK-NEXT: %[[MASK:.+]] = vector.create_mask %[[LEFT]] : vector<16xi1>
-// CHECK-NEXT: %[[VIS:.+]] = arith.select %[[MASK]], %[[SCALED]], %{{.+}} : vector<16xi1>, vector<16xf32>
-// CHECK-NEXT: arith.maximumf %{{.+}}, %[[VIS]] : vector<16xf32>
-// CHECK: scf.yield
-// CHECK: vector.reduction <maximumf>
-// CHECK: vector.reduction <add>
+// CHECK-SAME: (%[[Q:[^:]+]]: tensor<2x24x12xf32>, %[[K:[^:]+]]: tensor<2x24x12xf32>, %[[V:[^:]+]]: tensor<2x24x12xf32>)
+// CHECK: %[[QT:.+]] = linalg.transpose ins(%{{.+}} : tensor<2x24x3x4xf32>) outs(%{{.+}} : tensor<2x3x24x4xf32>) permutation = [0, 2, 1, 3]
+// CHECK: %[[QH:.+]] = tensor.collapse_shape %[[QT]] {{.+}} into tensor<6x24x4xf32>
+// CHECK: %[[KT:.+]] = linalg.transpose ins(%{{.+}} : tensor<2x24x3x4xf32>) outs(%{{.+}} : tensor<2x3x4x24xf32>) permutation = [0, 2, 3, 1]
+// CHECK: %[[KH:.+]] = tensor.collapse_shape %[[KT]] {{.+}} into tensor<6x4x24xf32>
+// CHECK: %[[VH:.+]] = tensor.collapse_shape %{{.+}} into tensor<6x24x4xf32>
+// CHECK-NOT: linalg.batch_matmul
+// CHECK: %[[HEADS:.+]]:2 = scf.forall (%[[HEAD:[^)]+]]) in (6) shared_outs({{.+}}) -> (tensor<6x24x4xf32>, tensor<6x24xf32>)
+// CHECK: scf.for %[[R:[^ ]+]] = %{{[^ ]+}} to %c3 step
+// CHECK: %[[QSTART:.+]] = arith.muli %[[R]], %c8
+// CHECK: %[[QB:.+]] = tensor.extract_slice %[[QH]][%[[HEAD]], %[[QSTART]], 0] [1, 8, 4] [1, 1, 1] : tensor<6x24x4xf32> to tensor<8x4xf32>
+// CHECK: %[[THROUGH:.+]] = arith.addi %[[R]], %{{.+}} : index
+// CHECK: %[[KEYS:.+]]:3 = scf.for %[[C:[^ ]+]] = %{{[^ ]+}} to %[[THROUGH]] step %{{[^ ]+}} iter_args(%[[ACC:[^ ]+]] = %{{[^,]+}}, %[[M:[^ ]+]] = %{{[^,]+}}, %[[L:[^ ]+]] = %{{[^)]+}}) -> (tensor<8x4xf32>, tensor<8xf32>, tensor<8xf32>)
+// CHECK: %[[KSTART:.+]] = arith.muli %[[C]], %c8
+// CHECK: %[[KB:.+]] = tensor.extract_slice %[[KH]][%[[HEAD]], 0, %[[KSTART]]] [1, 4, 8] [1, 1, 1] : tensor<6x4x24xf32> to tensor<4x8xf32>
+// CHECK: %[[S:.+]] = linalg.matmul ins(%[[QB]], %[[KB]] : tensor<8x4xf32>, tensor<4x8xf32>) outs(%{{.+}} : tensor<8x8xf32>)
+// CHECK: %[[BMAX:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "reduction"]} ins(%[[S]] : tensor<8x8xf32>) outs(%{{.+}} : tensor<8xf32>)
+// CHECK: arith.cmpi ule
+// CHECK: arith.maximumf
+// CHECK: %[[UPD:.+]]:2 = linalg.generic {{.+}} ins(%[[BMAX]] : tensor<8xf32>) outs(%[[M]], %{{.+}} : tensor<8xf32>, tensor<8xf32>)
+// CHECK: %[[P:.+]] = linalg.generic {{.+}} ins(%[[S]], %[[UPD]]#0 : tensor<8x8xf32>, tensor<8xf32>) outs(%{{.+}} : tensor<8x8xf32>)
+// CHECK: math.exp
+// CHECK: arith.select
+// CHECK: %[[PSUM:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "reduction"]} ins(%[[P]] : tensor<8x8xf32>)
+// CHECK: %[[NEWL:.+]] = linalg.generic {{.+}} ins(%[[UPD]]#1, %[[PSUM]] : tensor<8xf32>, tensor<8xf32>) outs(%[[L]] : tensor<8xf32>)
+// CHECK: %[[RESCALED:.+]] = linalg.generic {{.+}} ins(%[[UPD]]#1 : tensor<8xf32>) outs(%[[ACC]] : tensor<8x4xf32>)
+// CHECK: %[[VB:.+]] = tensor.extract_slice %[[VH]][%[[HEAD]], %[[KSTART]], 0] [1, 8, 4] [1, 1, 1] : tensor<6x24x4xf32> to tensor<8x4xf32>
+// CHECK: %[[NEWACC:.+]] = linalg.matmul ins(%[[P]], %[[VB]] : tensor<8x8xf32>, tensor<8x4xf32>) outs(%[[RESCALED]] : tensor<8x4xf32>)
+// CHECK: scf.yield %[[NEWACC]], %[[UPD]]#0, %[[NEWL]]
+// CHECK: arith.divf
+// CHECK: math.log
+// CHECK: tensor.insert_slice %{{.+}} into %{{.+}}[%[[QSTART]], 0] [8, 4] [1, 1] : tensor<8x4xf32> into tensor<24x4xf32>
+// CHECK: tensor.insert_slice %{{.+}} into %{{.+}}[%[[QSTART]]] [8] [1] : tensor<8xf32> into tensor<24xf32>
 // CHECK: scf.forall.in_parallel
-// CHECK-NOT: linalg.generic
-// CHECK: %[[MAXES:.+]] = tensor.expand_shape %[[STATS]]#0 {{\[\[}}0, 1]] output_shape [6, 5] : tensor<30xf32> into tensor<6x5xf32>
-// CHECK: %[[SUMS:.+]] = tensor.expand_shape %[[STATS]]#1 {{\[\[}}0, 1]] output_shape [6, 5] : tensor<30xf32> into tensor<6x5xf32>
-// CHECK-NOT: linalg.generic
-// CHECK: %[[P:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[S]], %[[MAXES]], %[[SUMS]] : tensor<6x5x5xf32>, tensor<6x5xf32>, tensor<6x5xf32>) outs(%{{.+}} : tensor<6x5x5xf32>)
-// CHECK-NEXT: ^bb0(%[[SI:[^:]+]]: f32, %[[MI:[^:]+]]: f32, %[[LI:[^:]+]]: f32, %{{[^:]+}}: f32):
-// CHECK-NEXT: %[[I:.+]] = linalg.index 1 : index
-// CHECK-NEXT: %[[J:.+]] = linalg.index 2 : index
-// CHECK-NEXT: %[[SEEN:.+]] = arith.cmpi ule, %[[J]], %[[I]] : index
-// CHECK-NEXT: %[[HALF:.+]] = arith.constant 5.000000e-01 : f32
-// CHECK-NEXT: %[[SS:.+]] = arith.mulf %[[SI]], %[[HALF]] : f32
-// CHECK-NEXT: %[[SH:.+]] = arith.subf %[[SS]], %[[MI]] : f32
-// CHECK-NEXT: %[[E:.+]] = math.exp %[[SH]] : f32
-// CHECK-NEXT: %[[PI:.+]] = arith.divf %[[E]], %[[LI]] : f32
-// CHECK-NEXT: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
-// CHECK-NEXT: %[[PM:.+]] = arith.select %[[SEEN]], %[[PI]], %[[ZERO]] : f32
-// CHECK-NEXT: linalg.yield %[[PM]] : f32
-// CHECK-NOT: linalg.generic
-// CHECK: %[[OH:.+]] = linalg.batch_matmul ins(%[[P]], %[[VH]] : tensor<6x5x5xf32>, tensor<6x5x4xf32>) outs(%{{.+}} : tensor<6x5x4xf32>)
-// CHECK: %[[P4:.+]] = tensor.expand_shape %[[P]] {{\[\[}}0, 1], [2], [3]] output_shape [2, 3, 5, 5] : tensor<6x5x5xf32> into tensor<2x3x5x5xf32>
-// CHECK: %[[O4:.+]] = tensor.expand_shape %[[OH]] {{.+}} into tensor<2x3x5x4xf32>
-// CHECK: %[[OT:.+]] = linalg.transpose ins(%[[O4]] : tensor<2x3x5x4xf32>) outs(%{{.+}} : tensor<2x5x3x4xf32>) permutation = [0, 2, 1, 3]
-// CHECK: %[[OUT:.+]] = tensor.collapse_shape %[[OT]] {{\[\[}}0], [1], [2, 3]] : tensor<2x5x3x4xf32> into tensor<2x5x12xf32>
-// CHECK-NEXT: return %[[OUT]], %[[P4]]
-func.func @attention(%q: tensor<2x5x12xf32>, %k: tensor<2x5x12xf32>, %v: tensor<2x5x12xf32>) -> (tensor<2x5x12xf32>, tensor<2x3x5x5xf32>) {
-  %o, %p = loom.attention %q, %k, %v heads(3, 3) : (tensor<2x5x12xf32>, tensor<2x5x12xf32>, tensor<2x5x12xf32>) -> (tensor<2x5x12xf32>, tensor<2x3x5x5xf32>)
-  return %o, %p : tensor<2x5x12xf32>, tensor<2x3x5x5xf32>
+// CHECK: } {loom.thread_block}
+// CHECK: %[[LSE:.+]] = tensor.expand_shape %[[HEADS]]#1 {{\[\[}}0, 1], [2]] output_shape [2, 3, 24] : tensor<6x24xf32> into tensor<2x3x24xf32>
+// CHECK: %[[OT:.+]] = linalg.transpose ins(%{{.+}} : tensor<2x3x24x4xf32>) outs(%{{.+}} : tensor<2x24x3x4xf32>) permutation = [0, 2, 1, 3]
+// CHECK: %[[OUT:.+]] = tensor.collapse_shape %[[OT]] {{\[\[}}0], [1], [2, 3]] : tensor<2x24x3x4xf32> into tensor<2x24x12xf32>
+// CHECK-NEXT: return %[[OUT]], %[[LSE]]
+func.func @attention(%q: tensor<2x24x12xf32>, %k: tensor<2x24x12xf32>, %v: tensor<2x24x12xf32>) -> (tensor<2x24x12xf32>, tensor<2x3x24xf32>) {
+  %o, %lse = loom.attention %q, %k, %v heads(3, 3) : (tensor<2x24x12xf32>, tensor<2x24x12xf32>, tensor<2x24x12xf32>) -> (tensor<2x24x12xf32>, tensor<2x3x24xf32>)
+  return %o, %lse : tensor<2x24x12xf32>, tensor<2x3x24xf32>
+}
+
+// -----
+
+// A length that no block size divides (5) is one block: the key loop runs
+// once per head, masking within the block.
+
+// CHECK-LABEL: func.func @attention_one_block
+// CHECK: scf.forall (%{{[^)]+}}) in (6)
+// CHECK: scf.for %{{.+}} = %{{.+}} to %c1 step
+// CHECK: linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<5x4xf32>, tensor<4x5xf32>) outs(%{{.+}} : tensor<5x5xf32>)
+// CHECK: } {loom.thread_block}
+func.func @attention_one_block(%q: tensor<2x5x12xf32>) -> (tensor<2x5x12xf32>, tensor<2x3x5xf32>) {
+  %o, %lse = loom.attention %q, %q, %q heads(3, 3) : (tensor<2x5x12xf32>, tensor<2x5x12xf32>, tensor<2x5x12xf32>) -> (tensor<2x5x12xf32>, tensor<2x3x5xf32>)
+  return %o, %lse : tensor<2x5x12xf32>, tensor<2x3x5xf32>
 }
 
 // -----
@@ -641,69 +642,58 @@ func.func @attention(%q: tensor<2x5x12xf32>, %k: tensor<2x5x12xf32>, %v: tensor<
 // CHECK: %[[V4:.+]] = tensor.expand_shape %[[V]] {{.+}} into tensor<2x5x1x4xf32>
 // CHECK: %[[VR:.+]] = linalg.generic {indexing_maps = [#[[REPEAT]], #{{.+}}], {{.+}} ins(%[[V4]] : tensor<2x5x1x4xf32>) outs(%{{.+}} : tensor<2x5x3x4xf32>)
 // CHECK: linalg.transpose ins(%[[VR]] : tensor<2x5x3x4xf32>) outs(%{{.+}} : tensor<2x3x5x4xf32>) permutation = [0, 2, 1, 3]
-// CHECK: linalg.batch_matmul {{.+}} -> tensor<6x5x5xf32>
-// CHECK: scf.forall (%{{[^)]+}}) in (30)
-// CHECK: linalg.batch_matmul {{.+}} -> tensor<6x5x4xf32>
+// CHECK: scf.forall (%{{[^)]+}}) in (6)
 // CHECK: return
-func.func @attention_grouped(%q: tensor<2x5x12xf32>, %k: tensor<2x5x4xf32>, %v: tensor<2x5x4xf32>) -> (tensor<2x5x12xf32>, tensor<2x3x5x5xf32>) {
-  %o, %p = loom.attention %q, %k, %v heads(3, 1) : (tensor<2x5x12xf32>, tensor<2x5x4xf32>, tensor<2x5x4xf32>) -> (tensor<2x5x12xf32>, tensor<2x3x5x5xf32>)
-  return %o, %p : tensor<2x5x12xf32>, tensor<2x3x5x5xf32>
+func.func @attention_grouped(%q: tensor<2x5x12xf32>, %k: tensor<2x5x4xf32>, %v: tensor<2x5x4xf32>) -> (tensor<2x5x12xf32>, tensor<2x3x5xf32>) {
+  %o, %lse = loom.attention %q, %k, %v heads(3, 1) : (tensor<2x5x12xf32>, tensor<2x5x4xf32>, tensor<2x5x4xf32>) -> (tensor<2x5x12xf32>, tensor<2x3x5xf32>)
+  return %o, %lse : tensor<2x5x12xf32>, tensor<2x3x5xf32>
 }
 
 // -----
 
-// attention_grad from the saved P, as batches of per-head products:
-// dV = Pᵀ·dO, dP = dO·Vᵀ, the softmax adjoint dS = P ⊙ (dP − Σ_j dP ⊙ P)/√D
-// with its row sum in one reduction loop (dP ⊙ P is not materialized),
-// dQ = dS·K, dK = dSᵀ·Q; with grouped heads, dK and dV are summed over the
-// 3 query heads sharing a key/value head.
+// attention_grad, flash style: Δ = rowsum(dO ⊙ O) in one reduction; then
+// one thread block per head walks the key blocks c and, for each, the
+// query blocks r from c on (the causal triangle): P = exp(S/√D − L) is
+// recomputed from Q, Kᵀ and the saved log-sum-exps, dV_c += Pᵀ·dO_r and
+// dK_c += dSᵀ·Q_r accumulate in the key block's tiles (Pᵀ, dSᵀ read
+// through the product's map, never copied), dQ_r += dS·K_c in the head's
+// dQ. With grouped heads, dK and dV are then summed over the 3 query heads
+// sharing a key/value head.
 
 // CHECK-DAG: #[[FULL3:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // CHECK-DAG: #[[ROW3:.+]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG: #[[LHST:.+]] = affine_map<(d0, d1, d2) -> (d2, d0)>
 // CHECK-DAG: #[[GROUPED:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4, d3)>
 // CHECK-LABEL: func.func @attention_grad
-// CHECK-SAME: (%[[Q:[^:]+]]: tensor<2x5x12xf32>, %[[K:[^:]+]]: tensor<2x5x4xf32>, %[[V:[^:]+]]: tensor<2x5x4xf32>, %[[P:[^:]+]]: tensor<2x3x5x5xf32>, %[[DO:[^:]+]]: tensor<2x5x12xf32>)
-// CHECK: %[[PH:.+]] = tensor.collapse_shape %[[P]] {{\[\[}}0, 1], [2], [3]] : tensor<2x3x5x5xf32> into tensor<6x5x5xf32>
-// CHECK: %[[DOH:.+]] = tensor.collapse_shape {{.+}} into tensor<6x5x4xf32>
-// CHECK: %[[PT:.+]] = linalg.transpose ins(%[[PH]] : tensor<6x5x5xf32>) outs(%{{.+}} : tensor<6x5x5xf32>) permutation = [0, 2, 1]
-// CHECK: %[[DV:.+]] = linalg.batch_matmul ins(%[[PT]], %[[DOH]] : tensor<6x5x5xf32>, tensor<6x5x4xf32>)
-// CHECK: %[[VTH:.+]] = tensor.collapse_shape {{.+}} into tensor<6x4x5xf32>
-// CHECK: %[[DP:.+]] = linalg.batch_matmul ins(%[[DOH]], %[[VTH]] : tensor<6x5x4xf32>, tensor<6x4x5xf32>)
-// CHECK-NOT: linalg.generic
-// CHECK: %[[DOT:.+]] = linalg.generic {indexing_maps = [#[[FULL3]], #[[FULL3]], #[[ROW3]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[DP]], %[[PH]] : tensor<6x5x5xf32>, tensor<6x5x5xf32>) outs(%{{.+}} : tensor<6x5xf32>)
-// CHECK-NEXT: ^bb0(%[[DPI:[^:]+]]: f32, %[[PI:[^:]+]]: f32, %[[ACC:[^:]+]]: f32):
-// CHECK-NEXT: %[[PROD:.+]] = arith.mulf %[[DPI]], %[[PI]] : f32
-// CHECK-NEXT: %[[NACC:.+]] = arith.addf %[[ACC]], %[[PROD]] : f32
-// CHECK-NEXT: linalg.yield %[[NACC]] : f32
-// CHECK-NOT: linalg.generic
-// CHECK: %[[DS:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[PH]], %[[DP]], %[[DOT]] : tensor<6x5x5xf32>, tensor<6x5x5xf32>, tensor<6x5xf32>) outs(%{{.+}} : tensor<6x5x5xf32>)
-// CHECK-NEXT: ^bb0(%[[PI:[^:]+]]: f32, %[[DPI:[^:]+]]: f32, %[[DOTI:[^:]+]]: f32, %{{[^:]+}}: f32):
-// CHECK-NEXT: %[[C:.+]] = arith.subf %[[DPI]], %[[DOTI]] : f32
-// CHECK-NEXT: %[[DSI:.+]] = arith.mulf %[[PI]], %[[C]] : f32
-// CHECK-NEXT: %[[HALF:.+]] = arith.constant 5.000000e-01 : f32
-// CHECK-NEXT: %[[DSS:.+]] = arith.mulf %[[DSI]], %[[HALF]] : f32
-// CHECK-NEXT: linalg.yield %[[DSS]] : f32
-// CHECK: %[[DQ:.+]] = linalg.batch_matmul ins(%[[DS]], %{{.+}} : tensor<6x5x5xf32>, tensor<6x5x4xf32>)
-// CHECK: %[[DST:.+]] = linalg.transpose ins(%[[DS]] : tensor<6x5x5xf32>) outs(%{{.+}} : tensor<6x5x5xf32>) permutation = [0, 2, 1]
-// CHECK: %[[DKH:.+]] = linalg.batch_matmul ins(%[[DST]], %{{.+}} : tensor<6x5x5xf32>, tensor<6x5x4xf32>)
-// CHECK: %[[DQ4:.+]] = tensor.expand_shape %[[DQ]]
-// CHECK: %[[DQT:.+]] = linalg.transpose ins(%[[DQ4]] : tensor<2x3x5x4xf32>) outs(%{{.+}} : tensor<2x5x3x4xf32>) permutation = [0, 2, 1, 3]
-// CHECK: %[[DQOUT:.+]] = tensor.collapse_shape %[[DQT]] {{.+}} into tensor<2x5x12xf32>
-// CHECK: %[[DK4:.+]] = tensor.expand_shape %[[DKH]]
-// CHECK: %[[DKT:.+]] = linalg.transpose ins(%[[DK4]] : tensor<2x3x5x4xf32>) outs(%{{.+}} : tensor<2x5x3x4xf32>) permutation = [0, 2, 1, 3]
-// CHECK: %[[DKG:.+]] = tensor.expand_shape %[[DKT]] {{\[\[}}0], [1], [2, 3], [4]] output_shape [2, 5, 1, 3, 4] : tensor<2x5x3x4xf32> into tensor<2x5x1x3x4xf32>
-// CHECK: %[[DK:.+]] = linalg.generic {indexing_maps = [#[[GROUPED]], #{{.+}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[DKG]] : tensor<2x5x1x3x4xf32>) outs(%{{.+}} : tensor<2x5x1x4xf32>)
-// CHECK: %[[DKOUT:.+]] = tensor.collapse_shape %[[DK]] {{.+}} into tensor<2x5x4xf32>
-// CHECK: %[[DV4:.+]] = tensor.expand_shape %[[DV]]
-// CHECK: %[[DVT:.+]] = linalg.transpose ins(%[[DV4]] : tensor<2x3x5x4xf32>)
-// CHECK: %[[DVG:.+]] = tensor.expand_shape %[[DVT]] {{.+}} into tensor<2x5x1x3x4xf32>
-// CHECK: %[[DVS:.+]] = linalg.generic {indexing_maps = [#[[GROUPED]], #{{.+}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[DVG]] : tensor<2x5x1x3x4xf32>) outs(%{{.+}} : tensor<2x5x1x4xf32>)
-// CHECK: %[[DVOUT:.+]] = tensor.collapse_shape %[[DVS]] {{.+}} into tensor<2x5x4xf32>
-// CHECK: return %[[DQOUT]], %[[DKOUT]], %[[DVOUT]]
-func.func @attention_grad(%q: tensor<2x5x12xf32>, %k: tensor<2x5x4xf32>, %v: tensor<2x5x4xf32>, %p: tensor<2x3x5x5xf32>, %do: tensor<2x5x12xf32>)
-    -> (tensor<2x5x12xf32>, tensor<2x5x4xf32>, tensor<2x5x4xf32>) {
-  %dq, %dk, %dv = loom.attention_grad %q, %k, %v, %p, %do heads(3, 1) : (tensor<2x5x12xf32>, tensor<2x5x4xf32>, tensor<2x5x4xf32>, tensor<2x3x5x5xf32>, tensor<2x5x12xf32>) -> (tensor<2x5x12xf32>, tensor<2x5x4xf32>, tensor<2x5x4xf32>)
-  return %dq, %dk, %dv : tensor<2x5x12xf32>, tensor<2x5x4xf32>, tensor<2x5x4xf32>
+// CHECK-SAME: (%[[Q:[^:]+]]: tensor<2x24x12xf32>, %[[K:[^:]+]]: tensor<2x24x4xf32>, %[[V:[^:]+]]: tensor<2x24x4xf32>, %[[O:[^:]+]]: tensor<2x24x12xf32>, %[[LSE:[^:]+]]: tensor<2x3x24xf32>, %[[DO:[^:]+]]: tensor<2x24x12xf32>)
+// CHECK: %[[LSEH:.+]] = tensor.collapse_shape %[[LSE]] {{\[\[}}0, 1], [2]] : tensor<2x3x24xf32> into tensor<6x24xf32>
+// CHECK: %[[DELTA:.+]] = linalg.generic {indexing_maps = [#[[FULL3]], #[[FULL3]], #[[ROW3]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.+}}, %{{.+}} : tensor<6x24x4xf32>, tensor<6x24x4xf32>) outs(%{{.+}} : tensor<6x24xf32>)
+// CHECK: scf.forall (%[[HEAD:[^)]+]]) in (6) shared_outs({{.+}}) -> (tensor<6x24x4xf32>, tensor<6x24x4xf32>, tensor<6x24x4xf32>)
+// CHECK: linalg.fill {{.+}} -> tensor<24x4xf32>
+// CHECK: scf.for %[[C:[^ ]+]] = %{{[^ ]+}} to %c3 step
+// CHECK: scf.for %[[R:[^ ]+]] = %[[C]] to %{{[^ ]+}} step %{{[^ ]+}} iter_args(%[[DQ:[^ ]+]] = %{{[^,]+}}, %[[DK:[^ ]+]] = %{{[^,]+}}, %[[DV:[^ ]+]] = %{{[^)]+}}) -> (tensor<24x4xf32>, tensor<8x4xf32>, tensor<8x4xf32>)
+// CHECK: %[[S:.+]] = linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<8x4xf32>, tensor<4x8xf32>) outs(%{{.+}} : tensor<8x8xf32>)
+// CHECK: %[[LB:.+]] = tensor.extract_slice %[[LSEH]][%[[HEAD]], %{{.+}}] [1, 8] [1, 1] : tensor<6x24xf32> to tensor<8xf32>
+// CHECK: %[[P:.+]] = linalg.generic {{.+}} ins(%[[S]], %[[LB]] : tensor<8x8xf32>, tensor<8xf32>)
+// CHECK: math.exp
+// CHECK: arith.select
+// CHECK: %[[NEWDV:.+]] = linalg.matmul indexing_maps = [#[[LHST]], {{.+}}] ins(%[[P]], %{{.+}} : tensor<8x8xf32>, tensor<8x4xf32>) outs(%[[DV]] : tensor<8x4xf32>)
+// CHECK: %[[DP:.+]] = linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<8x4xf32>, tensor<4x8xf32>) outs(%{{.+}} : tensor<8x8xf32>)
+// CHECK: %[[DB:.+]] = tensor.extract_slice %[[DELTA]][%[[HEAD]], %{{.+}}] [1, 8] [1, 1] : tensor<6x24xf32> to tensor<8xf32>
+// CHECK: %[[DS:.+]] = linalg.generic {{.+}} ins(%[[P]], %[[DP]], %[[DB]] : tensor<8x8xf32>, tensor<8x8xf32>, tensor<8xf32>)
+// CHECK: %[[NEWDK:.+]] = linalg.matmul indexing_maps = [#[[LHST]], {{.+}}] ins(%[[DS]], %{{.+}} : tensor<8x8xf32>, tensor<8x4xf32>) outs(%[[DK]] : tensor<8x4xf32>)
+// CHECK: %[[DQB:.+]] = tensor.extract_slice %[[DQ]]
+// CHECK: %[[NEWDQB:.+]] = linalg.matmul ins(%[[DS]], %{{.+}} : tensor<8x8xf32>, tensor<8x4xf32>) outs(%[[DQB]] : tensor<8x4xf32>)
+// CHECK: %[[NEWDQ:.+]] = tensor.insert_slice %[[NEWDQB]] into %[[DQ]]
+// CHECK: scf.yield %[[NEWDQ]], %[[NEWDK]], %[[NEWDV]]
+// CHECK: } {loom.thread_block}
+// CHECK: %[[DK:.+]] = linalg.generic {indexing_maps = [#[[GROUPED]], #{{.+}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%{{.+}} : tensor<2x24x1x3x4xf32>) outs(%{{.+}} : tensor<2x24x1x4xf32>)
+// CHECK: %[[DV:.+]] = linalg.generic {indexing_maps = [#[[GROUPED]], #{{.+}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%{{.+}} : tensor<2x24x1x3x4xf32>) outs(%{{.+}} : tensor<2x24x1x4xf32>)
+// CHECK: return
+func.func @attention_grad(%q: tensor<2x24x12xf32>, %k: tensor<2x24x4xf32>, %v: tensor<2x24x4xf32>, %o: tensor<2x24x12xf32>, %lse: tensor<2x3x24xf32>, %do: tensor<2x24x12xf32>)
+    -> (tensor<2x24x12xf32>, tensor<2x24x4xf32>, tensor<2x24x4xf32>) {
+  %dq, %dk, %dv = loom.attention_grad %q, %k, %v, %o, %lse, %do heads(3, 1) : (tensor<2x24x12xf32>, tensor<2x24x4xf32>, tensor<2x24x4xf32>, tensor<2x24x12xf32>, tensor<2x3x24xf32>, tensor<2x24x12xf32>) -> (tensor<2x24x12xf32>, tensor<2x24x4xf32>, tensor<2x24x4xf32>)
+  return %dq, %dk, %dv : tensor<2x24x12xf32>, tensor<2x24x4xf32>, tensor<2x24x4xf32>
 }
 
 // -----

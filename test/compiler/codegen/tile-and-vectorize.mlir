@@ -108,18 +108,31 @@ func.func @fused_long_k(%x: tensor<64x600xf32>, %w: tensor<600x256xf32>, %b: ten
 
 // -----
 
-// Attention's per-head products: one head per thread block, each register
-// tile rank-reduced to a plain 8x32 product stepping k by one.
+// Inside attention's own thread blocks (one per head, loom.thread_block)
+// nothing is split between threads again: the block's products become 8x32
+// register tiles stepping k by one (8x16 when the head is 16 wide), its row
+// kernels vector rows, all in the head's loops over query and key blocks.
 
-// CHECK-LABEL: func.func @per_head_products
-// CHECK: scf.forall (%{{.+}}) in (6)
-// CHECK: scf.for %{{.+}} = %c0 to %c16 step %c8
-// CHECK: scf.for %{{.+}} = %c0 to %c4 step %c1 iter_args(%{{.+}}) -> (vector<8x16xf32>)
+// CHECK-LABEL: func.func @flash_blocks
+// CHECK: scf.forall (%{{.+}}) in (4)
+// CHECK-NOT: scf.forall
+// CHECK: scf.for %{{.+}} = %c0 to %c2 step %c1
+// CHECK: scf.for %{{.+}} = %c0 to %{{.+}} step %c1 iter_args
+// CHECK-NOT: scf.forall
+// CHECK: scf.for %{{.+}} = %c0 to %c32 step %c8
+// CHECK: scf.for %{{.+}} = %c0 to %c16 step %c1 iter_args(%{{.+}}) -> (vector<8x32xf32>)
+// CHECK: vector.contract {{.+}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK: vector.multi_reduction <maximumf>, {{.+}} : vector<1x32xf32> to vector<1xf32>
+// CHECK: math.exp %{{.+}} : vector<1x32xf32>
+// CHECK: vector.multi_reduction <add>, {{.+}} : vector<1x32xf32> to vector<1xf32>
+// CHECK: scf.for %{{.+}} = %c0 to %c32 step %c1 iter_args(%{{.+}}) -> (vector<8x16xf32>)
 // CHECK: vector.contract {{.+}} : vector<8x1xf32>, vector<1x16xf32> into vector<8x16xf32>
+// CHECK: } {loom.thread_block}
+// CHECK-NOT: linalg.matmul
 // CHECK-NOT: linalg.batch_matmul
-func.func @per_head_products(%q: tensor<2x16x12xf32>, %k: tensor<2x16x12xf32>, %v: tensor<2x16x12xf32>) -> (tensor<2x16x12xf32>, tensor<2x3x16x16xf32>) {
-  %o, %p = loom.attention %q, %k, %v heads(3, 3) : (tensor<2x16x12xf32>, tensor<2x16x12xf32>, tensor<2x16x12xf32>) -> (tensor<2x16x12xf32>, tensor<2x3x16x16xf32>)
-  return %o, %p : tensor<2x16x12xf32>, tensor<2x3x16x16xf32>
+func.func @flash_blocks(%q: tensor<2x64x32xf32>) -> (tensor<2x64x32xf32>, tensor<2x2x64xf32>) {
+  %o, %lse = loom.attention %q, %q, %q heads(2, 2) : (tensor<2x64x32xf32>, tensor<2x64x32xf32>, tensor<2x64x32xf32>) -> (tensor<2x64x32xf32>, tensor<2x2x64xf32>)
+  return %o, %lse : tensor<2x64x32xf32>, tensor<2x2x64xf32>
 }
 
 // -----

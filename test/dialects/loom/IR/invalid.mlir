@@ -507,7 +507,7 @@ func.func @rms_norm_grad_gain_grad(%x: tensor<8x4xf32>, %g: tensor<4xf32>) {
 
 func.func @attention_zero_heads(%q: tensor<2x8x12xf32>) {
   // expected-error @+1 {{'loom.attention' op needs positive heads and kv_heads, kv_heads dividing heads; got 0 and 3}}
-  %0:2 = loom.attention %q, %q, %q heads(0, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8x8xf32>)
+  %0:2 = loom.attention %q, %q, %q heads(0, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8xf32>)
   return
 }
 
@@ -515,7 +515,7 @@ func.func @attention_zero_heads(%q: tensor<2x8x12xf32>) {
 
 func.func @attention_negative_kv_heads(%q: tensor<2x8x12xf32>) {
   // expected-error @+1 {{'loom.attention' op needs positive heads and kv_heads, kv_heads dividing heads; got 3 and -1}}
-  %0:2 = loom.attention %q, %q, %q heads(3, -1) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8x8xf32>)
+  %0:2 = loom.attention %q, %q, %q heads(3, -1) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8xf32>)
   return
 }
 
@@ -523,7 +523,7 @@ func.func @attention_negative_kv_heads(%q: tensor<2x8x12xf32>) {
 
 func.func @attention_zero_kv_heads(%q: tensor<2x8x12xf32>) {
   // expected-error @+1 {{'loom.attention' op needs positive heads and kv_heads, kv_heads dividing heads; got 3 and 0}}
-  %0:2 = loom.attention %q, %q, %q heads(3, 0) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8x8xf32>)
+  %0:2 = loom.attention %q, %q, %q heads(3, 0) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8xf32>)
   return
 }
 
@@ -531,7 +531,7 @@ func.func @attention_zero_kv_heads(%q: tensor<2x8x12xf32>) {
 
 func.func @attention_kv_heads_not_dividing(%q: tensor<2x8x12xf32>, %kv: tensor<2x8x8xf32>) {
   // expected-error @+1 {{'loom.attention' op needs positive heads and kv_heads, kv_heads dividing heads; got 3 and 2}}
-  %0:2 = loom.attention %q, %kv, %kv heads(3, 2) : (tensor<2x8x12xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8x8xf32>)
+  %0:2 = loom.attention %q, %kv, %kv heads(3, 2) : (tensor<2x8x12xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8xf32>)
   return
 }
 
@@ -539,7 +539,7 @@ func.func @attention_kv_heads_not_dividing(%q: tensor<2x8x12xf32>, %kv: tensor<2
 
 func.func @attention_more_kv_heads(%q: tensor<2x8x16xf32>) {
   // expected-error @+1 {{'loom.attention' op needs positive heads and kv_heads, kv_heads dividing heads; got 2 and 4}}
-  %0:2 = loom.attention %q, %q, %q heads(2, 4) : (tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x2x8x8xf32>)
+  %0:2 = loom.attention %q, %q, %q heads(2, 4) : (tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x2x8xf32>)
   return
 }
 
@@ -547,7 +547,7 @@ func.func @attention_more_kv_heads(%q: tensor<2x8x16xf32>) {
 
 func.func @attention_width(%q: tensor<2x8x10xf32>) {
   // expected-error @+1 {{'loom.attention' op query width 10 is not a multiple of 4 heads}}
-  %0:2 = loom.attention %q, %q, %q heads(4, 4) : (tensor<2x8x10xf32>, tensor<2x8x10xf32>, tensor<2x8x10xf32>) -> (tensor<2x8x10xf32>, tensor<2x4x8x8xf32>)
+  %0:2 = loom.attention %q, %q, %q heads(4, 4) : (tensor<2x8x10xf32>, tensor<2x8x10xf32>, tensor<2x8x10xf32>) -> (tensor<2x8x10xf32>, tensor<2x4x8xf32>)
   return
 }
 
@@ -555,7 +555,7 @@ func.func @attention_width(%q: tensor<2x8x10xf32>) {
 
 func.func @attention_kv_width(%q: tensor<2x8x16xf32>, %kv: tensor<2x8x16xf32>) {
   // expected-error @+1 {{'loom.attention' op keys and values must be 2x8x8 (2 heads of width 4), got 2x8x16 and 2x8x16}}
-  %0:2 = loom.attention %q, %kv, %kv heads(4, 2) : (tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x4x8x8xf32>)
+  %0:2 = loom.attention %q, %kv, %kv heads(4, 2) : (tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x4x8xf32>)
   return
 }
 
@@ -563,7 +563,7 @@ func.func @attention_kv_width(%q: tensor<2x8x16xf32>, %kv: tensor<2x8x16xf32>) {
 
 func.func @attention_key_value_differ(%q: tensor<2x8x12xf32>, %v: tensor<2x8x6xf32>) {
   // expected-error @+1 {{'loom.attention' op keys and values must be 2x8x12 (3 heads of width 4), got 2x8x12 and 2x8x6}}
-  %0:2 = loom.attention %q, %q, %v heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x6xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8x8xf32>)
+  %0:2 = loom.attention %q, %q, %v heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x6xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8xf32>)
   return
 }
 
@@ -571,7 +571,7 @@ func.func @attention_key_value_differ(%q: tensor<2x8x12xf32>, %v: tensor<2x8x6xf
 
 func.func @attention_kv_batch(%q: tensor<2x8x12xf32>, %kv: tensor<4x8x12xf32>) {
   // expected-error @+1 {{'loom.attention' op keys and values must be 2x8x12 (3 heads of width 4), got 4x8x12 and 4x8x12}}
-  %0:2 = loom.attention %q, %kv, %kv heads(3, 3) : (tensor<2x8x12xf32>, tensor<4x8x12xf32>, tensor<4x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8x8xf32>)
+  %0:2 = loom.attention %q, %kv, %kv heads(3, 3) : (tensor<2x8x12xf32>, tensor<4x8x12xf32>, tensor<4x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8xf32>)
   return
 }
 
@@ -579,7 +579,7 @@ func.func @attention_kv_batch(%q: tensor<2x8x12xf32>, %kv: tensor<4x8x12xf32>) {
 
 func.func @attention_kv_sequence(%q: tensor<2x8x12xf32>, %kv: tensor<2x7x12xf32>) {
   // expected-error @+1 {{'loom.attention' op keys and values must be 2x8x12 (3 heads of width 4), got 2x7x12 and 2x7x12}}
-  %0:2 = loom.attention %q, %kv, %kv heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x7x12xf32>, tensor<2x7x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8x8xf32>)
+  %0:2 = loom.attention %q, %kv, %kv heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x7x12xf32>, tensor<2x7x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8xf32>)
   return
 }
 
@@ -587,15 +587,15 @@ func.func @attention_kv_sequence(%q: tensor<2x8x12xf32>, %kv: tensor<2x7x12xf32>
 
 func.func @attention_output(%q: tensor<2x8x12xf32>) {
   // expected-error @+1 {{'loom.attention' op output must have the query's type 'tensor<2x8x12xf32>'}}
-  %0:2 = loom.attention %q, %q, %q heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x4xf32>, tensor<2x3x8x8xf32>)
+  %0:2 = loom.attention %q, %q, %q heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x4xf32>, tensor<2x3x8xf32>)
   return
 }
 
 // -----
 
-func.func @attention_probabilities(%q: tensor<2x8x16xf32>, %kv: tensor<2x8x8xf32>) {
-  // expected-error @+1 {{'loom.attention' op probabilities must be 2x4x8x8 (batch, heads, queries, keys), not 2x2x8x8}}
-  %0:2 = loom.attention %q, %kv, %kv heads(4, 2) : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>) -> (tensor<2x8x16xf32>, tensor<2x2x8x8xf32>)
+func.func @attention_logsumexp(%q: tensor<2x8x16xf32>, %kv: tensor<2x8x8xf32>) {
+  // expected-error @+1 {{'loom.attention' op logsumexp must be 2x4x8 (batch, heads, queries), not 2x2x8}}
+  %0:2 = loom.attention %q, %kv, %kv heads(4, 2) : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>) -> (tensor<2x8x16xf32>, tensor<2x2x8xf32>)
   return
 }
 
@@ -603,7 +603,7 @@ func.func @attention_probabilities(%q: tensor<2x8x16xf32>, %kv: tensor<2x8x8xf32
 
 func.func @attention_rank(%q: tensor<8x12xf32>) {
   // expected-error @+1 {{'loom.attention' op operand #0 must be 3D tensor of 32-bit float values, but got 'tensor<8x12xf32>'}}
-  %0:2 = loom.attention %q, %q, %q heads(3, 3) : (tensor<8x12xf32>, tensor<8x12xf32>, tensor<8x12xf32>) -> (tensor<8x12xf32>, tensor<1x3x8x8xf32>)
+  %0:2 = loom.attention %q, %q, %q heads(3, 3) : (tensor<8x12xf32>, tensor<8x12xf32>, tensor<8x12xf32>) -> (tensor<8x12xf32>, tensor<1x3x8xf32>)
   return
 }
 
@@ -613,49 +613,49 @@ func.func @attention_rank(%q: tensor<8x12xf32>) {
 // loom.attention_grad
 //===----------------------------------------------------------------------===//
 
-func.func @attention_grad_heads(%q: tensor<2x8x12xf32>, %kv: tensor<2x8x8xf32>, %p: tensor<2x3x8x8xf32>) {
+func.func @attention_grad_heads(%q: tensor<2x8x12xf32>, %kv: tensor<2x8x8xf32>, %p: tensor<2x3x8xf32>) {
   // expected-error @+1 {{'loom.attention_grad' op needs positive heads and kv_heads, kv_heads dividing heads; got 3 and 2}}
-  %0:3 = loom.attention_grad %q, %kv, %kv, %p, %q heads(3, 2) : (tensor<2x8x12xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>, tensor<2x3x8x8xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>)
+  %0:3 = loom.attention_grad %q, %kv, %kv, %q, %p, %q heads(3, 2) : (tensor<2x8x12xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>, tensor<2x8x12xf32>, tensor<2x3x8xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>)
   return
 }
 
 // -----
 
-func.func @attention_grad_width(%q: tensor<2x8x12xf32>, %p: tensor<2x5x8x8xf32>) {
+func.func @attention_grad_width(%q: tensor<2x8x12xf32>, %p: tensor<2x5x8xf32>) {
   // expected-error @+1 {{'loom.attention_grad' op query width 12 is not a multiple of 5 heads}}
-  %0:3 = loom.attention_grad %q, %q, %q, %p, %q heads(5, 5) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x5x8x8xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>)
+  %0:3 = loom.attention_grad %q, %q, %q, %q, %p, %q heads(5, 5) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x5x8xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>)
   return
 }
 
 // -----
 
-func.func @attention_grad_kv(%q: tensor<2x8x16xf32>, %kv: tensor<2x8x8xf32>, %p: tensor<2x4x8x8xf32>) {
+func.func @attention_grad_kv(%q: tensor<2x8x16xf32>, %kv: tensor<2x8x8xf32>, %p: tensor<2x4x8xf32>) {
   // expected-error @+1 {{'loom.attention_grad' op keys and values must be 2x8x4 (1 head of width 4), got 2x8x8 and 2x8x8}}
-  %0:3 = loom.attention_grad %q, %kv, %kv, %p, %q heads(4, 1) : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>, tensor<2x4x8x8xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>)
+  %0:3 = loom.attention_grad %q, %kv, %kv, %q, %p, %q heads(4, 1) : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>, tensor<2x8x16xf32>, tensor<2x4x8xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>)
   return
 }
 
 // -----
 
-func.func @attention_grad_probabilities(%q: tensor<2x8x12xf32>, %p: tensor<2x3x8x7xf32>) {
-  // expected-error @+1 {{'loom.attention_grad' op probabilities must be 2x3x8x8}}
-  %0:3 = loom.attention_grad %q, %q, %q, %p, %q heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x3x8x7xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>)
+func.func @attention_grad_logsumexp(%q: tensor<2x8x12xf32>, %p: tensor<2x3x7xf32>) {
+  // expected-error @+1 {{'loom.attention_grad' op logsumexp must be 2x3x8 (batch, heads, queries), not 2x3x7}}
+  %0:3 = loom.attention_grad %q, %q, %q, %q, %p, %q heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x3x7xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>)
   return
 }
 
 // -----
 
-func.func @attention_grad_output_grad(%q: tensor<2x8x12xf32>, %p: tensor<2x3x8x8xf32>, %do: tensor<2x8x6xf32>) {
+func.func @attention_grad_output_grad(%q: tensor<2x8x12xf32>, %p: tensor<2x3x8xf32>, %do: tensor<2x8x6xf32>) {
   // expected-error @+1 {{'loom.attention_grad' op gradients must have the types of what they are gradients of}}
-  %0:3 = loom.attention_grad %q, %q, %q, %p, %do heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x3x8x8xf32>, tensor<2x8x6xf32>) -> (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>)
+  %0:3 = loom.attention_grad %q, %q, %q, %q, %p, %do heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x3x8xf32>, tensor<2x8x6xf32>) -> (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>)
   return
 }
 
 // -----
 
-func.func @attention_grad_query_grad(%q: tensor<2x8x12xf32>, %p: tensor<2x3x8x8xf32>) {
+func.func @attention_grad_query_grad(%q: tensor<2x8x12xf32>, %p: tensor<2x3x8xf32>) {
   // expected-error @+1 {{'loom.attention_grad' op gradients must have the types of what they are gradients of}}
-  %0:3 = loom.attention_grad %q, %q, %q, %p, %q heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x3x8x8xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x4xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>)
+  %0:3 = loom.attention_grad %q, %q, %q, %q, %p, %q heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x3x8xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x4xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>)
   return
 }
 
@@ -663,17 +663,17 @@ func.func @attention_grad_query_grad(%q: tensor<2x8x12xf32>, %p: tensor<2x3x8x8x
 
 // With grouped-query attention the key and value gradients have the
 // key/value heads' width, not the queries'.
-func.func @attention_grad_key_grad(%q: tensor<2x8x16xf32>, %kv: tensor<2x8x8xf32>, %p: tensor<2x4x8x8xf32>) {
+func.func @attention_grad_key_grad(%q: tensor<2x8x16xf32>, %kv: tensor<2x8x8xf32>, %p: tensor<2x4x8xf32>) {
   // expected-error @+1 {{'loom.attention_grad' op gradients must have the types of what they are gradients of}}
-  %0:3 = loom.attention_grad %q, %kv, %kv, %p, %q heads(4, 2) : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>, tensor<2x4x8x8xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8x8xf32>)
+  %0:3 = loom.attention_grad %q, %kv, %kv, %q, %p, %q heads(4, 2) : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>, tensor<2x8x16xf32>, tensor<2x4x8xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8x8xf32>)
   return
 }
 
 // -----
 
-func.func @attention_grad_value_grad(%q: tensor<2x8x16xf32>, %kv: tensor<2x8x8xf32>, %p: tensor<2x4x8x8xf32>) {
+func.func @attention_grad_value_grad(%q: tensor<2x8x16xf32>, %kv: tensor<2x8x8xf32>, %p: tensor<2x4x8xf32>) {
   // expected-error @+1 {{'loom.attention_grad' op gradients must have the types of what they are gradients of}}
-  %0:3 = loom.attention_grad %q, %kv, %kv, %p, %q heads(4, 2) : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>, tensor<2x4x8x8xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x16xf32>)
+  %0:3 = loom.attention_grad %q, %kv, %kv, %q, %p, %q heads(4, 2) : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>, tensor<2x8x16xf32>, tensor<2x4x8xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x16xf32>)
   return
 }
 
@@ -1393,4 +1393,12 @@ func.func @layer_norm_grad_epsilon(%x: tensor<8x4xf32>, %g: tensor<4xf32>) -> (t
   // expected-error @+1 {{'loom.layer_norm_grad' op epsilon must be positive and finite}}
   %dx, %dg, %db = loom.layer_norm_grad %x, %g, %x epsilon(-1.0) : (tensor<8x4xf32>, tensor<4xf32>, tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<4xf32>, tensor<4xf32>)
   return %dx, %dg, %db : tensor<8x4xf32>, tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+func.func @attention_grad_output(%q: tensor<2x8x12xf32>, %o: tensor<2x8x6xf32>, %lse: tensor<2x3x8xf32>) {
+  // expected-error @+1 {{'loom.attention_grad' op output must have the query's type 'tensor<2x8x12xf32>'}}
+  %0:3 = loom.attention_grad %q, %q, %q, %o, %lse, %q heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x6xf32>, tensor<2x3x8xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>)
+  return
 }

@@ -217,26 +217,26 @@ func.func @normalization(%x: tensor<2x8x4xf32>, %m: tensor<8x4xf32>, %g: tensor<
 //===----------------------------------------------------------------------===//
 
 // CHECK-LABEL: func.func @attention
-// CHECK-SAME: (%[[Q:[^:]+]]: tensor<2x8x12xf32>, %[[Q16:[^:]+]]: tensor<2x8x16xf32>, %[[KV8:[^:]+]]: tensor<2x8x8xf32>, %[[KV4:[^:]+]]: tensor<2x8x4xf32>, %[[P3:[^:]+]]: tensor<2x3x8x8xf32>, %[[P4:[^:]+]]: tensor<2x4x8x8xf32>)
+// CHECK-SAME: (%[[Q:[^:]+]]: tensor<2x8x12xf32>, %[[Q16:[^:]+]]: tensor<2x8x16xf32>, %[[KV8:[^:]+]]: tensor<2x8x8xf32>, %[[KV4:[^:]+]]: tensor<2x8x4xf32>, %[[LSE3:[^:]+]]: tensor<2x3x8xf32>, %[[LSE4:[^:]+]]: tensor<2x4x8xf32>)
 func.func @attention(%q: tensor<2x8x12xf32>, %q16: tensor<2x8x16xf32>,
                      %kv8: tensor<2x8x8xf32>, %kv4: tensor<2x8x4xf32>,
-                     %p3: tensor<2x3x8x8xf32>, %p4: tensor<2x4x8x8xf32>) {
+                     %lse3: tensor<2x3x8xf32>, %lse4: tensor<2x4x8xf32>) {
   // Multi-head: 3 heads of 4 for queries, keys and values.
-  // CHECK: %{{.+}}, %{{.+}} = loom.attention %[[Q]], %[[Q]], %[[Q]] heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8x8xf32>)
-  %o, %p = loom.attention %q, %q, %q heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8x8xf32>)
+  // CHECK: %{{.+}}, %{{.+}} = loom.attention %[[Q]], %[[Q]], %[[Q]] heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8xf32>)
+  %o, %lse = loom.attention %q, %q, %q heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8xf32>)
   // Grouped-query: 4 query heads of 4 share 2 key/value heads.
-  // CHECK: loom.attention %[[Q16]], %[[KV8]], %[[KV8]] heads(4, 2) : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>) -> (tensor<2x8x16xf32>, tensor<2x4x8x8xf32>)
-  %gqa:2 = loom.attention %q16, %kv8, %kv8 heads(4, 2) : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>) -> (tensor<2x8x16xf32>, tensor<2x4x8x8xf32>)
+  // CHECK: loom.attention %[[Q16]], %[[KV8]], %[[KV8]] heads(4, 2) : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>) -> (tensor<2x8x16xf32>, tensor<2x4x8xf32>)
+  %gqa:2 = loom.attention %q16, %kv8, %kv8 heads(4, 2) : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>) -> (tensor<2x8x16xf32>, tensor<2x4x8xf32>)
   // Multi-query: one key/value head.
-  // CHECK: loom.attention %[[Q16]], %[[KV4]], %[[KV4]] heads(4, 1) : (tensor<2x8x16xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>) -> (tensor<2x8x16xf32>, tensor<2x4x8x8xf32>)
-  %mqa:2 = loom.attention %q16, %kv4, %kv4 heads(4, 1) : (tensor<2x8x16xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>) -> (tensor<2x8x16xf32>, tensor<2x4x8x8xf32>)
+  // CHECK: loom.attention %[[Q16]], %[[KV4]], %[[KV4]] heads(4, 1) : (tensor<2x8x16xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>) -> (tensor<2x8x16xf32>, tensor<2x4x8xf32>)
+  %mqa:2 = loom.attention %q16, %kv4, %kv4 heads(4, 1) : (tensor<2x8x16xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>) -> (tensor<2x8x16xf32>, tensor<2x4x8xf32>)
 
-  // CHECK: %{{.+}}, %{{.+}}, %{{.+}} = loom.attention_grad %[[Q]], %[[Q]], %[[Q]], %[[P3]], %[[Q]] heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x3x8x8xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>)
-  %dq, %dk, %dv = loom.attention_grad %q, %q, %q, %p3, %q heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x3x8x8xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>)
-  // CHECK: loom.attention_grad %[[Q16]], %[[KV8]], %[[KV8]], %[[P4]], %[[Q16]] heads(4, 2) : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>, tensor<2x4x8x8xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>)
-  %g2:3 = loom.attention_grad %q16, %kv8, %kv8, %p4, %q16 heads(4, 2) : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>, tensor<2x4x8x8xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>)
-  // CHECK: loom.attention_grad %[[Q16]], %[[KV4]], %[[KV4]], %[[P4]], %[[Q16]] heads(4, 1) : (tensor<2x8x16xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x4x8x8xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>)
-  %g1:3 = loom.attention_grad %q16, %kv4, %kv4, %p4, %q16 heads(4, 1) : (tensor<2x8x16xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x4x8x8xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>)
+  // CHECK: %{{.+}}, %{{.+}}, %{{.+}} = loom.attention_grad %[[Q]], %[[Q]], %[[Q]], %[[Q]], %[[LSE3]], %[[Q]] heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x3x8xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>)
+  %dq, %dk, %dv = loom.attention_grad %q, %q, %q, %q, %lse3, %q heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x3x8xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>)
+  // CHECK: loom.attention_grad %[[Q16]], %[[KV8]], %[[KV8]], %[[Q16]], %[[LSE4]], %[[Q16]] heads(4, 2) : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>, tensor<2x8x16xf32>, tensor<2x4x8xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>)
+  %g2:3 = loom.attention_grad %q16, %kv8, %kv8, %q16, %lse4, %q16 heads(4, 2) : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>, tensor<2x8x16xf32>, tensor<2x4x8xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>)
+  // CHECK: loom.attention_grad %[[Q16]], %[[KV4]], %[[KV4]], %[[Q16]], %[[LSE4]], %[[Q16]] heads(4, 1) : (tensor<2x8x16xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8x16xf32>, tensor<2x4x8xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>)
+  %g1:3 = loom.attention_grad %q16, %kv4, %kv4, %q16, %lse4, %q16 heads(4, 1) : (tensor<2x8x16xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8x16xf32>, tensor<2x4x8xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>)
 
   // RoPE and its inverse (the gradient).
   // CHECK: loom.rope %[[Q]] heads(3) theta(1.000000e+04) : tensor<2x8x12xf32>
