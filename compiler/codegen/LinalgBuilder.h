@@ -10,6 +10,7 @@
 #define LOOM_COMPILER_CODEGEN_LINALGBUILDER_H
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace loomc::codegen {
@@ -72,6 +73,25 @@ public:
   // C[b] = A[b]·B[b] for [Bt, M, K] and [Bt, K, N]: one product per head.
   Value batchMatmul(Value lhs, Value rhs);
 
+  // The slice of `source` at `offsets` (dynamic or not) of static `sizes`
+  // and unit strides, as a tensor of `shape` (`sizes` without unit
+  // dimensions dropped by the slice).
+  Value slice(Value source, llvm::ArrayRef<mlir::OpFoldResult> offsets,
+              llvm::ArrayRef<int64_t> sizes, llvm::ArrayRef<int64_t> shape);
+  // `source` written into `dest` at `offsets`, sizes `sizes`, unit strides.
+  Value insertSlice(Value source, Value dest,
+                    llvm::ArrayRef<mlir::OpFoldResult> offsets,
+                    llvm::ArrayRef<int64_t> sizes);
+  // A loop of `count` thread blocks (an scf.forall marked kThreadBlockAttr,
+  // split between the threads) over shared outputs of `outputTypes`, each
+  // [count, ...]. `buildBlock(index, sharedOutputs)` builds block `index`
+  // and returns what it writes into slice [index] of each shared output.
+  mlir::scf::ForallOp forEachBlock(
+      int64_t count, llvm::ArrayRef<mlir::RankedTensorType> outputTypes,
+      llvm::function_ref<llvm::SmallVector<Value>(Value index, mlir::ValueRange shared)>
+          buildBlock);
+  // Slice [index] of a [count, ...] tensor, as a tensor of the rest.
+  Value blockOf(Value source, Value index);
   // Row maxima m and normalizers l = Σ_j exp(x[r, j] − m[r]) of `logits`
   // [R, C] in one pass per row (the online softmax), vector lanes combined
   // at the end of the row. With `causalPeriod` P > 0, row r only sees its

@@ -134,30 +134,6 @@ static int64_t attentionBlock(int64_t seq) {
   return seq;
 }
 
-// Slices of per-head tensors at (dynamic) offsets, static sizes, unit
-// strides; `shape` drops the leading unit dimensions of `sizes`.
-static Value slice(LinalgBuilder &l, Value source, ArrayRef<OpFoldResult> offsets,
-                   ArrayRef<int64_t> sizes, ArrayRef<int64_t> shape) {
-  SmallVector<OpFoldResult> sizeFolds, strides;
-  for (int64_t size : sizes) {
-    sizeFolds.push_back(l.b.getIndexAttr(size));
-    strides.push_back(l.b.getIndexAttr(1));
-  }
-  return tensor::ExtractSliceOp::create(l.b, l.loc, l.f32Tensor(shape), source,
-                                        offsets, sizeFolds, strides);
-}
-
-static Value insert(LinalgBuilder &l, Value source, Value dest,
-                    ArrayRef<OpFoldResult> offsets, ArrayRef<int64_t> sizes) {
-  SmallVector<OpFoldResult> sizeFolds, strides;
-  for (int64_t size : sizes) {
-    sizeFolds.push_back(l.b.getIndexAttr(size));
-    strides.push_back(l.b.getIndexAttr(1));
-  }
-  return tensor::InsertSliceOp::create(l.b, l.loc, source, dest, offsets,
-                                       sizeFolds, strides);
-}
-
 namespace {
 // One head's blocks inside the loop over heads: rows [start, start + block)
 // of per-head matrices [B·H, T, D], columns of transposed ones [B·H, D, T],
@@ -171,15 +147,15 @@ struct HeadBlocks {
     return arith::MulIOp::create(l.b, l.loc, blockIndex, l.index(block));
   }
   Value rows(Value x, Value start) {
-    return slice(l, x, {head, start, l.b.getIndexAttr(0)}, {1, block, headDim},
+    return l.slice(x, {head, start, l.b.getIndexAttr(0)}, {1, block, headDim},
                  {block, headDim});
   }
   Value columns(Value xT, Value start) {
-    return slice(l, xT, {head, l.b.getIndexAttr(0), start}, {1, headDim, block},
+    return l.slice(xT, {head, l.b.getIndexAttr(0), start}, {1, headDim, block},
                  {headDim, block});
   }
   Value entries(Value stats, Value start) {
-    return slice(l, stats, {head, start}, {1, block}, {block});
+    return l.slice(stats, {head, start}, {1, block}, {block});
   }
   // Whether key column j of the key block at `keyStart` is visible from
   // query row i of the query block at `queryStart` (inside a generic over
@@ -214,51 +190,6 @@ struct HeadBlocks {
 };
 } // namespace
 
-// A loop over one thread block per head (B·H of them, split between the
-// threads), whose body `buildHead(head, sharedOutputs)` returns what the
-// head writes into each shared output's [head] slice.
-static scf::ForallOp forEachHead(
-    LinalgBuilder &l, int64_t heads, ArrayRef<RankedTensorType> outputTypes,
-    llvm::function_ref<SmallVector<Value>(Value head, ValueRange shared)> buildHead) {
-  SmallVector<Value> outputs;
-  for (RankedTensorType type : outputTypes)
-    outputs.push_back(l.empty(type));
-  auto forall = scf::ForallOp::create(
-      l.b, l.loc, ArrayRef<OpFoldResult>{l.b.getIndexAttr(heads)}, outputs,
-      std::nullopt);
-  forall->setAttr(::loomc::kThreadBlockAttr, l.b.getUnitAttr());
-  OpBuilder::InsertionGuard guard(l.b);
-  l.b.setInsertionPointToStart(forall.getBody());
-  Value head = forall.getInductionVar(0);
-  SmallVector<Value> results = buildHead(head, forall.getRegionIterArgs());
-  l.b.setInsertionPointToStart(forall.getTerminator().getBody());
-  for (auto [result, shared] : llvm::zip(results, forall.getRegionIterArgs())) {
-    auto type = cast<RankedTensorType>(shared.getType());
-    SmallVector<OpFoldResult> offsets = {head}, sizes = {l.b.getIndexAttr(1)},
-                              strides = {l.b.getIndexAttr(1)};
-    for (int64_t d = 1; d < type.getRank(); ++d) {
-      offsets.push_back(l.b.getIndexAttr(0));
-      sizes.push_back(l.b.getIndexAttr(type.getDimSize(d)));
-      strides.push_back(l.b.getIndexAttr(1));
-    }
-    tensor::ParallelInsertSliceOp::create(l.b, l.loc, result, shared, offsets,
-                                          sizes, strides);
-  }
-  return forall;
-}
-
-// The [head] slice of a shared output [B·H, ...] as a tensor of the rest.
-static Value headSlice(LinalgBuilder &l, Value shared, Value head) {
-  auto type = cast<RankedTensorType>(shared.getType());
-  SmallVector<OpFoldResult> offsets = {head};
-  SmallVector<int64_t> sizes = {1};
-  for (int64_t d = 1; d < type.getRank(); ++d) {
-    offsets.push_back(l.b.getIndexAttr(0));
-    sizes.push_back(type.getDimSize(d));
-  }
-  return slice(l, shared, offsets, sizes, ArrayRef<int64_t>(sizes).drop_front());
-}
-
 // Flash attention (Dao et al.), causal. Per head, per block of queries:
 // for each key block up to the diagonal, S = Q·Kᵀ/√D (masked), the row
 // maxima m and normalizers l are updated online and the output accumulator
@@ -282,14 +213,14 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionOp op) {
     return SmallVector<utils::IteratorType>(loops, kParallel);
   };
 
-  auto forall = forEachHead(
-      l, batch * heads,
+  auto forall = l.forEachBlock(
+      batch * heads,
       {l.f32Tensor({batch * heads, seq, headDim}), l.f32Tensor({batch * heads, seq})},
       [&](Value head, ValueRange shared) -> SmallVector<Value> {
         HeadBlocks at{l, head, block, headDim};
         auto queryLoop = scf::ForOp::create(
             l.b, l.loc, l.index(0), l.index(blocks), l.index(1),
-            ValueRange{headSlice(l, shared[0], head), headSlice(l, shared[1], head)},
+            ValueRange{l.blockOf(shared[0], head), l.blockOf(shared[1], head)},
             [&](OpBuilder &, Location, Value r, ValueRange headOut) {
               Value queryStart = at.start(r);
               Value qBlock = at.rows(q, queryStart);
@@ -381,9 +312,9 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionOp op) {
                       .getResult(0);
               scf::YieldOp::create(
                   l.b, l.loc,
-                  ValueRange{insert(l, out, headOut[0], {queryStart, l.b.getIndexAttr(0)},
+                  ValueRange{l.insertSlice(out, headOut[0], {queryStart, l.b.getIndexAttr(0)},
                                     {block, headDim}),
-                             insert(l, logSumExp, headOut[1], {queryStart}, {block})});
+                             l.insertSlice(logSumExp, headOut[1], {queryStart}, {block})});
             });
         return {queryLoop.getResult(0), queryLoop.getResult(1)};
       });
@@ -430,16 +361,16 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionGradOp op) {
   RankedTensorType blockType = l.f32Tensor({block, headDim});
   RankedTensorType scoresType = l.f32Tensor({block, block});
   RankedTensorType rowsType = l.f32Tensor({batch * heads, seq, headDim});
-  auto forall = forEachHead(
-      l, batch * heads, {rowsType, rowsType, rowsType},
+  auto forall = l.forEachBlock(
+      batch * heads, {rowsType, rowsType, rowsType},
       [&](Value head, ValueRange shared) -> SmallVector<Value> {
         HeadBlocks at{l, head, block, headDim};
         Value dQHead = linalg::FillOp::create(l.b, l.loc, ValueRange{l.f32(0.0)},
-                                              ValueRange{headSlice(l, shared[0], head)})
+                                              ValueRange{l.blockOf(shared[0], head)})
                            .getResult(0);
         auto keyLoop = scf::ForOp::create(
             l.b, l.loc, l.index(0), l.index(blocks), l.index(1),
-            ValueRange{dQHead, headSlice(l, shared[1], head), headSlice(l, shared[2], head)},
+            ValueRange{dQHead, l.blockOf(shared[1], head), l.blockOf(shared[2], head)},
             [&](OpBuilder &, Location, Value c, ValueRange headGrads) {
               Value keyStart = at.start(c);
               Value kBlock = at.rows(k, keyStart);
@@ -474,8 +405,8 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionGradOp op) {
                             .getResult(0);
                     Value newDK = l.matmulInto(dS, qBlock, dK, /*transposeLhs=*/true);
                     SmallVector<OpFoldResult> rowsAt = {queryStart, l.b.getIndexAttr(0)};
-                    Value dQBlock = slice(l, dQ, rowsAt, {block, headDim}, {block, headDim});
-                    Value newDQ = insert(l, l.matmulInto(dS, kBlock, dQBlock, false), dQ,
+                    Value dQBlock = l.slice(dQ, rowsAt, {block, headDim}, {block, headDim});
+                    Value newDQ = l.insertSlice(l.matmulInto(dS, kBlock, dQBlock, false), dQ,
                                          rowsAt, {block, headDim});
                     scf::YieldOp::create(l.b, l.loc, ValueRange{newDQ, newDK, newDV});
                   });
@@ -483,8 +414,8 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionGradOp op) {
               scf::YieldOp::create(
                   l.b, l.loc,
                   ValueRange{queryLoop.getResult(0),
-                             insert(l, queryLoop.getResult(1), headGrads[1], rowsAt, {block, headDim}),
-                             insert(l, queryLoop.getResult(2), headGrads[2], rowsAt, {block, headDim})});
+                             l.insertSlice(queryLoop.getResult(1), headGrads[1], rowsAt, {block, headDim}),
+                             l.insertSlice(queryLoop.getResult(2), headGrads[2], rowsAt, {block, headDim})});
             });
         return {keyLoop.getResult(0), keyLoop.getResult(1), keyLoop.getResult(2)};
       });
