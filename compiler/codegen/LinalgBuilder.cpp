@@ -154,55 +154,6 @@ Value LinalgBuilder::insertSlice(Value source, Value dest,
                                        strides);
 }
 
-// Offsets [index, 0, ...] and sizes [1, rest...] of block `index` of a
-// [count, rest...] tensor.
-static void blockWindow(RankedTensorType type, Value index, OpBuilder &b,
-                        SmallVectorImpl<OpFoldResult> &offsets,
-                        SmallVectorImpl<int64_t> &sizes) {
-  offsets.push_back(index);
-  sizes.push_back(1);
-  for (int64_t d = 1; d < type.getRank(); ++d) {
-    offsets.push_back(b.getIndexAttr(0));
-    sizes.push_back(type.getDimSize(d));
-  }
-}
-
-Value LinalgBuilder::blockOf(Value source, Value index) {
-  SmallVector<OpFoldResult> offsets;
-  SmallVector<int64_t> sizes;
-  blockWindow(cast<RankedTensorType>(source.getType()), index, b, offsets, sizes);
-  return slice(source, offsets, sizes, ArrayRef<int64_t>(sizes).drop_front());
-}
-
-scf::ForallOp LinalgBuilder::forEachBlock(
-    int64_t count, ArrayRef<RankedTensorType> outputTypes,
-    function_ref<SmallVector<Value>(Value index, ValueRange shared)> buildBlock) {
-  SmallVector<Value> outputs;
-  for (RankedTensorType type : outputTypes)
-    outputs.push_back(empty(type));
-  auto forall = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(count)}, outputs, std::nullopt);
-  forall->setAttr(::loomc::kThreadBlockAttr, b.getUnitAttr());
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(forall.getBody());
-  Value index = forall.getInductionVar(0);
-  SmallVector<Value> results = buildBlock(index, forall.getRegionIterArgs());
-  b.setInsertionPointToStart(forall.getTerminator().getBody());
-  for (auto [result, shared] : llvm::zip(results, forall.getRegionIterArgs())) {
-    SmallVector<OpFoldResult> offsets;
-    SmallVector<int64_t> sizes;
-    blockWindow(cast<RankedTensorType>(shared.getType()), index, b, offsets, sizes);
-    SmallVector<OpFoldResult> sizeFolds, strides;
-    for (int64_t size : sizes) {
-      sizeFolds.push_back(b.getIndexAttr(size));
-      strides.push_back(b.getIndexAttr(1));
-    }
-    tensor::ParallelInsertSliceOp::create(b, loc, result, shared, offsets,
-                                          sizeFolds, strides);
-  }
-  return forall;
-}
-
 Value LinalgBuilder::transposed(Value value, ArrayRef<int64_t> perm) {
   auto type = cast<RankedTensorType>(value.getType());
   SmallVector<int64_t> shape;

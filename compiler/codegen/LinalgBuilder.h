@@ -10,7 +10,6 @@
 #define LOOM_COMPILER_CODEGEN_LINALGBUILDER_H
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace loomc::codegen {
@@ -82,16 +81,6 @@ public:
   Value insertSlice(Value source, Value dest,
                     llvm::ArrayRef<mlir::OpFoldResult> offsets,
                     llvm::ArrayRef<int64_t> sizes);
-  // A loop of `count` thread blocks (an scf.forall marked kThreadBlockAttr,
-  // split between the threads) over shared outputs of `outputTypes`, each
-  // [count, ...]. `buildBlock(index, sharedOutputs)` builds block `index`
-  // and returns what it writes into slice [index] of each shared output.
-  mlir::scf::ForallOp forEachBlock(
-      int64_t count, llvm::ArrayRef<mlir::RankedTensorType> outputTypes,
-      llvm::function_ref<llvm::SmallVector<Value>(Value index, mlir::ValueRange shared)>
-          buildBlock);
-  // Slice [index] of a [count, ...] tensor, as a tensor of the rest.
-  Value blockOf(Value source, Value index);
   // Row maxima m and normalizers l = Σ_j exp(x[r, j] − m[r]) of `logits`
   // [R, C] in one pass per row (the online softmax), vector lanes combined
   // at the end of the row. With `causalPeriod` P > 0, row r only sees its

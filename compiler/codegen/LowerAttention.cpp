@@ -1,12 +1,12 @@
 //===- LowerAttention.cpp - attention, attention_grad, rope to linalg -----===//
 //
-// Heads live side by side in the last dimension ([B, T, H·D]). The lowering
-// copies them into per-head matrices ([B·H, T, D], O(T·D) per head), then
-// runs flash attention: one thread block per head, walking blocks of
-// queries and keys with the online softmax, so that the O(T²) scores and
-// probabilities exist one small block at a time, in cache, and causally
-// hidden blocks are never computed. Each block's products and row kernels
-// are linalg ops that loom-tile-and-vectorize tiles into register tiles.
+// Heads live side by side in the last dimension ([B, T, H·D]), read in
+// place through [B, T, H, D] views. Flash attention: one thread block per
+// head, walking blocks of queries and keys with the online softmax, so
+// that the O(T²) scores and probabilities exist one small block at a time,
+// in cache, and causally hidden blocks are never computed. Each block's
+// products and row kernels are linalg ops that loom-tile-and-vectorize
+// tiles into register tiles.
 //
 //===----------------------------------------------------------------------===//
 
@@ -44,31 +44,9 @@ Value mergeHeads(LinalgBuilder &l, Value x) {
       l.b, l.loc, x, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
 }
 
-// Key/value heads [B, T, Hkv, D] repeated for the H query heads that read
-// them (Hugging Face's repeat_kv); the heads themselves when Hkv = H.
-Value repeatHeads(LinalgBuilder &l, Value x4, int64_t heads) {
-  auto type = cast<RankedTensorType>(x4.getType());
-  int64_t kvHeads = type.getDimSize(2);
-  if (kvHeads == heads)
-    return x4;
-  int64_t group = heads / kvHeads;
-  MLIRContext *ctx = l.b.getContext();
-  AffineExpr b, t, h, d;
-  bindDims(ctx, b, t, h, d);
-  RankedTensorType outType = l.f32Tensor(
-      {type.getDimSize(0), type.getDimSize(1), heads, type.getDimSize(3)});
-  return l.generic({x4}, {l.empty(outType)},
-                   {AffineMap::get(4, 0, {b, t, h.floorDiv(group), d}, ctx),
-                    AffineMap::get(4, 0, {b, t, h, d}, ctx)},
-                   {kParallel, kParallel, kParallel, kParallel},
-                   [](OpBuilder &, Location, ValueRange args) {
-                     return SmallVector<Value>{args[0]};
-                   })
-      .getResult(0);
-}
-
-// The adjoint of repeatHeads: [B, T, H, D] summed over each group of H/Hkv
-// query heads into [B, T, Hkv, D].
+// Gradients of key/value heads computed per query head, [B, T, H, D],
+// summed over each group of H/Hkv query heads that read one key/value head
+// into [B, T, Hkv, D].
 Value sumHeadGroups(LinalgBuilder &l, Value x4, int64_t kvHeads) {
   auto type = cast<RankedTensorType>(x4.getType());
   int64_t heads = type.getDimSize(2);
@@ -93,34 +71,6 @@ Value sumHeadGroups(LinalgBuilder &l, Value x4, int64_t kvHeads) {
       .getResult(0);
 }
 
-// [B, T, H·D] as per-head matrices [B·H, T, D], key/value heads repeated
-// for the query heads that share them: a copy that lets each head's
-// products run as ordinary matrix products.
-Value headRows(LinalgBuilder &l, Value x, int64_t xHeads, int64_t heads) {
-  Value x4 = repeatHeads(l, splitHeads(l, x, xHeads), heads);   // [B, T, H, D]
-  Value h4 = l.transposed(x4, {0, 2, 1, 3});                      // [B, H, T, D]
-  return tensor::CollapseShapeOp::create(
-      l.b, l.loc, h4, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
-}
-
-// The same heads transposed, [B·H, D, T]: the right operand of Q·Kᵀ.
-Value headColumns(LinalgBuilder &l, Value x, int64_t xHeads, int64_t heads) {
-  Value x4 = repeatHeads(l, splitHeads(l, x, xHeads), heads);   // [B, T, H, D]
-  Value h4 = l.transposed(x4, {0, 2, 3, 1});                      // [B, H, D, T]
-  return tensor::CollapseShapeOp::create(
-      l.b, l.loc, h4, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
-}
-
-// Per-head rows [B·H, T, D] back to [B, T, H, D].
-Value tokenRows(LinalgBuilder &l, Value h3, int64_t batch, int64_t heads) {
-  auto type = cast<RankedTensorType>(h3.getType());
-  Value h4 = tensor::ExpandShapeOp::create(
-      l.b, l.loc,
-      l.f32Tensor({batch, heads, type.getDimSize(1), type.getDimSize(2)}), h3,
-      ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
-  return l.transposed(h4, {0, 2, 1, 3});
-}
-
 } // namespace
 
 // Queries and keys are taken in blocks of this many rows: a block's scores
@@ -135,27 +85,43 @@ static int64_t attentionBlock(int64_t seq) {
 }
 
 namespace {
-// One head's blocks inside the loop over heads: rows [start, start + block)
-// of per-head matrices [B·H, T, D], columns of transposed ones [B·H, D, T],
-// entries of per-query statistics [B·H, T].
+// Inside the loop over heads, iteration `head` = b·H + h: the batch row b,
+// the query head h and the key/value head it reads, and the blocks of
+// their rows. Heads are read in place from [B, T, H, D] views of the
+// operands: a head's rows are D contiguous floats H·D apart.
 struct HeadBlocks {
   LinalgBuilder &l;
-  Value head;
-  int64_t block, headDim;
+  Value head, batchRow, queryHead, kvHead;
+  int64_t block, headDim, seq;
+
+  HeadBlocks(LinalgBuilder &l, Value head, int64_t heads, int64_t kvHeads,
+             int64_t headDim, int64_t seq)
+      : l(l), head(head), block(attentionBlock(seq)), headDim(headDim), seq(seq) {
+    batchRow = arith::DivUIOp::create(l.b, l.loc, head, l.index(heads));
+    queryHead = arith::RemUIOp::create(l.b, l.loc, head, l.index(heads));
+    kvHead = arith::DivUIOp::create(l.b, l.loc, queryHead, l.index(heads / kvHeads));
+  }
 
   Value start(Value blockIndex) {
     return arith::MulIOp::create(l.b, l.loc, blockIndex, l.index(block));
   }
-  Value rows(Value x, Value start) {
-    return l.slice(x, {head, start, l.b.getIndexAttr(0)}, {1, block, headDim},
-                 {block, headDim});
+  // Head `h` of x4 [B, T, H', D]: rows [start, start + block), or all T.
+  Value rows(Value x4, Value h, Value start) {
+    return l.slice(x4, {batchRow, start, h, l.b.getIndexAttr(0)},
+                   {1, block, 1, headDim}, {block, headDim});
   }
+  Value whole(Value x4, Value h) {
+    return l.slice(x4, {batchRow, l.b.getIndexAttr(0), h, l.b.getIndexAttr(0)},
+                   {1, seq, 1, headDim}, {seq, headDim});
+  }
+  // Columns [start, start + block) of a head's transpose [D, T].
   Value columns(Value xT, Value start) {
-    return l.slice(xT, {head, l.b.getIndexAttr(0), start}, {1, headDim, block},
-                 {headDim, block});
+    return l.slice(xT, {l.b.getIndexAttr(0), start}, {headDim, block},
+                   {headDim, block});
   }
+  // Entries [start, start + block) of a head's per-query statistics [T].
   Value entries(Value stats, Value start) {
-    return l.slice(stats, {head, start}, {1, block}, {block});
+    return l.slice(stats, {start}, {block}, {block});
   }
   // Whether key column j of the key block at `keyStart` is visible from
   // query row i of the query block at `queryStart` (inside a generic over
@@ -187,24 +153,85 @@ struct HeadBlocks {
                      })
         .getResult(0);
   }
+  // A head's own copy of its transpose [D, T] (of a key or value head),
+  // the right operand of the products against it: made once per head.
+  Value transposedHead(Value x4) {
+    return l.transposed(whole(x4, kvHead), {1, 0});
+  }
 };
+
+// Where head `head` writes in an output of the loop over heads: its [T, D]
+// of a [B, T, H, D] output, its [T] of a [B·H, T] one.
+struct HeadWindow {
+  SmallVector<OpFoldResult> offsets;
+  SmallVector<int64_t> sizes, shape;
+};
+HeadWindow headWindow(LinalgBuilder &l, HeadBlocks &at, RankedTensorType type) {
+  OpFoldResult zero = l.b.getIndexAttr(0);
+  if (type.getRank() == 4)
+    return {{at.batchRow, zero, at.queryHead, zero},
+            {1, at.seq, 1, at.headDim},
+            {at.seq, at.headDim}};
+  return {{at.head, zero}, {1, at.seq}, {at.seq}};
+}
 } // namespace
+
+// The loop over heads: one thread block per batch row and head (split
+// between the threads, marked loom.thread_block so that the ops inside are
+// tiled into register tiles only). `buildHead` gets the head's windows of
+// the outputs and returns what it writes there.
+static scf::ForallOp forEachHead(
+    LinalgBuilder &l, int64_t batch, int64_t heads, int64_t kvHeads,
+    int64_t headDim, int64_t seq, ArrayRef<RankedTensorType> outputTypes,
+    llvm::function_ref<SmallVector<Value>(HeadBlocks &at, ValueRange windows)> buildHead) {
+  SmallVector<Value> outputs;
+  for (RankedTensorType type : outputTypes)
+    outputs.push_back(l.empty(type));
+  auto forall = scf::ForallOp::create(
+      l.b, l.loc, ArrayRef<OpFoldResult>{l.b.getIndexAttr(batch * heads)}, outputs,
+      std::nullopt);
+  forall->setAttr(::loomc::kThreadBlockAttr, l.b.getUnitAttr());
+  OpBuilder::InsertionGuard guard(l.b);
+  l.b.setInsertionPointToStart(forall.getBody());
+  HeadBlocks at(l, forall.getInductionVar(0), heads, kvHeads, headDim, seq);
+  SmallVector<HeadWindow> windows;
+  SmallVector<Value> windowValues;
+  for (auto [type, shared] : llvm::zip(outputTypes, forall.getRegionIterArgs())) {
+    windows.push_back(headWindow(l, at, type));
+    windowValues.push_back(
+        l.slice(shared, windows.back().offsets, windows.back().sizes, windows.back().shape));
+  }
+  SmallVector<Value> results = buildHead(at, windowValues);
+  l.b.setInsertionPointToStart(forall.getTerminator().getBody());
+  for (auto [result, shared, window] :
+       llvm::zip(results, forall.getRegionIterArgs(), windows)) {
+    SmallVector<OpFoldResult> sizes, strides;
+    for (int64_t size : window.sizes) {
+      sizes.push_back(l.b.getIndexAttr(size));
+      strides.push_back(l.b.getIndexAttr(1));
+    }
+    tensor::ParallelInsertSliceOp::create(l.b, l.loc, result, shared, window.offsets,
+                                          sizes, strides);
+  }
+  return forall;
+}
 
 // Flash attention (Dao et al.), causal. Per head, per block of queries:
 // for each key block up to the diagonal, S = Q·Kᵀ/√D (masked), the row
 // maxima m and normalizers l are updated online and the output accumulator
 // is rescaled before adding P·V; then O = acc/l and L = m + log l. The
 // T×T scores and probabilities only ever exist one block at a time, in
-// cache: the backward pass gets O and L, O(T) per head.
+// cache: the backward pass gets O and L, O(T) per head. Q, V and O are
+// read and written in place; each head makes one copy, its Kᵀ.
 static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionOp op) {
   int64_t heads = op.getHeads(), kvHeads = op.getKvHeads();
   auto qType = op.getQuery().getType();
   int64_t batch = qType.getDimSize(0), seq = qType.getDimSize(1);
   int64_t headDim = op.getHeadDim();
   double scale = 1.0 / std::sqrt(static_cast<double>(headDim));
-  Value q = headRows(l, op.getQuery(), heads, heads);          // [B·H, T, D]
-  Value kT = headColumns(l, op.getKey(), kvHeads, heads);      // [B·H, D, T]
-  Value v = headRows(l, op.getValue(), kvHeads, heads);        // [B·H, T, D]
+  Value q4 = splitHeads(l, op.getQuery(), heads);      // [B, T, H, D]
+  Value k4 = splitHeads(l, op.getKey(), kvHeads);      // [B, T, Hkv, D]
+  Value v4 = splitHeads(l, op.getValue(), kvHeads);    // [B, T, Hkv, D]
   int64_t block = attentionBlock(seq), blocks = seq / block;
   float negInf = -std::numeric_limits<float>::infinity();
   RankedTensorType blockType = l.f32Tensor({block, headDim});
@@ -213,17 +240,16 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionOp op) {
     return SmallVector<utils::IteratorType>(loops, kParallel);
   };
 
-  auto forall = l.forEachBlock(
-      batch * heads,
-      {l.f32Tensor({batch * heads, seq, headDim}), l.f32Tensor({batch * heads, seq})},
-      [&](Value head, ValueRange shared) -> SmallVector<Value> {
-        HeadBlocks at{l, head, block, headDim};
+  auto forall = forEachHead(
+      l, batch, heads, kvHeads, headDim, seq,
+      {l.f32Tensor({batch, seq, heads, headDim}), l.f32Tensor({batch * heads, seq})},
+      [&](HeadBlocks &at, ValueRange windows) -> SmallVector<Value> {
+        Value kT = at.transposedHead(k4);                          // [D, T]
         auto queryLoop = scf::ForOp::create(
-            l.b, l.loc, l.index(0), l.index(blocks), l.index(1),
-            ValueRange{l.blockOf(shared[0], head), l.blockOf(shared[1], head)},
+            l.b, l.loc, l.index(0), l.index(blocks), l.index(1), windows,
             [&](OpBuilder &, Location, Value r, ValueRange headOut) {
               Value queryStart = at.start(r);
-              Value qBlock = at.rows(q, queryStart);
+              Value qBlock = at.rows(q4, at.queryHead, queryStart);
               Value through = arith::AddIOp::create(l.b, l.loc, r, l.index(1));
               auto keyLoop = scf::ForOp::create(
                   l.b, l.loc, l.index(0), through, l.index(1),
@@ -289,7 +315,8 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionOp op) {
                                         arith::MulFOp::create(b, loc, args[1], args[0])};
                                   })
                             .getResult(0);
-                    Value newAcc = l.matmulInto(probs, at.rows(v, keyStart), rescaled, false);
+                    Value newAcc = l.matmulInto(
+                        probs, at.rows(v4, at.kvHead, keyStart), rescaled, false);
                     scf::YieldOp::create(l.b, l.loc, ValueRange{newAcc, newMax, newSum});
                   });
               Value acc = keyLoop.getResult(0), rowMax = keyLoop.getResult(1),
@@ -313,67 +340,68 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionOp op) {
               scf::YieldOp::create(
                   l.b, l.loc,
                   ValueRange{l.insertSlice(out, headOut[0], {queryStart, l.b.getIndexAttr(0)},
-                                    {block, headDim}),
+                                           {block, headDim}),
                              l.insertSlice(logSumExp, headOut[1], {queryStart}, {block})});
             });
         return {queryLoop.getResult(0), queryLoop.getResult(1)};
       });
-  Value out = forall.getResult(0);
   Value logSumExp = tensor::ExpandShapeOp::create(
       l.b, l.loc, l.f32Tensor({batch, heads, seq}), forall.getResult(1),
       ArrayRef<ReassociationIndices>{{0, 1}, {2}});
-  return {mergeHeads(l, tokenRows(l, out, batch, heads)), logSumExp};
+  return {mergeHeads(l, forall.getResult(0)), logSumExp};
 }
 
-// The backward pass of flash attention. Δ = rowsum(dO ⊙ O) first; then per
-// head, per key block, for each query block at or below the diagonal:
-// P = exp(S/√D − L) recomputed from Q, K and L, dV += Pᵀ·dO, dP = dO·Vᵀ,
-// dS = P ⊙ (dP − Δ)/√D, dK += dSᵀ·Q, dQ += dS·K. dK and dV of a key block
-// accumulate over the query blocks, dQ over the key blocks; one thread owns
-// a head, so nothing is added concurrently. Key/value gradients are summed
-// over the heads that share them.
+// The backward pass of flash attention. Per head: Δ = rowsum(dO ⊙ O) and
+// the head's Kᵀ and Vᵀ first; then per key block, for each query block at
+// or below the diagonal: P = exp(S/√D − L) recomputed from Q, K and L,
+// dV += Pᵀ·dO, dP = dO·Vᵀ, dS = P ⊙ (dP − Δ)/√D, dK += dSᵀ·Q, dQ += dS·K.
+// dK and dV of a key block accumulate over the query blocks, dQ over the
+// key blocks; one thread owns a head, so nothing is added concurrently.
+// Key/value gradients are per query head, then summed over the heads that
+// share a key/value head (nothing to sum without grouping).
 static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionGradOp op) {
   int64_t heads = op.getHeads(), kvHeads = op.getKvHeads();
   auto qType = op.getQuery().getType();
   int64_t batch = qType.getDimSize(0), seq = qType.getDimSize(1);
   int64_t headDim = qType.getDimSize(2) / heads;
   double scale = 1.0 / std::sqrt(static_cast<double>(headDim));
-  Value q = headRows(l, op.getQuery(), heads, heads);          // [B·H, T, D]
-  Value k = headRows(l, op.getKey(), kvHeads, heads);          // [B·H, T, D]
-  Value kT = headColumns(l, op.getKey(), kvHeads, heads);      // [B·H, D, T]
-  Value vT = headColumns(l, op.getValue(), kvHeads, heads);    // [B·H, D, T]
-  Value dO = headRows(l, op.getOutputGrad(), heads, heads);    // [B·H, T, D]
-  Value o = headRows(l, op.getOutput(), heads, heads);         // [B·H, T, D]
+  Value q4 = splitHeads(l, op.getQuery(), heads);        // [B, T, H, D]
+  Value k4 = splitHeads(l, op.getKey(), kvHeads);        // [B, T, Hkv, D]
+  Value v4 = splitHeads(l, op.getValue(), kvHeads);      // [B, T, Hkv, D]
+  Value dO4 = splitHeads(l, op.getOutputGrad(), heads);  // [B, T, H, D]
+  Value o4 = splitHeads(l, op.getOutput(), heads);       // [B, T, H, D]
   Value logSumExp = tensor::CollapseShapeOp::create(
       l.b, l.loc, op.getLogsumexp(), ArrayRef<ReassociationIndices>{{0, 1}, {2}});
-  RankedTensorType statsType = l.f32Tensor({batch * heads, seq});
-  Value delta =
-      l.generic({dO, o}, {l.filled(statsType, 0.0)},
-                {l.dimsMap(3, {0, 1, 2}), l.dimsMap(3, {0, 1, 2}), l.dimsMap(3, {0, 1})},
-                {kParallel, kParallel, kReduction},
-                [](OpBuilder &b, Location loc, ValueRange args) {
-                  return SmallVector<Value>{arith::AddFOp::create(
-                      b, loc, args[2], arith::MulFOp::create(b, loc, args[0], args[1]))};
-                })
-          .getResult(0);
 
   int64_t block = attentionBlock(seq), blocks = seq / block;
   RankedTensorType blockType = l.f32Tensor({block, headDim});
   RankedTensorType scoresType = l.f32Tensor({block, block});
-  RankedTensorType rowsType = l.f32Tensor({batch * heads, seq, headDim});
-  auto forall = l.forEachBlock(
-      batch * heads, {rowsType, rowsType, rowsType},
-      [&](Value head, ValueRange shared) -> SmallVector<Value> {
-        HeadBlocks at{l, head, block, headDim};
+  RankedTensorType gradType = l.f32Tensor({batch, seq, heads, headDim});
+  auto forall = forEachHead(
+      l, batch, heads, kvHeads, headDim, seq, {gradType, gradType, gradType},
+      [&](HeadBlocks &at, ValueRange windows) -> SmallVector<Value> {
+        Value kT = at.transposedHead(k4);                          // [D, T]
+        Value vT = at.transposedHead(v4);                          // [D, T]
+        Value delta =
+            l.generic({at.whole(dO4, at.queryHead), at.whole(o4, at.queryHead)},
+                      {l.filled(l.f32Tensor({seq}), 0.0)},
+                      {l.dimsMap(2, {0, 1}), l.dimsMap(2, {0, 1}), l.dimsMap(2, {0})},
+                      {kParallel, kReduction},
+                      [](OpBuilder &b, Location loc, ValueRange args) {
+                        return SmallVector<Value>{arith::AddFOp::create(
+                            b, loc, args[2], arith::MulFOp::create(b, loc, args[0], args[1]))};
+                      })
+                .getResult(0);
+        Value lseHead = l.slice(logSumExp, {at.head, l.b.getIndexAttr(0)}, {1, seq}, {seq});
         Value dQHead = linalg::FillOp::create(l.b, l.loc, ValueRange{l.f32(0.0)},
-                                              ValueRange{l.blockOf(shared[0], head)})
+                                              ValueRange{windows[0]})
                            .getResult(0);
         auto keyLoop = scf::ForOp::create(
             l.b, l.loc, l.index(0), l.index(blocks), l.index(1),
-            ValueRange{dQHead, l.blockOf(shared[1], head), l.blockOf(shared[2], head)},
+            ValueRange{dQHead, windows[1], windows[2]},
             [&](OpBuilder &, Location, Value c, ValueRange headGrads) {
               Value keyStart = at.start(c);
-              Value kBlock = at.rows(k, keyStart);
+              Value kBlock = at.rows(k4, at.kvHead, keyStart);
               Value kTBlock = at.columns(kT, keyStart);
               Value vTBlock = at.columns(vT, keyStart);
               auto queryLoop = scf::ForOp::create(
@@ -382,11 +410,11 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionGradOp op) {
                   [&](OpBuilder &, Location, Value r, ValueRange grads) {
                     Value dQ = grads[0], dK = grads[1], dV = grads[2];
                     Value queryStart = at.start(r);
-                    Value qBlock = at.rows(q, queryStart);
-                    Value dOBlock = at.rows(dO, queryStart);
+                    Value qBlock = at.rows(q4, at.queryHead, queryStart);
+                    Value dOBlock = at.rows(dO4, at.queryHead, queryStart);
                     Value scores = l.matmul(qBlock, kTBlock, false, false);
                     Value probs = at.probabilities(
-                        scores, at.entries(logSumExp, queryStart), scale, queryStart, keyStart);
+                        scores, at.entries(lseHead, queryStart), scale, queryStart, keyStart);
                     Value newDV = l.matmulInto(probs, dOBlock, dV, /*transposeLhs=*/true);
                     Value dP = l.matmul(dOBlock, vTBlock, false, false);
                     Value dS =
@@ -407,23 +435,25 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionGradOp op) {
                     SmallVector<OpFoldResult> rowsAt = {queryStart, l.b.getIndexAttr(0)};
                     Value dQBlock = l.slice(dQ, rowsAt, {block, headDim}, {block, headDim});
                     Value newDQ = l.insertSlice(l.matmulInto(dS, kBlock, dQBlock, false), dQ,
-                                         rowsAt, {block, headDim});
+                                                rowsAt, {block, headDim});
                     scf::YieldOp::create(l.b, l.loc, ValueRange{newDQ, newDK, newDV});
                   });
               SmallVector<OpFoldResult> rowsAt = {keyStart, l.b.getIndexAttr(0)};
               scf::YieldOp::create(
                   l.b, l.loc,
                   ValueRange{queryLoop.getResult(0),
-                             l.insertSlice(queryLoop.getResult(1), headGrads[1], rowsAt, {block, headDim}),
-                             l.insertSlice(queryLoop.getResult(2), headGrads[2], rowsAt, {block, headDim})});
+                             l.insertSlice(queryLoop.getResult(1), headGrads[1], rowsAt,
+                                           {block, headDim}),
+                             l.insertSlice(queryLoop.getResult(2), headGrads[2], rowsAt,
+                                           {block, headDim})});
             });
         return {keyLoop.getResult(0), keyLoop.getResult(1), keyLoop.getResult(2)};
       });
-  auto kvGradient = [&](Value h3) {
-    return mergeHeads(l, sumHeadGroups(l, tokenRows(l, h3, batch, heads), kvHeads));
+  auto kvGradient = [&](Value grad4) {
+    return mergeHeads(l, sumHeadGroups(l, grad4, kvHeads));
   };
-  return {mergeHeads(l, tokenRows(l, forall.getResult(0), batch, heads)),
-          kvGradient(forall.getResult(1)), kvGradient(forall.getResult(2))};
+  return {mergeHeads(l, forall.getResult(0)), kvGradient(forall.getResult(1)),
+          kvGradient(forall.getResult(2))};
 }
 
 // Each head's halves x₁, x₂ (columns [0, D/2) and [D/2, D)) at position t:
