@@ -27,8 +27,9 @@ static Value lower(LinalgBuilder &l, ops::MatmulOp op) {
                  op.getTransposeRhs(), op.getResult().getType());
 }
 
-// The matmul and its epilogue (bias, activation) carry one fusion group and
-// apply the same scalar arithmetic, in the same order, as the unfused ops.
+// The matmul and its epilogue (bias, activation, residual) carry one fusion
+// group and apply the same scalar arithmetic, in the same order, as the
+// unfused ops.
 static SmallVector<Value> lower(LinalgBuilder &l, ops::FusedLinearOp op,
                                 IntegerAttr group) {
   auto type = op.getOutput().getType();
@@ -38,10 +39,12 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::FusedLinearOp op,
   auto rowsType = cast<RankedTensorType>(productValue.getType());
   ops::Activation kind = op.getActivation();
   bool keepPre = bool(op.getPreActivation());
-  bool hasBias = bool(op.getBias());
+  bool hasBias = bool(op.getBias()), hasResidual = bool(op.getResidual());
   SmallVector<Value> inputs = {productValue};
   if (hasBias)
     inputs.push_back(op.getBias());
+  if (hasResidual)
+    inputs.push_back(l.collapseRows(op.getResidual()));
   SmallVector<Value> outputs = {l.empty(rowsType)};
   if (keepPre)
     outputs.push_back(l.empty(rowsType));
@@ -49,7 +52,11 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::FusedLinearOp op,
       2, 0, inputs, outputs, [&](OpBuilder &b, Location loc, ValueRange args) {
         Value pre = hasBias ? Value(arith::AddFOp::create(b, loc, args[0], args[1]))
                             : args[0];
-        SmallVector<Value> results = {::loomc::scalar::activation(b, loc, kind, pre)};
+        Value output = ::loomc::scalar::activation(b, loc, kind, pre);
+        // The residual is added last, as the unfused sum adds it.
+        if (hasResidual)
+          output = arith::AddFOp::create(b, loc, args[hasBias ? 2 : 1], output);
+        SmallVector<Value> results = {output};
         if (keepPre)
           results.push_back(pre);
         return results;

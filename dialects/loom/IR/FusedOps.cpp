@@ -68,6 +68,11 @@ LogicalResult FusedLinearOp::verify() {
   SmallVector<int64_t> outputShape = withLastDim(input.getShape(), n);
   if (failed(verifyShape(*this, "output", getOutput().getType(), outputShape)))
     return failure();
+  if (getResidual() && getResidual().getType() != getOutput().getType())
+    return emitOpError("residual ")
+           << shapeString(getResidual().getType().getShape())
+           << " must have the output's shape "
+           << shapeString(getOutput().getType().getShape());
   if (getPreActivation()) {
     if (!activationGradNeedsInput(getActivation()))
       return emitOpError("keeps a pre-activation result, which only the "

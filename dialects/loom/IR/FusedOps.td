@@ -1,26 +1,30 @@
 //===- FusedOps.td - Ops formed by -loom-fuse-linear -------*- tablegen -*-===//
 
-def Loom_FusedLinearOp : Loom_Op<"fused_linear"> {
-  let summary = "act(x · W + b) computed tile by tile";
+def Loom_FusedLinearOp : Loom_Op<"fused_linear", [AttrSizedOperandSegments]> {
+  let summary = "act(x · W + b) + r computed tile by tile";
   let description = [{
-    The forward chain `matmul → add bias → activation` as one op: bias and
-    activation are applied to each tile of the product while it is in
-    registers. `input` is `[L..., K]` (leading dimensions are rows); the
-    weight is `[K, N]`, or `[N, K]` with `transpose_weight` (Hugging Face
-    Llama's `[out, in]` layout). `bias` is optional; `activation` may be
-    `none`. When the backward pass needs the pre-activation value (GELU,
-    SiLU), it is the second result, written by the same loop nest.
+    The forward chain `matmul → add bias → activation → add residual` as
+    one op: bias, activation and residual are applied to each tile of the
+    product while it is in registers. `input` is `[L..., K]` (leading
+    dimensions are rows); the weight is `[K, N]`, or `[N, K]` with
+    `transpose_weight` (Hugging Face Llama's `[out, in]` layout). `bias` is
+    optional; `activation` may be `none`; `residual`, optional, has the
+    output's type (a transformer block's residual stream `x + proj(·)`).
+    When the backward pass needs the pre-activation value (GELU, SiLU), it
+    is the second result, written by the same loop nest.
 
     ```mlir
     %y, %pre = loom.fused_linear gelu %x, %w, %b : (tensor<256x64xf32>, tensor<64x128xf32>, tensor<128xf32>) -> (tensor<256x128xf32>, tensor<256x128xf32>)
+    %h = loom.fused_linear none %x, %w, %b residual %r : (tensor<256x64xf32>, tensor<64x128xf32>, tensor<128xf32>, tensor<256x128xf32>) -> tensor<256x128xf32>
     ```
   }];
   let arguments = (ins Loom_ActivationAttr:$activation, Loom_F32Tensor:$input,
                        Loom_F32Matrix:$weight, Optional<1DTensorOf<[F32]>>:$bias,
+                       Optional<Loom_F32Tensor>:$residual,
                        UnitAttr:$transpose_weight);
   let results = (outs Loom_F32Tensor:$output, Optional<Loom_F32Tensor>:$pre_activation);
   let assemblyFormat = [{
-    custom<Activation>($activation) $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+    custom<Activation>($activation) $input `,` $weight (`,` $bias^)? (`residual` $residual^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{

@@ -1,6 +1,7 @@
 //===- FuseLinear.cpp - Fuse weight-bias-activation chains ----------------===//
 //
 // Forward:  act(matmul(x, W) + b)             => fused_linear act(x, W, b)
+//           act(matmul(x, W) + b) + r         => fused_linear act(x, W, b) residual r
 // Backward: dz = activation_grad(saved, dy);
 //           matmul(x, dz)ᵀ, matmul(dz, W)ᵀ, reduce_sum(dz)
 //                                             => fused_linear_grad act(dy, x, W, saved)
@@ -176,6 +177,26 @@ std::optional<ForwardChain> LinearFuser::matchForward(MatmulOp matmul,
   return chain;
 }
 
+// The sum `output + r` that is the only use of the chain's output, with r
+// of the output's type (a transformer block's residual stream), when the
+// layer can move down to it: every other use of the pre-activation (its
+// gradient) comes after the sum. Null otherwise.
+static AddOp residualAddOf(const ForwardChain &chain, Value pre) {
+  Value output = chain.activation ? chain.activation->getResult(0) : pre;
+  if (!output.hasOneUse())
+    return nullptr;
+  auto add = dyn_cast<AddOp>(*output.getUsers().begin());
+  if (!add || add.getLhs() == add.getRhs() ||
+      add.getLhs().getType() != add.getRhs().getType() ||
+      add.getResult().getType() != output.getType())
+    return nullptr;
+  for (Operation *user : pre.getUsers())
+    if (user != chain.activation && user != add.getOperation() &&
+        (user->getBlock() != add->getBlock() || user->isBeforeInBlock(add)))
+      return nullptr;
+  return add;
+}
+
 void LinearFuser::fuseForward(ForwardChain chain) {
   Operation *last = chain.activation ? chain.activation
                                      : chain.biasAdd.getOperation();
@@ -190,24 +211,39 @@ void LinearFuser::fuseForward(ForwardChain chain) {
     locs.push_back(chain.biasAdd.getLoc());
   if (chain.activation)
     locs.push_back(chain.activation->getLoc());
+  AddOp residualAdd = residualAddOf(chain, pre);
+  Value residual;
+  if (residualAdd) {
+    Value output = last->getResult(0);
+    residual = residualAdd.getLhs() == output ? residualAdd.getRhs()
+                                              : residualAdd.getLhs();
+    locs.push_back(residualAdd.getLoc());
+  }
 
-  OpBuilder builder(last);
+  // With a residual the layer goes where the sum was: the residual may be
+  // computed after the chain's last op.
+  OpBuilder builder(residualAdd ? residualAdd.getOperation() : last);
   SmallVector<Type> resultTypes = {pre.getType()};
   if (keepPre)
     resultTypes.push_back(pre.getType());
   auto fused = FusedLinearOp::create(
       builder, builder.getFusedLoc(locs), resultTypes, chain.kind,
-      chain.matmul.getLhs(), chain.matmul.getRhs(), chain.bias,
+      chain.matmul.getLhs(), chain.matmul.getRhs(), chain.bias, residual,
       chain.matmul.getTransposeRhs());
 
+  if (residualAdd) {
+    residualAdd.getResult().replaceAllUsesWith(fused.getOutput());
+    residualAdd.erase();
+  }
   if (chain.activation) {
-    chain.activation->getResult(0).replaceAllUsesWith(fused.getOutput());
+    if (!residualAdd)
+      chain.activation->getResult(0).replaceAllUsesWith(fused.getOutput());
     if (keepPre)
       pre.replaceUsesWithIf(fused.getPreActivation(), [&](OpOperand &use) {
         return use.getOwner() != chain.activation;
       });
     chain.activation->erase();
-  } else {
+  } else if (!residualAdd) {
     pre.replaceAllUsesWith(fused.getOutput());
   }
   if (chain.biasAdd)
@@ -219,6 +255,8 @@ void LinearFuser::fuseForward(ForwardChain chain) {
     what += " + bias";
   if (chain.activation)
     what += (" + " + stringifyActivation(chain.kind)).str();
+  if (residualAdd)
+    what += " + residual";
   remarks.add(locs.front(), "fused " + what + " (forward)");
 }
 

@@ -94,7 +94,10 @@ def LoomFuseLinear : Pass<"loom-fuse-linear", "::mlir::ModuleOp"> {
   let description = [{
     Forward: `act(matmul(x, W) + b) => fused_linear act(x, W, b)`, also for a
     chain without bias or without activation. When the backward pass needs
-    the pre-activation value (GELU), the fused op returns it as well.
+    the pre-activation value (GELU), the fused op returns it as well. A sum
+    `output + r` that is the output's only use, `r` of the output's type (a
+    residual stream), becomes the fused op's `residual` operand, added in
+    the same epilogue; the fused op then sits where the sum was.
 
     Backward: with `dz = activation_grad(saved, dy)` (or `dz = dy` without
     activation),

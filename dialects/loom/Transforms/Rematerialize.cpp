@@ -43,11 +43,13 @@ Operation *lossOp(func::FuncOp function) {
 }
 
 // The values a recomputation of `value` reads: the operands of its op, or
-// for a fused linear layer's activated output, its pre-activation.
+// for a fused linear layer's activated output, its pre-activation (not
+// when a residual was added to it).
 SmallVector<Value> recomputedFrom(OpResult value) {
   Operation *op = value.getOwner();
   if (auto fused = dyn_cast<FusedLinearOp>(op))
-    return fused.getPreActivation() && value == fused.getOutput()
+    return fused.getPreActivation() && !fused.getResidual() &&
+                   value == fused.getOutput()
                ? SmallVector<Value>{fused.getPreActivation()}
                : SmallVector<Value>{};
   if (isa<LayerNormOp, RmsNormOp, GeluOp, GeluErfOp, SiluOp, SwigluOp>(op))

@@ -82,6 +82,26 @@ func.func @fused_linear(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %b: tensor<3xf
 
 // -----
 
+// A residual is one more input of the epilogue, added after the
+// activation (as the unfused sum adds it), in the same fusion group.
+
+// CHECK-LABEL: func.func @fused_linear_residual
+// CHECK-SAME: (%[[X:[^:]+]]: tensor<2x4x4xf32>, %[[W:[^:]+]]: tensor<4x3xf32>, %[[B:[^:]+]]: tensor<3xf32>, %[[R:[^:]+]]: tensor<2x4x3xf32>)
+// CHECK: %[[MM:.+]] = linalg.matmul {loom.fusion_group = [[GROUP:[0-9]+]] : i64}
+// CHECK: %[[RR:.+]] = tensor.collapse_shape %[[R]] {{\[\[}}0, 1], [2]] : tensor<2x4x3xf32> into tensor<8x3xf32>
+// CHECK: linalg.generic {{.+}} ins(%[[MM]], %[[B]], %[[RR]] : tensor<8x3xf32>, tensor<3xf32>, tensor<8x3xf32>) outs(%{{.+}}, %{{.+}} : tensor<8x3xf32>, tensor<8x3xf32>) attrs = {loom.fusion_group = [[GROUP]] : i64}
+// CHECK-NEXT: ^bb0(%[[P:[^:]+]]: f32, %[[BI:[^:]+]]: f32, %[[RI:[^:]+]]: f32,
+// CHECK-NEXT: %[[PRE:.+]] = arith.addf %[[P]], %[[BI]] : f32
+// CHECK: math.tanh
+// CHECK: %[[OUT:.+]] = arith.addf %[[RI]], %{{.+}} : f32
+// CHECK-NEXT: linalg.yield %[[OUT]], %[[PRE]] : f32, f32
+func.func @fused_linear_residual(%x: tensor<2x4x4xf32>, %w: tensor<4x3xf32>, %b: tensor<3xf32>, %r: tensor<2x4x3xf32>) -> (tensor<2x4x3xf32>, tensor<2x4x3xf32>) {
+  %y, %pre = loom.fused_linear gelu %x, %w, %b residual %r : (tensor<2x4x4xf32>, tensor<4x3xf32>, tensor<3xf32>, tensor<2x4x3xf32>) -> (tensor<2x4x3xf32>, tensor<2x4x3xf32>)
+  return %y, %pre : tensor<2x4x3xf32>, tensor<2x4x3xf32>
+}
+
+// -----
+
 // With a [out, in] weight (transpose_weight), rows of a rank-3 input, no
 // bias and no saved pre-activation: the product reads the transposed weight
 // and the epilogue applies SiLU alone, one result.

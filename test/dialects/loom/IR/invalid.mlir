@@ -1096,6 +1096,14 @@ func.func @fused_linear_input_rank(%x: tensor<4xf32>, %w: tensor<4x3xf32>) -> te
 
 // -----
 
+func.func @fused_linear_residual(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %r: tensor<3xf32>) -> tensor<8x3xf32> {
+  // expected-error @+1 {{'loom.fused_linear' op residual 3 must have the output's shape 8x3}}
+  %y = loom.fused_linear none %x, %w residual %r : (tensor<8x4xf32>, tensor<4x3xf32>, tensor<3xf32>) -> tensor<8x3xf32>
+  return %y : tensor<8x3xf32>
+}
+
+// -----
+
 func.func @fused_linear_chain(%x: tensor<8x4xf32>, %w: tensor<5x3xf32>) -> tensor<8x3xf32> {
   // expected-error @+1 {{'loom.fused_linear' op input 8x4 and weight 5x3 do not chain: input columns must equal the weight's rows}}
   %y = loom.fused_linear relu %x, %w : (tensor<8x4xf32>, tensor<5x3xf32>) -> tensor<8x3xf32>

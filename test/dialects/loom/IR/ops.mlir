@@ -362,6 +362,11 @@ func.func @fused_linear(%x: tensor<8x4xf32>, %x3: tensor<2x8x4xf32>, %w: tensor<
   %0 = loom.fused_linear none %x, %w : (tensor<8x4xf32>, tensor<4x3xf32>) -> tensor<8x3xf32>
   // CHECK: loom.fused_linear none %[[X]], %[[W]], %[[B]] : (tensor<8x4xf32>, tensor<4x3xf32>, tensor<3xf32>) -> tensor<8x3xf32>
   %1 = loom.fused_linear none %x, %w, %b : (tensor<8x4xf32>, tensor<4x3xf32>, tensor<3xf32>) -> tensor<8x3xf32>
+  // A residual added in the epilogue, with or without a bias.
+  // CHECK: %[[H:.+]] = loom.fused_linear none %[[X]], %[[W]], %[[B]] residual %{{.+}} : (tensor<8x4xf32>, tensor<4x3xf32>, tensor<3xf32>, tensor<8x3xf32>) -> tensor<8x3xf32>
+  %h = loom.fused_linear none %x, %w, %b residual %1 : (tensor<8x4xf32>, tensor<4x3xf32>, tensor<3xf32>, tensor<8x3xf32>) -> tensor<8x3xf32>
+  // CHECK: loom.fused_linear gelu %[[X]], %[[W]] residual %[[H]] : (tensor<8x4xf32>, tensor<4x3xf32>, tensor<8x3xf32>) -> (tensor<8x3xf32>, tensor<8x3xf32>)
+  %hg:2 = loom.fused_linear gelu %x, %w residual %h : (tensor<8x4xf32>, tensor<4x3xf32>, tensor<8x3xf32>) -> (tensor<8x3xf32>, tensor<8x3xf32>)
   // Activations whose gradient needs the output: no pre-activation result.
   // CHECK: loom.fused_linear relu %[[X]], %[[W]], %[[B]] : (tensor<8x4xf32>, tensor<4x3xf32>, tensor<3xf32>) -> tensor<8x3xf32>
   %2 = loom.fused_linear relu %x, %w, %b : (tensor<8x4xf32>, tensor<4x3xf32>, tensor<3xf32>) -> tensor<8x3xf32>

@@ -123,15 +123,19 @@ func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x4xf32> {
 
 // -----
 
-// A residual connection, y = x + (x·W + b): the output's gradient feeds
-// both the layer's backward and the skip path's sum. The layer's gradient
-// chain still fuses: it reads the gradient without consuming it.
+// A residual connection, y = x + (x·W + b): the sum is the layer's
+// epilogue (the residual added to the tile in registers). The output's
+// gradient feeds both the layer's backward and the skip path's sum; the
+// layer's gradient chain still fuses: it reads the gradient without
+// consuming it.
 
 // CHECK-LABEL: func.func @forward(
 // CHECK-LABEL: func.func @forward_grad
 // CHECK-SAME: %[[X:[^:]+]]: tensor<2x5x4xf32> {loom.param = "x"}
 // CHECK-SAME: %[[W:[^:]+]]: tensor<4x4xf32> {loom.param = "fc.weight"}, %[[B:[^:]+]]: tensor<4xf32> {loom.param = "fc.bias"}
-// CHECK: %[[Z:.+]] = loom.fused_linear none %[[X]], %[[W]], %[[B]]
+// CHECK: %[[Z:.+]] = loom.fused_linear none %[[X]], %[[W]], %[[B]] residual %[[X]]
+// CHECK-NOT: loom.add
+// CHECK: loom.mse %[[Z]]
 // CHECK: %[[DY:.+]] = loom.mse_grad
 // CHECK: %[[G:.+]]:3 = loom.fused_linear_grad none %[[DY]], %[[X]] weight %[[W]] {with_bias}
 // CHECK-NOT: loom.matmul
@@ -141,11 +145,71 @@ func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x4xf32> {
 func.func @forward(%x: tensor<2x5x4xf32> {loom.param = "x"},
                    %w: tensor<4x4xf32> {loom.param = "fc.weight"}, %b: tensor<4xf32> {loom.param = "fc.bias"},
                    %t: tensor<2x5x4xf32> {loom.input = "t"}) -> tensor<f32> {
-  // expected-remark @+2 {{fused matmul + bias (forward)}}
+  // expected-remark @+2 {{fused matmul + bias + residual (forward)}}
   // expected-remark @+1 {{fused output gradient + bias gradient + weight gradient + input gradient (backward)}}
   %0 = loom.matmul %x, %w : (tensor<2x5x4xf32>, tensor<4x4xf32>) -> tensor<2x5x4xf32>
   %1 = loom.add %0, %b : (tensor<2x5x4xf32>, tensor<4xf32>) -> tensor<2x5x4xf32>
   %2 = loom.add %x, %1 : (tensor<2x5x4xf32>, tensor<2x5x4xf32>) -> tensor<2x5x4xf32>
   %3 = loom.mse %2, %t : (tensor<2x5x4xf32>, tensor<2x5x4xf32>) -> tensor<f32>
   return %3 : tensor<f32>
+}
+
+// -----
+
+// A GELU layer whose output is added to a residual computed after the
+// layer: the fused layer moves down to the sum (where the residual
+// exists) and still keeps its pre-activation for the GELU derivative.
+
+// CHECK-LABEL: func.func @forward_grad
+// CHECK: %[[R:.+]] = loom.add %{{.+}}, %{{.+}} : (tensor<6x4xf32>, tensor<6x4xf32>)
+// CHECK-NEXT: %[[Y:.+]], %[[PRE:.+]] = loom.fused_linear gelu %{{.+}}, %{{.+}}, %{{.+}} residual %[[R]]
+// CHECK: loom.fused_linear_grad gelu %{{.+}}, %{{.+}} weight %{{.+}} saved %[[PRE]] {with_bias}
+func.func @forward(%x: tensor<6x4xf32> {loom.param = "x"},
+                   %w: tensor<4x4xf32> {loom.param = "fc.weight"}, %b: tensor<4xf32> {loom.param = "fc.bias"},
+                   %t: tensor<6x4xf32> {loom.input = "t"}) -> tensor<f32> {
+  // expected-remark @+2 {{fused matmul + bias + gelu + residual (forward)}}
+  // expected-remark @+1 {{fused gelu derivative + bias gradient + weight gradient + input gradient (backward)}}
+  %0 = loom.matmul %x, %w : (tensor<6x4xf32>, tensor<4x4xf32>) -> tensor<6x4xf32>
+  %1 = loom.add %0, %b : (tensor<6x4xf32>, tensor<4xf32>) -> tensor<6x4xf32>
+  %2 = loom.gelu %1 : tensor<6x4xf32>
+  %r = loom.add %t, %t : (tensor<6x4xf32>, tensor<6x4xf32>) -> tensor<6x4xf32>
+  %3 = loom.add %2, %r : (tensor<6x4xf32>, tensor<6x4xf32>) -> tensor<6x4xf32>
+  %4 = loom.mse %3, %t : (tensor<6x4xf32>, tensor<6x4xf32>) -> tensor<f32>
+  return %4 : tensor<f32>
+}
+
+// -----
+
+// What stays a sum: a layer output that is used again (in the training
+// step, a ReLU's output, which its derivative reads; the forward function
+// alone adds it in the epilogue), and a sum that broadcasts ([5, 4] onto
+// [2, 5, 4]), which is not an elementwise residual of the layer's shape.
+
+// CHECK-LABEL: func.func @forward(
+// CHECK: loom.fused_linear relu %{{.+}} residual
+// CHECK-LABEL: func.func @forward_grad
+// CHECK: %[[RELU:.+]] = loom.fused_linear relu
+// CHECK-NOT: residual
+// CHECK: loom.add %[[RELU]], %{{.+}}
+// CHECK: %[[PROJ:.+]] = loom.fused_linear none
+// CHECK-NOT: residual
+// CHECK: loom.add %[[PROJ]], %{{.+}} : (tensor<2x5x4xf32>, tensor<5x4xf32>)
+func.func @forward(%x: tensor<2x5x4xf32> {loom.param = "x"},
+                   %w: tensor<4x4xf32> {loom.param = "fc.weight"}, %b: tensor<4xf32> {loom.param = "fc.bias"},
+                   %r: tensor<5x4xf32> {loom.param = "r"},
+                   %t: tensor<2x5x4xf32> {loom.input = "t"}) -> tensor<f32> {
+  // expected-remark @+3 {{fused matmul + bias + relu + residual (forward)}}
+  // expected-remark @+2 {{fused matmul + bias + relu (forward)}}
+  // expected-remark @+1 {{fused relu derivative + bias gradient + weight gradient + input gradient (backward)}}
+  %0 = loom.matmul %x, %w : (tensor<2x5x4xf32>, tensor<4x4xf32>) -> tensor<2x5x4xf32>
+  %1 = loom.add %0, %b : (tensor<2x5x4xf32>, tensor<4xf32>) -> tensor<2x5x4xf32>
+  %2 = loom.relu %1 : tensor<2x5x4xf32>
+  %3 = loom.add %2, %x : (tensor<2x5x4xf32>, tensor<2x5x4xf32>) -> tensor<2x5x4xf32>
+  // expected-remark @+2 {{fused matmul + bias (forward)}}
+  // expected-remark @+1 {{fused output gradient + bias gradient + weight gradient + input gradient (backward)}}
+  %4 = loom.matmul %3, %w : (tensor<2x5x4xf32>, tensor<4x4xf32>) -> tensor<2x5x4xf32>
+  %5 = loom.add %4, %b : (tensor<2x5x4xf32>, tensor<4xf32>) -> tensor<2x5x4xf32>
+  %6 = loom.add %5, %r : (tensor<2x5x4xf32>, tensor<5x4xf32>) -> tensor<2x5x4xf32>
+  %7 = loom.mse %6, %t : (tensor<2x5x4xf32>, tensor<2x5x4xf32>) -> tensor<f32>
+  return %7 : tensor<f32>
 }
