@@ -69,6 +69,56 @@ linalg::GenericOp LinalgBuilder::generic(unsigned loops, unsigned reductions,
   return generic(inputs, outputs, maps, iterators, body);
 }
 
+LinalgBuilder::RowBlockedPass
+LinalgBuilder::rowBlockedPass(ValueRange inputs, unsigned rowOutputs,
+                              unsigned sums, BodyFn body) {
+  auto type = cast<RankedTensorType>(inputs.front().getType());
+  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+  // Up to 16 blocks (a divisor of the rows): enough for the threads to
+  // share, few partial sums.
+  int64_t blocks = 1;
+  for (int64_t count = 16; count > 1; --count)
+    if (rows % count == 0) {
+      blocks = count;
+      break;
+    }
+  auto split = [&](Value rowsValue) -> Value {
+    return tensor::ExpandShapeOp::create(
+        b, loc, f32Tensor({blocks, rows / blocks, cols}), rowsValue,
+        ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+  };
+  SmallVector<Value> blockedInputs, outputs;
+  for (Value input : inputs)
+    blockedInputs.push_back(split(input));
+  for (unsigned i = 0; i < rowOutputs; ++i)
+    outputs.push_back(empty(f32Tensor({blocks, rows / blocks, cols})));
+  for (unsigned i = 0; i < sums; ++i)
+    outputs.push_back(filled(f32Tensor({blocks, cols}), 0.0));
+  // Loops (block, row, column): rows reduce into each block's sums.
+  SmallVector<AffineMap> maps(blockedInputs.size() + rowOutputs,
+                              dimsMap(3, {0, 1, 2}));
+  maps.append(sums, dimsMap(3, {0, 2}));
+  RowBlockedPass result;
+  result.pass = generic(blockedInputs, outputs, maps,
+                        {utils::IteratorType::parallel, utils::IteratorType::reduction,
+                         utils::IteratorType::parallel},
+                        body);
+  for (unsigned i = 0; i < rowOutputs; ++i)
+    result.rows.push_back(tensor::CollapseShapeOp::create(
+        b, loc, result.pass.getResult(i), ArrayRef<ReassociationIndices>{{0, 1}, {2}}));
+  for (unsigned i = 0; i < sums; ++i)
+    result.sums.push_back(
+        generic({result.pass.getResult(rowOutputs + i)}, {filled(f32Tensor({cols}), 0.0)},
+                {dimsMap(2, {0, 1}), dimsMap(2, {1})},
+                {utils::IteratorType::reduction, utils::IteratorType::parallel},
+                [](OpBuilder &nb, Location nl, ValueRange args) {
+                  return SmallVector<Value>{
+                      arith::AddFOp::create(nb, nl, args[1], args[0])};
+                })
+            .getResult(0));
+  return result;
+}
+
 Value LinalgBuilder::elementwise(RankedTensorType type, ValueRange inputs,
                                  ElementFn fn) {
   return generic(type.getRank(), 0, inputs, {empty(type)},

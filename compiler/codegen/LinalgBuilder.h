@@ -49,6 +49,19 @@ public:
           llvm::ArrayRef<mlir::AffineMap> maps,
           llvm::ArrayRef<mlir::utils::IteratorType> iterators, BodyFn body);
 
+  // A pass over the rows of [M, N] inputs that yields `rowOutputs` [M, N]
+  // results and `sums` [N] column sums (a bias gradient): `body` gets the
+  // inputs' elements, the row outputs' and the sums' accumulators, as a
+  // generic's body does. The rows go in blocks of consecutive rows, one
+  // partial sum per block, added up after: threads split the blocks, so
+  // each streams whole rows (a split by columns reads every row in short
+  // strided pieces). `pass` is the generic over the blocks.
+  struct RowBlockedPass {
+    mlir::linalg::GenericOp pass;
+    llvm::SmallVector<Value> rows, sums;
+  };
+  RowBlockedPass rowBlockedPass(mlir::ValueRange inputs, unsigned rowOutputs,
+                                unsigned sums, BodyFn body);
   // result = fn(inputs...) elementwise over `type`, broadcasting lower-rank
   // inputs along leading dimensions.
   Value elementwise(mlir::RankedTensorType type, mlir::ValueRange inputs,

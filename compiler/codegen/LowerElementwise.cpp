@@ -168,17 +168,20 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::SwigluGradOp op) {
       ->getResults();
 }
 
-// db[n] = Σ_m dy[m, n], in the same order as fused_linear_grad's reduction.
+// db[n] = Σ_m dy[m, n], in the same order as fused_linear_grad's reduction
+// (blocks of rows, then over the blocks) when all but the last dimension
+// are summed.
 static Value lower(LinalgBuilder &l, ops::ReduceSumOp op) {
   auto inType = op.getInput().getType();
   auto outType = op.getResult().getType();
   unsigned reductions = inType.getRank() - outType.getRank();
+  auto sum = [](OpBuilder &b, Location loc, ValueRange args) {
+    return SmallVector<Value>{arith::AddFOp::create(b, loc, args[1], args[0])};
+  };
+  if (outType.getRank() == 1 && inType.getRank() >= 2)
+    return l.rowBlockedPass({l.collapseRows(op.getInput())}, 0, 1, sum).sums[0];
   return l.generic(inType.getRank(), reductions, op.getInput(),
-                   {l.filled(outType, 0.0)},
-                   [](OpBuilder &b, Location loc, ValueRange args) {
-                     return SmallVector<Value>{
-                         arith::AddFOp::create(b, loc, args[1], args[0])};
-                   })
+                   {l.filled(outType, 0.0)}, sum)
       .getResult(0);
 }
 

@@ -68,9 +68,10 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::FusedLinearOp op,
   return results;
 }
 
-// One pass over dy computes dz = dy·act'(saved) and db = Σ_rows dz; then the
-// two gradient products read dz. Without an activation dz is dy itself: the
-// pass only reduces, and nothing is copied.
+// One pass over dy computes dz = dy·act'(saved) and db = Σ_rows dz (in
+// blocks of rows, LinalgBuilder::rowBlockedPass); then the two gradient
+// products read dz. Without an activation dz is dy itself: the pass only
+// reduces, and nothing is copied.
 static SmallVector<Value> lower(LinalgBuilder &l, ops::FusedLinearGradOp op,
                                 IntegerAttr group) {
   Value dy = l.collapseRows(op.getOutputGrad());
@@ -81,34 +82,26 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::FusedLinearGradOp op,
   RankedTensorType biasType = l.f32Tensor({dzType.getDimSize(1)});
   Value dz = dy, db;
   if (op.getSaved()) {
-    SmallVector<Value> outputs = {l.empty(dzType)};
+    auto pass = l.rowBlockedPass(
+        {dy, l.collapseRows(op.getSaved())}, 1, withBias ? 1 : 0,
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value grad = ::loomc::scalar::activationGrad(b, loc, kind, args[1], args[0]);
+          SmallVector<Value> results = {grad};
+          if (withBias)
+            results.push_back(arith::AddFOp::create(b, loc, args.back(), grad));
+          return results;
+        });
+    pass.pass->setAttr(::loomc::kFusionGroupAttr, group);
+    dz = pass.rows[0];
     if (withBias)
-      outputs.push_back(l.filled(biasType, 0.0));
-    // dz is an output indexed by the reduction dimension m: it is written at
-    // every (m, n) while db accumulates over m.
-    auto pass = l.generic(2, withBias ? 1 : 0,
-                          {dy, l.collapseRows(op.getSaved())}, outputs,
-                          [&](OpBuilder &b, Location loc, ValueRange args) {
-                            Value grad = ::loomc::scalar::activationGrad(
-                                b, loc, kind, args[1], args[0]);
-                            SmallVector<Value> results = {grad};
-                            if (withBias)
-                              results.push_back(
-                                  arith::AddFOp::create(b, loc, args.back(), grad));
-                            return results;
-                          });
-    pass->setAttr(::loomc::kFusionGroupAttr, group);
-    dz = pass.getResult(0);
-    if (withBias)
-      db = pass.getResult(1);
+      db = pass.sums[0];
   } else if (withBias) {
-    auto reduce = l.generic(2, 1, dz, {l.filled(biasType, 0.0)},
-                            [](OpBuilder &b, Location loc, ValueRange args) {
-                              return SmallVector<Value>{
-                                  arith::AddFOp::create(b, loc, args[1], args[0])};
-                            });
-    reduce->setAttr(::loomc::kFusionGroupAttr, group);
-    db = reduce.getResult(0);
+    auto pass = l.rowBlockedPass(
+        {dz}, 0, 1, [](OpBuilder &b, Location loc, ValueRange args) {
+          return SmallVector<Value>{arith::AddFOp::create(b, loc, args[1], args[0])};
+        });
+    pass.pass->setAttr(::loomc::kFusionGroupAttr, group);
+    db = pass.sums[0];
   }
 
   SmallVector<Value> results;

@@ -125,39 +125,46 @@ func.func @fused_linear_transposed(%x: tensor<2x5x4xf32>, %w: tensor<3x4xf32>) -
 // -----
 
 // The fused backward: one generic computes dz and the bias gradient in a
-// single pass (rows are its reduction dimension), then the two products
-// read dz.
+// single pass over blocks of consecutive rows (32 rows: 16 blocks of 2;
+// threads split the blocks, so each streams whole rows), each block
+// summing its rows into a partial bias gradient; the 16 partials are
+// summed, and the two products read dz.
 
 // CHECK-LABEL: func.func @fused_linear_grad
-// CHECK: %[[PASS:.+]]:2 = linalg.generic {{.+}} iterator_types = ["reduction", "parallel"]} ins(%{{.+}}, %{{.+}} : tensor<8x3xf32>, tensor<8x3xf32>) outs(%{{.+}}, %{{.+}} : tensor<8x3xf32>, tensor<3xf32>) attrs = {loom.fusion_group
+// CHECK: %[[PASS:.+]]:2 = linalg.generic {{.+}} iterator_types = ["parallel", "reduction", "parallel"]} ins(%{{.+}}, %{{.+}} : tensor<16x2x3xf32>, tensor<16x2x3xf32>) outs(%{{.+}}, %{{.+}} : tensor<16x2x3xf32>, tensor<16x3xf32>) attrs = {loom.fusion_group
+// CHECK: %[[DZ:.+]] = tensor.collapse_shape %[[PASS]]#0 {{\[\[}}0, 1], [2]] : tensor<16x2x3xf32> into tensor<32x3xf32>
+// CHECK: %[[DB:.+]] = linalg.generic {{.+}} iterator_types = ["reduction", "parallel"]} ins(%[[PASS]]#1 : tensor<16x3xf32>) outs(%{{.+}} : tensor<3xf32>)
 // CHECK: %[[WT:.+]] = linalg.transpose
-// CHECK: linalg.matmul ins(%[[PASS]]#0, %[[WT]]
-// CHECK: linalg.matmul indexing_maps = {{.+}} ins(%{{.+}}, %[[PASS]]#0
-func.func @fused_linear_grad(%dy: tensor<8x3xf32>, %x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %pre: tensor<8x3xf32>)
-    -> (tensor<8x4xf32>, tensor<4x3xf32>, tensor<3xf32>) {
-  %dx, %dw, %db = loom.fused_linear_grad gelu %dy, %x weight %w saved %pre {with_bias} : (tensor<8x3xf32>, tensor<8x4xf32>, tensor<4x3xf32>, tensor<8x3xf32>) -> (tensor<8x4xf32>, tensor<4x3xf32>, tensor<3xf32>)
-  return %dx, %dw, %db : tensor<8x4xf32>, tensor<4x3xf32>, tensor<3xf32>
+// CHECK: linalg.matmul ins(%[[DZ]], %[[WT]]
+// CHECK: linalg.matmul indexing_maps = {{.+}} ins(%{{.+}}, %[[DZ]]
+// CHECK: return %{{.+}}, %{{.+}}, %[[DB]]
+func.func @fused_linear_grad(%dy: tensor<32x3xf32>, %x: tensor<32x4xf32>, %w: tensor<4x3xf32>, %pre: tensor<32x3xf32>)
+    -> (tensor<32x4xf32>, tensor<4x3xf32>, tensor<3xf32>) {
+  %dx, %dw, %db = loom.fused_linear_grad gelu %dy, %x weight %w saved %pre {with_bias} : (tensor<32x3xf32>, tensor<32x4xf32>, tensor<4x3xf32>, tensor<32x3xf32>) -> (tensor<32x4xf32>, tensor<4x3xf32>, tensor<3xf32>)
+  return %dx, %dw, %db : tensor<32x4xf32>, tensor<4x3xf32>, tensor<3xf32>
 }
 
 // -----
 
 // Without an activation dz is dy itself: the pass only reduces the bias
-// gradient, and nothing is copied. A [out, in] weight needs no transpose for
-// dX (dz·W) and gets dzᵀ·x for dW.
+// gradient (by blocks of rows), and nothing is copied. A [out, in] weight
+// needs no transpose for dX (dz·W) and gets dzᵀ·x for dW.
 
 // CHECK-LABEL: func.func @fused_linear_grad_no_activation
-// CHECK-SAME: (%[[DY:[^:]+]]: tensor<8x3xf32>, %[[X:[^:]+]]: tensor<8x4xf32>, %[[W:[^:]+]]: tensor<3x4xf32>)
-// CHECK-NOT: tensor.empty() : tensor<8x3xf32>
-// CHECK: %[[DB:.+]] = linalg.generic {{.+}} iterator_types = ["reduction", "parallel"]} ins(%[[DY]] : tensor<8x3xf32>) outs(%{{.+}} : tensor<3xf32>) attrs = {loom.fusion_group
+// CHECK-SAME: (%[[DY:[^:]+]]: tensor<32x3xf32>, %[[X:[^:]+]]: tensor<32x4xf32>, %[[W:[^:]+]]: tensor<3x4xf32>)
+// CHECK-NOT: tensor.empty() : tensor<32x3xf32>
+// CHECK: %[[BLOCKS:.+]] = tensor.expand_shape %[[DY]] {{\[\[}}0, 1], [2]] output_shape [16, 2, 3] : tensor<32x3xf32> into tensor<16x2x3xf32>
+// CHECK: %[[PARTIAL:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[BLOCKS]] : tensor<16x2x3xf32>) outs(%{{.+}} : tensor<16x3xf32>) attrs = {loom.fusion_group
+// CHECK: %[[DB:.+]] = linalg.generic {{.+}} ins(%[[PARTIAL]] : tensor<16x3xf32>) outs(%{{.+}} : tensor<3xf32>)
 // CHECK-NOT: linalg.transpose
 // CHECK-NOT: linalg.generic
-// CHECK: %[[DX:.+]] = linalg.matmul ins(%[[DY]], %[[W]] : tensor<8x3xf32>, tensor<3x4xf32>) outs(%{{.+}} : tensor<8x4xf32>)
-// CHECK: %[[DW:.+]] = linalg.matmul indexing_maps = {{.+}} ins(%[[DY]], %[[X]] : tensor<8x3xf32>, tensor<8x4xf32>) outs(%{{.+}} : tensor<3x4xf32>)
+// CHECK: %[[DX:.+]] = linalg.matmul ins(%[[DY]], %[[W]] : tensor<32x3xf32>, tensor<3x4xf32>) outs(%{{.+}} : tensor<32x4xf32>)
+// CHECK: %[[DW:.+]] = linalg.matmul indexing_maps = {{.+}} ins(%[[DY]], %[[X]] : tensor<32x3xf32>, tensor<32x4xf32>) outs(%{{.+}} : tensor<3x4xf32>)
 // CHECK: return %[[DX]], %[[DW]], %[[DB]]
-func.func @fused_linear_grad_no_activation(%dy: tensor<8x3xf32>, %x: tensor<8x4xf32>, %w: tensor<3x4xf32>)
-    -> (tensor<8x4xf32>, tensor<3x4xf32>, tensor<3xf32>) {
-  %dx, %dw, %db = loom.fused_linear_grad none %dy, %x weight %w {with_bias, transpose_weight} : (tensor<8x3xf32>, tensor<8x4xf32>, tensor<3x4xf32>) -> (tensor<8x4xf32>, tensor<3x4xf32>, tensor<3xf32>)
-  return %dx, %dw, %db : tensor<8x4xf32>, tensor<3x4xf32>, tensor<3xf32>
+func.func @fused_linear_grad_no_activation(%dy: tensor<32x3xf32>, %x: tensor<32x4xf32>, %w: tensor<3x4xf32>)
+    -> (tensor<32x4xf32>, tensor<3x4xf32>, tensor<3xf32>) {
+  %dx, %dw, %db = loom.fused_linear_grad none %dy, %x weight %w {with_bias, transpose_weight} : (tensor<32x3xf32>, tensor<32x4xf32>, tensor<3x4xf32>) -> (tensor<32x4xf32>, tensor<3x4xf32>, tensor<3xf32>)
+  return %dx, %dw, %db : tensor<32x4xf32>, tensor<3x4xf32>, tensor<3xf32>
 }
 
 // -----
@@ -166,18 +173,22 @@ func.func @fused_linear_grad_no_activation(%dy: tensor<8x3xf32>, %x: tensor<8x4x
 // Elementwise ops and reductions
 //===----------------------------------------------------------------------===//
 
-// A broadcast add reads the bias through a trailing-dimension map; a
-// reduction over rows is a generic with a leading reduction iterator, over
-// every leading dimension for a rank-3 input.
+// A broadcast add reads the bias through a trailing-dimension map. A sum
+// over all rows (a bias gradient) goes by blocks of rows, as the fused
+// backward's: partial sums per block (8 rows: 8 blocks of 1), then over
+// the blocks. A sum over the leading dimension only, of a rank-3 input, is
+// one generic with a leading reduction iterator.
 
 // CHECK-DAG: #[[FULL:.+]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-DAG: #[[COL:.+]] = affine_map<(d0, d1) -> (d1)>
 // CHECK-DAG: #[[FULL3:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[BLOCK3:.+]] = affine_map<(d0, d1, d2) -> (d0, d2)>
 // CHECK-DAG: #[[TRAIL3:.+]] = affine_map<(d0, d1, d2) -> (d1, d2)>
 // CHECK-LABEL: func.func @add_and_reduce
 // CHECK: linalg.generic {indexing_maps = [#[[FULL]], #[[COL]], #[[FULL]]], iterator_types = ["parallel", "parallel"]}
 // CHECK: arith.addf
-// CHECK: linalg.generic {indexing_maps = [#[[FULL]], #[[COL]]], iterator_types = ["reduction", "parallel"]}
+// CHECK: %[[PARTIAL:.+]] = linalg.generic {indexing_maps = [#[[FULL3]], #[[BLOCK3]]], iterator_types = ["parallel", "reduction", "parallel"]} ins(%{{.+}} : tensor<8x1x3xf32>) outs(%{{.+}} : tensor<8x3xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[FULL]], #[[COL]]], iterator_types = ["reduction", "parallel"]} ins(%[[PARTIAL]] : tensor<8x3xf32>) outs(%{{.+}} : tensor<3xf32>)
 // CHECK: linalg.generic {indexing_maps = [#[[FULL3]], #[[TRAIL3]]], iterator_types = ["reduction", "parallel", "parallel"]} ins(%{{.+}} : tensor<2x5x3xf32>) outs(%{{.+}} : tensor<5x3xf32>)
 func.func @add_and_reduce(%x: tensor<8x3xf32>, %b: tensor<3xf32>, %y: tensor<2x5x3xf32>) -> (tensor<8x3xf32>, tensor<3xf32>, tensor<5x3xf32>) {
   %0 = loom.add %x, %b : (tensor<8x3xf32>, tensor<3xf32>) -> tensor<8x3xf32>
