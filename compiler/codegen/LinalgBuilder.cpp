@@ -213,26 +213,12 @@ Value LinalgBuilder::transposed(Value value, ArrayRef<int64_t> perm) {
       .getResult()[0];
 }
 
-Value LinalgBuilder::batchMatmul(Value lhs, Value rhs) {
-  auto lhsType = cast<RankedTensorType>(lhs.getType());
-  auto rhsType = cast<RankedTensorType>(rhs.getType());
-  RankedTensorType resultType = f32Tensor(
-      {lhsType.getDimSize(0), lhsType.getDimSize(1), rhsType.getDimSize(2)});
-  return linalg::BatchMatmulOp::create(b, loc, TypeRange{resultType},
-                                       ValueRange{lhs, rhs},
-                                       ValueRange{filled(resultType, 0.0)})
-      .getResult(0);
-}
-
-std::pair<Value, Value>
-LinalgBuilder::softmaxStatistics(Value logits, int64_t causalPeriod,
-                                 double scale) {
+std::pair<Value, Value> LinalgBuilder::softmaxStatistics(Value logits) {
   constexpr int64_t kLanes = 16;
   auto type = cast<RankedTensorType>(logits.getType());
   int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
   RankedTensorType rowType = f32Tensor({rows});
   auto vecType = VectorType::get({kLanes}, b.getF32Type());
-  auto maskType = VectorType::get({kLanes}, b.getI1Type());
   float negInf = -std::numeric_limits<float>::infinity();
 
   auto forall = scf::ForallOp::create(
@@ -242,16 +228,11 @@ LinalgBuilder::softmaxStatistics(Value logits, int64_t causalPeriod,
   b.setInsertionPointToStart(forall.getBody());
   Value row = forall.getInductionVar(0);
   Value limit = index(cols);
-  if (causalPeriod > 0)
-    limit = arith::AddIOp::create(
-        b, loc, arith::RemUIOp::create(b, loc, row, index(causalPeriod)),
-        index(1));
   Value negInfScalar = f32(negInf);
   Value negInfVec = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(vecType, negInf));
   Value zeroVec =
       arith::ConstantOp::create(b, loc, DenseElementsAttr::get(vecType, 0.0f));
-  Value scaleVec = vector::BroadcastOp::create(b, loc, vecType, f32(scale));
 
   // Lane-wise running maximum vm and normalizer vl: vl·exp(vm) is the sum
   // of exp over the lane's elements so far.
@@ -261,13 +242,6 @@ LinalgBuilder::softmaxStatistics(Value logits, int64_t causalPeriod,
         Value x = vector::TransferReadOp::create(
             nb, nl, vecType, logits, ValueRange{row, col}, negInfScalar,
             ArrayRef<bool>{false});
-        if (scale != 1.0)
-          x = arith::MulFOp::create(nb, nl, x, scaleVec);
-        if (causalPeriod > 0) {
-          Value remaining = arith::SubIOp::create(nb, nl, limit, col);
-          Value inRange = vector::CreateMaskOp::create(nb, nl, maskType, remaining);
-          x = arith::SelectOp::create(nb, nl, inRange, x, negInfVec);
-        }
         Value vm = acc[0], vl = acc[1];
         Value newMax = arith::MaximumFOp::create(nb, nl, vm, x);
         // Lanes that have seen nothing but -inf stay at (−inf, 0).

@@ -82,8 +82,6 @@ public:
   // A copy of `value` with its dimensions permuted: result dimension i is
   // dimension perm[i] of `value`.
   Value transposed(Value value, llvm::ArrayRef<int64_t> perm);
-  // C[b] = A[b]·B[b] for [Bt, M, K] and [Bt, K, N]: one product per head.
-  Value batchMatmul(Value lhs, Value rhs);
 
   // The slice of `source` at `offsets` (dynamic or not) of static `sizes`
   // and unit strides, as a tensor of `shape` (`sizes` without unit
@@ -96,10 +94,8 @@ public:
                     llvm::ArrayRef<int64_t> sizes);
   // Row maxima m and normalizers l = Σ_j exp(x[r, j] − m[r]) of `logits`
   // [R, C] in one pass per row (the online softmax), vector lanes combined
-  // at the end of the row. With `causalPeriod` P > 0, row r only sees its
-  // first (r mod P) + 1 columns (attention's causal mask).
-  std::pair<Value, Value> softmaxStatistics(Value logits, int64_t causalPeriod,
-                                            double scale);
+  // at the end of the row.
+  std::pair<Value, Value> softmaxStatistics(Value logits);
 
   mlir::RewriterBase &b;
   mlir::Location loc;

@@ -75,10 +75,15 @@ Value sumHeadGroups(LinalgBuilder &l, Value x4, int64_t kvHeads) {
 
 // Queries and keys are taken in blocks of this many rows: a block's scores
 // are a few register tiles, and with causal masking only blocks on or below
-// the diagonal are computed (T = 128 in blocks of 32: 10 of 16). A length
-// no block size divides is one block.
+// the diagonal are computed (T = 128 in blocks of 32: 10 of 16). Other
+// lengths take their largest divisor up to 64 (1001 = 7·11·13: blocks of
+// 13; up to 64, the length itself: one block); a prime length over 64 is
+// one block.
 static int64_t attentionBlock(int64_t seq) {
   for (int64_t block : {32, 16, 8})
+    if (seq % block == 0)
+      return block;
+  for (int64_t block = std::min<int64_t>(seq, 64); block > 3; --block)
     if (seq % block == 0)
       return block;
   return seq;
@@ -264,13 +269,17 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionOp op) {
                                   {l.dimsMap(2, {0, 1}), l.dimsMap(2, {0})},
                                   {kParallel, kReduction},
                                   [&](OpBuilder &b, Location loc, ValueRange args) {
+                                    auto constant = [&](float value) -> Value {
+                                      return arith::ConstantOp::create(
+                                          b, loc, b.getF32FloatAttr(value));
+                                    };
                                     Value scaled = arith::MulFOp::create(
-                                        b, loc, args[0], arith::ConstantOp::create(b, loc, b.getF32FloatAttr(scale)));
+                                        b, loc, args[0], constant(scale));
                                     // max(acc, masked score): a plain maximum
                                     // reduction, which vectorizes.
                                     Value masked = arith::SelectOp::create(
-                                        b, loc, at.visible(b, loc, queryStart, keyStart), scaled,
-                                        arith::ConstantOp::create(b, loc, b.getF32FloatAttr(negInf)));
+                                        b, loc, at.visible(b, loc, queryStart, keyStart),
+                                        scaled, constant(negInf));
                                     return SmallVector<Value>{
                                         arith::MaximumFOp::create(b, loc, args[1], masked)};
                                   })
@@ -424,11 +433,14 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionGradOp op) {
                                    l.dimsMap(2, {0, 1})},
                                   {kParallel, kParallel},
                                   [&](OpBuilder &b, Location loc, ValueRange args) {
-                                    Value centered = arith::SubFOp::create(b, loc, args[1], args[2]);
-                                    Value dScores = arith::MulFOp::create(b, loc, args[0], centered);
-                                    return SmallVector<Value>{arith::MulFOp::create(
-                                        b, loc, dScores,
-                                        arith::ConstantOp::create(b, loc, b.getF32FloatAttr(scale)))};
+                                    Value centered =
+                                        arith::SubFOp::create(b, loc, args[1], args[2]);
+                                    Value dScores =
+                                        arith::MulFOp::create(b, loc, args[0], centered);
+                                    Value scaleValue = arith::ConstantOp::create(
+                                        b, loc, b.getF32FloatAttr(scale));
+                                    return SmallVector<Value>{
+                                        arith::MulFOp::create(b, loc, dScores, scaleValue)};
                                   })
                             .getResult(0);
                     Value newDK = l.matmulInto(dS, qBlock, dK, /*transposeLhs=*/true);

@@ -34,7 +34,7 @@ static Value collapseLabels(LinalgBuilder &l, Value labels) {
 static Value lower(LinalgBuilder &l, ops::CrossEntropyOp op) {
   Value logits = l.collapseRows(op.getLogits());
   Value labels = collapseLabels(l, op.getLabels());
-  auto [rowMax, rowSum] = l.softmaxStatistics(logits, 0, 1.0);
+  auto [rowMax, rowSum] = l.softmaxStatistics(logits);
   int64_t rows = cast<RankedTensorType>(logits.getType()).getDimSize(0);
   double invRows = 1.0 / static_cast<double>(rows);
   auto lossType = op.getLoss().getType();
@@ -64,7 +64,7 @@ static Value lower(LinalgBuilder &l, ops::CrossEntropyOp op) {
 static Value lower(LinalgBuilder &l, ops::CrossEntropyGradOp op) {
   Value logits = l.collapseRows(op.getLogits());
   Value labels = collapseLabels(l, op.getLabels());
-  auto [rowMax, rowSum] = l.softmaxStatistics(logits, 0, 1.0);
+  auto [rowMax, rowSum] = l.softmaxStatistics(logits);
   auto type = cast<RankedTensorType>(logits.getType());
   double invRows = 1.0 / static_cast<double>(type.getDimSize(0));
   Value grad =

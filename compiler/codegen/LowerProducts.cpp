@@ -76,10 +76,8 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::FusedLinearGradOp op,
                                 IntegerAttr group) {
   Value dy = l.collapseRows(op.getOutputGrad());
   Value x = l.collapseRows(op.getInput());
-  auto dzType = cast<RankedTensorType>(dy.getType());
   ops::Activation kind = op.getActivation();
   bool withBias = op.getWithBias(), transposed = op.getTransposeWeight();
-  RankedTensorType biasType = l.f32Tensor({dzType.getDimSize(1)});
   Value dz = dy, db;
   if (op.getSaved()) {
     auto pass = l.rowBlockedPass(

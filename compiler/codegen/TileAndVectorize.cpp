@@ -91,7 +91,7 @@ static linalg::MatmulOp groupMatmul(Operation *op) {
 // Whether `op` is the matmul, or the epilogue of a matmul in its fusion
 // group: such roots get matmul register tiles.
 static bool isMatmulKernel(linalg::LinalgOp op) {
-  return isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op) || groupMatmul(op);
+  return isa<linalg::MatmulOp>(op) || groupMatmul(op);
 }
 
 // Whether the right operand of a matmul is a packed copy (or a slice of
@@ -126,17 +126,6 @@ static TilePlan planTiles(linalg::LinalgOp op, const Options &options) {
     return plan;
   int64_t rowTile = options.registerRows;
   int64_t vectorTile = options.vectorWidth * options.registerVectors;
-
-  if (isa<linalg::BatchMatmulOp>(op)) {
-    // Loops (b, m, n, k): one product of the batch per thread block (the
-    // heads of attention), register tiles as for a matmul.
-    plan.threadTiles[0] = 1;
-    plan.registerTiles[0] = 1;
-    plan.registerTiles[1] = registerTile(ranges[1], rowTile);
-    plan.registerTiles[2] = registerTile(ranges[2], vectorTile);
-    plan.matmulReductionStep = 1;
-    return plan;
-  }
 
   if (isMatmulKernel(op)) {
     // Loops (m, n[, k]): thread blocks of up to 64 x 256, register tiles of
@@ -414,7 +403,7 @@ static void repackSlicedOperand(RewriterBase &rewriter, linalg::LinalgOp part) {
 static SmallVector<linalg::LinalgOp> splitIntoWholeBlocks(RewriterBase &rewriter,
                                                           linalg::LinalgOp root) {
   SmallVector<linalg::LinalgOp> parts = {root};
-  if (!isa<linalg::MatmulOp, linalg::BatchMatmulOp>(root) || fusionGroup(root))
+  if (!isa<linalg::MatmulOp>(root) || fusionGroup(root))
     return parts;
   const int64_t blocks[] = {kBlockRows, kBlockColumns};
   for (auto [dim, block] : llvm::enumerate(blocks)) {
@@ -449,8 +438,8 @@ static SmallVector<linalg::LinalgOp> splitIntoWholeBlocks(RewriterBase &rewriter
 static LogicalResult tileRoot(RewriterBase &rewriter, linalg::LinalgOp root,
                               const Options &options, bool insideBlock = false) {
   TilePlan plan = planTiles(root, options);
-  // Inside a thread block already: register tiles only, each walking k
-  // whole (the block's operands are small enough for cache).
+  // Inside a lowering's own thread block already: register tiles only,
+  // each walking k whole (attention's blocks are a few register tiles).
   if (insideBlock) {
     plan.threadTiles.assign(plan.threadTiles.size(), 0);
     plan.matmulReductionBlock = 0;
@@ -525,19 +514,10 @@ static LogicalResult tileRoot(RewriterBase &rewriter, linalg::LinalgOp root,
     return root.emitError("tiling into register tiles failed");
   if (plan.matmulReductionStep == 0)
     return success();
-  Operation *tileLoop = (*tile)->getParentOp();
-  // A register tile of a batch of products is one product: rank-reduced
-  // to a matmul, it steps k like any other.
-  if (auto batch = dyn_cast<linalg::BatchMatmulOp>(*tile)) {
-    RewritePatternSet patterns(rewriter.getContext());
-    linalg::populateContractionOpRankReducingPatterns(patterns);
-    if (failed(applyOpPatternsGreedily(ArrayRef<Operation *>{batch},
-                                       std::move(patterns))))
-      return root.emitError("reducing a batch of one product failed");
-  }
   // The matmul of the tile: the root itself, or the group's producer fused
   // next to it.
-  return stepMatmulReductions(rewriter, tileLoop, plan.matmulReductionStep);
+  return stepMatmulReductions(rewriter, (*tile)->getParentOp(),
+                              plan.matmulReductionStep);
 }
 
 // Splits the last, partial iteration off every loop whose step does not

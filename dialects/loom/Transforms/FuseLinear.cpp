@@ -178,15 +178,19 @@ std::optional<ForwardChain> LinearFuser::matchForward(MatmulOp matmul,
 }
 
 // The sum `output + r` that is the only use of the chain's output, with r
-// of the output's type (a transformer block's residual stream), when the
-// layer can move down to it: every other use of the pre-activation (its
-// gradient) comes after the sum. Null otherwise.
+// of the output's type (a transformer block's residual stream) and not the
+// output itself, when the layer can move down to it: in the same block,
+// and every other use of the pre-activation (its gradient) after the sum.
+// Null otherwise.
 static AddOp residualAddOf(const ForwardChain &chain, Value pre) {
   Value output = chain.activation ? chain.activation->getResult(0) : pre;
   if (!output.hasOneUse())
     return nullptr;
   auto add = dyn_cast<AddOp>(*output.getUsers().begin());
-  if (!add || add.getLhs() == add.getRhs() ||
+  // In the chain's own block: moved into a loop, the layer would run on
+  // every iteration.
+  if (!add || add->getBlock() != output.getParentBlock() ||
+      add.getLhs() == add.getRhs() ||
       add.getLhs().getType() != add.getRhs().getType() ||
       add.getResult().getType() != output.getType())
     return nullptr;

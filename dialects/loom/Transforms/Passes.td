@@ -96,8 +96,10 @@ def LoomFuseLinear : Pass<"loom-fuse-linear", "::mlir::ModuleOp"> {
     chain without bias or without activation. When the backward pass needs
     the pre-activation value (GELU), the fused op returns it as well. A sum
     `output + r` that is the output's only use, `r` of the output's type (a
-    residual stream), becomes the fused op's `residual` operand, added in
-    the same epilogue; the fused op then sits where the sum was.
+    residual stream) and not the output itself, becomes the fused op's
+    `residual` operand, added in the same epilogue; the fused op then sits
+    where the sum was, so the sum must be in the same block and come before
+    every other use of the pre-activation (its gradient).
 
     Backward: with `dz = activation_grad(saved, dy)` (or `dz = dy` without
     activation),

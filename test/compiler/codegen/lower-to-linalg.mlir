@@ -650,8 +650,22 @@ func.func @attention(%q: tensor<2x24x12xf32>, %k: tensor<2x24x12xf32>, %v: tenso
 
 // -----
 
-// A length that no block size divides (5) is one block: the key loop runs
-// once per head, masking within the block.
+// A length that 8, 16 and 32 do not divide goes in blocks of its largest
+// divisor up to 64 (78: 2 blocks of 39).
+
+// CHECK-LABEL: func.func @attention_odd_blocks
+// CHECK: scf.forall (%{{[^)]+}}) in (6)
+// CHECK: scf.for %{{.+}} = %{{.+}} to %c2{{(_[0-9]+)?}} step
+// CHECK: linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<39x4xf32>, tensor<4x39xf32>) outs(%{{.+}} : tensor<39x39xf32>)
+func.func @attention_odd_blocks(%q: tensor<2x78x12xf32>) -> (tensor<2x78x12xf32>, tensor<2x3x78xf32>) {
+  %o, %lse = loom.attention %q, %q, %q heads(3, 3) : (tensor<2x78x12xf32>, tensor<2x78x12xf32>, tensor<2x78x12xf32>) -> (tensor<2x78x12xf32>, tensor<2x3x78xf32>)
+  return %o, %lse : tensor<2x78x12xf32>, tensor<2x3x78xf32>
+}
+
+// -----
+
+// A length up to 64 that 8 does not divide (5) is one block: the key loop
+// runs once per head, masking within the block.
 
 // CHECK-LABEL: func.func @attention_one_block
 // CHECK: scf.forall (%{{[^)]+}}) in (6)

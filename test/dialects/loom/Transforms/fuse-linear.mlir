@@ -213,3 +213,33 @@ func.func @forward(%x: tensor<2x5x4xf32> {loom.param = "x"},
   %7 = loom.mse %6, %t : (tensor<2x5x4xf32>, tensor<2x5x4xf32>) -> tensor<f32>
   return %7 : tensor<f32>
 }
+
+// -----
+
+// A layer output added to itself, and one added to two residuals: the
+// sums stay sums.
+
+// CHECK-LABEL: func.func @forward(
+// CHECK: %[[TWICE:.+]] = loom.fused_linear none %{{[^ ]+}}, %{{[^ ]+}}, %{{[^ ]+}} :
+// CHECK-NEXT: loom.add %[[TWICE]], %[[TWICE]]
+// CHECK: %[[SHARED:.+]] = loom.fused_linear none %{{[^ ]+}}, %{{[^ ]+}}, %{{[^ ]+}} :
+// CHECK-DAG: loom.add %[[SHARED]], %{{.+}}
+// CHECK-DAG: loom.add %{{.+}}, %[[SHARED]]
+func.func @forward(%x: tensor<6x4xf32> {loom.param = "x"},
+                   %w: tensor<4x4xf32> {loom.param = "fc.weight"}, %b: tensor<4xf32> {loom.param = "fc.bias"},
+                   %t: tensor<6x4xf32> {loom.input = "t"}) -> tensor<f32> {
+  // expected-remark @+2 {{fused matmul + bias (forward)}}
+  // expected-remark @+1 {{fused output gradient + bias gradient + weight gradient + input gradient (backward)}}
+  %0 = loom.matmul %x, %w : (tensor<6x4xf32>, tensor<4x4xf32>) -> tensor<6x4xf32>
+  %1 = loom.add %0, %b : (tensor<6x4xf32>, tensor<4xf32>) -> tensor<6x4xf32>
+  %2 = loom.add %1, %1 : (tensor<6x4xf32>, tensor<6x4xf32>) -> tensor<6x4xf32>
+  // expected-remark @+2 {{fused matmul + bias (forward)}}
+  // expected-remark @+1 {{fused output gradient + bias gradient + weight gradient + input gradient (backward)}}
+  %3 = loom.matmul %2, %w : (tensor<6x4xf32>, tensor<4x4xf32>) -> tensor<6x4xf32>
+  %4 = loom.add %3, %b : (tensor<6x4xf32>, tensor<4xf32>) -> tensor<6x4xf32>
+  %5 = loom.add %4, %x : (tensor<6x4xf32>, tensor<6x4xf32>) -> tensor<6x4xf32>
+  %6 = loom.add %t, %4 : (tensor<6x4xf32>, tensor<6x4xf32>) -> tensor<6x4xf32>
+  %7 = loom.add %5, %6 : (tensor<6x4xf32>, tensor<6x4xf32>) -> tensor<6x4xf32>
+  %8 = loom.mse %7, %t : (tensor<6x4xf32>, tensor<6x4xf32>) -> tensor<f32>
+  return %8 : tensor<f32>
+}
