@@ -181,27 +181,26 @@ Value LinalgBuilder::matmulInto(Value lhs, Value rhs, Value acc, bool transposeL
   return op.getResult(0);
 }
 
+SmallVector<OpFoldResult> LinalgBuilder::indexAttrs(ArrayRef<int64_t> values) {
+  SmallVector<OpFoldResult> attrs;
+  for (int64_t value : values)
+    attrs.push_back(b.getIndexAttr(value));
+  return attrs;
+}
+
 Value LinalgBuilder::slice(Value source, ArrayRef<OpFoldResult> offsets,
                            ArrayRef<int64_t> sizes, ArrayRef<int64_t> shape) {
-  SmallVector<OpFoldResult> sizeFolds, strides;
-  for (int64_t size : sizes) {
-    sizeFolds.push_back(b.getIndexAttr(size));
-    strides.push_back(b.getIndexAttr(1));
-  }
-  return tensor::ExtractSliceOp::create(b, loc, f32Tensor(shape), source, offsets,
-                                        sizeFolds, strides);
+  return tensor::ExtractSliceOp::create(
+      b, loc, f32Tensor(shape), source, offsets, indexAttrs(sizes),
+      indexAttrs(SmallVector<int64_t>(sizes.size(), 1)));
 }
 
 Value LinalgBuilder::insertSlice(Value source, Value dest,
                                  ArrayRef<OpFoldResult> offsets,
                                  ArrayRef<int64_t> sizes) {
-  SmallVector<OpFoldResult> sizeFolds, strides;
-  for (int64_t size : sizes) {
-    sizeFolds.push_back(b.getIndexAttr(size));
-    strides.push_back(b.getIndexAttr(1));
-  }
-  return tensor::InsertSliceOp::create(b, loc, source, dest, offsets, sizeFolds,
-                                       strides);
+  return tensor::InsertSliceOp::create(
+      b, loc, source, dest, offsets, indexAttrs(sizes),
+      indexAttrs(SmallVector<int64_t>(sizes.size(), 1)));
 }
 
 Value LinalgBuilder::transposed(Value value, ArrayRef<int64_t> perm) {

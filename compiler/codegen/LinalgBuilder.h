@@ -83,6 +83,9 @@ public:
   // dimension perm[i] of `value`.
   Value transposed(Value value, llvm::ArrayRef<int64_t> perm);
 
+  // Index attributes of `values`: the static sizes (or offsets, strides) of
+  // a slice.
+  llvm::SmallVector<mlir::OpFoldResult> indexAttrs(llvm::ArrayRef<int64_t> values);
   // The slice of `source` at `offsets` (dynamic or not) of static `sizes`
   // and unit strides, as a tensor of `shape` (`sizes` without unit
   // dimensions dropped by the slice).

@@ -210,13 +210,9 @@ static scf::ForallOp forEachHead(
   l.b.setInsertionPointToStart(forall.getTerminator().getBody());
   for (auto [result, shared, window] :
        llvm::zip(results, forall.getRegionIterArgs(), windows)) {
-    SmallVector<OpFoldResult> sizes, strides;
-    for (int64_t size : window.sizes) {
-      sizes.push_back(l.b.getIndexAttr(size));
-      strides.push_back(l.b.getIndexAttr(1));
-    }
-    tensor::ParallelInsertSliceOp::create(l.b, l.loc, result, shared, window.offsets,
-                                          sizes, strides);
+    tensor::ParallelInsertSliceOp::create(
+        l.b, l.loc, result, shared, window.offsets, l.indexAttrs(window.sizes),
+        l.indexAttrs(SmallVector<int64_t>(window.sizes.size(), 1)));
   }
   return forall;
 }
