@@ -5,10 +5,11 @@ PyTorch's best settings on a CPU like this one (OMP_WAIT_POLICY=PASSIVE,
 OpenBLAS free to use its AVX-512 kernel), with the same threads as Loom.
 
 Prints the median ms per step and tokens/s; with --loom-ms, the ratio of
-PyTorch's time to Loom's.
+PyTorch's time to Loom's; with --peak-gflops (loom-bench's "the machine's
+peak"), the largest ratio any implementation could reach on this machine.
 
 Usage: /usr/bin/python3 bench/pytorch_gpt2.py --config mini [--threads 2]
-       [--steps 10] [--loom-ms 123.4]
+       [--steps 10] [--loom-ms 123.4] [--peak-gflops 232.0]
 """
 import argparse
 import os
@@ -54,6 +55,9 @@ def main():
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--loom-ms", type=float, help="Loom's median ms/step, for the ratio")
+    parser.add_argument("--peak-gflops", type=float,
+                        help="the machine's multiply-add peak (loom-bench prints it), "
+                        "for the largest ratio possible")
     args = parser.parse_args()
 
     import numpy as np
@@ -99,6 +103,13 @@ def main():
           f"({flops / 1e9:.2f} GFLOP/step), {args.threads} threads")
     if args.loom_ms:
         print(f"pytorch / loom time per step: {ms / args.loom_ms:.2f}")
+    if args.peak_gflops:
+        # No implementation does a step in less than its FLOP at the
+        # machine's multiply-add peak: the largest speedup over PyTorch any
+        # could show here.
+        floor_ms = flops / (args.peak_gflops * 1e6)
+        print(f"at the machine's peak ({args.peak_gflops:.1f} GFLOP/s) a step takes at least "
+              f"{floor_ms:.1f} ms: at most {ms / floor_ms:.2f}x pytorch")
 
 
 if __name__ == "__main__":

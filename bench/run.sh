@@ -18,10 +18,12 @@ export OMP_NUM_THREADS=$threads
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE build/bin/loom-bench | tee "$out/loom-bench.txt"
 
 : > "$out/pytorch.txt"
+peak=$(awk '/^the machine.s peak:/ {print $4}' "$out/loom-bench.txt")
 for config in mini gpt2s; do
   loom_ms=$(awk -v c="train_step/$config" '$1 == c && $2 == "fused" {print $3}' "$out/loom-bench.txt")
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/pytorch_gpt2.py \
-    --config "$config" --threads "$threads" --loom-ms "$loom_ms" | tee -a "$out/pytorch.txt"
+    --config "$config" --threads "$threads" --loom-ms "$loom_ms" --peak-gflops "$peak" \
+    | tee -a "$out/pytorch.txt"
 done
 
 /usr/bin/python3 bench/plot.py "$out/loom-bench.txt" "$out/pytorch.txt" "$out/bench.png"

@@ -11,6 +11,7 @@
 
 #include "BlasBaseline.h"
 #include "CompiledModel.h"
+#include "MachinePeak.h"
 #include "StepProfile.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -244,6 +245,8 @@ class Bench {
     int64_t arena = 0, step = 0;
   };
   std::map<std::string, Plan> plans;
+  // FLOP of a case's training step, by the formula its GFLOP/s use.
+  std::map<std::string, double> stepFlops;
 
 public:
   Bench(Options options, std::string dir)
@@ -276,6 +279,7 @@ public:
       CompiledModel *raw = model.get();
       plans[c.name + "/" + variant] = {raw->info().arena_bytes, raw->plannedBytes()};
       double flops = c.gpt2 ? c.gpt2->modelFlops() : raw->info().train_step_flops;
+      stepFlops[c.name] = flops;
       std::string name = "train_step/" + c.name + "/" + variant;
       benchmark::RegisterBenchmark(name.c_str(), [raw, flops](benchmark::State &state) {
         for (auto _ : state)
@@ -304,6 +308,16 @@ public:
     }
   }
 
+  // The ceiling every rate below is measured against, on the threads the
+  // steps ran on.
+  void printMachinePeak() {
+    letThreadsSettle();
+    peak = measureMachinePeak(omp_get_max_threads());
+    std::printf("\nthe machine's peak: %.1f GFLOP/s on %d threads (%s multiply-adds "
+                "on registers, nothing else)\n",
+                peak.gflops, omp_get_max_threads(), peak.instructions.c_str());
+  }
+
   void printRatios(const std::vector<Case> &cases, const RatioReporter &reporter) {
     std::printf("\nunfused / fused time per step (medians of one interleaved "
                 "run):\n");
@@ -315,12 +329,15 @@ public:
         continue;
       std::printf("  %-44s fused %9.3f ms  unfused %9.3f ms  ratio %.3f\n",
                   prefix.c_str(), f->second, u->second, u->second / f->second);
+      double flops = stepFlops[c.name], rate = flops / (f->second * 1e6);
+      std::printf("    %.2f GFLOP/step (%s): %.1f GFLOP/s fused, %.0f %% of the peak",
+                  flops * 1e-9,
+                  c.gpt2 ? "6·N·B·T + 6·V·C·B·T + 6·L·B·T²·C"
+                         : "2·M·N·K for each product of the forward and backward",
+                  rate, 100 * rate / peak.gflops);
       if (c.gpt2)
-        std::printf("    %.2f GFLOP/step (6·N·B·T + 6·V·C·B·T + 6·L·B·T²·C): "
-                    "%.1f GFLOP/s fused, %.0f tokens/s\n",
-                    c.gpt2->modelFlops() * 1e-9,
-                    c.gpt2->modelFlops() / (f->second * 1e6),
-                    c.gpt2->batch * c.gpt2->seq / (f->second * 1e-3));
+        std::printf(", %.0f tokens/s", c.gpt2->batch * c.gpt2->seq / (f->second * 1e-3));
+      std::printf("\n");
       auto r = reporter.medians.find(prefix + "/fused_remat");
       if (r == reporter.medians.end())
         continue;
@@ -407,9 +424,9 @@ public:
                 "%s, %d threads:\n",
                 c.name.c_str(), options.profileSteps, openblasDescription().c_str(),
                 threads);
-    std::printf("  %-20s %-28s %9s %9s %8s\n", "layer", "product", "loom",
-                "openblas", "loom/ob");
-    double loomTime = 0, blasTime = 0;
+    std::printf("  %-20s %-28s %9s %9s %8s %10s\n", "layer", "product", "loom",
+                "openblas", "loom/ob", "loom/peak");
+    double loomTime = 0, blasTime = 0, totalFlops = 0;
     for (const Layer &layer : layers) {
       Case linear{c.name + "_" + std::to_string(layer.k) + "x" + std::to_string(layer.n),
                   kSourceDir + (layer.transposed ? "/bench/linear_transposed.loom"
@@ -429,19 +446,22 @@ public:
           continue;
         double loom = op.product->flops() / (op.msPerStep * 1e6);
         double blas = openblasRate(*op.product, threads, options.profileSteps);
+        totalFlops += op.product->flops();
         loomTime += op.product->flops() / loom;
         blasTime += op.product->flops() / blas;
-        std::printf("  %-20s %-28s %9.1f %9.1f %8.3f\n", layer.name,
-                    op.product->text().c_str(), loom, blas, loom / blas);
+        std::printf("  %-20s %-28s %9.1f %9.1f %8.3f %10.3f\n", layer.name,
+                    op.product->text().c_str(), loom, blas, loom / blas,
+                    loom / peak.gflops);
       }
     }
-    std::printf("  %-49s %9s %9s %8.3f\n", "all of them, by time", "", "",
-                blasTime / loomTime);
+    std::printf("  %-49s %9s %9s %8.3f %10.3f\n", "all of them, by time", "", "",
+                blasTime / loomTime, totalFlops / loomTime / peak.gflops);
   }
 
   Options options;
   std::string dir;
   std::vector<std::unique_ptr<CompiledModel>> models;
+  MachinePeak peak;
 };
 
 } // namespace
@@ -500,6 +520,7 @@ int main(int argc, char **argv) {
     bench.registerSteps(c);
   RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
+  bench.printMachinePeak();
   bench.printRatios(cases, reporter);
   bench.models.clear();
   for (const Case &c : cases) {
