@@ -105,8 +105,11 @@ static bool readsPackedOperand(linalg::MatmulOp matmul) {
 }
 
 // Thread blocks of matmul kernels: rows x columns, and the k extent of a
-// plain matmul's block.
-static constexpr int64_t kBlockRows = 64;
+// plain matmul's block. 128 rows rather than 64: a block reads its slice of
+// the right operand (256 x 256 floats, from L3 once the product's columns
+// outgrow L2) for twice the work; GPT-2 small's step is ~2 % faster, its
+// 256-row products x.W 5-10 %, mini's step unchanged (interleaved runs).
+static constexpr int64_t kBlockRows = 128;
 static constexpr int64_t kBlockColumns = 256;
 static constexpr int64_t kReductionBlock = 256;
 static constexpr int64_t kPackedBlockRows = 256;
@@ -128,7 +131,7 @@ static TilePlan planTiles(linalg::LinalgOp op, const Options &options) {
   int64_t vectorTile = options.vectorWidth * options.registerVectors;
 
   if (isMatmulKernel(op)) {
-    // Loops (m, n[, k]): thread blocks of up to 64 x 256, register tiles of
+    // Loops (m, n[, k]): thread blocks of up to 128 x 256, register tiles of
     // rows x vectors, k stepped one at a time (an outer product per step).
     plan.threadTiles[0] = divisorTile(ranges[0], kBlockRows, rowTile);
     plan.threadTiles[1] = divisorTile(ranges[1], kBlockColumns, options.vectorWidth);
