@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Draws bench/run.sh's results as one PNG: time per training step of Loom
 (fused, unfused, fused with --remat) and PyTorch for each config, and the rate of every
-matrix product shape, Loom against OpenBLAS.
+matrix product shape, Loom against OpenBLAS and the machine's peak.
 
 Usage: plot.py LOOM_BENCH.txt PYTORCH.txt OUT.png
 """
@@ -16,8 +16,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 def read(loom_path, torch_path):
     steps, products = {}, []
-    config = None
+    config = peak = None
     for line in open(loom_path):
+        m = re.match(r"the machine's peak: ([\d.]+) GFLOP/s", line)
+        if m:
+            peak = float(m.group(1))
         m = re.match(r"\s+train_step/(\S+)\s+fused\s+([\d.]+) ms\s+unfused\s+([\d.]+) ms", line)
         if m:
             steps[m.group(1)] = {"Loom fused": float(m.group(2)),
@@ -37,13 +40,13 @@ def read(loom_path, torch_path):
         m = re.match(r"pytorch \S+ (\S+): ([\d.]+) ms/step", line)
         if m and m.group(1) in steps:
             steps[m.group(1)]["PyTorch"] = float(m.group(2))
-    return steps, products
+    return steps, products, peak
 
 
 def main():
     if len(sys.argv) != 4:
         sys.exit(__doc__.strip())
-    steps, products = read(sys.argv[1], sys.argv[2])
+    steps, products, peak = read(sys.argv[1], sys.argv[2])
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(14, 11),
                                       gridspec_kw={"height_ratios": [1, 1.6]})
     configs = sorted(steps)
@@ -69,9 +72,12 @@ def main():
     bottom.bar([x + 0.2 for x in xs], [p[2] for p in products], 0.4, label="OpenBLAS sgemm")
     bottom.set_xticks(list(xs))
     bottom.set_xticklabels(labels, rotation=90, fontsize=7)
+    if peak:
+        bottom.axhline(peak, color="black", linestyle="--", linewidth=1,
+                       label=f"the machine's peak ({peak:.0f})")
     bottom.set_ylabel("GFLOP/s")
     bottom.set_title("Matrix products of a step, at the model's shapes")
-    bottom.legend()
+    bottom.legend(loc="lower right")
     fig.tight_layout()
     fig.savefig(sys.argv[3], dpi=110)
     print(f"{sys.argv[3]}: written")
