@@ -105,11 +105,8 @@ static bool readsPackedOperand(linalg::MatmulOp matmul) {
 }
 
 // Thread blocks of matmul kernels: rows x columns, and the k extent of a
-// plain matmul's block. 128 rows rather than 64: a block reads its slice of
-// the right operand (256 x 256 floats, from L3 once the product's columns
-// outgrow L2) for twice the work; GPT-2 small's step is ~2 % faster, its
-// 256-row products x.W 5-10 %, mini's step unchanged (interleaved runs).
-static constexpr int64_t kBlockRows = 128;
+// plain matmul's block.
+static constexpr int64_t kBlockRows = 64;
 static constexpr int64_t kBlockColumns = 256;
 static constexpr int64_t kReductionBlock = 256;
 static constexpr int64_t kPackedBlockRows = 256;
@@ -117,6 +114,12 @@ static constexpr int64_t kPackedBlockRows = 256;
 // multiply-adds is cut into when its shape allows.
 static constexpr int64_t kMinBlocks = 8;
 static constexpr int64_t kBalancedWork = int64_t(1) << 26;
+// Blocks of such large products are taller: a block reads its slice of the
+// right operand (256 x 256 floats, from L3 once the product's columns
+// outgrow L2) for twice the work. GPT-2 small's step is ~2 % faster, its
+// 256-row products x.W 5-10 %, mini's step unchanged; the quick-start
+// model's small products were ~2 % slower with them (interleaved runs).
+static constexpr int64_t kLargeBlockRows = 128;
 
 static TilePlan planTiles(linalg::LinalgOp op, const Options &options) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -131,9 +134,18 @@ static TilePlan planTiles(linalg::LinalgOp op, const Options &options) {
   int64_t vectorTile = options.vectorWidth * options.registerVectors;
 
   if (isMatmulKernel(op)) {
-    // Loops (m, n[, k]): thread blocks of up to 128 x 256, register tiles of
-    // rows x vectors, k stepped one at a time (an outer product per step).
-    plan.threadTiles[0] = divisorTile(ranges[0], kBlockRows, rowTile);
+    // Loops (m, n[, k]): thread blocks of up to 64 (or 128) x 256, register
+    // tiles of rows x vectors, k stepped one at a time (an outer product per
+    // step).
+    linalg::MatmulOp product = isa<linalg::MatmulOp>(op)
+                                   ? cast<linalg::MatmulOp>(op.getOperation())
+                                   : groupMatmul(op);
+    SmallVector<int64_t> productRanges =
+        product ? product.getStaticLoopRanges() : SmallVector<int64_t>{};
+    bool large = product && !ShapedType::isDynamicShape(productRanges) &&
+                 computeProduct(productRanges) >= kBalancedWork;
+    plan.threadTiles[0] =
+        divisorTile(ranges[0], large ? kLargeBlockRows : kBlockRows, rowTile);
     plan.threadTiles[1] = divisorTile(ranges[1], kBlockColumns, options.vectorWidth);
     // A block packs its slice of a packed operand itself: taller blocks
     // pack each slice fewer times.
@@ -172,10 +184,7 @@ static TilePlan planTiles(linalg::LinalgOp op, const Options &options) {
     // vocabulary). A partial last block is peeled. For a product with an
     // epilogue, the epilogue then runs over the thread block's finished
     // product, tile by tile, while it is still in cache.
-    linalg::MatmulOp product = isa<linalg::MatmulOp>(op)
-                                   ? cast<linalg::MatmulOp>(op.getOperation())
-                                   : groupMatmul(op);
-    if (product && product.getStaticLoopRanges()[2] > 2 * kReductionBlock)
+    if (product && productRanges[2] > 2 * kReductionBlock)
       plan.matmulReductionBlock = kReductionBlock;
     return plan;
   }

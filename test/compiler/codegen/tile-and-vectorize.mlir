@@ -1,25 +1,25 @@
 // RUN: loom-opt %s -split-input-file -pass-pipeline='builtin.module(loom-lower-to-linalg, func.func(loom-tile-and-vectorize{vector-width=16}))' | FileCheck %s
 
-// A fused linear layer becomes one loop nest: thread blocks of 128 rows, each
+// A fused linear layer becomes one loop nest: thread blocks of 64 rows, each
 // split into 8x32 register tiles whose k loop accumulates x·W in a vector;
 // bias and GELU are applied to that vector, and the output and the
 // pre-activation are each stored once. Nothing is left as a linalg op.
 
 // CHECK-LABEL: func.func @fused_layer
-// CHECK: scf.forall (%[[BLOCK:.+]]) = (0) to (256) step (128)
-// CHECK: scf.for %{{.+}} = %c0 to %c128 step %c8
+// CHECK: scf.forall (%[[BLOCK:.+]]) = (0) to (128) step (64)
+// CHECK: scf.for %{{.+}} = %c0 to %c64 step %c8
 // CHECK: scf.for %{{.+}} = %c0 to %c64 step %c32
 // CHECK: %[[ACC:.+]] = scf.for %{{.+}} = %c0 to %c32 step %c1 iter_args(%{{.+}} = %{{.+}}) -> (vector<8x32xf32>)
 // CHECK: vector.contract {{.+}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
 // CHECK: %[[PRE:.+]] = arith.addf %[[ACC]], %{{.+}} : vector<8x32xf32>
 // CHECK: math.tanh %{{.+}} : vector<8x32xf32>
-// CHECK-DAG: vector.transfer_write %{{.+}} : vector<8x32xf32>, tensor<128x64xf32>
-// CHECK-DAG: vector.transfer_write %[[PRE]], %{{.+}} : vector<8x32xf32>, tensor<128x64xf32>
+// CHECK-DAG: vector.transfer_write %{{.+}} : vector<8x32xf32>, tensor<64x64xf32>
+// CHECK-DAG: vector.transfer_write %[[PRE]], %{{.+}} : vector<8x32xf32>, tensor<64x64xf32>
 // CHECK: scf.forall.in_parallel
 // CHECK-NOT: linalg.
-func.func @fused_layer(%x: tensor<256x32xf32>, %w: tensor<32x64xf32>, %b: tensor<64xf32>) -> (tensor<256x64xf32>, tensor<256x64xf32>) {
-  %y, %pre = loom.fused_linear gelu %x, %w, %b : (tensor<256x32xf32>, tensor<32x64xf32>, tensor<64xf32>) -> (tensor<256x64xf32>, tensor<256x64xf32>)
-  return %y, %pre : tensor<256x64xf32>, tensor<256x64xf32>
+func.func @fused_layer(%x: tensor<128x32xf32>, %w: tensor<32x64xf32>, %b: tensor<64xf32>) -> (tensor<128x64xf32>, tensor<128x64xf32>) {
+  %y, %pre = loom.fused_linear gelu %x, %w, %b : (tensor<128x32xf32>, tensor<32x64xf32>, tensor<64xf32>) -> (tensor<128x64xf32>, tensor<128x64xf32>)
+  return %y, %pre : tensor<128x64xf32>, tensor<128x64xf32>
 }
 
 // -----
@@ -38,11 +38,11 @@ func.func @fused_layer(%x: tensor<256x32xf32>, %w: tensor<32x64xf32>, %b: tensor
 // CHECK: scf.forall
 // CHECK-NOT: vector.contract
 // CHECK: math.tanh
-func.func @unfused_layer(%x: tensor<256x32xf32>, %w: tensor<32x64xf32>, %b: tensor<64xf32>) -> tensor<256x64xf32> {
-  %0 = loom.matmul %x, %w : (tensor<256x32xf32>, tensor<32x64xf32>) -> tensor<256x64xf32>
-  %1 = loom.add %0, %b : (tensor<256x64xf32>, tensor<64xf32>) -> tensor<256x64xf32>
-  %2 = loom.gelu %1 : tensor<256x64xf32>
-  return %2 : tensor<256x64xf32>
+func.func @unfused_layer(%x: tensor<128x32xf32>, %w: tensor<32x64xf32>, %b: tensor<64xf32>) -> tensor<128x64xf32> {
+  %0 = loom.matmul %x, %w : (tensor<128x32xf32>, tensor<32x64xf32>) -> tensor<128x64xf32>
+  %1 = loom.add %0, %b : (tensor<128x64xf32>, tensor<64xf32>) -> tensor<128x64xf32>
+  %2 = loom.gelu %1 : tensor<128x64xf32>
+  return %2 : tensor<128x64xf32>
 }
 
 // -----
@@ -170,4 +170,18 @@ func.func @packed_weight(%x: tensor<128x600xf32>, %w: tensor<600x600xf32>) -> te
 func.func @few_blocks(%dy: tensor<256x2304xf32>, %w: tensor<768x2304xf32>) -> tensor<256x768xf32> {
   %dx = loom.matmul %dy, %w {transpose_rhs} : (tensor<256x2304xf32>, tensor<768x2304xf32>) -> tensor<256x768xf32>
   return %dx : tensor<256x768xf32>
+}
+
+// -----
+
+// A product of at least 2^26 multiply-adds gets blocks of 128 rows (a small
+// one, like @fused_layer's, keeps 64): each block reads its slice of the
+// right operand for twice the work. 512 x 512 x 256 is 2^26.
+
+// CHECK-LABEL: func.func @large_product
+// CHECK: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (512, 512) step (128, 256)
+// CHECK: scf.for %{{.+}} = %c0 to %c128 step %c8
+func.func @large_product(%x: tensor<512x256xf32>, %w: tensor<256x512xf32>) -> tensor<512x512xf32> {
+  %0 = loom.matmul %x, %w : (tensor<512x256xf32>, tensor<256x512xf32>) -> tensor<512x512xf32>
+  return %0 : tensor<512x512xf32>
 }
