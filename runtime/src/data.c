@@ -159,7 +159,6 @@ loom_dataset *loom_data_synthetic(const loom_data_layout *layout,
   data->scores = malloc((size_t)data->teacher_width * sizeof(double));
   if (!data->teacher || !data->scores) {
     free(data->teacher);
-  free(data->scores);
     free(data->scores);
     free(data);
     return NULL;
@@ -533,6 +532,7 @@ void loom_data_free(loom_dataset *data) {
   free(data->labels);
   free(data->values);
   free(data->teacher);
+  free(data->scores);
   free(data->successors);
   loom_tokens_free(&data->token_file);
   free(data);
