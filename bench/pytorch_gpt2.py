@@ -47,6 +47,17 @@ def model_flops(c):
     return 6 * non_embedding * B * T + 6 * V * C * B * T + 6 * L * B * T * T * C
 
 
+def positive(text):
+    """A command-line number that divides: a finite time or rate above zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number above 0, got {text!r}")
+    return value
+
+
 def main():
     best_environment()
     parser = argparse.ArgumentParser()
@@ -54,8 +65,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--loom-ms", type=float, help="Loom's median ms/step, for the ratio")
-    parser.add_argument("--peak-gflops", type=float,
+    parser.add_argument("--loom-ms", type=positive, help="Loom's median ms/step, for the ratio")
+    parser.add_argument("--peak-gflops", type=positive,
                         help="the machine's multiply-add peak (loom-bench prints it), "
                         "for the largest ratio possible")
     args = parser.parse_args()
