@@ -111,12 +111,13 @@ LinalgBuilder::rowBlockedPass(ValueRange inputs, unsigned rowOutputs,
         generic({result.pass.getResult(rowOutputs + i)}, {filled(f32Tensor({cols}), 0.0)},
                 {dimsMap(2, {0, 1}), dimsMap(2, {1})},
                 {utils::IteratorType::reduction, utils::IteratorType::parallel},
-                [](OpBuilder &nb, Location nl, ValueRange args) {
-                  return SmallVector<Value>{
-                      arith::AddFOp::create(nb, nl, args[1], args[0])};
-                })
+                sumBody)
             .getResult(0));
   return result;
+}
+
+SmallVector<Value> LinalgBuilder::sumBody(OpBuilder &b, Location loc, ValueRange args) {
+  return {arith::AddFOp::create(b, loc, args[1], args[0])};
 }
 
 Value LinalgBuilder::elementwise(RankedTensorType type, ValueRange inputs,

@@ -62,6 +62,10 @@ public:
   };
   RowBlockedPass rowBlockedPass(mlir::ValueRange inputs, unsigned rowOutputs,
                                 unsigned sums, BodyFn body);
+  // The body of a sum: a generic with one input and one output that
+  // accumulates it (out += in).
+  static llvm::SmallVector<Value> sumBody(mlir::OpBuilder &b, mlir::Location loc,
+                                          mlir::ValueRange args);
   // result = fn(inputs...) elementwise over `type`, broadcasting lower-rank
   // inputs along leading dimensions.
   Value elementwise(mlir::RankedTensorType type, mlir::ValueRange inputs,

@@ -64,10 +64,7 @@ Value sumHeadGroups(LinalgBuilder &l, Value x4, int64_t kvHeads) {
   return l.generic({grouped}, {l.filled(outType, 0.0)},
                    {l.dimsMap(5, {0, 1, 2, 4, 3}), l.dimsMap(5, {0, 1, 2, 3})},
                    {kParallel, kParallel, kParallel, kParallel, kReduction},
-                   [](OpBuilder &b, Location loc, ValueRange args) {
-                     return SmallVector<Value>{
-                         arith::AddFOp::create(b, loc, args[1], args[0])};
-                   })
+                   LinalgBuilder::sumBody)
       .getResult(0);
 }
 
@@ -297,11 +294,7 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionOp op) {
                     Value blockSum =
                         l.generic({probs}, {l.filled(statsType, 0.0)},
                                   {l.dimsMap(2, {0, 1}), l.dimsMap(2, {0})},
-                                  {kParallel, kReduction},
-                                  [](OpBuilder &b, Location loc, ValueRange args) {
-                                    return SmallVector<Value>{
-                                        arith::AddFOp::create(b, loc, args[1], args[0])};
-                                  })
+                                  {kParallel, kReduction}, LinalgBuilder::sumBody)
                             .getResult(0);
                     Value newSum =
                         l.generic({alpha, blockSum}, {rowSum},

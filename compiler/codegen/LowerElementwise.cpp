@@ -175,13 +175,11 @@ static Value lower(LinalgBuilder &l, ops::ReduceSumOp op) {
   auto inType = op.getInput().getType();
   auto outType = op.getResult().getType();
   unsigned reductions = inType.getRank() - outType.getRank();
-  auto sum = [](OpBuilder &b, Location loc, ValueRange args) {
-    return SmallVector<Value>{arith::AddFOp::create(b, loc, args[1], args[0])};
-  };
   if (outType.getRank() == 1 && inType.getRank() >= 2)
-    return l.rowBlockedPass({l.collapseRows(op.getInput())}, 0, 1, sum).sums[0];
+    return l.rowBlockedPass({l.collapseRows(op.getInput())}, 0, 1, LinalgBuilder::sumBody)
+        .sums[0];
   return l.generic(inType.getRank(), reductions, op.getInput(),
-                   {l.filled(outType, 0.0)}, sum)
+                   {l.filled(outType, 0.0)}, LinalgBuilder::sumBody)
       .getResult(0);
 }
 

@@ -94,10 +94,7 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::FusedLinearGradOp op,
     if (withBias)
       db = pass.sums[0];
   } else if (withBias) {
-    auto pass = l.rowBlockedPass(
-        {dz}, 0, 1, [](OpBuilder &b, Location loc, ValueRange args) {
-          return SmallVector<Value>{arith::AddFOp::create(b, loc, args[1], args[0])};
-        });
+    auto pass = l.rowBlockedPass({dz}, 0, 1, LinalgBuilder::sumBody);
     pass.pass->setAttr(::loomc::kFusionGroupAttr, group);
     db = pass.sums[0];
   }
