@@ -5,7 +5,7 @@
 #include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 
 namespace loomc {
-#define GEN_PASS_DEF_LOOMEXPANDSTRIDEDCOPIES
+#define GEN_PASS_DEF_LOOMEXPANDSTRIDEDCOPIESPASS
 #include "compiler/codegen/Passes.h.inc"
 } // namespace loomc
 
@@ -18,7 +18,7 @@ bool lowersToMemcpy(Type type) {
 }
 
 struct LoomExpandStridedCopiesPass
-    : public ::loomc::impl::LoomExpandStridedCopiesBase<LoomExpandStridedCopiesPass> {
+    : public ::loomc::impl::LoomExpandStridedCopiesPassBase<LoomExpandStridedCopiesPass> {
   void runOnOperation() override {
     SmallVector<memref::CopyOp> copies;
     getOperation().walk([&](memref::CopyOp copy) {

@@ -14,7 +14,7 @@
 #include "llvm/Support/Path.h"
 
 namespace loomc {
-#define GEN_PASS_DEF_LOOMLOWERTOLINALG
+#define GEN_PASS_DEF_LOOMLOWERTOLINALGPASS
 #include "compiler/codegen/Passes.h.inc"
 } // namespace loomc
 
@@ -118,8 +118,8 @@ static LogicalResult lowerOp(IRRewriter &rewriter, Operation *op,
 
 namespace {
 struct LoomLowerToLinalgPass
-    : public loomc::impl::LoomLowerToLinalgBase<LoomLowerToLinalgPass> {
-  using LoomLowerToLinalgBase::LoomLowerToLinalgBase;
+    : public loomc::impl::LoomLowerToLinalgPassBase<LoomLowerToLinalgPass> {
+  using LoomLowerToLinalgPassBase::LoomLowerToLinalgPassBase;
   void runOnOperation() override {
     SmallVector<Operation *> loomOps;
     getOperation().walk([&](Operation *op) {

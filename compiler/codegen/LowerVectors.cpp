@@ -8,7 +8,7 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace loomc {
-#define GEN_PASS_DEF_LOOMLOWERVECTORS
+#define GEN_PASS_DEF_LOOMLOWERVECTORSPASS
 #include "compiler/codegen/Passes.h.inc"
 } // namespace loomc
 
@@ -16,7 +16,7 @@ using namespace mlir;
 
 namespace {
 struct LoomLowerVectorsPass
-    : public ::loomc::impl::LoomLowerVectorsBase<LoomLowerVectorsPass> {
+    : public ::loomc::impl::LoomLowerVectorsPassBase<LoomLowerVectorsPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     func::FuncOp function = getOperation();

@@ -12,7 +12,7 @@
 
 include "mlir/Pass/PassBase.td"
 
-def LoomLowerToLinalg : Pass<"loom-lower-to-linalg", "::mlir::ModuleOp"> {
+def LoomLowerToLinalgPass : Pass<"loom-lower-to-linalg", "::mlir::ModuleOp"> {
   let summary = "Lower loom ops to linalg, tensor and arith ops on tensors";
   let description = [{
     Each loom op becomes destination-style linalg ops on tensors:
@@ -48,7 +48,7 @@ def LoomLowerToLinalg : Pass<"loom-lower-to-linalg", "::mlir::ModuleOp"> {
                            "::mlir::func::FuncDialect"];
 }
 
-def LoomTileAndVectorize : Pass<"loom-tile-and-vectorize", "::mlir::func::FuncOp"> {
+def LoomTileAndVectorizePass : Pass<"loom-tile-and-vectorize", "::mlir::func::FuncOp"> {
   let summary = "Tile linalg ops into parallel loop nests of vector code";
   let description = [{
     For every linalg op on tensors (the root of its fusion group when it has
@@ -89,7 +89,7 @@ def LoomTileAndVectorize : Pass<"loom-tile-and-vectorize", "::mlir::func::FuncOp
                            "::mlir::affine::AffineDialect"];
 }
 
-def LoomLowerVectors : Pass<"loom-lower-vectors", "::mlir::func::FuncOp"> {
+def LoomLowerVectorsPass : Pass<"loom-lower-vectors", "::mlir::func::FuncOp"> {
   let summary = "Lower vector contractions, transfers and math to FMA-ready ops";
   let description = [{
     After bufferization: `vector.contract` becomes outer products and then
@@ -101,7 +101,7 @@ def LoomLowerVectors : Pass<"loom-lower-vectors", "::mlir::func::FuncOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
-def LoomExpandStridedCopies : Pass<"loom-expand-strided-copies", "::mlir::func::FuncOp"> {
+def LoomExpandStridedCopiesPass : Pass<"loom-expand-strided-copies", "::mlir::func::FuncOp"> {
   let summary = "Turn copies between non-contiguous buffers into linalg.copy";
   let description = [{
     After bufferization, `memref.copy` between two statically shaped,
@@ -120,7 +120,7 @@ def LoomExpandStridedCopies : Pass<"loom-expand-strided-copies", "::mlir::func::
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
-def LoomPlanMemory : Pass<"loom-plan-memory", "::mlir::func::FuncOp"> {
+def LoomPlanMemoryPass : Pass<"loom-plan-memory", "::mlir::func::FuncOp"> {
   let summary = "Place a function's temporary buffers in one arena, reused by liveness";
   let description = [{
     After bufferization and buffer deallocation: every `memref.alloc` in a

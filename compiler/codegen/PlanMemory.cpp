@@ -25,7 +25,7 @@
 #include <algorithm>
 
 namespace loomc {
-#define GEN_PASS_DEF_LOOMPLANMEMORY
+#define GEN_PASS_DEF_LOOMPLANMEMORYPASS
 #include "compiler/codegen/Passes.h.inc"
 } // namespace loomc
 
@@ -177,7 +177,7 @@ int64_t peakLiveBytes(ArrayRef<PlannedBuffer> buffers) {
 }
 
 struct LoomPlanMemoryPass
-    : public ::loomc::impl::LoomPlanMemoryBase<LoomPlanMemoryPass> {
+    : public ::loomc::impl::LoomPlanMemoryPassBase<LoomPlanMemoryPass> {
   void runOnOperation() override {
     func::FuncOp function = getOperation();
     if (function.isExternal() || !function.getBody().hasOneBlock())

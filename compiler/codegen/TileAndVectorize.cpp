@@ -21,7 +21,7 @@
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
 namespace loomc {
-#define GEN_PASS_DEF_LOOMTILEANDVECTORIZE
+#define GEN_PASS_DEF_LOOMTILEANDVECTORIZEPASS
 #include "compiler/codegen/Passes.h.inc"
 } // namespace loomc
 
@@ -604,7 +604,7 @@ static void hoistAccumulators(RewriterBase &rewriter, func::FuncOp function) {
 
 namespace {
 struct LoomTileAndVectorizePass
-    : public ::loomc::impl::LoomTileAndVectorizeBase<LoomTileAndVectorizePass> {
+    : public ::loomc::impl::LoomTileAndVectorizePassBase<LoomTileAndVectorizePass> {
   using Base::Base;
   void runOnOperation() override {
     func::FuncOp function = getOperation();

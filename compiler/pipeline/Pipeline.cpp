@@ -1,24 +1,38 @@
 //===- Pipeline.cpp - The stages from a model to native code --------------===//
 //
-// The whole lowering in one place, stage by stage. Each numbered stage is a
-// pass pipeline run on the module; the driver may stop after any of them.
+// The whole compilation in one place, stage by stage, from the module the
+// front end builds to the linked executable. Stages 1-6 are pass pipelines
+// built from typed pass constructors (`loomc --print-pipeline` prints them
+// in the form `loom-opt --pass-pipeline=` replays); 7-9 are LLVM's. The
+// driver may stop after any stage and print its IR.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/pipeline/Pipeline.h"
+#include "compiler/codegen/Linker.h"
+#include "compiler/codegen/NativeCode.h"
+#include "compiler/codegen/ParallelCodegen.h"
 #include "compiler/codegen/Passes.h"
-#include "dialects/loom/Transforms/Passes.h"
+#include "compiler/pipeline/StageOutput.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
-#include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
-#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/WithColor.h"
+#include <algorithm>
+#include <thread>
 
 using mlir::LogicalResult;
 using mlir::ModuleOp;
 using mlir::OpPassManager;
+using mlir::func::FuncOp;
 
 namespace {
 struct StageInfo {
@@ -26,15 +40,16 @@ struct StageInfo {
   llvm::StringLiteral name;
 };
 constexpr StageInfo kStages[] = {
-    {loomc::Stage::loom, "loom"},
-    {loomc::Stage::grad, "grad"},
-    {loomc::Stage::fused, "fused"},
-    {loomc::Stage::linalg, "linalg"},
-    {loomc::Stage::tiled, "tiled"},
-    {loomc::Stage::bufferized, "bufferized"},
-    {loomc::Stage::llvm, "llvm"},
-    {loomc::Stage::llvmIR, "llvm-ir"},
+    {loomc::Stage::loom, "loom"},    {loomc::Stage::grad, "grad"},
+    {loomc::Stage::fused, "fused"},  {loomc::Stage::linalg, "linalg"},
+    {loomc::Stage::tiled, "tiled"},  {loomc::Stage::bufferized, "bufferized"},
+    {loomc::Stage::llvm, "llvm"},    {loomc::Stage::llvmIR, "llvm-ir"},
     {loomc::Stage::assembly, "asm"},
+};
+// The stages that are pass pipelines, in order.
+constexpr loomc::Stage kPassStages[] = {
+    loomc::Stage::grad,  loomc::Stage::fused,      loomc::Stage::linalg,
+    loomc::Stage::tiled, loomc::Stage::bufferized, loomc::Stage::llvm,
 };
 } // namespace
 
@@ -59,150 +74,255 @@ std::string loomc::stageNames() {
   return names;
 }
 
-// Runs `populate`'s passes on `module` as stage `stage`.
-static LogicalResult runStage(ModuleOp module, loomc::Stage stage,
-                              const loomc::PipelineOptions &options,
-                              llvm::function_ref<void(OpPassManager &)> populate) {
-  mlir::PassManager pm(module.getContext());
-  populate(pm);
-  if (failed(pm.run(module)))
-    return mlir::failure();
-  if (options.afterStage)
-    options.afterStage(stage, module);
-  return mlir::success();
-}
-
-// Runs a textual pass pipeline on the module as a stage; `loom-opt
-// --pass-pipeline='builtin.module(TEXT)'` runs the same passes.
-static LogicalResult runPipelineStage(ModuleOp module, loomc::Stage stage,
-                                      const loomc::PipelineOptions &options,
-                                      llvm::StringRef pipeline) {
-  mlir::PassManager pm(module.getContext());
-  std::string error;
-  llvm::raw_string_ostream errorStream(error);
-  if (failed(mlir::parsePassPipeline(pipeline, pm, errorStream)))
-    return module.emitError("internal error: bad pipeline for stage '")
-           << loomc::stageName(stage) << "': " << error;
-  if (failed(pm.run(module)))
-    return mlir::failure();
-  if (options.afterStage)
-    options.afterStage(stage, module);
-  return mlir::success();
-}
-
-// Registers every dialect, interface and pass the stages use, so that the
-// textual pipelines resolve and bufferization finds its interfaces.
-static void prepareContext(mlir::MLIRContext *context) {
-  static bool registered = [] {
-    mlir::registerAllPasses();
-    loomc::registerLoomCodegenPasses();
-    mlir::loom::registerLoomPasses();
-    return true;
-  }();
-  (void)registered;
-  mlir::DialectRegistry registry;
-  mlir::registerAllDialects(registry);
-  mlir::registerAllExtensions(registry);
-  context->appendDialectRegistry(registry);
-}
-
-LogicalResult loomc::runMLIRStages(ModuleOp module, const PipelineOptions &options,
-                                  Stage last, ModelDescription *description) {
-  prepareContext(module.getContext());
-  if (options.afterStage)
-    options.afterStage(Stage::loom, module);
-  if (last == Stage::loom)
-    return mlir::success();
-
+// The passes of an MLIR stage. `fusion`, when given, receives the fusion
+// pass's counts.
+static void populateStage(OpPassManager &pm, loomc::Stage stage,
+                          const loomc::PipelineOptions &options,
+                          int64_t vectorWidth,
+                          mlir::loom::FusionStatistics *fusion) {
+  switch (stage) {
   // 1. Autodiff and the training step: forward → forward_grad →
   //    forward_backward, grad_norm, update_sgd, update_adamw, eval_loss.
-  if (failed(runStage(module, Stage::grad, options, [&](OpPassManager &pm) {
-        pm.addPass(mlir::loom::createLoomAutodiff());
-        pm.addPass(mlir::loom::createLoomBuildTrainStep());
-        pm.addPass(mlir::createCSEPass());
-      })))
-    return mlir::failure();
-  if (description) {
-    mlir::FailureOr<ModelDescription> described =
-        describeModel(module, options.fuse);
-    if (failed(described))
-      return mlir::failure();
-    *description = std::move(*described);
-  }
-  if (last == Stage::grad)
-    return mlir::success();
+  case loomc::Stage::grad:
+    pm.addPass(mlir::loom::createLoomAutodiffPass());
+    pm.addPass(mlir::loom::createLoomBuildTrainStepPass());
+    pm.addPass(mlir::createCSEPass());
+    return;
 
   // 2. Weight-bias-activation fusion, forward and backward; with --remat,
   //    recomputation of cheap saved values (after fusion, which decides
   //    which pre-activations a fused layer returns).
-  if (failed(runStage(module, Stage::fused, options, [&](OpPassManager &pm) {
-        if (options.fuse)
-          pm.addPass(mlir::loom::createLoomFuseLinear());
-        if (options.remat)
-          pm.addPass(mlir::loom::createLoomRematerialize());
-      })))
-    return mlir::failure();
-  if (last == Stage::fused)
-    return mlir::success();
+  case loomc::Stage::fused:
+    if (options.fuse)
+      pm.addPass(fusion ? mlir::loom::createLoomFuseLinearPass(*fusion)
+                        : mlir::loom::createLoomFuseLinearPass());
+    if (options.remat)
+      pm.addPass(mlir::loom::createLoomRematerializePass());
+    return;
 
   // 3. loom ops to linalg on tensors; CSE merges the softmax statistics
   //    that cross-entropy's forward and backward both compute.
-  if (failed(runPipelineStage(
-          module, Stage::linalg, options,
-          options.profile ? "loom-lower-to-linalg{profile=true}, cse, canonicalize"
-                          : "loom-lower-to-linalg, cse, canonicalize")))
-    return mlir::failure();
-  if (last == Stage::linalg)
-    return mlir::success();
+  case loomc::Stage::linalg: {
+    loomc::LoomLowerToLinalgPassOptions lowering;
+    lowering.profile = options.profile;
+    pm.addPass(loomc::createLoomLowerToLinalgPass(lowering));
+    pm.addPass(mlir::createCSEPass());
+    pm.addPass(mlir::createCanonicalizerPass());
+    return;
+  }
 
   // 4. Thread blocks, register tiles and vectors, still on tensors.
-  std::string tiling = llvm::formatv(
-      "func.func(loom-tile-and-vectorize{{vector-width={0}}), cse",
-      options.vectorWidth);
-  if (failed(runPipelineStage(module, Stage::tiled, options, tiling)))
-    return mlir::failure();
-  if (last == Stage::tiled)
-    return mlir::success();
+  case loomc::Stage::tiled: {
+    loomc::LoomTileAndVectorizePassOptions tiling;
+    tiling.vectorWidth = vectorWidth;
+    pm.addNestedPass<FuncOp>(loomc::createLoomTileAndVectorizePass(tiling));
+    pm.addPass(mlir::createCSEPass());
+    return;
+  }
 
   // 5. Buffers. Empty-tensor elimination makes gradients land directly in
   //    their buffers; CSE and canonicalization then fold the self-copies
   //    left by in-place parallel tiles; temporaries get deallocations, and
   //    then fixed places in one arena per function, reused by liveness.
-  if (failed(runPipelineStage(
-          module, Stage::bufferized, options,
-          "eliminate-empty-tensors,"
-          "one-shot-bufferize{bufferize-function-boundaries "
-          "function-boundary-type-conversion=identity-layout-map},"
-          "cse, canonicalize, buffer-deallocation-pipeline, cse, canonicalize,"
-          "func.func(loom-plan-memory)")))
-    return mlir::failure();
-  if (description)
-    readMemoryPlan(module, *description);
-  if (last == Stage::bufferized)
-    return mlir::success();
+  case loomc::Stage::bufferized: {
+    pm.addPass(mlir::bufferization::createEmptyTensorEliminationPass());
+    mlir::bufferization::OneShotBufferizePassOptions bufferize;
+    bufferize.bufferizeFunctionBoundaries = true;
+    bufferize.functionBoundaryTypeConversion =
+        mlir::bufferization::LayoutMapOption::IdentityLayoutMap;
+    pm.addPass(mlir::bufferization::createOneShotBufferizePass(bufferize));
+    pm.addPass(mlir::createCSEPass());
+    pm.addPass(mlir::createCanonicalizerPass());
+    mlir::bufferization::buildBufferDeallocationPipeline(pm);
+    pm.addPass(mlir::createCSEPass());
+    pm.addPass(mlir::createCanonicalizerPass());
+    pm.addNestedPass<FuncOp>(loomc::createLoomPlanMemoryPass());
+    return;
+  }
 
   // 6. The llvm dialect: vector contractions to FMAs and math to
   //    polynomials, N-D transfers unrolled to 1-D ones, thread blocks to
   //    OpenMP, and functions called with bare pointers (abi.h).
-  if (failed(runPipelineStage(
-          module, Stage::llvm, options,
-          "func.func(loom-lower-vectors),"
-          "convert-vector-to-scf{full-unroll=true target-rank=1},"
-          "func.func(loom-lower-vectors, loom-expand-strided-copies),"
-          "convert-linalg-to-loops,"
-          "scf-forall-to-parallel, convert-scf-to-openmp, canonicalize,"
-          "expand-strided-metadata, lower-affine, convert-scf-to-cf,"
-          "convert-vector-to-llvm, convert-math-to-llvm,"
-          // Allocations go through _mlir_memref_to_llvm_alloc, which the
-          // entry points define to fail with a message instead of crashing.
-          "finalize-memref-to-llvm{use-generic-functions=true},"
-          "convert-arith-to-llvm,"
-          // Functions before OpenMP: the OpenMP conversion would otherwise
-          // convert them itself, with memref descriptors.
-          "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
-          "convert-openmp-to-llvm,"
-          "convert-cf-to-llvm, convert-ub-to-llvm,"
-          "reconcile-unrealized-casts")))
+  case loomc::Stage::llvm: {
+    pm.addNestedPass<FuncOp>(loomc::createLoomLowerVectorsPass());
+    pm.addPass(mlir::createConvertVectorToSCFPass(
+        mlir::VectorTransferToSCFOptions().enableFullUnroll().setTargetRank(
+            1)));
+    OpPassManager &functionPasses = pm.nest<FuncOp>();
+    functionPasses.addPass(loomc::createLoomLowerVectorsPass());
+    functionPasses.addPass(loomc::createLoomExpandStridedCopiesPass());
+    pm.addPass(mlir::createConvertLinalgToLoopsPass());
+    pm.addPass(mlir::createForallToParallelLoopPass());
+    pm.addPass(mlir::createConvertSCFToOpenMPPass());
+    // Right after the OpenMP conversion, or its alloca scopes break the
+    // conversion of scf to cf.
+    pm.addPass(mlir::createCanonicalizerPass());
+    pm.addPass(mlir::memref::createExpandStridedMetadataPass());
+    pm.addPass(mlir::createLowerAffinePass());
+    pm.addPass(mlir::createSCFToControlFlowPass());
+    pm.addPass(mlir::createConvertVectorToLLVMPass());
+    pm.addPass(mlir::createConvertMathToLLVMPass());
+    // Allocations go through _mlir_memref_to_llvm_alloc, which the entry
+    // points define to fail with a message instead of crashing.
+    mlir::FinalizeMemRefToLLVMConversionPassOptions memrefs;
+    memrefs.useGenericFunctions = true;
+    pm.addPass(mlir::createFinalizeMemRefToLLVMConversionPass(memrefs));
+    pm.addPass(mlir::createArithToLLVMConversionPass());
+    // Functions before OpenMP: the OpenMP conversion would otherwise
+    // convert them itself, with memref descriptors.
+    mlir::ConvertFuncToLLVMPassOptions functions;
+    functions.useBarePtrCallConv = true;
+    pm.addPass(mlir::createConvertFuncToLLVMPass(functions));
+    pm.addPass(mlir::createConvertOpenMPToLLVMPass());
+    pm.addPass(mlir::createConvertControlFlowToLLVMPass());
+    pm.addPass(mlir::createUBToLLVMConversionPass());
+    pm.addPass(mlir::createReconcileUnrealizedCastsPass());
+    return;
+  }
+
+  case loomc::Stage::loom:
+  case loomc::Stage::llvmIR:
+  case loomc::Stage::assembly:
+    return; // not pass pipelines
+  }
+}
+
+// Prints the module as a text file, ending in a newline.
+static auto printModule(ModuleOp module) {
+  return [module](llvm::raw_ostream &os) mutable {
+    module.print(os);
+    os << "\n";
+  };
+}
+
+// Runs MLIR stage `stage` on the module and writes its IR where asked.
+static LogicalResult runStage(ModuleOp module, loomc::Stage stage,
+                              const loomc::PipelineOptions &options,
+                              int64_t vectorWidth,
+                              loomc::CompilationReport &report,
+                              loomc::StageOutput &output) {
+  auto pm = mlir::PassManager::on<ModuleOp>(module.getContext());
+  populateStage(pm, stage, options, vectorWidth, &report.fusion);
+  if (failed(pm.run(module)))
     return mlir::failure();
-  return mlir::success();
+  return output.write(stage, printModule(module));
+}
+
+// Every dialect and interface the stages use (bufferization finds its
+// interfaces through the registry's extensions).
+static void prepareContext(mlir::MLIRContext &context) {
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  context.appendDialectRegistry(registry);
+}
+
+static LogicalResult fail(const llvm::Twine &message) {
+  llvm::WithColor::error(llvm::errs(), "loomc") << message << "\n";
+  return mlir::failure();
+}
+
+void loomc::printPipelines(mlir::MLIRContext &context,
+                           const PipelineOptions &options,
+                           llvm::raw_ostream &os) {
+  prepareContext(context);
+  for (Stage stage : kPassStages) {
+    auto pm = mlir::PassManager::on<ModuleOp>(&context);
+    populateStage(pm, stage, options, hostVectorWidth(), nullptr);
+    os << stageName(stage) << ": ";
+    pm.printAsTextualPipeline(os);
+    os << "\n";
+  }
+}
+
+LogicalResult loomc::compileModel(ModuleOp module,
+                                  const PipelineOptions &options,
+                                  CompilationReport &report,
+                                  llvm::raw_pwrite_stream &emitStream) {
+  prepareContext(*module.getContext());
+  StageOutput output(options.dumpDirectory, options.emit, emitStream);
+  if (failed(output.prepare()) ||
+      failed(output.write(Stage::loom, printModule(module))))
+    return mlir::failure();
+  if (output.done(Stage::loom))
+    return mlir::success();
+
+  std::unique_ptr<llvm::TargetMachine> target = createHostTargetMachine();
+  if (!target)
+    return mlir::failure();
+  int64_t vectorWidth = hostVectorWidth();
+  for (Stage stage : kPassStages) {
+    if (failed(runStage(module, stage, options, vectorWidth, report, output)))
+      return mlir::failure();
+    if (stage == Stage::grad) {
+      mlir::FailureOr<ModelDescription> described =
+          describeModel(module, options.fuse);
+      if (failed(described))
+        return mlir::failure();
+      report.model = std::move(*described);
+    }
+    if (stage == Stage::bufferized)
+      readMemoryPlan(module, report.model);
+    if (output.done(stage))
+      return mlir::success();
+  }
+
+  // 7. LLVM IR with the runtime's entry points, optimized at -O3.
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateToLLVMIR(module, llvmContext, report.model, *target);
+  if (!llvmModule)
+    return mlir::failure();
+  // Printing the optimized module, or writing the IR of every stage, needs
+  // it whole; an executable is otherwise compiled in parts, one per core.
+  bool whole = options.emit || !options.dumpDirectory.empty();
+  if (whole) {
+    optimizeModule(*llvmModule, *target);
+    if (failed(output.write(Stage::llvmIR, [&](llvm::raw_ostream &os) {
+          llvmModule->print(os, nullptr);
+        })))
+      return mlir::failure();
+    if (output.done(Stage::llvmIR))
+      return mlir::success();
+
+    // 8. Assembly for the host.
+    if (failed(output.writeBinary(
+            Stage::assembly, [&](llvm::raw_pwrite_stream &os) {
+              return emitAssembly(*llvmModule, *target, os);
+            })))
+      return mlir::failure();
+    if (output.done(Stage::assembly))
+      return mlir::success();
+  }
+
+  // 9. Object files -- the module whole, or split in one part per core,
+  //    each optimized and compiled on its own thread -- linked with the
+  //    runtime into the executable, or alone into a shared library.
+  unsigned parts =
+      whole ? 1 : std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+  std::vector<std::string> objectPaths;
+  std::vector<std::unique_ptr<llvm::FileRemover>> removers;
+  for (unsigned i = 0; i < parts; ++i) {
+    llvm::SmallString<128> path;
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+            "loom-" + report.model.modelName, "o", path))
+      return fail("cannot create a temporary object file: " + ec.message());
+    objectPaths.push_back(std::string(path));
+    removers.push_back(std::make_unique<llvm::FileRemover>(path));
+  }
+  std::vector<std::string> objects;
+  if (whole) {
+    if (failed(emitObjectFile(*llvmModule, *target, objectPaths[0])))
+      return mlir::failure();
+    objects = objectPaths;
+  } else {
+    mlir::FailureOr<std::vector<std::string>> written =
+        compileInParallel(std::move(llvmModule), objectPaths);
+    if (failed(written))
+      return mlir::failure();
+    objects = std::move(*written);
+  }
+  if (options.sharedLibrary)
+    return linkSharedLibrary(objects, options.outputPath);
+  return linkExecutable(objects, options.runtimeLibrary, options.outputPath);
 }

@@ -4,11 +4,15 @@
 #define LOOM_COMPILER_PIPELINE_PIPELINE_H
 
 #include "compiler/codegen/ModelDescription.h"
+#include "dialects/loom/Transforms/Passes.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringRef.h"
-#include <functional>
 #include <optional>
 #include <string>
+
+namespace llvm {
+class raw_pwrite_stream;
+} // namespace llvm
 
 namespace loomc {
 
@@ -38,20 +42,39 @@ struct PipelineOptions {
   bool remat = false;
   // Time every loom op at run time (loom-lower-to-linalg{profile}).
   bool profile = false;
-  // f32 lanes of the target's vector registers (16 for AVX-512, 8 for AVX2).
-  int64_t vectorWidth = 16;
-  // Called with each MLIR stage's name and module after it runs (for
-  // --dump-ir and --emit).
-  std::function<void(Stage, mlir::ModuleOp)> afterStage;
+
+  // What is built: an executable linked with `runtimeLibrary`, or a shared
+  // library with abi.h's entry points and no runtime, at `outputPath`.
+  bool sharedLibrary = false;
+  std::string outputPath;
+  std::string runtimeLibrary;
+  // Print the IR after this stage on the emit stream and build nothing.
+  std::optional<Stage> emit;
+  // Write the IR of every stage that runs into this directory, as
+  // NN-STAGE.mlir, .ll and .s.
+  std::string dumpDirectory;
 };
 
-// Runs the MLIR stages up to and including `last` (at most Stage::llvm).
-// When the grad stage has run and `description` is given, it receives the
-// model's tensor table. Errors are reported through the context's
-// diagnostic handler.
-mlir::LogicalResult runMLIRStages(mlir::ModuleOp module,
-                                  const PipelineOptions &options, Stage last,
-                                  ModelDescription *description = nullptr);
+// What a compilation found out, for the driver to report.
+struct CompilationReport {
+  // The tensor table, with the static memory plan once bufferization ran.
+  ModelDescription model;
+  mlir::loom::FusionStatistics fusion;
+};
+
+// Runs every stage on the module the front end built, up to `emit` (whose
+// IR goes to `emitStream`) or to the linked output. Errors are reported
+// through the context's diagnostic handler, or on stderr for files and
+// tools.
+mlir::LogicalResult compileModel(mlir::ModuleOp module,
+                                 const PipelineOptions &options,
+                                 CompilationReport &report,
+                                 llvm::raw_pwrite_stream &emitStream);
+
+// Prints "STAGE: PIPELINE" for every stage that is a pass pipeline (grad to
+// llvm), in the textual form `loom-opt --pass-pipeline=PIPELINE` replays.
+void printPipelines(mlir::MLIRContext &context, const PipelineOptions &options,
+                    llvm::raw_ostream &os);
 
 } // namespace loomc
 

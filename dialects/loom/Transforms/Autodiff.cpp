@@ -16,7 +16,7 @@
 #include "mlir/IR/IRMapping.h"
 
 namespace mlir::loom {
-#define GEN_PASS_DEF_LOOMAUTODIFF
+#define GEN_PASS_DEF_LOOMAUTODIFFPASS
 #include "dialects/loom/Transforms/Passes.h.inc"
 } // namespace mlir::loom
 
@@ -188,7 +188,7 @@ static LogicalResult differentiate(func::FuncOp forward, ModuleOp module) {
 
 namespace {
 struct LoomAutodiffPass
-    : public mlir::loom::impl::LoomAutodiffBase<LoomAutodiffPass> {
+    : public mlir::loom::impl::LoomAutodiffPassBase<LoomAutodiffPass> {
   using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();

@@ -18,7 +18,7 @@
 #include "mlir/IR/IRMapping.h"
 
 namespace mlir::loom {
-#define GEN_PASS_DEF_LOOMBUILDTRAINSTEP
+#define GEN_PASS_DEF_LOOMBUILDTRAINSTEPPASS
 #include "dialects/loom/Transforms/Passes.h.inc"
 } // namespace mlir::loom
 
@@ -349,7 +349,7 @@ static LogicalResult buildTrainStep(ModuleOp module, func::FuncOp forward,
 
 namespace {
 struct LoomBuildTrainStepPass
-    : public mlir::loom::impl::LoomBuildTrainStepBase<LoomBuildTrainStepPass> {
+    : public mlir::loom::impl::LoomBuildTrainStepPassBase<LoomBuildTrainStepPass> {
   using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();

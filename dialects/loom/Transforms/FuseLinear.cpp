@@ -7,7 +7,8 @@
 //                                             => fused_linear_grad act(dy, x, W, saved)
 //
 // Every chain fused, and every chain that had to be left alone, is reported
-// with a remark that starts with "fused" or "not fused".
+// with a remark and counted in the pass's statistics (by reason when left
+// alone).
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,7 +20,7 @@
 #include <set>
 
 namespace mlir::loom {
-#define GEN_PASS_DEF_LOOMFUSELINEAR
+#define GEN_PASS_DEF_LOOMFUSELINEARPASS
 #include "dialects/loom/Transforms/Passes.h.inc"
 } // namespace mlir::loom
 
@@ -78,14 +79,19 @@ struct ForwardChain {
   Activation kind = Activation::none;
 };
 
-// Remarks of a whole module, emitted once each: the same chain appears in
-// the training step and in eval_loss.
+// Remarks and counts of a whole module, each chain once: the same chain
+// appears in the training step and in eval_loss.
 class FusionRemarks {
 public:
-  void add(Location loc, const Twine &message) {
-    std::string text = message.str();
-    if (seen.insert({loc, text}).second)
-      remarks.push_back({loc, text});
+  explicit FusionRemarks(FusionStatistics &statistics) : statistics(statistics) {}
+
+  void fused(Location loc, const Twine &message) {
+    if (add(loc, message))
+      ++statistics.fused;
+  }
+  void notFused(Location loc, UnfusedReason reason, const Twine &message) {
+    if (add(loc, message))
+      ++statistics.unfused[static_cast<unsigned>(reason)];
   }
   void emit() {
     for (auto &[loc, text] : remarks)
@@ -93,6 +99,15 @@ public:
   }
 
 private:
+  bool add(Location loc, const Twine &message) {
+    std::string text = message.str();
+    if (!seen.insert({loc, text}).second)
+      return false;
+    remarks.push_back({loc, text});
+    return true;
+  }
+
+  FusionStatistics &statistics;
   std::set<std::pair<Location, std::string>, LocationAndTextLess> seen;
   SmallVector<std::pair<Location, std::string>> remarks;
 };
@@ -107,6 +122,7 @@ private:
   // Returns the chain at `matmul`; std::nullopt with an empty `whyNot` when
   // there is no chain to speak of.
   std::optional<ForwardChain> matchForward(MatmulOp matmul,
+                                           UnfusedReason &reason,
                                            std::string &whyNot);
   void fuseForward(ForwardChain chain);
   // Fuses the ops that consume the pre-activation gradient `dz`.
@@ -122,6 +138,7 @@ private:
 } // namespace
 
 std::optional<ForwardChain> LinearFuser::matchForward(MatmulOp matmul,
+                                                      UnfusedReason &reason,
                                                       std::string &whyNot) {
   // x · W, or x · Wᵀ for a weight in [out, in] layout; products with a
   // transposed left operand are weight gradients, not layers.
@@ -144,6 +161,7 @@ std::optional<ForwardChain> LinearFuser::matchForward(MatmulOp matmul,
     if (activationOf(user) && user->getOperand(0) == pre)
       activations.push_back(user);
   if (activations.size() > 1) {
+    reason = UnfusedReason::severalActivations;
     whyNot = "the pre-activation value feeds " +
              std::to_string(activations.size()) + " activations";
     return std::nullopt;
@@ -158,10 +176,12 @@ std::optional<ForwardChain> LinearFuser::matchForward(MatmulOp matmul,
       auto add = dyn_cast<AddOp>(user);
       return add && biasOperand(add, product);
     });
-    if (chainLike)
+    if (chainLike) {
+      reason = UnfusedReason::productUses;
       whyNot = "the product x·W has " +
                std::to_string(llvm::range_size(product.getUses())) +
                " uses, so it would have to be stored anyway";
+    }
     return std::nullopt;
   }
   if (chain.activation) {
@@ -169,6 +189,7 @@ std::optional<ForwardChain> LinearFuser::matchForward(MatmulOp matmul,
       if (use.getOwner() == chain.activation ||
           isOwnGradientUse(use, chain.kind))
         continue;
+      reason = UnfusedReason::preActivationUses;
       whyNot = "the pre-activation value has another use, " +
                describeOp(use.getOwner());
       return std::nullopt;
@@ -261,7 +282,7 @@ void LinearFuser::fuseForward(ForwardChain chain) {
     what += (" + " + stringifyActivation(chain.kind)).str();
   if (residualAdd)
     what += " + residual";
-  remarks.add(locs.front(), "fused " + what + " (forward)");
+  remarks.fused(locs.front(), "fused " + what + " (forward)");
 }
 
 void LinearFuser::fuseBackward(Value dz, Activation kind, Value saved,
@@ -301,10 +322,10 @@ void LinearFuser::fuseBackward(Value dz, Activation kind, Value saved,
       // the chain reads it without consuming it.
       continue;
     } else {
-      remarks.add(activationGrad->getLoc(),
-                  "not fused (backward): the pre-activation gradient also "
-                  "feeds " +
-                      describeOp(user));
+      remarks.notFused(activationGrad->getLoc(), UnfusedReason::gradientUses,
+                       "not fused (backward): the pre-activation gradient "
+                       "also feeds " +
+                           describeOp(user));
       return;
     }
   }
@@ -347,7 +368,8 @@ void LinearFuser::fuseBackward(Value dz, Activation kind, Value saved,
     Operation *def = operand ? operand.getDefiningOp() : nullptr;
     if (def && def->getBlock() == first->getBlock() &&
         !def->isBeforeInBlock(first) && def != first) {
-      remarks.add(loc, "not fused (backward): an operand is computed after "
+      remarks.notFused(loc, UnfusedReason::operandOrder,
+                       "not fused (backward): an operand is computed after "
                        "the gradient products start");
       return;
     }
@@ -381,18 +403,19 @@ void LinearFuser::fuseBackward(Value dz, Activation kind, Value saved,
   what += " + weight gradient";
   if (inputGrad)
     what += " + input gradient";
-  remarks.add(loc, "fused " + what + " (backward)");
+  remarks.fused(loc, "fused " + what + " (backward)");
 }
 
 void LinearFuser::run() {
   SmallVector<MatmulOp> matmuls;
   function.walk([&](MatmulOp op) { matmuls.push_back(op); });
   for (MatmulOp matmul : matmuls) {
+    UnfusedReason reason;
     std::string whyNot;
-    if (std::optional<ForwardChain> chain = matchForward(matmul, whyNot))
+    if (std::optional<ForwardChain> chain = matchForward(matmul, reason, whyNot))
       fuseForward(*chain);
     else if (!whyNot.empty())
-      remarks.add(matmul.getLoc(), "not fused (forward): " + whyNot);
+      remarks.notFused(matmul.getLoc(), reason, "not fused (forward): " + whyNot);
   }
 
   SmallVector<ActivationGradOp> activationGrads;
@@ -420,13 +443,37 @@ void LinearFuser::run() {
 
 namespace {
 struct LoomFuseLinearPass
-    : public mlir::loom::impl::LoomFuseLinearBase<LoomFuseLinearPass> {
+    : public mlir::loom::impl::LoomFuseLinearPassBase<LoomFuseLinearPass> {
   using Base::Base;
+  explicit LoomFuseLinearPass(FusionStatistics *caller) : caller(caller) {}
+
   void runOnOperation() override {
-    FusionRemarks remarks;
+    FusionStatistics counts;
+    FusionRemarks remarks(counts);
     getOperation().walk(
         [&](func::FuncOp function) { LinearFuser(function, remarks).run(); });
     remarks.emit();
+    fusedChains += counts.fused;
+    auto unfused = [&](UnfusedReason reason) {
+      return counts.unfused[static_cast<unsigned>(reason)];
+    };
+    unfusedSeveralActivations += unfused(UnfusedReason::severalActivations);
+    unfusedProductUses += unfused(UnfusedReason::productUses);
+    unfusedPreActivationUses += unfused(UnfusedReason::preActivationUses);
+    unfusedGradientUses += unfused(UnfusedReason::gradientUses);
+    unfusedOperandOrder += unfused(UnfusedReason::operandOrder);
+    if (caller) {
+      caller->fused += counts.fused;
+      for (unsigned i = 0; i < kUnfusedReasons; ++i)
+        caller->unfused[i] += counts.unfused[i];
+    }
   }
+
+  FusionStatistics *caller = nullptr;
 };
 } // namespace
+
+std::unique_ptr<Pass>
+mlir::loom::createLoomFuseLinearPass(FusionStatistics &statistics) {
+  return std::make_unique<LoomFuseLinearPass>(&statistics);
+}

@@ -20,7 +20,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 
 namespace mlir::loom {
-#define GEN_PASS_DEF_LOOMREMATERIALIZE
+#define GEN_PASS_DEF_LOOMREMATERIALIZEPASS
 #include "dialects/loom/Transforms/Passes.h.inc"
 } // namespace mlir::loom
 
@@ -79,7 +79,7 @@ Value recompute(OpBuilder &builder, OpResult value) {
 }
 
 struct LoomRematerializePass
-    : public mlir::loom::impl::LoomRematerializeBase<LoomRematerializePass> {
+    : public mlir::loom::impl::LoomRematerializePassBase<LoomRematerializePass> {
   void runOnOperation() override {
     getOperation().walk([&](func::FuncOp function) {
       if (!function.isExternal())
