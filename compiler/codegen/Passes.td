@@ -120,6 +120,33 @@ def LoomExpandStridedCopiesPass : Pass<"loom-expand-strided-copies", "::mlir::fu
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def LoomOrderConstantGlobalsPass : Pass<"loom-order-constant-globals", "::mlir::ModuleOp"> {
+  let summary = "Name and place bufferization's constant globals in the order the module reads them";
+  let description = [{
+    One-Shot Bufferize turns each tensor constant into a `memref.global`
+    named after its type (`@__constant_37x16xf32`, then `_0`, `_1`, ...
+    for further ones of the same type), in the order it bufferizes the
+    module's functions -- which, for functions that do not call each other,
+    changes from run to run. Two runs of loomc on the same model then
+    gave different IR (Llama's rotary tables). This pass gives those
+    globals the same names in the order of the module's first
+    `memref.get_global` of each, and places them in that order where the
+    first of them stood:
+
+    ```mlir
+    memref.global "private" constant @__constant_4xf32_0 : memref<4xf32> = dense<2.0>
+    memref.global "private" constant @__constant_4xf32 : memref<4xf32> = dense<1.0>
+    func.func @f() { %a = memref.get_global @__constant_4xf32 ... %b = memref.get_global @__constant_4xf32_0 ... }
+    // =>
+    memref.global "private" constant @__constant_4xf32 : memref<4xf32> = dense<1.0>
+    memref.global "private" constant @__constant_4xf32_0 : memref<4xf32> = dense<2.0>
+    ```
+
+    Other globals, and constants nothing reads, stay as they are.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def LoomPlanMemoryPass : Pass<"loom-plan-memory", "::mlir::func::FuncOp"> {
   let summary = "Place a function's temporary buffers in one arena, reused by liveness";
   let description = [{

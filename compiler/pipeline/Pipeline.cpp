@@ -124,6 +124,8 @@ static void populateStage(OpPassManager &pm, loomc::Stage stage,
   //    their buffers; CSE and canonicalization then fold the self-copies
   //    left by in-place parallel tiles; temporaries get deallocations, and
   //    then fixed places in one arena per function, reused by liveness.
+  //    Constants become globals named and placed in the order the module
+  //    reads them (bufferization's own order changes from run to run).
   case loomc::Stage::bufferized: {
     pm.addPass(mlir::bufferization::createEmptyTensorEliminationPass());
     mlir::bufferization::OneShotBufferizePassOptions bufferize;
@@ -131,6 +133,7 @@ static void populateStage(OpPassManager &pm, loomc::Stage stage,
     bufferize.functionBoundaryTypeConversion =
         mlir::bufferization::LayoutMapOption::IdentityLayoutMap;
     pm.addPass(mlir::bufferization::createOneShotBufferizePass(bufferize));
+    pm.addPass(loomc::createLoomOrderConstantGlobalsPass());
     pm.addPass(mlir::createCSEPass());
     pm.addPass(mlir::createCanonicalizerPass());
     mlir::bufferization::buildBufferDeallocationPipeline(pm);
