@@ -187,11 +187,10 @@ Lowered loomc::codegen::lowerElementwiseOp(LinalgBuilder &l, Operation *op) {
   return llvm::TypeSwitch<Operation *, Lowered>(op)
       .Case<ops::AddOp, ops::ActivationGradOp, ops::SwigluOp, ops::ReduceSumOp>(
           [&](auto concrete) { return SmallVector<Value>{lower(l, concrete)}; })
-      .Case<ops::GeluOp, ops::GeluErfOp, ops::ReluOp, ops::TanhOp, ops::SiluOp>(
-          [&](auto activation) {
-            return SmallVector<Value>{
-                lowerActivation(l, activation, activation.getActivation())};
-          })
+      .Case([&](ops::ActivationOpInterface activation) {
+        return SmallVector<Value>{
+            lowerActivation(l, activation, activation.getKind())};
+      })
       .Case([&](ops::SwigluGradOp grad) { return lower(l, grad); })
       .Case([&](ops::ZerosOp zeros) {
         return SmallVector<Value>{l.filled(zeros.getResult().getType(), 0.0)};

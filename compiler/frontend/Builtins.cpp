@@ -79,25 +79,6 @@ ModelBuilder::initOr(const std::optional<SemValue> &arg,
   return asInit(*arg, what);
 }
 
-Value ModelBuilder::applyActivation(mlir::Location loc, Value input,
-                                    loomir::Activation kind) {
-  switch (kind) {
-  case loomir::Activation::none:
-    return input;
-  case loomir::Activation::gelu:
-    return loomir::GeluOp::create(builder, loc, input);
-  case loomir::Activation::gelu_erf:
-    return loomir::GeluErfOp::create(builder, loc, input);
-  case loomir::Activation::relu:
-    return loomir::ReluOp::create(builder, loc, input);
-  case loomir::Activation::tanh:
-    return loomir::TanhOp::create(builder, loc, input);
-  case loomir::Activation::silu:
-    return loomir::SiluOp::create(builder, loc, input);
-  }
-  return input;
-}
-
 //===----------------------------------------------------------------------===//
 // Operations that own parameters
 //===----------------------------------------------------------------------===//
@@ -184,7 +165,7 @@ std::optional<SemValue> ModelBuilder::buildLinear(const Expr &call, Args args,
       return std::nullopt;
     result = loomir::createAdd(builder, loc, result, *bias);
   }
-  result = applyActivation(loc, result, kind);
+  result = loomir::createActivation(builder, loc, kind, result);
   return tensorValue(result, call.loc, "the result of linear");
 }
 
@@ -421,8 +402,9 @@ std::optional<SemValue> ModelBuilder::activation(const Expr &call, Args args,
   std::optional<Value> input = asTensor(*args[0], "the input of " + call.name);
   if (!input)
     return std::nullopt;
-  return tensorValue(applyActivation(locOf(call.loc), *input, kind), call.loc,
-                     "the result of " + call.name);
+  return tensorValue(
+      loomir::createActivation(builder, locOf(call.loc), kind, *input),
+      call.loc, "the result of " + call.name);
 }
 
 // gelu(input, approximate="tanh"): torch.nn.GELU's `approximate`, "tanh"

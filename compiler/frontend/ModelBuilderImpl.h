@@ -153,8 +153,6 @@ private:
   }
   std::optional<SemValue> activation(const Expr &call, Args args,
                                      mlir::loom::Activation kind);
-  mlir::Value applyActivation(mlir::Location loc, mlir::Value input,
-                              mlir::loom::Activation kind);
   mlir::Value addArgument(mlir::Type type, mlir::DictionaryAttr attrs, llvm::SMLoc loc);
   // Declares the parameter `name` (already qualified); reports a duplicate.
   std::optional<mlir::Value> addParameter(llvm::StringRef name,

@@ -8,11 +8,11 @@
 using namespace mlir;
 using namespace mlir::loom;
 
-// Checks heads/kv_heads against q [B, T, H·D] and k, v [B, T, Hkv·D];
-// returns D.
+// Checks heads/kv_heads against q [B, T, H·D] and k [B, T, Hkv·D] (v has
+// k's type, the output and the gradients the types of what they are
+// gradients of: traits in the .td); returns D.
 static FailureOr<int64_t> verifyHeads(Operation *op, RankedTensorType query,
-                                      RankedTensorType key,
-                                      RankedTensorType value, int64_t heads,
+                                      RankedTensorType key, int64_t heads,
                                       int64_t kvHeads) {
   if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0) {
     op->emitOpError("needs positive heads and kv_heads, kv_heads dividing "
@@ -27,15 +27,14 @@ static FailureOr<int64_t> verifyHeads(Operation *op, RankedTensorType query,
     return failure();
   }
   int64_t headDim = width / heads;
-  if (key.getShape() != value.getShape() ||
-      key.getDimSize(0) != query.getDimSize(0) ||
+  if (key.getDimSize(0) != query.getDimSize(0) ||
       key.getDimSize(1) != query.getDimSize(1) ||
       key.getDimSize(2) != kvHeads * headDim) {
     op->emitOpError("keys and values must be ")
         << query.getDimSize(0) << "x" << query.getDimSize(1) << "x"
         << kvHeads * headDim << " (" << kvHeads << " head"
-        << (kvHeads == 1 ? "" : "s") << " of width " << headDim << "), got " << shapeString(key.getShape()) << " and "
-        << shapeString(value.getShape());
+        << (kvHeads == 1 ? "" : "s") << " of width " << headDim << "), got "
+        << shapeString(key.getShape());
     return failure();
   }
   return headDim;
@@ -66,11 +65,8 @@ int64_t AttentionOp::getHeadDim() {
 
 LogicalResult AttentionOp::verify() {
   if (failed(verifyHeads(*this, getQuery().getType(), getKey().getType(),
-                         getValue().getType(), getHeads(), getKvHeads())))
+                         getHeads(), getKvHeads())))
     return failure();
-  if (getOutput().getType() != getQuery().getType())
-    return emitOpError("output must have the query's type ")
-           << getQuery().getType();
   return verifyLogSumExp(*this, getQuery().getType(), getHeads(),
                          getLogsumexp().getType());
 }
@@ -97,21 +93,10 @@ LogicalResult AttentionOp::buildGradient(OpBuilder &builder,
 
 LogicalResult AttentionGradOp::verify() {
   if (failed(verifyHeads(*this, getQuery().getType(), getKey().getType(),
-                         getValue().getType(), getHeads(), getKvHeads())))
+                         getHeads(), getKvHeads())))
     return failure();
-  if (failed(verifyLogSumExp(*this, getQuery().getType(), getHeads(),
-                             getLogsumexp().getType())))
-    return failure();
-  if (getOutput().getType() != getQuery().getType())
-    return emitOpError("output must have the query's type ")
-           << getQuery().getType();
-  if (getOutputGrad().getType() != getQuery().getType() ||
-      getQueryGrad().getType() != getQuery().getType() ||
-      getKeyGrad().getType() != getKey().getType() ||
-      getValueGrad().getType() != getValue().getType())
-    return emitOpError("gradients must have the types of what they are "
-                       "gradients of");
-  return success();
+  return verifyLogSumExp(*this, getQuery().getType(), getHeads(),
+                         getLogsumexp().getType());
 }
 
 //===----------------------------------------------------------------------===//

@@ -1,6 +1,7 @@
 //===- AttentionOps.td - Causal self-attention and RoPE ----*- tablegen -*-===//
 
-def Loom_AttentionOp : Loom_DifferentiableOp<"attention"> {
+def Loom_AttentionOp : Loom_DifferentiableOp<"attention",
+    [AllTypesMatch<["query", "output"]>, AllTypesMatch<["key", "value"]>]> {
   let summary = "Causal multi-head scaled dot-product attention";
   let description = [{
     Queries `[B, T, H·D]`, keys and values `[B, T, Hkv·D]`, heads laid out
@@ -18,14 +19,14 @@ def Loom_AttentionOp : Loom_DifferentiableOp<"attention"> {
     per head.
 
     ```mlir
-    %o, %lse = loom.attention %q, %k, %v heads(3, 3) : (tensor<4x37x96xf32>, tensor<4x37x96xf32>, tensor<4x37x96xf32>) -> (tensor<4x37x96xf32>, tensor<4x3x37xf32>)
+    %o, %lse = loom.attention %q, %k, %v heads(3, 3) : tensor<4x37x96xf32>, tensor<4x37x96xf32> -> tensor<4x3x37xf32>
     ```
   }];
   let arguments = (ins 3DTensorOf<[F32]>:$query, 3DTensorOf<[F32]>:$key,
                        3DTensorOf<[F32]>:$value, I64Attr:$heads, I64Attr:$kv_heads);
   let results = (outs 3DTensorOf<[F32]>:$output, 3DTensorOf<[F32]>:$logsumexp);
   let assemblyFormat = [{
-    $query `,` $key `,` $value `heads` `(` $heads `,` $kv_heads `)` attr-dict `:` functional-type(operands, results)
+    $query `,` $key `,` $value `heads` `(` $heads `,` $kv_heads `)` attr-dict `:` type($query) `,` type($key) `->` type($logsumexp)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
@@ -54,7 +55,9 @@ def Loom_RopeOp : Loom_DifferentiableOp<"rope", [SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
-def Loom_AttentionGradOp : Loom_Op<"attention_grad"> {
+def Loom_AttentionGradOp : Loom_Op<"attention_grad",
+    [AllTypesMatch<["query", "output", "output_grad", "query_grad"]>,
+     AllTypesMatch<["key", "value", "key_grad", "value_grad"]>]> {
   let summary = "Adjoints of attention's queries, keys and values";
   let description = [{
     From the forward pass's output `O` and log-sum-exps `L`, and `dO`, per
@@ -64,7 +67,7 @@ def Loom_AttentionGradOp : Loom_Op<"attention_grad"> {
     a key/value head). `rowsum(dO ⊙ O)` equals `rowsum(dP ⊙ P)`.
 
     ```mlir
-    %dq, %dk, %dv = loom.attention_grad %q, %k, %v, %o, %lse, %do heads(3, 3) : (tensor<4x37x96xf32>, tensor<4x37x96xf32>, tensor<4x37x96xf32>, tensor<4x37x96xf32>, tensor<4x3x37xf32>, tensor<4x37x96xf32>) -> (tensor<4x37x96xf32>, tensor<4x37x96xf32>, tensor<4x37x96xf32>)
+    %dq, %dk, %dv = loom.attention_grad %q, %k, %v, %o, %lse, %do heads(3, 3) : tensor<4x37x96xf32>, tensor<4x37x96xf32>, tensor<4x3x37xf32>
     ```
   }];
   let arguments = (ins 3DTensorOf<[F32]>:$query, 3DTensorOf<[F32]>:$key,
@@ -75,7 +78,7 @@ def Loom_AttentionGradOp : Loom_Op<"attention_grad"> {
   let results = (outs 3DTensorOf<[F32]>:$query_grad, 3DTensorOf<[F32]>:$key_grad,
                       3DTensorOf<[F32]>:$value_grad);
   let assemblyFormat = [{
-    $query `,` $key `,` $value `,` $output `,` $logsumexp `,` $output_grad `heads` `(` $heads `,` $kv_heads `)` attr-dict `:` functional-type(operands, results)
+    $query `,` $key `,` $value `,` $output `,` $logsumexp `,` $output_grad `heads` `(` $heads `,` $kv_heads `)` attr-dict `:` type($query) `,` type($key) `,` type($logsumexp)
   }];
   let hasVerifier = 1;
 }

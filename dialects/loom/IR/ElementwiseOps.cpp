@@ -47,66 +47,60 @@ LogicalResult AddOp::buildGradient(OpBuilder &builder, ValueRange resultGrads,
 // derivative needs saved from the forward pass.
 //===----------------------------------------------------------------------===//
 
-static LogicalResult buildActivationGradient(OpBuilder &builder, Operation *op,
-                                             Activation activation,
+static LogicalResult buildActivationGradient(OpBuilder &builder,
+                                             ActivationOpInterface op,
                                              ValueRange resultGrads,
                                              ArrayRef<bool> needsGrad,
                                              SmallVectorImpl<Value> &grads) {
   grads.assign({Value()});
   if (!needsGrad[0])
     return success();
-  Value saved = activationGradNeedsInput(activation) ? op->getOperand(0)
-                                                     : op->getResult(0);
+  Value saved = op.gradientReadsInput() ? op->getOperand(0) : op->getResult(0);
   grads[0] = ActivationGradOp::create(builder, op->getLoc(),
-                                      resultGrads[0].getType(), activation,
+                                      resultGrads[0].getType(), op.getKind(),
                                       saved, resultGrads[0])
                  .getResult();
   return success();
 }
 
 // Forward: y = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). Saves: x.
-Activation GeluOp::getActivation() { return Activation::gelu; }
 LogicalResult GeluOp::buildGradient(OpBuilder &builder, ValueRange resultGrads,
                                     ArrayRef<bool> needsGrad,
                                     SmallVectorImpl<Value> &operandGrads) {
-  return buildActivationGradient(builder, *this, getActivation(), resultGrads,
+  return buildActivationGradient(builder, *this, resultGrads,
                                  needsGrad, operandGrads);
 }
 
 // Forward: y = 0.5·x·(1 + erf(x/√2)). Saves: x.
-Activation GeluErfOp::getActivation() { return Activation::gelu_erf; }
 LogicalResult GeluErfOp::buildGradient(OpBuilder &builder,
                                        ValueRange resultGrads,
                                        ArrayRef<bool> needsGrad,
                                        SmallVectorImpl<Value> &operandGrads) {
-  return buildActivationGradient(builder, *this, getActivation(), resultGrads,
+  return buildActivationGradient(builder, *this, resultGrads,
                                  needsGrad, operandGrads);
 }
 
 // Forward: y = x·σ(x). Saves: x.
-Activation SiluOp::getActivation() { return Activation::silu; }
 LogicalResult SiluOp::buildGradient(OpBuilder &builder, ValueRange resultGrads,
                                     ArrayRef<bool> needsGrad,
                                     SmallVectorImpl<Value> &operandGrads) {
-  return buildActivationGradient(builder, *this, getActivation(), resultGrads,
+  return buildActivationGradient(builder, *this, resultGrads,
                                  needsGrad, operandGrads);
 }
 
 // Forward: y = max(x, 0). Saves: y (dx = dy where y > 0).
-Activation ReluOp::getActivation() { return Activation::relu; }
 LogicalResult ReluOp::buildGradient(OpBuilder &builder, ValueRange resultGrads,
                                     ArrayRef<bool> needsGrad,
                                     SmallVectorImpl<Value> &operandGrads) {
-  return buildActivationGradient(builder, *this, getActivation(), resultGrads,
+  return buildActivationGradient(builder, *this, resultGrads,
                                  needsGrad, operandGrads);
 }
 
 // Forward: y = tanh(x). Saves: y (dx = dy·(1 − y²)).
-Activation TanhOp::getActivation() { return Activation::tanh; }
 LogicalResult TanhOp::buildGradient(OpBuilder &builder, ValueRange resultGrads,
                                     ArrayRef<bool> needsGrad,
                                     SmallVectorImpl<Value> &operandGrads) {
-  return buildActivationGradient(builder, *this, getActivation(), resultGrads,
+  return buildActivationGradient(builder, *this, resultGrads,
                                  needsGrad, operandGrads);
 }
 

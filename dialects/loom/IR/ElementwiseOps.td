@@ -20,19 +20,29 @@ def Loom_AddOp : Loom_DifferentiableOp<"add"> {
   let hasVerifier = 1;
 }
 
-class Loom_ActivationOp<string mnemonic, string formula>
-    : Loom_DifferentiableOp<mnemonic, [Elementwise, SameOperandsAndResultType]> {
+// An activation of kind `kind` (a case of Loom_Activation); `readsInput`:
+// its gradient reads x (and so x is worth keeping and y cheap to
+// recompute), else y.
+class Loom_ActivationOp<string mnemonic, string kind, bit readsInput,
+                        string formula>
+    : Loom_DifferentiableOp<mnemonic,
+        !listconcat([Elementwise, SameOperandsAndResultType,
+                     Loom_ActivationOpInterface],
+                    !if(readsInput, [Loom_CheapToRecompute], []))> {
   let summary = "Elementwise " # formula;
   let arguments = (ins Loom_F32Tensor:$input);
   let results = (outs Loom_F32Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
   let extraClassDeclaration = [{
-    // The activation this op applies, as named by the fused ops.
-    ::mlir::loom::Activation getActivation();
+    static ::mlir::loom::Activation getKind() {
+      return ::mlir::loom::Activation::}] # kind # [{;
+    }
+    static bool gradientReadsInput() { return }] #
+        !if(readsInput, "true", "false") # [{; }
   }];
 }
 
-def Loom_GeluOp : Loom_ActivationOp<"gelu",
+def Loom_GeluOp : Loom_ActivationOp<"gelu", "gelu", 1,
     "GELU, tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))"> {
   let description = [{
     ```mlir
@@ -42,7 +52,7 @@ def Loom_GeluOp : Loom_ActivationOp<"gelu",
   }];
 }
 
-def Loom_GeluErfOp : Loom_ActivationOp<"gelu_erf",
+def Loom_GeluErfOp : Loom_ActivationOp<"gelu_erf", "gelu_erf", 1,
     "exact GELU: 0.5·x·(1 + erf(x/√2))"> {
   let description = [{
     ```mlir
@@ -52,7 +62,7 @@ def Loom_GeluErfOp : Loom_ActivationOp<"gelu_erf",
   }];
 }
 
-def Loom_ReluOp : Loom_ActivationOp<"relu", "max(x, 0)"> {
+def Loom_ReluOp : Loom_ActivationOp<"relu", "relu", 0, "max(x, 0)"> {
   let description = [{
     ```mlir
     %y = loom.relu %x : tensor<256x128xf32>
@@ -61,7 +71,7 @@ def Loom_ReluOp : Loom_ActivationOp<"relu", "max(x, 0)"> {
   }];
 }
 
-def Loom_TanhOp : Loom_ActivationOp<"tanh", "tanh(x)"> {
+def Loom_TanhOp : Loom_ActivationOp<"tanh", "tanh", 0, "tanh(x)"> {
   let description = [{
     ```mlir
     %y = loom.tanh %x : tensor<256x128xf32>
@@ -70,7 +80,7 @@ def Loom_TanhOp : Loom_ActivationOp<"tanh", "tanh(x)"> {
   }];
 }
 
-def Loom_SiluOp : Loom_ActivationOp<"silu", "SiLU: x·σ(x)"> {
+def Loom_SiluOp : Loom_ActivationOp<"silu", "silu", 1, "SiLU: x·σ(x)"> {
   let description = [{
     ```mlir
     %y = loom.silu %x : tensor<256x128xf32>
@@ -80,7 +90,7 @@ def Loom_SiluOp : Loom_ActivationOp<"silu", "SiLU: x·σ(x)"> {
 }
 
 def Loom_SwigluOp : Loom_DifferentiableOp<"swiglu",
-    [Elementwise, AllTypesMatch<["gate", "up", "result"]>]> {
+    [Elementwise, AllTypesMatch<["gate", "up", "result"]>, Loom_CheapToRecompute]> {
   let summary = "SwiGLU: silu(gate)·up";
   let description = [{
     The gated unit of a Llama MLP, `down_proj(silu(gate_proj(x)) ·

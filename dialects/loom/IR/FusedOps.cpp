@@ -74,10 +74,11 @@ LogicalResult FusedLinearOp::verify() {
            << " must have the output's shape "
            << shapeString(getOutput().getType().getShape());
   if (getPreActivation()) {
-    if (!activationGradNeedsInput(getActivation()))
+    if (!activationGradNeedsInput(getContext(), getActivation()))
       return emitOpError("keeps a pre-activation result, which only the "
-                         "gradients of gelu, gelu_erf and silu need, not that "
-                         "of activation ")
+                         "gradients of ")
+             << activationsWhoseGradientReadsInput(getContext())
+             << " need, not that of activation "
              << stringifyActivation(getActivation());
     if (getPreActivation().getType() != getOutput().getType())
       return emitOpError("pre-activation result must have the output's type");

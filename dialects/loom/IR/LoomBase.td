@@ -25,6 +25,11 @@ def Loom_Dialect : Dialect {
   let extraClassDeclaration = [{
     void registerAttributes();
 
+    // The op of each activation kind (ActivationOpInterface), indexed by
+    // the kind's value; empty for `none`. Filled once the ops are added.
+    ::llvm::SmallVector<::std::optional<::mlir::RegisteredOperationName>>
+        activationOps;
+
     // Names of the function argument attributes that describe a model.
     static constexpr ::llvm::StringLiteral kParamAttrName = "loom.param";
     static constexpr ::llvm::StringLiteral kInputAttrName = "loom.input";
@@ -42,7 +47,11 @@ class Loom_Op<string mnemonic, list<Trait> traits = []>
 
 def Loom_F32Tensor : RankedTensorOf<[F32]>;
 def Loom_F32Matrix : 2DTensorOf<[F32]>;
-def Loom_F32Scalar : 0DTensorOf<[F32]>;
+// A loss or another scalar: `tensor<f32>`, never spelt out in an op's
+// assembly.
+def Loom_F32Scalar : 0DTensorOf<[F32]> {
+  let builderCall = "::mlir::RankedTensorType::get({}, $_builder.getF32Type())";
+}
 def Loom_I32Tensor : RankedTensorOf<[I32]>;
 
 #endif // LOOM_BASE_TD

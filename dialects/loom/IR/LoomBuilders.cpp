@@ -88,10 +88,10 @@ Value mlir::loom::createMatmul(OpBuilder &builder, Location loc, Value lhs,
                                Value rhs, bool transposeLhs,
                                bool transposeRhs) {
   std::string why;
-  FailureOr<SmallVector<int64_t>> shape = matmulResultShape(
-      cast<RankedTensorType>(lhs.getType()).getShape(),
-      cast<RankedTensorType>(rhs.getType()).getShape(), transposeLhs,
-      transposeRhs, why);
+  FailureOr<SmallVector<int64_t>> shape =
+      matmulResultShape(cast<RankedTensorType>(lhs.getType()).getShape(),
+                        cast<RankedTensorType>(rhs.getType()).getShape(),
+                        transposeLhs, transposeRhs, why);
   // An invalid combination still builds an op so that its verifier reports it.
   ArrayRef<int64_t> resultShape =
       succeeded(shape) ? ArrayRef<int64_t>(*shape)
@@ -119,4 +119,16 @@ Value mlir::loom::createReduceSumTo(OpBuilder &builder, Location loc,
     return input;
   return ReduceSumOp::create(builder, loc, f32Tensor(builder, shape), input)
       .getResult();
+}
+
+Value mlir::loom::createActivation(OpBuilder &builder, Location loc,
+                                   Activation activation, Value input) {
+  std::optional<RegisteredOperationName> name =
+      activationOpName(builder.getContext(), activation);
+  if (!name)
+    return input;
+  OperationState state(loc, *name);
+  state.addOperands(input);
+  state.addTypes(input.getType());
+  return builder.create(state)->getResult(0);
 }

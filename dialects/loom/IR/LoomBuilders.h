@@ -15,6 +15,8 @@
 
 namespace mlir::loom {
 
+enum class Activation : uint32_t; // LoomEnums.h.inc
+
 // "256x64" for tensor<256x64xf32>, "scalar" for rank 0.
 std::string shapeString(ArrayRef<int64_t> shape);
 
@@ -37,6 +39,11 @@ FailureOr<SmallVector<int64_t>> addResultShape(ArrayRef<int64_t> lhs,
 Value createMatmul(OpBuilder &builder, Location loc, Value lhs, Value rhs,
                    bool transposeLhs = false, bool transposeRhs = false);
 Value createAdd(OpBuilder &builder, Location loc, Value lhs, Value rhs);
+
+// `activation` applied to `input` by the op of that kind (ActivationOpInterface);
+// `input` itself for `none`.
+Value createActivation(OpBuilder &builder, Location loc, Activation activation,
+                       Value input);
 
 // Sums `input` over leading dimensions down to `shape`; returns `input` itself
 // when the shapes already agree.

@@ -40,9 +40,36 @@ void LoomDialect::initialize() {
 #include "dialects/loom/IR/LoomOps.cpp.inc"
       >();
   registerAttributes();
+  activationOps.resize(getMaxEnumValForActivation() + 1);
+  for (RegisteredOperationName name : getContext()->getRegisteredOperations())
+    if (auto *op = name.getInterface<ActivationOpInterface>();
+        op && &name.getDialect() == this)
+      activationOps[static_cast<uint32_t>(op->getKind())] = name;
 }
 
-bool mlir::loom::activationGradNeedsInput(Activation activation) {
-  return activation == Activation::gelu || activation == Activation::gelu_erf ||
-         activation == Activation::silu;
+std::optional<RegisteredOperationName>
+mlir::loom::activationOpName(MLIRContext *context, Activation activation) {
+  return context->getLoadedDialect<LoomDialect>()
+      ->activationOps[static_cast<uint32_t>(activation)];
+}
+
+std::string
+mlir::loom::activationsWhoseGradientReadsInput(MLIRContext *context) {
+  SmallVector<std::string> names;
+  for (uint32_t i = 0; i <= getMaxEnumValForActivation(); ++i)
+    if (std::optional<Activation> kind = symbolizeActivation(i);
+        kind && activationGradNeedsInput(context, *kind))
+      names.push_back(stringifyActivation(*kind).str());
+  std::string text;
+  for (size_t i = 0; i < names.size(); ++i)
+    text += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+  return text;
+}
+
+bool mlir::loom::activationGradNeedsInput(MLIRContext *context,
+                                          Activation activation) {
+  std::optional<RegisteredOperationName> name =
+      activationOpName(context, activation);
+  return name &&
+         name->getInterface<ActivationOpInterface>()->gradientReadsInput();
 }

@@ -17,10 +17,19 @@
 
 namespace mlir::loom {
 
+// The op that applies `activation` (one with ActivationOpInterface), or
+// nothing for `none`.
+std::optional<RegisteredOperationName> activationOpName(MLIRContext *context,
+                                                        Activation activation);
+
 // Whether the gradient of `activation` reads its input (the pre-activation
-// value) rather than its output. GELU and SiLU need the input; ReLU and tanh
-// can be differentiated from their output alone.
-bool activationGradNeedsInput(Activation activation);
+// value) rather than its output, as its op says. GELU and SiLU need the
+// input; ReLU and tanh can be differentiated from their output alone.
+bool activationGradNeedsInput(MLIRContext *context, Activation activation);
+
+// "gelu, gelu_erf and silu": the activations whose gradients read their
+// input, for messages.
+std::string activationsWhoseGradientReadsInput(MLIRContext *context);
 
 } // namespace mlir::loom
 

@@ -29,4 +29,33 @@ def Loom_DifferentiableOpInterface : OpInterface<"DifferentiableOpInterface"> {
   ];
 }
 
+def Loom_ActivationOpInterface : OpInterface<"ActivationOpInterface"> {
+  let cppNamespace = "::mlir::loom";
+  let description = [{
+    An elementwise activation `y = f(x)` of one tensor. The activations are
+    the ops with this interface, each stating its kind (the name fused ops
+    and `activation_grad` use) and what its gradient reads: the front end
+    builds one by kind, `-loom-fuse-linear` folds it into a layer,
+    `-loom-rematerialize` recomputes a fused layer's output with it, and the
+    lowering applies its formula, all by asking the op.
+  }];
+  let methods = [
+    StaticInterfaceMethod<[{
+        The activation the op applies, as fused ops and `activation_grad`
+        name it.
+      }], "::mlir::loom::Activation", "getKind">,
+    StaticInterfaceMethod<[{
+        Whether the gradient reads the activation's input (the
+        pre-activation value) rather than its output.
+      }], "bool", "gradientReadsInput">,
+  ];
+}
+
+// An op whose result is cheap to compute again from its operands, which
+// its own gradient reads anyway: -loom-rematerialize recomputes it in the
+// backward pass instead of keeping it.
+def Loom_CheapToRecompute : NativeOpTrait<"CheapToRecompute"> {
+  let cppNamespace = "::mlir::OpTrait::loom";
+}
+
 #endif // LOOM_INTERFACES_TD

@@ -10,6 +10,13 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+namespace mlir::OpTrait::loom {
+// Loom_CheapToRecompute (LoomInterfaces.td): a marker, nothing to verify.
+template <typename ConcreteType>
+class CheapToRecompute
+    : public ::mlir::OpTrait::TraitBase<ConcreteType, CheapToRecompute> {};
+} // namespace mlir::OpTrait::loom
+
 #include "dialects/loom/IR/LoomInterfaces.h.inc"
 
 #define GET_OP_CLASSES

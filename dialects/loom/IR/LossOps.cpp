@@ -46,9 +46,6 @@ LogicalResult CrossEntropyOp::buildGradient(
 }
 
 LogicalResult CrossEntropyGradOp::verify() {
-  if (getResult().getType() != getLogits().getType())
-    return emitOpError("result must have the logits' type ")
-           << getLogits().getType();
   return verifyLabelsMatchLogits(*this, getLogits().getType(),
                                  getLabels().getType());
 }
@@ -56,14 +53,6 @@ LogicalResult CrossEntropyGradOp::verify() {
 //===----------------------------------------------------------------------===//
 // loom.mse — L = mean((p − t)²)
 //===----------------------------------------------------------------------===//
-
-LogicalResult MseOp::verify() {
-  if (getPrediction().getType() != getTarget().getType())
-    return emitOpError("prediction and target must have one shape, got ")
-           << shapeString(getPrediction().getType().getShape()) << " and "
-           << shapeString(getTarget().getType().getShape());
-  return success();
-}
 
 // Forward: L = (1/n) Σ (p − t)². Saves: p and t.
 // dp = 2·(p − t)·dL/n and, symmetrically, dt = 2·(t − p)·dL/n.
@@ -78,15 +67,5 @@ LogicalResult MseOp::buildGradient(OpBuilder &builder, ValueRange resultGrads,
   if (needsGrad[1])
     operandGrads[1] =
         MseGradOp::create(builder, getLoc(), t.getType(), t, p, dl);
-  return success();
-}
-
-LogicalResult MseGradOp::verify() {
-  if (getPrediction().getType() != getTarget().getType() ||
-      getResult().getType() != getPrediction().getType())
-    return emitOpError("prediction, target and result must have one type, "
-                       "got ")
-           << getPrediction().getType() << ", " << getTarget().getType()
-           << " and " << getResult().getType();
   return success();
 }

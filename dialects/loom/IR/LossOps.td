@@ -10,60 +10,61 @@ def Loom_CrossEntropyOp : Loom_DifferentiableOp<"cross_entropy"> {
     the backward pass writes its adjoint `softmax − onehot` once.
 
     ```mlir
-    %loss = loom.cross_entropy %logits, %labels : (tensor<256x10xf32>, tensor<256xi32>) -> tensor<f32>
+    %loss = loom.cross_entropy %logits, %labels : tensor<256x10xf32>, tensor<256xi32>
     ```
   }];
   let arguments = (ins Loom_F32Tensor:$logits, Loom_I32Tensor:$labels);
   let results = (outs Loom_F32Scalar:$loss);
-  let assemblyFormat = "$logits `,` $labels attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$logits `,` $labels attr-dict `:` type($logits) `,` type($labels)";
   let hasVerifier = 1;
 }
 
-def Loom_MseOp : Loom_DifferentiableOp<"mse"> {
+def Loom_MseOp : Loom_DifferentiableOp<"mse",
+    [AllTypesMatch<["prediction", "target"]>]> {
   let summary = "Mean squared error";
   let description = [{
     `loss = mean((prediction − target)²)` over all elements.
 
     ```mlir
-    %loss = loom.mse %y, %target : (tensor<256x4xf32>, tensor<256x4xf32>) -> tensor<f32>
+    %loss = loom.mse %y, %target : tensor<256x4xf32>
     ```
   }];
   let arguments = (ins Loom_F32Tensor:$prediction, Loom_F32Tensor:$target);
   let results = (outs Loom_F32Scalar:$loss);
-  let assemblyFormat = "$prediction `,` $target attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
+  let assemblyFormat = "$prediction `,` $target attr-dict `:` type($prediction)";
 }
 
 //===----------------------------------------------------------------------===//
 // Gradient ops
 //===----------------------------------------------------------------------===//
 
-def Loom_CrossEntropyGradOp : Loom_Op<"cross_entropy_grad"> {
+def Loom_CrossEntropyGradOp : Loom_Op<"cross_entropy_grad",
+    [AllTypesMatch<["logits", "result"]>]> {
   let summary = "Adjoint of cross-entropy's logits: (softmax − onehot) · dloss / N";
   let description = [{
     `N` is the number of rows.
 
     ```mlir
-    %dlogits = loom.cross_entropy_grad %logits, %labels, %dloss : (tensor<256x10xf32>, tensor<256xi32>, tensor<f32>) -> tensor<256x10xf32>
+    %dlogits = loom.cross_entropy_grad %logits, %labels, %dloss : tensor<256x10xf32>, tensor<256xi32>
     ```
   }];
   let arguments = (ins Loom_F32Tensor:$logits, Loom_I32Tensor:$labels,
                        Loom_F32Scalar:$loss_grad);
   let results = (outs Loom_F32Tensor:$result);
-  let assemblyFormat = "$logits `,` $labels `,` $loss_grad attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$logits `,` $labels `,` $loss_grad attr-dict `:` type($logits) `,` type($labels)";
   let hasVerifier = 1;
 }
 
-def Loom_MseGradOp : Loom_Op<"mse_grad"> {
+def Loom_MseGradOp : Loom_Op<"mse_grad",
+    [AllTypesMatch<["prediction", "target", "result"]>]> {
   let summary = "Adjoint of mse's prediction: 2 · (prediction − target) · dloss / numel";
   let description = [{
     ```mlir
-    %dy = loom.mse_grad %y, %target, %dloss : (tensor<256x4xf32>, tensor<256x4xf32>, tensor<f32>) -> tensor<256x4xf32>
+    %dy = loom.mse_grad %y, %target, %dloss : tensor<256x4xf32>
     ```
   }];
   let arguments = (ins Loom_F32Tensor:$prediction, Loom_F32Tensor:$target,
                        Loom_F32Scalar:$loss_grad);
   let results = (outs Loom_F32Tensor:$result);
-  let assemblyFormat = "$prediction `,` $target `,` $loss_grad attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
+  let assemblyFormat = "$prediction `,` $target `,` $loss_grad attr-dict `:` type($prediction)";
 }

@@ -9,7 +9,8 @@ using namespace mlir;
 using namespace mlir::loom;
 
 // The gain (and bias) of a normalization have one entry per feature, the
-// last dimension of the input.
+// last dimension of the input. (Traits in the .td say which other operands
+// and results share the input's or the gain's type.)
 static LogicalResult verifyFeatureVector(Operation *op, StringRef what,
                                          RankedTensorType input,
                                          RankedTensorType vector) {
@@ -37,15 +38,9 @@ static LogicalResult verifyEpsilon(Operation *op, APFloat epsilon) {
 
 LogicalResult LayerNormOp::verify() {
   if (failed(verifyFeatureVector(*this, "gain", getInput().getType(),
-                                 getGain().getType())) ||
-      failed(verifyFeatureVector(*this, "bias", getInput().getType(),
-                                 getBias().getType())) ||
-      failed(verifyEpsilon(*this, getEpsilon())))
+                                 getGain().getType())))
     return failure();
-  if (getResult().getType() != getInput().getType())
-    return emitOpError("result must have the input's type ")
-           << getInput().getType();
-  return success();
+  return verifyEpsilon(*this, getEpsilon());
 }
 
 // Forward: y = (x − mean(x))·r·γ + β over the last dimension. Saves: x and
@@ -67,19 +62,9 @@ LogicalResult LayerNormOp::buildGradient(OpBuilder &builder,
 
 LogicalResult LayerNormGradOp::verify() {
   if (failed(verifyFeatureVector(*this, "gain", getInput().getType(),
-                                 getGain().getType())) ||
-      failed(verifyEpsilon(*this, getEpsilon())))
+                                 getGain().getType())))
     return failure();
-  if (getOutputGrad().getType() != getInput().getType() ||
-      getInputGrad().getType() != getInput().getType())
-    return emitOpError("output gradient and input gradient must have the "
-                       "input's type ")
-           << getInput().getType();
-  if (getGainGrad().getType() != getGain().getType() ||
-      getBiasGrad().getType() != getGain().getType())
-    return emitOpError("gain and bias gradients must have the gain's type ")
-           << getGain().getType();
-  return success();
+  return verifyEpsilon(*this, getEpsilon());
 }
 
 //===----------------------------------------------------------------------===//
@@ -88,13 +73,9 @@ LogicalResult LayerNormGradOp::verify() {
 
 LogicalResult RmsNormOp::verify() {
   if (failed(verifyFeatureVector(*this, "gain", getInput().getType(),
-                                 getGain().getType())) ||
-      failed(verifyEpsilon(*this, getEpsilon())))
+                                 getGain().getType())))
     return failure();
-  if (getResult().getType() != getInput().getType())
-    return emitOpError("result must have the input's type ")
-           << getInput().getType();
-  return success();
+  return verifyEpsilon(*this, getEpsilon());
 }
 
 // Forward: y = x·r·γ. Saves: x and γ; r is recomputed by rms_norm_grad.
@@ -112,16 +93,7 @@ LogicalResult RmsNormOp::buildGradient(OpBuilder &builder,
 
 LogicalResult RmsNormGradOp::verify() {
   if (failed(verifyFeatureVector(*this, "gain", getInput().getType(),
-                                 getGain().getType())) ||
-      failed(verifyEpsilon(*this, getEpsilon())))
+                                 getGain().getType())))
     return failure();
-  if (getOutputGrad().getType() != getInput().getType() ||
-      getInputGrad().getType() != getInput().getType())
-    return emitOpError("output gradient and input gradient must have the "
-                       "input's type ")
-           << getInput().getType();
-  if (getGainGrad().getType() != getGain().getType())
-    return emitOpError("gain gradient must have the gain's type ")
-           << getGain().getType();
-  return success();
+  return verifyEpsilon(*this, getEpsilon());
 }

@@ -61,10 +61,10 @@ def Loom_SumSquaresOp : Loom_Op<"sum_squares"> {
     one gradient.
 
     ```mlir
-    %s = loom.sum_squares %g : (tensor<64x128xf32>) -> tensor<f32>
+    %s = loom.sum_squares %g : tensor<64x128xf32>
     ```
   }];
   let arguments = (ins Loom_F32Tensor:$input);
   let results = (outs Loom_F32Scalar:$result);
-  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$input attr-dict `:` type($input)";
 }

@@ -16,7 +16,6 @@
 #include "dialects/loom/IR/LoomOps.h"
 #include "dialects/loom/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "llvm/ADT/TypeSwitch.h"
 #include <set>
 
 namespace mlir::loom {
@@ -28,10 +27,9 @@ using namespace mlir;
 using namespace mlir::loom;
 
 static std::optional<Activation> activationOf(Operation *op) {
-  return llvm::TypeSwitch<Operation *, std::optional<Activation>>(op)
-      .Case<GeluOp, GeluErfOp, ReluOp, TanhOp, SiluOp>(
-          [](auto activation) { return activation.getActivation(); })
-      .Default([](Operation *) { return std::nullopt; });
+  if (auto activation = dyn_cast<ActivationOpInterface>(op))
+    return activation.getKind();
+  return std::nullopt;
 }
 
 // "loom.add at file:line:col", for telling the user which use blocked fusion.
@@ -227,7 +225,8 @@ void LinearFuser::fuseForward(ForwardChain chain) {
                                      : chain.biasAdd.getOperation();
   Value pre = chain.biasAdd ? chain.biasAdd.getResult()
                             : chain.matmul.getResult();
-  bool keepPre = chain.activation && activationGradNeedsInput(chain.kind) &&
+  bool keepPre = chain.activation &&
+                 activationGradNeedsInput(function.getContext(), chain.kind) &&
                  llvm::any_of(pre.getUses(), [&](OpOperand &use) {
                    return isOwnGradientUse(use, chain.kind);
                  });

@@ -12,12 +12,12 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/loom/IR/LoomBuilders.h"
 #include "dialects/loom/IR/LoomOps.h"
 #include "dialects/loom/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "llvm/ADT/TypeSwitch.h"
 
 namespace mlir::loom {
 #define GEN_PASS_DEF_LOOMREMATERIALIZEPASS
@@ -52,7 +52,7 @@ SmallVector<Value> recomputedFrom(OpResult value) {
                    value == fused.getOutput()
                ? SmallVector<Value>{fused.getPreActivation()}
                : SmallVector<Value>{};
-  if (isa<LayerNormOp, RmsNormOp, GeluOp, GeluErfOp, SiluOp, SwigluOp>(op))
+  if (op->hasTrait<mlir::OpTrait::loom::CheapToRecompute>())
     return SmallVector<Value>(op->getOperands());
   return {};
 }
@@ -60,21 +60,11 @@ SmallVector<Value> recomputedFrom(OpResult value) {
 // Builds the recomputation of `value` at the builder's insertion point.
 Value recompute(OpBuilder &builder, OpResult value) {
   Operation *op = value.getOwner();
-  if (auto fused = dyn_cast<FusedLinearOp>(op)) {
-    Location loc = fused.getLoc();
-    Type type = fused.getOutput().getType();
-    Value pre = fused.getPreActivation();
-    switch (fused.getActivation()) {
-    case Activation::gelu:
-      return GeluOp::create(builder, loc, type, pre);
-    case Activation::gelu_erf:
-      return GeluErfOp::create(builder, loc, type, pre);
-    case Activation::silu:
-      return SiluOp::create(builder, loc, type, pre);
-    default:
-      return nullptr;
-    }
-  }
+  // A fused layer keeps its pre-activation only for activations whose
+  // gradient reads it.
+  if (auto fused = dyn_cast<FusedLinearOp>(op))
+    return createActivation(builder, fused.getLoc(), fused.getActivation(),
+                            fused.getPreActivation());
   return builder.clone(*op)->getResult(value.getResultNumber());
 }
 

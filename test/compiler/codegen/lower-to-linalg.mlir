@@ -312,7 +312,7 @@ func.func @swiglu(%g: tensor<2x5x8xf32>, %u: tensor<2x5x8xf32>, %dy: tensor<2x5x
 // CHECK: %[[OUT:.+]] = tensor.expand_shape %[[Y]] {{\[\[}}0, 1], [2]] output_shape [2, 5, 8] : tensor<10x8xf32> into tensor<2x5x8xf32>
 // CHECK-NEXT: return %[[OUT]]
 func.func @layer_norm(%x: tensor<2x5x8xf32>, %g: tensor<8xf32>, %b: tensor<8xf32>) -> tensor<2x5x8xf32> {
-  %y = loom.layer_norm %x, %g, %b epsilon(1.0e-05) : (tensor<2x5x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<2x5x8xf32>
+  %y = loom.layer_norm %x, %g, %b epsilon(1.0e-05) : tensor<2x5x8xf32>, tensor<8xf32>
   return %y : tensor<2x5x8xf32>
 }
 
@@ -352,7 +352,7 @@ func.func @layer_norm(%x: tensor<2x5x8xf32>, %g: tensor<8xf32>, %b: tensor<8xf32
 // CHECK: %[[OUT:.+]] = tensor.expand_shape %[[Y]] {{\[\[}}0, 1], [2]] output_shape [2, 5, 8]
 // CHECK-NEXT: return %[[OUT]]
 func.func @rms_norm(%x: tensor<2x5x8xf32>, %g: tensor<8xf32>) -> tensor<2x5x8xf32> {
-  %y = loom.rms_norm %x, %g epsilon(1.0e-06) : (tensor<2x5x8xf32>, tensor<8xf32>) -> tensor<2x5x8xf32>
+  %y = loom.rms_norm %x, %g epsilon(1.0e-06) : tensor<2x5x8xf32>, tensor<8xf32>
   return %y : tensor<2x5x8xf32>
 }
 
@@ -409,7 +409,7 @@ func.func @rms_norm(%x: tensor<2x5x8xf32>, %g: tensor<8xf32>) -> tensor<2x5x8xf3
 // CHECK: %[[DXOUT:.+]] = tensor.expand_shape %[[DX]] {{\[\[}}0, 1], [2]] output_shape [2, 5, 8]
 // CHECK-NEXT: return %[[DXOUT]], %[[COLS]]#0, %[[COLS]]#1
 func.func @layer_norm_grad(%x: tensor<2x5x8xf32>, %g: tensor<8xf32>, %dy: tensor<2x5x8xf32>) -> (tensor<2x5x8xf32>, tensor<8xf32>, tensor<8xf32>) {
-  %dx, %dg, %db = loom.layer_norm_grad %x, %g, %dy epsilon(1.0e-05) : (tensor<2x5x8xf32>, tensor<8xf32>, tensor<2x5x8xf32>) -> (tensor<2x5x8xf32>, tensor<8xf32>, tensor<8xf32>)
+  %dx, %dg, %db = loom.layer_norm_grad %x, %g, %dy epsilon(1.0e-05) : tensor<2x5x8xf32>, tensor<8xf32>
   return %dx, %dg, %db : tensor<2x5x8xf32>, tensor<8xf32>, tensor<8xf32>
 }
 
@@ -459,7 +459,7 @@ func.func @layer_norm_grad(%x: tensor<2x5x8xf32>, %g: tensor<8xf32>, %dy: tensor
 // CHECK: %[[DXOUT:.+]] = tensor.expand_shape %[[DX]] {{\[\[}}0, 1], [2]] output_shape [2, 5, 8]
 // CHECK-NEXT: return %[[DXOUT]], %[[DG]]
 func.func @rms_norm_grad(%x: tensor<2x5x8xf32>, %g: tensor<8xf32>, %dy: tensor<2x5x8xf32>) -> (tensor<2x5x8xf32>, tensor<8xf32>) {
-  %dx, %dg = loom.rms_norm_grad %x, %g, %dy epsilon(1.0e-06) : (tensor<2x5x8xf32>, tensor<8xf32>, tensor<2x5x8xf32>) -> (tensor<2x5x8xf32>, tensor<8xf32>)
+  %dx, %dg = loom.rms_norm_grad %x, %g, %dy epsilon(1.0e-06) : tensor<2x5x8xf32>, tensor<8xf32>
   return %dx, %dg : tensor<2x5x8xf32>, tensor<8xf32>
 }
 
@@ -521,7 +521,7 @@ func.func @rms_norm_grad(%x: tensor<2x5x8xf32>, %g: tensor<8xf32>, %dy: tensor<2
 // CHECK-NEXT: linalg.yield %[[NACC]] : f32
 // CHECK: return %[[LOSS]] : tensor<f32>
 func.func @cross_entropy(%z: tensor<2x5x7xf32>, %y: tensor<2x5xi32>) -> tensor<f32> {
-  %l = loom.cross_entropy %z, %y : (tensor<2x5x7xf32>, tensor<2x5xi32>) -> tensor<f32>
+  %l = loom.cross_entropy %z, %y : tensor<2x5x7xf32>, tensor<2x5xi32>
   return %l : tensor<f32>
 }
 
@@ -563,7 +563,7 @@ func.func @cross_entropy(%z: tensor<2x5x7xf32>, %y: tensor<2x5xi32>) -> tensor<f
 // CHECK: %[[OUT:.+]] = tensor.expand_shape %[[D]] {{\[\[}}0, 1], [2]] output_shape [2, 5, 7] : tensor<10x7xf32> into tensor<2x5x7xf32>
 // CHECK-NEXT: return %[[OUT]]
 func.func @cross_entropy_grad(%z: tensor<2x5x7xf32>, %y: tensor<2x5xi32>, %dl: tensor<f32>) -> tensor<2x5x7xf32> {
-  %d = loom.cross_entropy_grad %z, %y, %dl : (tensor<2x5x7xf32>, tensor<2x5xi32>, tensor<f32>) -> tensor<2x5x7xf32>
+  %d = loom.cross_entropy_grad %z, %y, %dl : tensor<2x5x7xf32>, tensor<2x5xi32>
   return %d : tensor<2x5x7xf32>
 }
 
@@ -581,8 +581,8 @@ func.func @cross_entropy_grad(%z: tensor<2x5x7xf32>, %y: tensor<2x5xi32>, %dl: t
 // CHECK: %[[Z:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<4x3xf32>)
 // CHECK: return %[[L]], %[[D]], %[[Z]]
 func.func @mse_and_zeros(%p: tensor<4x3xf32>, %t: tensor<4x3xf32>, %dl: tensor<f32>) -> (tensor<f32>, tensor<4x3xf32>, tensor<4x3xf32>) {
-  %l = loom.mse %p, %t : (tensor<4x3xf32>, tensor<4x3xf32>) -> tensor<f32>
-  %d = loom.mse_grad %p, %t, %dl : (tensor<4x3xf32>, tensor<4x3xf32>, tensor<f32>) -> tensor<4x3xf32>
+  %l = loom.mse %p, %t : tensor<4x3xf32>
+  %d = loom.mse_grad %p, %t, %dl : tensor<4x3xf32>
   %z = loom.zeros : tensor<4x3xf32>
   return %l, %d, %z : tensor<f32>, tensor<4x3xf32>, tensor<4x3xf32>
 }
@@ -644,7 +644,7 @@ func.func @mse_and_zeros(%p: tensor<4x3xf32>, %t: tensor<4x3xf32>, %dl: tensor<f
 // CHECK-NEXT: %[[OUT:.+]] = tensor.collapse_shape %[[HEADS]]#0 {{\[\[}}0], [1], [2, 3]] : tensor<2x24x3x4xf32> into tensor<2x24x12xf32>
 // CHECK-NEXT: return %[[OUT]], %[[LSE]]
 func.func @attention(%q: tensor<2x24x12xf32>, %k: tensor<2x24x12xf32>, %v: tensor<2x24x12xf32>) -> (tensor<2x24x12xf32>, tensor<2x3x24xf32>) {
-  %o, %lse = loom.attention %q, %k, %v heads(3, 3) : (tensor<2x24x12xf32>, tensor<2x24x12xf32>, tensor<2x24x12xf32>) -> (tensor<2x24x12xf32>, tensor<2x3x24xf32>)
+  %o, %lse = loom.attention %q, %k, %v heads(3, 3) : tensor<2x24x12xf32>, tensor<2x24x12xf32> -> tensor<2x3x24xf32>
   return %o, %lse : tensor<2x24x12xf32>, tensor<2x3x24xf32>
 }
 
@@ -658,7 +658,7 @@ func.func @attention(%q: tensor<2x24x12xf32>, %k: tensor<2x24x12xf32>, %v: tenso
 // CHECK: scf.for %{{.+}} = %{{.+}} to %c2{{(_[0-9]+)?}} step
 // CHECK: linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<39x4xf32>, tensor<4x39xf32>) outs(%{{.+}} : tensor<39x39xf32>)
 func.func @attention_odd_blocks(%q: tensor<2x78x12xf32>) -> (tensor<2x78x12xf32>, tensor<2x3x78xf32>) {
-  %o, %lse = loom.attention %q, %q, %q heads(3, 3) : (tensor<2x78x12xf32>, tensor<2x78x12xf32>, tensor<2x78x12xf32>) -> (tensor<2x78x12xf32>, tensor<2x3x78xf32>)
+  %o, %lse = loom.attention %q, %q, %q heads(3, 3) : tensor<2x78x12xf32>, tensor<2x78x12xf32> -> tensor<2x3x78xf32>
   return %o, %lse : tensor<2x78x12xf32>, tensor<2x3x78xf32>
 }
 
@@ -673,7 +673,7 @@ func.func @attention_odd_blocks(%q: tensor<2x78x12xf32>) -> (tensor<2x78x12xf32>
 // CHECK: linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<5x4xf32>, tensor<4x5xf32>) outs(%{{.+}} : tensor<5x5xf32>)
 // CHECK: } {loom.thread_block}
 func.func @attention_one_block(%q: tensor<2x5x12xf32>) -> (tensor<2x5x12xf32>, tensor<2x3x5xf32>) {
-  %o, %lse = loom.attention %q, %q, %q heads(3, 3) : (tensor<2x5x12xf32>, tensor<2x5x12xf32>, tensor<2x5x12xf32>) -> (tensor<2x5x12xf32>, tensor<2x3x5xf32>)
+  %o, %lse = loom.attention %q, %q, %q heads(3, 3) : tensor<2x5x12xf32>, tensor<2x5x12xf32> -> tensor<2x3x5xf32>
   return %o, %lse : tensor<2x5x12xf32>, tensor<2x3x5xf32>
 }
 
@@ -693,7 +693,7 @@ func.func @attention_one_block(%q: tensor<2x5x12xf32>) -> (tensor<2x5x12xf32>, t
 // CHECK: tensor.extract_slice %[[K4]][%[[ROW]], 0, %[[KVH]], 0] [1, 5, 1, 4] [1, 1, 1, 1] : tensor<2x5x1x4xf32> to tensor<5x4xf32>
 // CHECK: return
 func.func @attention_grouped(%q: tensor<2x5x12xf32>, %k: tensor<2x5x4xf32>, %v: tensor<2x5x4xf32>) -> (tensor<2x5x12xf32>, tensor<2x3x5xf32>) {
-  %o, %lse = loom.attention %q, %k, %v heads(3, 1) : (tensor<2x5x12xf32>, tensor<2x5x4xf32>, tensor<2x5x4xf32>) -> (tensor<2x5x12xf32>, tensor<2x3x5xf32>)
+  %o, %lse = loom.attention %q, %k, %v heads(3, 1) : tensor<2x5x12xf32>, tensor<2x5x4xf32> -> tensor<2x3x5xf32>
   return %o, %lse : tensor<2x5x12xf32>, tensor<2x3x5xf32>
 }
 
@@ -743,7 +743,7 @@ func.func @attention_grouped(%q: tensor<2x5x12xf32>, %k: tensor<2x5x4xf32>, %v: 
 // CHECK: return
 func.func @attention_grad(%q: tensor<2x24x12xf32>, %k: tensor<2x24x4xf32>, %v: tensor<2x24x4xf32>, %o: tensor<2x24x12xf32>, %lse: tensor<2x3x24xf32>, %do: tensor<2x24x12xf32>)
     -> (tensor<2x24x12xf32>, tensor<2x24x4xf32>, tensor<2x24x4xf32>) {
-  %dq, %dk, %dv = loom.attention_grad %q, %k, %v, %o, %lse, %do heads(3, 1) : (tensor<2x24x12xf32>, tensor<2x24x4xf32>, tensor<2x24x4xf32>, tensor<2x24x12xf32>, tensor<2x3x24xf32>, tensor<2x24x12xf32>) -> (tensor<2x24x12xf32>, tensor<2x24x4xf32>, tensor<2x24x4xf32>)
+  %dq, %dk, %dv = loom.attention_grad %q, %k, %v, %o, %lse, %do heads(3, 1) : tensor<2x24x12xf32>, tensor<2x24x4xf32>, tensor<2x3x24xf32>
   return %dq, %dk, %dv : tensor<2x24x12xf32>, tensor<2x24x4xf32>, tensor<2x24x4xf32>
 }
 
@@ -1027,6 +1027,6 @@ func.func @adamw(%p: tensor<4x3xf32>, %g: tensor<4x3xf32>, %m: tensor<4x3xf32>, 
                  %lr: f32, %b1: f32, %b2: f32, %eps: f32, %wd: f32, %t: i64, %s: f32)
     -> (tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<f32>) {
   %p2, %m2, %v2 = loom.adamw_update %p, %g, %m, %v, lr %lr, betas %b1, %b2, eps %eps, weight_decay %wd, step %t, scale %s : tensor<4x3xf32>
-  %n = loom.sum_squares %g : (tensor<4x3xf32>) -> tensor<f32>
+  %n = loom.sum_squares %g : tensor<4x3xf32>
   return %p2, %m2, %v2, %n : tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<f32>
 }

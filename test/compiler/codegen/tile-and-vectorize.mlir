@@ -131,7 +131,7 @@ func.func @fused_long_k(%x: tensor<64x600xf32>, %w: tensor<600x256xf32>, %b: ten
 // CHECK-NOT: linalg.matmul
 // CHECK-NOT: linalg.batch_matmul
 func.func @flash_blocks(%q: tensor<2x64x32xf32>) -> (tensor<2x64x32xf32>, tensor<2x2x64xf32>) {
-  %o, %lse = loom.attention %q, %q, %q heads(2, 2) : (tensor<2x64x32xf32>, tensor<2x64x32xf32>, tensor<2x64x32xf32>) -> (tensor<2x64x32xf32>, tensor<2x2x64xf32>)
+  %o, %lse = loom.attention %q, %q, %q heads(2, 2) : tensor<2x64x32xf32>, tensor<2x64x32xf32> -> tensor<2x2x64xf32>
   return %o, %lse : tensor<2x64x32xf32>, tensor<2x2x64xf32>
 }
 

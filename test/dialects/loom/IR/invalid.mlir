@@ -344,17 +344,18 @@ func.func @zeros_integer() -> tensor<4xi32> {
 // loom.layer_norm, loom.rms_norm
 //===----------------------------------------------------------------------===//
 
-func.func @layer_norm_gain(%x: tensor<8x4xf32>, %g: tensor<3xf32>, %b: tensor<4xf32>) -> tensor<8x4xf32> {
+func.func @layer_norm_gain(%x: tensor<8x4xf32>, %g: tensor<3xf32>, %b: tensor<3xf32>) -> tensor<8x4xf32> {
   // expected-error @+1 {{'loom.layer_norm' op gain must have 4 elements, one per feature of the input 8x4, not 3}}
-  %0 = loom.layer_norm %x, %g, %b epsilon(1.0e-05) : (tensor<8x4xf32>, tensor<3xf32>, tensor<4xf32>) -> tensor<8x4xf32>
+  %0 = loom.layer_norm %x, %g, %b epsilon(1.0e-05) : tensor<8x4xf32>, tensor<3xf32>
   return %0 : tensor<8x4xf32>
 }
 
 // -----
 
+// The bias has the gain's type.
 func.func @layer_norm_bias(%x: tensor<2x8x4xf32>, %g: tensor<4xf32>, %b: tensor<8xf32>) -> tensor<2x8x4xf32> {
-  // expected-error @+1 {{'loom.layer_norm' op bias must have 4 elements, one per feature of the input 2x8x4, not 8}}
-  %0 = loom.layer_norm %x, %g, %b epsilon(1.0e-05) : (tensor<2x8x4xf32>, tensor<4xf32>, tensor<8xf32>) -> tensor<2x8x4xf32>
+  // expected-error @+1 {{'loom.layer_norm' op failed to verify that all of {gain, bias} have same type}}
+  %0 = "loom.layer_norm"(%x, %g, %b) <{epsilon = 1.0e-05 : f32}> : (tensor<2x8x4xf32>, tensor<4xf32>, tensor<8xf32>) -> tensor<2x8x4xf32>
   return %0 : tensor<2x8x4xf32>
 }
 
@@ -363,7 +364,7 @@ func.func @layer_norm_bias(%x: tensor<2x8x4xf32>, %g: tensor<4xf32>, %b: tensor<
 // A scalar input has no features.
 func.func @layer_norm_scalar_input(%x: tensor<f32>, %g: tensor<4xf32>) -> tensor<f32> {
   // expected-error @+1 {{'loom.layer_norm' op needs an input with a dimension to normalize over, not a scalar}}
-  %0 = loom.layer_norm %x, %g, %g epsilon(1.0e-05) : (tensor<f32>, tensor<4xf32>, tensor<4xf32>) -> tensor<f32>
+  %0 = loom.layer_norm %x, %g, %g epsilon(1.0e-05) : tensor<f32>, tensor<4xf32>
   return %0 : tensor<f32>
 }
 
@@ -371,7 +372,7 @@ func.func @layer_norm_scalar_input(%x: tensor<f32>, %g: tensor<4xf32>) -> tensor
 
 func.func @layer_norm_gain_rank(%x: tensor<8x4xf32>, %g: tensor<1x4xf32>, %b: tensor<4xf32>) -> tensor<8x4xf32> {
   // expected-error @+1 {{'loom.layer_norm' op operand #1 must be 1D tensor of 32-bit float values, but got 'tensor<1x4xf32>'}}
-  %0 = loom.layer_norm %x, %g, %b epsilon(1.0e-05) : (tensor<8x4xf32>, tensor<1x4xf32>, tensor<4xf32>) -> tensor<8x4xf32>
+  %0 = "loom.layer_norm"(%x, %g, %b) <{epsilon = 1.0e-05 : f32}> : (tensor<8x4xf32>, tensor<1x4xf32>, tensor<4xf32>) -> tensor<8x4xf32>
   return %0 : tensor<8x4xf32>
 }
 
@@ -379,7 +380,7 @@ func.func @layer_norm_gain_rank(%x: tensor<8x4xf32>, %g: tensor<1x4xf32>, %b: te
 
 func.func @layer_norm_zero_epsilon(%x: tensor<8x4xf32>, %g: tensor<4xf32>) -> tensor<8x4xf32> {
   // expected-error @+1 {{'loom.layer_norm' op epsilon must be positive}}
-  %0 = loom.layer_norm %x, %g, %g epsilon(0.0) : (tensor<8x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<8x4xf32>
+  %0 = loom.layer_norm %x, %g, %g epsilon(0.0) : tensor<8x4xf32>, tensor<4xf32>
   return %0 : tensor<8x4xf32>
 }
 
@@ -387,15 +388,15 @@ func.func @layer_norm_zero_epsilon(%x: tensor<8x4xf32>, %g: tensor<4xf32>) -> te
 
 func.func @layer_norm_nan_epsilon(%x: tensor<8x4xf32>, %g: tensor<4xf32>) -> tensor<8x4xf32> {
   // expected-error @+1 {{'loom.layer_norm' op epsilon must be positive}}
-  %0 = loom.layer_norm %x, %g, %g epsilon(0x7FC00000) : (tensor<8x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<8x4xf32>
+  %0 = loom.layer_norm %x, %g, %g epsilon(0x7FC00000) : tensor<8x4xf32>, tensor<4xf32>
   return %0 : tensor<8x4xf32>
 }
 
 // -----
 
 func.func @layer_norm_result(%x: tensor<8x4xf32>, %g: tensor<4xf32>) -> tensor<4x8xf32> {
-  // expected-error @+1 {{'loom.layer_norm' op result must have the input's type 'tensor<8x4xf32>'}}
-  %0 = loom.layer_norm %x, %g, %g epsilon(1.0e-05) : (tensor<8x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<4x8xf32>
+  // expected-error @+1 {{'loom.layer_norm' op failed to verify that all of {input, result} have same type}}
+  %0 = "loom.layer_norm"(%x, %g, %g) <{epsilon = 1.0e-05 : f32}> : (tensor<8x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<4x8xf32>
   return %0 : tensor<4x8xf32>
 }
 
@@ -403,7 +404,7 @@ func.func @layer_norm_result(%x: tensor<8x4xf32>, %g: tensor<4xf32>) -> tensor<4
 
 func.func @rms_norm_gain(%x: tensor<2x8x4xf32>, %g: tensor<8xf32>) -> tensor<2x8x4xf32> {
   // expected-error @+1 {{'loom.rms_norm' op gain must have 4 elements, one per feature of the input 2x8x4, not 8}}
-  %0 = loom.rms_norm %x, %g epsilon(1.0e-06) : (tensor<2x8x4xf32>, tensor<8xf32>) -> tensor<2x8x4xf32>
+  %0 = loom.rms_norm %x, %g epsilon(1.0e-06) : tensor<2x8x4xf32>, tensor<8xf32>
   return %0 : tensor<2x8x4xf32>
 }
 
@@ -411,15 +412,15 @@ func.func @rms_norm_gain(%x: tensor<2x8x4xf32>, %g: tensor<8xf32>) -> tensor<2x8
 
 func.func @rms_norm_negative_epsilon(%x: tensor<8x4xf32>, %g: tensor<4xf32>) -> tensor<8x4xf32> {
   // expected-error @+1 {{'loom.rms_norm' op epsilon must be positive}}
-  %0 = loom.rms_norm %x, %g epsilon(-1.0e-06) : (tensor<8x4xf32>, tensor<4xf32>) -> tensor<8x4xf32>
+  %0 = loom.rms_norm %x, %g epsilon(-1.0e-06) : tensor<8x4xf32>, tensor<4xf32>
   return %0 : tensor<8x4xf32>
 }
 
 // -----
 
 func.func @rms_norm_result(%x: tensor<2x8x4xf32>, %g: tensor<4xf32>) -> tensor<16x4xf32> {
-  // expected-error @+1 {{'loom.rms_norm' op result must have the input's type 'tensor<2x8x4xf32>'}}
-  %0 = loom.rms_norm %x, %g epsilon(1.0e-06) : (tensor<2x8x4xf32>, tensor<4xf32>) -> tensor<16x4xf32>
+  // expected-error @+1 {{'loom.rms_norm' op failed to verify that all of {input, result} have same type}}
+  %0 = "loom.rms_norm"(%x, %g) <{epsilon = 1.0e-06 : f32}> : (tensor<2x8x4xf32>, tensor<4xf32>) -> tensor<16x4xf32>
   return %0 : tensor<16x4xf32>
 }
 
@@ -431,39 +432,39 @@ func.func @rms_norm_result(%x: tensor<2x8x4xf32>, %g: tensor<4xf32>) -> tensor<1
 
 func.func @layer_norm_grad_gain(%x: tensor<8x4xf32>, %g: tensor<3xf32>) {
   // expected-error @+1 {{'loom.layer_norm_grad' op gain must have 4 elements, one per feature of the input 8x4, not 3}}
-  %0:3 = loom.layer_norm_grad %x, %g, %x epsilon(1.0e-05) : (tensor<8x4xf32>, tensor<3xf32>, tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<3xf32>, tensor<3xf32>)
+  %0:3 = loom.layer_norm_grad %x, %g, %x epsilon(1.0e-05) : tensor<8x4xf32>, tensor<3xf32>
   return
 }
 
 // -----
 
 func.func @layer_norm_grad_output_grad(%x: tensor<8x4xf32>, %g: tensor<4xf32>, %dy: tensor<2x8x4xf32>) {
-  // expected-error @+1 {{'loom.layer_norm_grad' op output gradient and input gradient must have the input's type 'tensor<8x4xf32>'}}
-  %0:3 = loom.layer_norm_grad %x, %g, %dy epsilon(1.0e-05) : (tensor<8x4xf32>, tensor<4xf32>, tensor<2x8x4xf32>) -> (tensor<8x4xf32>, tensor<4xf32>, tensor<4xf32>)
+  // expected-error @+1 {{'loom.layer_norm_grad' op failed to verify that all of {input, output_grad, input_grad} have same type}}
+  %0:3 = "loom.layer_norm_grad"(%x, %g, %dy) <{epsilon = 1.0e-05 : f32}> : (tensor<8x4xf32>, tensor<4xf32>, tensor<2x8x4xf32>) -> (tensor<8x4xf32>, tensor<4xf32>, tensor<4xf32>)
   return
 }
 
 // -----
 
 func.func @layer_norm_grad_input_grad(%x: tensor<8x4xf32>, %g: tensor<4xf32>) {
-  // expected-error @+1 {{'loom.layer_norm_grad' op output gradient and input gradient must have the input's type 'tensor<8x4xf32>'}}
-  %0:3 = loom.layer_norm_grad %x, %g, %x epsilon(1.0e-05) : (tensor<8x4xf32>, tensor<4xf32>, tensor<8x4xf32>) -> (tensor<4x8xf32>, tensor<4xf32>, tensor<4xf32>)
+  // expected-error @+1 {{'loom.layer_norm_grad' op failed to verify that all of {input, output_grad, input_grad} have same type}}
+  %0:3 = "loom.layer_norm_grad"(%x, %g, %x) <{epsilon = 1.0e-05 : f32}> : (tensor<8x4xf32>, tensor<4xf32>, tensor<8x4xf32>) -> (tensor<4x8xf32>, tensor<4xf32>, tensor<4xf32>)
   return
 }
 
 // -----
 
 func.func @layer_norm_grad_gain_grad(%x: tensor<8x4xf32>, %g: tensor<4xf32>) {
-  // expected-error @+1 {{'loom.layer_norm_grad' op gain and bias gradients must have the gain's type 'tensor<4xf32>'}}
-  %0:3 = loom.layer_norm_grad %x, %g, %x epsilon(1.0e-05) : (tensor<8x4xf32>, tensor<4xf32>, tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<8xf32>, tensor<4xf32>)
+  // expected-error @+1 {{'loom.layer_norm_grad' op failed to verify that all of {gain, gain_grad, bias_grad} have same type}}
+  %0:3 = "loom.layer_norm_grad"(%x, %g, %x) <{epsilon = 1.0e-05 : f32}> : (tensor<8x4xf32>, tensor<4xf32>, tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<8xf32>, tensor<4xf32>)
   return
 }
 
 // -----
 
 func.func @layer_norm_grad_bias_grad(%x: tensor<8x4xf32>, %g: tensor<4xf32>) {
-  // expected-error @+1 {{'loom.layer_norm_grad' op gain and bias gradients must have the gain's type 'tensor<4xf32>'}}
-  %0:3 = loom.layer_norm_grad %x, %g, %x epsilon(1.0e-05) : (tensor<8x4xf32>, tensor<4xf32>, tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<4xf32>, tensor<3xf32>)
+  // expected-error @+1 {{'loom.layer_norm_grad' op failed to verify that all of {gain, gain_grad, bias_grad} have same type}}
+  %0:3 = "loom.layer_norm_grad"(%x, %g, %x) <{epsilon = 1.0e-05 : f32}> : (tensor<8x4xf32>, tensor<4xf32>, tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<4xf32>, tensor<3xf32>)
   return
 }
 
@@ -471,31 +472,31 @@ func.func @layer_norm_grad_bias_grad(%x: tensor<8x4xf32>, %g: tensor<4xf32>) {
 
 func.func @rms_norm_grad_gain(%x: tensor<2x8x4xf32>, %g: tensor<8xf32>) {
   // expected-error @+1 {{'loom.rms_norm_grad' op gain must have 4 elements, one per feature of the input 2x8x4, not 8}}
-  %0:2 = loom.rms_norm_grad %x, %g, %x epsilon(1.0e-06) : (tensor<2x8x4xf32>, tensor<8xf32>, tensor<2x8x4xf32>) -> (tensor<2x8x4xf32>, tensor<8xf32>)
+  %0:2 = loom.rms_norm_grad %x, %g, %x epsilon(1.0e-06) : tensor<2x8x4xf32>, tensor<8xf32>
   return
 }
 
 // -----
 
 func.func @rms_norm_grad_output_grad(%x: tensor<8x4xf32>, %g: tensor<4xf32>, %dy: tensor<8x3xf32>) {
-  // expected-error @+1 {{'loom.rms_norm_grad' op output gradient and input gradient must have the input's type 'tensor<8x4xf32>'}}
-  %0:2 = loom.rms_norm_grad %x, %g, %dy epsilon(1.0e-06) : (tensor<8x4xf32>, tensor<4xf32>, tensor<8x3xf32>) -> (tensor<8x4xf32>, tensor<4xf32>)
+  // expected-error @+1 {{'loom.rms_norm_grad' op failed to verify that all of {input, output_grad, input_grad} have same type}}
+  %0:2 = "loom.rms_norm_grad"(%x, %g, %dy) <{epsilon = 1.0e-06 : f32}> : (tensor<8x4xf32>, tensor<4xf32>, tensor<8x3xf32>) -> (tensor<8x4xf32>, tensor<4xf32>)
   return
 }
 
 // -----
 
 func.func @rms_norm_grad_input_grad(%x: tensor<8x4xf32>, %g: tensor<4xf32>) {
-  // expected-error @+1 {{'loom.rms_norm_grad' op output gradient and input gradient must have the input's type 'tensor<8x4xf32>'}}
-  %0:2 = loom.rms_norm_grad %x, %g, %x epsilon(1.0e-06) : (tensor<8x4xf32>, tensor<4xf32>, tensor<8x4xf32>) -> (tensor<2x4x4xf32>, tensor<4xf32>)
+  // expected-error @+1 {{'loom.rms_norm_grad' op failed to verify that all of {input, output_grad, input_grad} have same type}}
+  %0:2 = "loom.rms_norm_grad"(%x, %g, %x) <{epsilon = 1.0e-06 : f32}> : (tensor<8x4xf32>, tensor<4xf32>, tensor<8x4xf32>) -> (tensor<2x4x4xf32>, tensor<4xf32>)
   return
 }
 
 // -----
 
 func.func @rms_norm_grad_gain_grad(%x: tensor<8x4xf32>, %g: tensor<4xf32>) {
-  // expected-error @+1 {{'loom.rms_norm_grad' op gain gradient must have the gain's type 'tensor<4xf32>'}}
-  %0:2 = loom.rms_norm_grad %x, %g, %x epsilon(1.0e-06) : (tensor<8x4xf32>, tensor<4xf32>, tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<2xf32>)
+  // expected-error @+1 {{'loom.rms_norm_grad' op failed to verify that all of {gain, gain_grad} have same type}}
+  %0:2 = "loom.rms_norm_grad"(%x, %g, %x) <{epsilon = 1.0e-06 : f32}> : (tensor<8x4xf32>, tensor<4xf32>, tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<2xf32>)
   return
 }
 
@@ -507,7 +508,7 @@ func.func @rms_norm_grad_gain_grad(%x: tensor<8x4xf32>, %g: tensor<4xf32>) {
 
 func.func @attention_zero_heads(%q: tensor<2x8x12xf32>) {
   // expected-error @+1 {{'loom.attention' op needs positive heads and kv_heads, kv_heads dividing heads; got 0 and 3}}
-  %0:2 = loom.attention %q, %q, %q heads(0, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8xf32>)
+  %0:2 = loom.attention %q, %q, %q heads(0, 3) : tensor<2x8x12xf32>, tensor<2x8x12xf32> -> tensor<2x3x8xf32>
   return
 }
 
@@ -515,7 +516,7 @@ func.func @attention_zero_heads(%q: tensor<2x8x12xf32>) {
 
 func.func @attention_negative_kv_heads(%q: tensor<2x8x12xf32>) {
   // expected-error @+1 {{'loom.attention' op needs positive heads and kv_heads, kv_heads dividing heads; got 3 and -1}}
-  %0:2 = loom.attention %q, %q, %q heads(3, -1) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8xf32>)
+  %0:2 = loom.attention %q, %q, %q heads(3, -1) : tensor<2x8x12xf32>, tensor<2x8x12xf32> -> tensor<2x3x8xf32>
   return
 }
 
@@ -523,7 +524,7 @@ func.func @attention_negative_kv_heads(%q: tensor<2x8x12xf32>) {
 
 func.func @attention_zero_kv_heads(%q: tensor<2x8x12xf32>) {
   // expected-error @+1 {{'loom.attention' op needs positive heads and kv_heads, kv_heads dividing heads; got 3 and 0}}
-  %0:2 = loom.attention %q, %q, %q heads(3, 0) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8xf32>)
+  %0:2 = loom.attention %q, %q, %q heads(3, 0) : tensor<2x8x12xf32>, tensor<2x8x12xf32> -> tensor<2x3x8xf32>
   return
 }
 
@@ -531,7 +532,7 @@ func.func @attention_zero_kv_heads(%q: tensor<2x8x12xf32>) {
 
 func.func @attention_kv_heads_not_dividing(%q: tensor<2x8x12xf32>, %kv: tensor<2x8x8xf32>) {
   // expected-error @+1 {{'loom.attention' op needs positive heads and kv_heads, kv_heads dividing heads; got 3 and 2}}
-  %0:2 = loom.attention %q, %kv, %kv heads(3, 2) : (tensor<2x8x12xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8xf32>)
+  %0:2 = loom.attention %q, %kv, %kv heads(3, 2) : tensor<2x8x12xf32>, tensor<2x8x8xf32> -> tensor<2x3x8xf32>
   return
 }
 
@@ -539,7 +540,7 @@ func.func @attention_kv_heads_not_dividing(%q: tensor<2x8x12xf32>, %kv: tensor<2
 
 func.func @attention_more_kv_heads(%q: tensor<2x8x16xf32>) {
   // expected-error @+1 {{'loom.attention' op needs positive heads and kv_heads, kv_heads dividing heads; got 2 and 4}}
-  %0:2 = loom.attention %q, %q, %q heads(2, 4) : (tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x2x8xf32>)
+  %0:2 = loom.attention %q, %q, %q heads(2, 4) : tensor<2x8x16xf32>, tensor<2x8x16xf32> -> tensor<2x2x8xf32>
   return
 }
 
@@ -547,47 +548,47 @@ func.func @attention_more_kv_heads(%q: tensor<2x8x16xf32>) {
 
 func.func @attention_width(%q: tensor<2x8x10xf32>) {
   // expected-error @+1 {{'loom.attention' op query width 10 is not a multiple of 4 heads}}
-  %0:2 = loom.attention %q, %q, %q heads(4, 4) : (tensor<2x8x10xf32>, tensor<2x8x10xf32>, tensor<2x8x10xf32>) -> (tensor<2x8x10xf32>, tensor<2x4x8xf32>)
+  %0:2 = loom.attention %q, %q, %q heads(4, 4) : tensor<2x8x10xf32>, tensor<2x8x10xf32> -> tensor<2x4x8xf32>
   return
 }
 
 // -----
 
 func.func @attention_kv_width(%q: tensor<2x8x16xf32>, %kv: tensor<2x8x16xf32>) {
-  // expected-error @+1 {{'loom.attention' op keys and values must be 2x8x8 (2 heads of width 4), got 2x8x16 and 2x8x16}}
-  %0:2 = loom.attention %q, %kv, %kv heads(4, 2) : (tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x4x8xf32>)
+  // expected-error @+1 {{'loom.attention' op keys and values must be 2x8x8 (2 heads of width 4), got 2x8x16}}
+  %0:2 = loom.attention %q, %kv, %kv heads(4, 2) : tensor<2x8x16xf32>, tensor<2x8x16xf32> -> tensor<2x4x8xf32>
   return
 }
 
 // -----
 
 func.func @attention_key_value_differ(%q: tensor<2x8x12xf32>, %v: tensor<2x8x6xf32>) {
-  // expected-error @+1 {{'loom.attention' op keys and values must be 2x8x12 (3 heads of width 4), got 2x8x12 and 2x8x6}}
-  %0:2 = loom.attention %q, %q, %v heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x6xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8xf32>)
+  // expected-error @+1 {{'loom.attention' op failed to verify that all of {key, value} have same type}}
+  %0:2 = "loom.attention"(%q, %q, %v) <{heads = 3 : i64, kv_heads = 3 : i64}> : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x6xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8xf32>)
   return
 }
 
 // -----
 
 func.func @attention_kv_batch(%q: tensor<2x8x12xf32>, %kv: tensor<4x8x12xf32>) {
-  // expected-error @+1 {{'loom.attention' op keys and values must be 2x8x12 (3 heads of width 4), got 4x8x12 and 4x8x12}}
-  %0:2 = loom.attention %q, %kv, %kv heads(3, 3) : (tensor<2x8x12xf32>, tensor<4x8x12xf32>, tensor<4x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8xf32>)
+  // expected-error @+1 {{'loom.attention' op keys and values must be 2x8x12 (3 heads of width 4), got 4x8x12}}
+  %0:2 = loom.attention %q, %kv, %kv heads(3, 3) : tensor<2x8x12xf32>, tensor<4x8x12xf32> -> tensor<2x3x8xf32>
   return
 }
 
 // -----
 
 func.func @attention_kv_sequence(%q: tensor<2x8x12xf32>, %kv: tensor<2x7x12xf32>) {
-  // expected-error @+1 {{'loom.attention' op keys and values must be 2x8x12 (3 heads of width 4), got 2x7x12 and 2x7x12}}
-  %0:2 = loom.attention %q, %kv, %kv heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x7x12xf32>, tensor<2x7x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8xf32>)
+  // expected-error @+1 {{'loom.attention' op keys and values must be 2x8x12 (3 heads of width 4), got 2x7x12}}
+  %0:2 = loom.attention %q, %kv, %kv heads(3, 3) : tensor<2x8x12xf32>, tensor<2x7x12xf32> -> tensor<2x3x8xf32>
   return
 }
 
 // -----
 
 func.func @attention_output(%q: tensor<2x8x12xf32>) {
-  // expected-error @+1 {{'loom.attention' op output must have the query's type 'tensor<2x8x12xf32>'}}
-  %0:2 = loom.attention %q, %q, %q heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x4xf32>, tensor<2x3x8xf32>)
+  // expected-error @+1 {{'loom.attention' op failed to verify that all of {query, output} have same type}}
+  %0:2 = "loom.attention"(%q, %q, %q) <{heads = 3 : i64, kv_heads = 3 : i64}> : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x4xf32>, tensor<2x3x8xf32>)
   return
 }
 
@@ -595,7 +596,7 @@ func.func @attention_output(%q: tensor<2x8x12xf32>) {
 
 func.func @attention_logsumexp(%q: tensor<2x8x16xf32>, %kv: tensor<2x8x8xf32>) {
   // expected-error @+1 {{'loom.attention' op logsumexp must be 2x4x8 (batch, heads, queries), not 2x2x8}}
-  %0:2 = loom.attention %q, %kv, %kv heads(4, 2) : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>) -> (tensor<2x8x16xf32>, tensor<2x2x8xf32>)
+  %0:2 = loom.attention %q, %kv, %kv heads(4, 2) : tensor<2x8x16xf32>, tensor<2x8x8xf32> -> tensor<2x2x8xf32>
   return
 }
 
@@ -603,7 +604,7 @@ func.func @attention_logsumexp(%q: tensor<2x8x16xf32>, %kv: tensor<2x8x8xf32>) {
 
 func.func @attention_rank(%q: tensor<8x12xf32>) {
   // expected-error @+1 {{'loom.attention' op operand #0 must be 3D tensor of 32-bit float values, but got 'tensor<8x12xf32>'}}
-  %0:2 = loom.attention %q, %q, %q heads(3, 3) : (tensor<8x12xf32>, tensor<8x12xf32>, tensor<8x12xf32>) -> (tensor<8x12xf32>, tensor<1x3x8xf32>)
+  %0:2 = loom.attention %q, %q, %q heads(3, 3) : tensor<8x12xf32>, tensor<8x12xf32> -> tensor<1x3x8xf32>
   return
 }
 
@@ -615,7 +616,7 @@ func.func @attention_rank(%q: tensor<8x12xf32>) {
 
 func.func @attention_grad_heads(%q: tensor<2x8x12xf32>, %kv: tensor<2x8x8xf32>, %p: tensor<2x3x8xf32>) {
   // expected-error @+1 {{'loom.attention_grad' op needs positive heads and kv_heads, kv_heads dividing heads; got 3 and 2}}
-  %0:3 = loom.attention_grad %q, %kv, %kv, %q, %p, %q heads(3, 2) : (tensor<2x8x12xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>, tensor<2x8x12xf32>, tensor<2x3x8xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>)
+  %0:3 = loom.attention_grad %q, %kv, %kv, %q, %p, %q heads(3, 2) : tensor<2x8x12xf32>, tensor<2x8x8xf32>, tensor<2x3x8xf32>
   return
 }
 
@@ -623,15 +624,15 @@ func.func @attention_grad_heads(%q: tensor<2x8x12xf32>, %kv: tensor<2x8x8xf32>, 
 
 func.func @attention_grad_width(%q: tensor<2x8x12xf32>, %p: tensor<2x5x8xf32>) {
   // expected-error @+1 {{'loom.attention_grad' op query width 12 is not a multiple of 5 heads}}
-  %0:3 = loom.attention_grad %q, %q, %q, %q, %p, %q heads(5, 5) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x5x8xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>)
+  %0:3 = loom.attention_grad %q, %q, %q, %q, %p, %q heads(5, 5) : tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x5x8xf32>
   return
 }
 
 // -----
 
 func.func @attention_grad_kv(%q: tensor<2x8x16xf32>, %kv: tensor<2x8x8xf32>, %p: tensor<2x4x8xf32>) {
-  // expected-error @+1 {{'loom.attention_grad' op keys and values must be 2x8x4 (1 head of width 4), got 2x8x8 and 2x8x8}}
-  %0:3 = loom.attention_grad %q, %kv, %kv, %q, %p, %q heads(4, 1) : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>, tensor<2x8x16xf32>, tensor<2x4x8xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>)
+  // expected-error @+1 {{'loom.attention_grad' op keys and values must be 2x8x4 (1 head of width 4), got 2x8x8}}
+  %0:3 = loom.attention_grad %q, %kv, %kv, %q, %p, %q heads(4, 1) : tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x4x8xf32>
   return
 }
 
@@ -639,23 +640,23 @@ func.func @attention_grad_kv(%q: tensor<2x8x16xf32>, %kv: tensor<2x8x8xf32>, %p:
 
 func.func @attention_grad_logsumexp(%q: tensor<2x8x12xf32>, %p: tensor<2x3x7xf32>) {
   // expected-error @+1 {{'loom.attention_grad' op logsumexp must be 2x3x8 (batch, heads, queries), not 2x3x7}}
-  %0:3 = loom.attention_grad %q, %q, %q, %q, %p, %q heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x3x7xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>)
+  %0:3 = loom.attention_grad %q, %q, %q, %q, %p, %q heads(3, 3) : tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x3x7xf32>
   return
 }
 
 // -----
 
 func.func @attention_grad_output_grad(%q: tensor<2x8x12xf32>, %p: tensor<2x3x8xf32>, %do: tensor<2x8x6xf32>) {
-  // expected-error @+1 {{'loom.attention_grad' op gradients must have the types of what they are gradients of}}
-  %0:3 = loom.attention_grad %q, %q, %q, %q, %p, %do heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x3x8xf32>, tensor<2x8x6xf32>) -> (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>)
+  // expected-error @+1 {{'loom.attention_grad' op failed to verify that all of {query, output, output_grad, query_grad} have same type}}
+  %0:3 = "loom.attention_grad"(%q, %q, %q, %q, %p, %do) <{heads = 3 : i64, kv_heads = 3 : i64}> : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x3x8xf32>, tensor<2x8x6xf32>) -> (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>)
   return
 }
 
 // -----
 
 func.func @attention_grad_query_grad(%q: tensor<2x8x12xf32>, %p: tensor<2x3x8xf32>) {
-  // expected-error @+1 {{'loom.attention_grad' op gradients must have the types of what they are gradients of}}
-  %0:3 = loom.attention_grad %q, %q, %q, %q, %p, %q heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x3x8xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x4xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>)
+  // expected-error @+1 {{'loom.attention_grad' op failed to verify that all of {query, output, output_grad, query_grad} have same type}}
+  %0:3 = "loom.attention_grad"(%q, %q, %q, %q, %p, %q) <{heads = 3 : i64, kv_heads = 3 : i64}> : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x3x8xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x4xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>)
   return
 }
 
@@ -664,16 +665,16 @@ func.func @attention_grad_query_grad(%q: tensor<2x8x12xf32>, %p: tensor<2x3x8xf3
 // With grouped-query attention the key and value gradients have the
 // key/value heads' width, not the queries'.
 func.func @attention_grad_key_grad(%q: tensor<2x8x16xf32>, %kv: tensor<2x8x8xf32>, %p: tensor<2x4x8xf32>) {
-  // expected-error @+1 {{'loom.attention_grad' op gradients must have the types of what they are gradients of}}
-  %0:3 = loom.attention_grad %q, %kv, %kv, %q, %p, %q heads(4, 2) : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>, tensor<2x8x16xf32>, tensor<2x4x8xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8x8xf32>)
+  // expected-error @+1 {{'loom.attention_grad' op failed to verify that all of {key, value, key_grad, value_grad} have same type}}
+  %0:3 = "loom.attention_grad"(%q, %kv, %kv, %q, %p, %q) <{heads = 4 : i64, kv_heads = 2 : i64}> : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>, tensor<2x8x16xf32>, tensor<2x4x8xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8x8xf32>)
   return
 }
 
 // -----
 
 func.func @attention_grad_value_grad(%q: tensor<2x8x16xf32>, %kv: tensor<2x8x8xf32>, %p: tensor<2x4x8xf32>) {
-  // expected-error @+1 {{'loom.attention_grad' op gradients must have the types of what they are gradients of}}
-  %0:3 = loom.attention_grad %q, %kv, %kv, %q, %p, %q heads(4, 2) : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>, tensor<2x8x16xf32>, tensor<2x4x8xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x16xf32>)
+  // expected-error @+1 {{'loom.attention_grad' op failed to verify that all of {key, value, key_grad, value_grad} have same type}}
+  %0:3 = "loom.attention_grad"(%q, %kv, %kv, %q, %p, %q) <{heads = 4 : i64, kv_heads = 2 : i64}> : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>, tensor<2x8x16xf32>, tensor<2x4x8xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x16xf32>)
   return
 }
 
@@ -907,7 +908,7 @@ func.func @slice_grad_past_end(%dy: tensor<2x8x12xf32>) -> tensor<2x8x36xf32> {
 
 func.func @cross_entropy_label_count(%z: tensor<8x10xf32>, %l: tensor<6xi32>) -> tensor<f32> {
   // expected-error @+1 {{'loom.cross_entropy' op needs one label per row of logits: logits 8x10 take labels 8, not 6}}
-  %0 = loom.cross_entropy %z, %l : (tensor<8x10xf32>, tensor<6xi32>) -> tensor<f32>
+  %0 = loom.cross_entropy %z, %l : tensor<8x10xf32>, tensor<6xi32>
   return %0 : tensor<f32>
 }
 
@@ -915,7 +916,7 @@ func.func @cross_entropy_label_count(%z: tensor<8x10xf32>, %l: tensor<6xi32>) ->
 
 func.func @cross_entropy_batched_labels(%z: tensor<2x8x10xf32>, %l: tensor<16xi32>) -> tensor<f32> {
   // expected-error @+1 {{'loom.cross_entropy' op needs one label per row of logits: logits 2x8x10 take labels 2x8, not 16}}
-  %0 = loom.cross_entropy %z, %l : (tensor<2x8x10xf32>, tensor<16xi32>) -> tensor<f32>
+  %0 = loom.cross_entropy %z, %l : tensor<2x8x10xf32>, tensor<16xi32>
   return %0 : tensor<f32>
 }
 
@@ -923,7 +924,7 @@ func.func @cross_entropy_batched_labels(%z: tensor<2x8x10xf32>, %l: tensor<16xi3
 
 func.func @cross_entropy_labels_per_class(%z: tensor<8x10xf32>, %l: tensor<8x10xi32>) -> tensor<f32> {
   // expected-error @+1 {{'loom.cross_entropy' op needs one label per row of logits: logits 8x10 take labels 8, not 8x10}}
-  %0 = loom.cross_entropy %z, %l : (tensor<8x10xf32>, tensor<8x10xi32>) -> tensor<f32>
+  %0 = loom.cross_entropy %z, %l : tensor<8x10xf32>, tensor<8x10xi32>
   return %0 : tensor<f32>
 }
 
@@ -932,7 +933,7 @@ func.func @cross_entropy_labels_per_class(%z: tensor<8x10xf32>, %l: tensor<8x10x
 // Logits need rows.
 func.func @cross_entropy_logits_rank1(%z: tensor<10xf32>, %l: tensor<i32>) -> tensor<f32> {
   // expected-error @+1 {{'loom.cross_entropy' op needs logits with rows of class scores, at least 2 dimensions, not 10}}
-  %0 = loom.cross_entropy %z, %l : (tensor<10xf32>, tensor<i32>) -> tensor<f32>
+  %0 = loom.cross_entropy %z, %l : tensor<10xf32>, tensor<i32>
   return %0 : tensor<f32>
 }
 
@@ -940,7 +941,7 @@ func.func @cross_entropy_logits_rank1(%z: tensor<10xf32>, %l: tensor<i32>) -> te
 
 func.func @cross_entropy_float_labels(%z: tensor<8x10xf32>, %l: tensor<8xf32>) -> tensor<f32> {
   // expected-error @+1 {{'loom.cross_entropy' op operand #1 must be ranked tensor of 32-bit signless integer values, but got 'tensor<8xf32>'}}
-  %0 = loom.cross_entropy %z, %l : (tensor<8x10xf32>, tensor<8xf32>) -> tensor<f32>
+  %0 = loom.cross_entropy %z, %l : tensor<8x10xf32>, tensor<8xf32>
   return %0 : tensor<f32>
 }
 
@@ -948,15 +949,15 @@ func.func @cross_entropy_float_labels(%z: tensor<8x10xf32>, %l: tensor<8xf32>) -
 
 func.func @cross_entropy_loss_not_scalar(%z: tensor<8x10xf32>, %l: tensor<8xi32>) -> tensor<8xf32> {
   // expected-error @+1 {{'loom.cross_entropy' op result #0 must be 0D tensor of 32-bit float values, but got 'tensor<8xf32>'}}
-  %0 = loom.cross_entropy %z, %l : (tensor<8x10xf32>, tensor<8xi32>) -> tensor<8xf32>
+  %0 = "loom.cross_entropy"(%z, %l) : (tensor<8x10xf32>, tensor<8xi32>) -> tensor<8xf32>
   return %0 : tensor<8xf32>
 }
 
 // -----
 
 func.func @cross_entropy_grad_type(%z: tensor<8x10xf32>, %l: tensor<8xi32>, %d: tensor<f32>) -> tensor<8x9xf32> {
-  // expected-error @+1 {{'loom.cross_entropy_grad' op result must have the logits' type 'tensor<8x10xf32>'}}
-  %0 = loom.cross_entropy_grad %z, %l, %d : (tensor<8x10xf32>, tensor<8xi32>, tensor<f32>) -> tensor<8x9xf32>
+  // expected-error @+1 {{'loom.cross_entropy_grad' op failed to verify that all of {logits, result} have same type}}
+  %0 = "loom.cross_entropy_grad"(%z, %l, %d) : (tensor<8x10xf32>, tensor<8xi32>, tensor<f32>) -> tensor<8x9xf32>
   return %0 : tensor<8x9xf32>
 }
 
@@ -964,7 +965,7 @@ func.func @cross_entropy_grad_type(%z: tensor<8x10xf32>, %l: tensor<8xi32>, %d: 
 
 func.func @cross_entropy_grad_labels(%z: tensor<2x8x10xf32>, %l: tensor<2x7xi32>, %d: tensor<f32>) -> tensor<2x8x10xf32> {
   // expected-error @+1 {{'loom.cross_entropy_grad' op needs one label per row of logits: logits 2x8x10 take labels 2x8, not 2x7}}
-  %0 = loom.cross_entropy_grad %z, %l, %d : (tensor<2x8x10xf32>, tensor<2x7xi32>, tensor<f32>) -> tensor<2x8x10xf32>
+  %0 = loom.cross_entropy_grad %z, %l, %d : tensor<2x8x10xf32>, tensor<2x7xi32>
   return %0 : tensor<2x8x10xf32>
 }
 
@@ -972,7 +973,7 @@ func.func @cross_entropy_grad_labels(%z: tensor<2x8x10xf32>, %l: tensor<2x7xi32>
 
 func.func @cross_entropy_grad_loss_grad(%z: tensor<8x10xf32>, %l: tensor<8xi32>, %d: tensor<1xf32>) -> tensor<8x10xf32> {
   // expected-error @+1 {{'loom.cross_entropy_grad' op operand #2 must be 0D tensor of 32-bit float values, but got 'tensor<1xf32>'}}
-  %0 = loom.cross_entropy_grad %z, %l, %d : (tensor<8x10xf32>, tensor<8xi32>, tensor<1xf32>) -> tensor<8x10xf32>
+  %0 = "loom.cross_entropy_grad"(%z, %l, %d) : (tensor<8x10xf32>, tensor<8xi32>, tensor<1xf32>) -> tensor<8x10xf32>
   return %0 : tensor<8x10xf32>
 }
 
@@ -983,8 +984,8 @@ func.func @cross_entropy_grad_loss_grad(%z: tensor<8x10xf32>, %l: tensor<8xi32>,
 //===----------------------------------------------------------------------===//
 
 func.func @mse_shapes(%p: tensor<8x4xf32>, %t: tensor<8x3xf32>) -> tensor<f32> {
-  // expected-error @+1 {{'loom.mse' op prediction and target must have one shape, got 8x4 and 8x3}}
-  %0 = loom.mse %p, %t : (tensor<8x4xf32>, tensor<8x3xf32>) -> tensor<f32>
+  // expected-error @+1 {{'loom.mse' op failed to verify that all of {prediction, target} have same type}}
+  %0 = "loom.mse"(%p, %t) : (tensor<8x4xf32>, tensor<8x3xf32>) -> tensor<f32>
   return %0 : tensor<f32>
 }
 
@@ -992,24 +993,24 @@ func.func @mse_shapes(%p: tensor<8x4xf32>, %t: tensor<8x3xf32>) -> tensor<f32> {
 
 // No broadcasting in mse.
 func.func @mse_ranks(%p: tensor<8x4xf32>, %t: tensor<4xf32>) -> tensor<f32> {
-  // expected-error @+1 {{'loom.mse' op prediction and target must have one shape, got 8x4 and 4}}
-  %0 = loom.mse %p, %t : (tensor<8x4xf32>, tensor<4xf32>) -> tensor<f32>
+  // expected-error @+1 {{'loom.mse' op failed to verify that all of {prediction, target} have same type}}
+  %0 = "loom.mse"(%p, %t) : (tensor<8x4xf32>, tensor<4xf32>) -> tensor<f32>
   return %0 : tensor<f32>
 }
 
 // -----
 
 func.func @mse_grad_target(%p: tensor<8x4xf32>, %t: tensor<4x8xf32>, %d: tensor<f32>) -> tensor<8x4xf32> {
-  // expected-error @+1 {{'loom.mse_grad' op prediction, target and result must have one type, got 'tensor<8x4xf32>', 'tensor<4x8xf32>' and 'tensor<8x4xf32>'}}
-  %0 = loom.mse_grad %p, %t, %d : (tensor<8x4xf32>, tensor<4x8xf32>, tensor<f32>) -> tensor<8x4xf32>
+  // expected-error @+1 {{'loom.mse_grad' op failed to verify that all of {prediction, target, result} have same type}}
+  %0 = "loom.mse_grad"(%p, %t, %d) : (tensor<8x4xf32>, tensor<4x8xf32>, tensor<f32>) -> tensor<8x4xf32>
   return %0 : tensor<8x4xf32>
 }
 
 // -----
 
 func.func @mse_grad_result(%p: tensor<8x4xf32>, %t: tensor<8x4xf32>, %d: tensor<f32>) -> tensor<4x8xf32> {
-  // expected-error @+1 {{'loom.mse_grad' op prediction, target and result must have one type, got 'tensor<8x4xf32>', 'tensor<8x4xf32>' and 'tensor<4x8xf32>'}}
-  %0 = loom.mse_grad %p, %t, %d : (tensor<8x4xf32>, tensor<8x4xf32>, tensor<f32>) -> tensor<4x8xf32>
+  // expected-error @+1 {{'loom.mse_grad' op failed to verify that all of {prediction, target, result} have same type}}
+  %0 = "loom.mse_grad"(%p, %t, %d) : (tensor<8x4xf32>, tensor<8x4xf32>, tensor<f32>) -> tensor<4x8xf32>
   return %0 : tensor<4x8xf32>
 }
 
@@ -1078,7 +1079,7 @@ func.func @adamw_step_type(%p: tensor<4x3xf32>, %f: f32) {
 
 func.func @sum_squares_not_scalar(%g: tensor<4x3xf32>) -> tensor<3xf32> {
   // expected-error @+1 {{'loom.sum_squares' op result #0 must be 0D tensor of 32-bit float values, but got 'tensor<3xf32>'}}
-  %0 = loom.sum_squares %g : (tensor<4x3xf32>) -> tensor<3xf32>
+  %0 = "loom.sum_squares"(%g) : (tensor<4x3xf32>) -> tensor<3xf32>
   return %0 : tensor<3xf32>
 }
 
@@ -1382,7 +1383,7 @@ func.func @init_integer_std(%w: tensor<4xf32> {loom.param = "w", loom.init = #lo
 // Scalar logits: no rows and no classes (this once crashed the verifier).
 func.func @cross_entropy_scalar_logits(%z: tensor<f32>, %l: tensor<i32>) -> tensor<f32> {
   // expected-error @+1 {{'loom.cross_entropy' op needs logits with rows of class scores, at least 2 dimensions, not scalar}}
-  %0 = loom.cross_entropy %z, %l : (tensor<f32>, tensor<i32>) -> tensor<f32>
+  %0 = loom.cross_entropy %z, %l : tensor<f32>, tensor<i32>
   return %0 : tensor<f32>
 }
 
@@ -1399,14 +1400,14 @@ func.func @slice_offset_overflow(%x: tensor<2x8x12xf32>) -> tensor<2x8x4xf32> {
 
 func.func @layer_norm_grad_epsilon(%x: tensor<8x4xf32>, %g: tensor<4xf32>) -> (tensor<8x4xf32>, tensor<4xf32>, tensor<4xf32>) {
   // expected-error @+1 {{'loom.layer_norm_grad' op epsilon must be positive and finite}}
-  %dx, %dg, %db = loom.layer_norm_grad %x, %g, %x epsilon(-1.0) : (tensor<8x4xf32>, tensor<4xf32>, tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<4xf32>, tensor<4xf32>)
+  %dx, %dg, %db = loom.layer_norm_grad %x, %g, %x epsilon(-1.0) : tensor<8x4xf32>, tensor<4xf32>
   return %dx, %dg, %db : tensor<8x4xf32>, tensor<4xf32>, tensor<4xf32>
 }
 
 // -----
 
 func.func @attention_grad_output(%q: tensor<2x8x12xf32>, %o: tensor<2x8x6xf32>, %lse: tensor<2x3x8xf32>) {
-  // expected-error @+1 {{'loom.attention_grad' op output must have the query's type 'tensor<2x8x12xf32>'}}
-  %0:3 = loom.attention_grad %q, %q, %q, %o, %lse, %q heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x6xf32>, tensor<2x3x8xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>)
+  // expected-error @+1 {{'loom.attention_grad' op failed to verify that all of {query, output, output_grad, query_grad} have same type}}
+  %0:3 = "loom.attention_grad"(%q, %q, %q, %o, %lse, %q) <{heads = 3 : i64, kv_heads = 3 : i64}> : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x6xf32>, tensor<2x3x8xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>)
   return
 }

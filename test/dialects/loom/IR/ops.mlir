@@ -190,25 +190,25 @@ func.func @elementwise_gradients(%x: tensor<2x8x4xf32>, %dy: tensor<2x8x4xf32>, 
 // CHECK-SAME: (%[[X:[^:]+]]: tensor<2x8x4xf32>, %[[M:[^:]+]]: tensor<8x4xf32>, %[[G:[^:]+]]: tensor<4xf32>, %[[B:[^:]+]]: tensor<4xf32>, %[[DY:[^:]+]]: tensor<2x8x4xf32>)
 func.func @normalization(%x: tensor<2x8x4xf32>, %m: tensor<8x4xf32>, %g: tensor<4xf32>,
                          %b: tensor<4xf32>, %dy: tensor<2x8x4xf32>) {
-  // CHECK: loom.layer_norm %[[X]], %[[G]], %[[B]] epsilon(9.99999974E-6) : (tensor<2x8x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<2x8x4xf32>
-  %0 = loom.layer_norm %x, %g, %b epsilon(1.0e-05) : (tensor<2x8x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<2x8x4xf32>
-  // CHECK: loom.layer_norm %[[M]], %[[G]], %[[B]] epsilon(5.000000e-01) : (tensor<8x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<8x4xf32>
-  %1 = loom.layer_norm %m, %g, %b epsilon(0.5) : (tensor<8x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<8x4xf32>
-  // CHECK: loom.layer_norm %[[G]], %[[G]], %[[B]] epsilon(1.000000e+00) : (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
-  %2 = loom.layer_norm %g, %g, %b epsilon(1.0) : (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
-  // CHECK: loom.rms_norm %[[X]], %[[G]] epsilon(9.99999997E-7) : (tensor<2x8x4xf32>, tensor<4xf32>) -> tensor<2x8x4xf32>
-  %3 = loom.rms_norm %x, %g epsilon(1.0e-06) : (tensor<2x8x4xf32>, tensor<4xf32>) -> tensor<2x8x4xf32>
-  // CHECK: loom.rms_norm %[[M]], %[[G]] epsilon(2.500000e-01) : (tensor<8x4xf32>, tensor<4xf32>) -> tensor<8x4xf32>
-  %4 = loom.rms_norm %m, %g epsilon(0.25) : (tensor<8x4xf32>, tensor<4xf32>) -> tensor<8x4xf32>
+  // CHECK: loom.layer_norm %[[X]], %[[G]], %[[B]] epsilon(9.99999974E-6) : tensor<2x8x4xf32>, tensor<4xf32>
+  %0 = loom.layer_norm %x, %g, %b epsilon(1.0e-05) : tensor<2x8x4xf32>, tensor<4xf32>
+  // CHECK: loom.layer_norm %[[M]], %[[G]], %[[B]] epsilon(5.000000e-01) : tensor<8x4xf32>, tensor<4xf32>
+  %1 = loom.layer_norm %m, %g, %b epsilon(0.5) : tensor<8x4xf32>, tensor<4xf32>
+  // CHECK: loom.layer_norm %[[G]], %[[G]], %[[B]] epsilon(1.000000e+00) : tensor<4xf32>, tensor<4xf32>
+  %2 = loom.layer_norm %g, %g, %b epsilon(1.0) : tensor<4xf32>, tensor<4xf32>
+  // CHECK: loom.rms_norm %[[X]], %[[G]] epsilon(9.99999997E-7) : tensor<2x8x4xf32>, tensor<4xf32>
+  %3 = loom.rms_norm %x, %g epsilon(1.0e-06) : tensor<2x8x4xf32>, tensor<4xf32>
+  // CHECK: loom.rms_norm %[[M]], %[[G]] epsilon(2.500000e-01) : tensor<8x4xf32>, tensor<4xf32>
+  %4 = loom.rms_norm %m, %g epsilon(0.25) : tensor<8x4xf32>, tensor<4xf32>
 
-  // CHECK: %{{.+}}, %{{.+}}, %{{.+}} = loom.layer_norm_grad %[[X]], %[[G]], %[[DY]] epsilon(9.99999974E-6) : (tensor<2x8x4xf32>, tensor<4xf32>, tensor<2x8x4xf32>) -> (tensor<2x8x4xf32>, tensor<4xf32>, tensor<4xf32>)
-  %dx, %dg, %db = loom.layer_norm_grad %x, %g, %dy epsilon(1.0e-05) : (tensor<2x8x4xf32>, tensor<4xf32>, tensor<2x8x4xf32>) -> (tensor<2x8x4xf32>, tensor<4xf32>, tensor<4xf32>)
-  // CHECK: loom.layer_norm_grad %[[M]], %[[G]], %[[M]] epsilon(5.000000e-01) : (tensor<8x4xf32>, tensor<4xf32>, tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<4xf32>, tensor<4xf32>)
-  %l2:3 = loom.layer_norm_grad %m, %g, %m epsilon(0.5) : (tensor<8x4xf32>, tensor<4xf32>, tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<4xf32>, tensor<4xf32>)
-  // CHECK: %{{.+}}, %{{.+}} = loom.rms_norm_grad %[[X]], %[[G]], %[[DY]] epsilon(9.99999997E-7) : (tensor<2x8x4xf32>, tensor<4xf32>, tensor<2x8x4xf32>) -> (tensor<2x8x4xf32>, tensor<4xf32>)
-  %rx, %rg = loom.rms_norm_grad %x, %g, %dy epsilon(1.0e-06) : (tensor<2x8x4xf32>, tensor<4xf32>, tensor<2x8x4xf32>) -> (tensor<2x8x4xf32>, tensor<4xf32>)
-  // CHECK: loom.rms_norm_grad %[[M]], %[[G]], %[[M]] epsilon(2.500000e-01) : (tensor<8x4xf32>, tensor<4xf32>, tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<4xf32>)
-  %r2:2 = loom.rms_norm_grad %m, %g, %m epsilon(0.25) : (tensor<8x4xf32>, tensor<4xf32>, tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<4xf32>)
+  // CHECK: %{{.+}}, %{{.+}}, %{{.+}} = loom.layer_norm_grad %[[X]], %[[G]], %[[DY]] epsilon(9.99999974E-6) : tensor<2x8x4xf32>, tensor<4xf32>
+  %dx, %dg, %db = loom.layer_norm_grad %x, %g, %dy epsilon(1.0e-05) : tensor<2x8x4xf32>, tensor<4xf32>
+  // CHECK: loom.layer_norm_grad %[[M]], %[[G]], %[[M]] epsilon(5.000000e-01) : tensor<8x4xf32>, tensor<4xf32>
+  %l2:3 = loom.layer_norm_grad %m, %g, %m epsilon(0.5) : tensor<8x4xf32>, tensor<4xf32>
+  // CHECK: %{{.+}}, %{{.+}} = loom.rms_norm_grad %[[X]], %[[G]], %[[DY]] epsilon(9.99999997E-7) : tensor<2x8x4xf32>, tensor<4xf32>
+  %rx, %rg = loom.rms_norm_grad %x, %g, %dy epsilon(1.0e-06) : tensor<2x8x4xf32>, tensor<4xf32>
+  // CHECK: loom.rms_norm_grad %[[M]], %[[G]], %[[M]] epsilon(2.500000e-01) : tensor<8x4xf32>, tensor<4xf32>
+  %r2:2 = loom.rms_norm_grad %m, %g, %m epsilon(0.25) : tensor<8x4xf32>, tensor<4xf32>
   return
 }
 
@@ -222,21 +222,21 @@ func.func @attention(%q: tensor<2x8x12xf32>, %q16: tensor<2x8x16xf32>,
                      %kv8: tensor<2x8x8xf32>, %kv4: tensor<2x8x4xf32>,
                      %lse3: tensor<2x3x8xf32>, %lse4: tensor<2x4x8xf32>) {
   // Multi-head: 3 heads of 4 for queries, keys and values.
-  // CHECK: %{{.+}}, %{{.+}} = loom.attention %[[Q]], %[[Q]], %[[Q]] heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8xf32>)
-  %o, %lse = loom.attention %q, %q, %q heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x3x8xf32>)
+  // CHECK: %{{.+}}, %{{.+}} = loom.attention %[[Q]], %[[Q]], %[[Q]] heads(3, 3) : tensor<2x8x12xf32>, tensor<2x8x12xf32> -> tensor<2x3x8xf32>
+  %o, %lse = loom.attention %q, %q, %q heads(3, 3) : tensor<2x8x12xf32>, tensor<2x8x12xf32> -> tensor<2x3x8xf32>
   // Grouped-query: 4 query heads of 4 share 2 key/value heads.
-  // CHECK: loom.attention %[[Q16]], %[[KV8]], %[[KV8]] heads(4, 2) : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>) -> (tensor<2x8x16xf32>, tensor<2x4x8xf32>)
-  %gqa:2 = loom.attention %q16, %kv8, %kv8 heads(4, 2) : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>) -> (tensor<2x8x16xf32>, tensor<2x4x8xf32>)
+  // CHECK: loom.attention %[[Q16]], %[[KV8]], %[[KV8]] heads(4, 2) : tensor<2x8x16xf32>, tensor<2x8x8xf32> -> tensor<2x4x8xf32>
+  %gqa:2 = loom.attention %q16, %kv8, %kv8 heads(4, 2) : tensor<2x8x16xf32>, tensor<2x8x8xf32> -> tensor<2x4x8xf32>
   // Multi-query: one key/value head.
-  // CHECK: loom.attention %[[Q16]], %[[KV4]], %[[KV4]] heads(4, 1) : (tensor<2x8x16xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>) -> (tensor<2x8x16xf32>, tensor<2x4x8xf32>)
-  %mqa:2 = loom.attention %q16, %kv4, %kv4 heads(4, 1) : (tensor<2x8x16xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>) -> (tensor<2x8x16xf32>, tensor<2x4x8xf32>)
+  // CHECK: loom.attention %[[Q16]], %[[KV4]], %[[KV4]] heads(4, 1) : tensor<2x8x16xf32>, tensor<2x8x4xf32> -> tensor<2x4x8xf32>
+  %mqa:2 = loom.attention %q16, %kv4, %kv4 heads(4, 1) : tensor<2x8x16xf32>, tensor<2x8x4xf32> -> tensor<2x4x8xf32>
 
-  // CHECK: %{{.+}}, %{{.+}}, %{{.+}} = loom.attention_grad %[[Q]], %[[Q]], %[[Q]], %[[Q]], %[[LSE3]], %[[Q]] heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x3x8xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>)
-  %dq, %dk, %dv = loom.attention_grad %q, %q, %q, %q, %lse3, %q heads(3, 3) : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x3x8xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>)
-  // CHECK: loom.attention_grad %[[Q16]], %[[KV8]], %[[KV8]], %[[Q16]], %[[LSE4]], %[[Q16]] heads(4, 2) : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>, tensor<2x8x16xf32>, tensor<2x4x8xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>)
-  %g2:3 = loom.attention_grad %q16, %kv8, %kv8, %q16, %lse4, %q16 heads(4, 2) : (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>, tensor<2x8x16xf32>, tensor<2x4x8xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>)
-  // CHECK: loom.attention_grad %[[Q16]], %[[KV4]], %[[KV4]], %[[Q16]], %[[LSE4]], %[[Q16]] heads(4, 1) : (tensor<2x8x16xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8x16xf32>, tensor<2x4x8xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>)
-  %g1:3 = loom.attention_grad %q16, %kv4, %kv4, %q16, %lse4, %q16 heads(4, 1) : (tensor<2x8x16xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8x16xf32>, tensor<2x4x8xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>)
+  // CHECK: %{{.+}}, %{{.+}}, %{{.+}} = loom.attention_grad %[[Q]], %[[Q]], %[[Q]], %[[Q]], %[[LSE3]], %[[Q]] heads(3, 3) : tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x3x8xf32>
+  %dq, %dk, %dv = loom.attention_grad %q, %q, %q, %q, %lse3, %q heads(3, 3) : tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x3x8xf32>
+  // CHECK: loom.attention_grad %[[Q16]], %[[KV8]], %[[KV8]], %[[Q16]], %[[LSE4]], %[[Q16]] heads(4, 2) : tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x4x8xf32>
+  %g2:3 = loom.attention_grad %q16, %kv8, %kv8, %q16, %lse4, %q16 heads(4, 2) : tensor<2x8x16xf32>, tensor<2x8x8xf32>, tensor<2x4x8xf32>
+  // CHECK: loom.attention_grad %[[Q16]], %[[KV4]], %[[KV4]], %[[Q16]], %[[LSE4]], %[[Q16]] heads(4, 1) : tensor<2x8x16xf32>, tensor<2x8x4xf32>, tensor<2x4x8xf32>
+  %g1:3 = loom.attention_grad %q16, %kv4, %kv4, %q16, %lse4, %q16 heads(4, 1) : tensor<2x8x16xf32>, tensor<2x8x4xf32>, tensor<2x4x8xf32>
 
   // RoPE and its inverse (the gradient).
   // CHECK: loom.rope %[[Q]] heads(3) theta(1.000000e+04) : tensor<2x8x12xf32>
@@ -303,24 +303,24 @@ func.func @shape_ops(%table: tensor<50x12xf32>, %ids2: tensor<2x8xi32>, %ids1: t
 func.func @losses(%z2: tensor<8x10xf32>, %l1: tensor<8xi32>,
                   %z3: tensor<2x8x10xf32>, %l2: tensor<2x8xi32>,
                   %p: tensor<8x3xf32>, %t: tensor<8x3xf32>, %dl: tensor<f32>) {
-  // CHECK: loom.cross_entropy %[[Z2]], %[[L1]] : (tensor<8x10xf32>, tensor<8xi32>) -> tensor<f32>
-  %0 = loom.cross_entropy %z2, %l1 : (tensor<8x10xf32>, tensor<8xi32>) -> tensor<f32>
-  // CHECK: loom.cross_entropy %[[Z3]], %[[L2]] : (tensor<2x8x10xf32>, tensor<2x8xi32>) -> tensor<f32>
-  %1 = loom.cross_entropy %z3, %l2 : (tensor<2x8x10xf32>, tensor<2x8xi32>) -> tensor<f32>
-  // CHECK: loom.cross_entropy_grad %[[Z2]], %[[L1]], %[[DL]] : (tensor<8x10xf32>, tensor<8xi32>, tensor<f32>) -> tensor<8x10xf32>
-  %2 = loom.cross_entropy_grad %z2, %l1, %dl : (tensor<8x10xf32>, tensor<8xi32>, tensor<f32>) -> tensor<8x10xf32>
-  // CHECK: loom.cross_entropy_grad %[[Z3]], %[[L2]], %[[DL]] : (tensor<2x8x10xf32>, tensor<2x8xi32>, tensor<f32>) -> tensor<2x8x10xf32>
-  %3 = loom.cross_entropy_grad %z3, %l2, %dl : (tensor<2x8x10xf32>, tensor<2x8xi32>, tensor<f32>) -> tensor<2x8x10xf32>
+  // CHECK: loom.cross_entropy %[[Z2]], %[[L1]] : tensor<8x10xf32>, tensor<8xi32>
+  %0 = loom.cross_entropy %z2, %l1 : tensor<8x10xf32>, tensor<8xi32>
+  // CHECK: loom.cross_entropy %[[Z3]], %[[L2]] : tensor<2x8x10xf32>, tensor<2x8xi32>
+  %1 = loom.cross_entropy %z3, %l2 : tensor<2x8x10xf32>, tensor<2x8xi32>
+  // CHECK: loom.cross_entropy_grad %[[Z2]], %[[L1]], %[[DL]] : tensor<8x10xf32>, tensor<8xi32>
+  %2 = loom.cross_entropy_grad %z2, %l1, %dl : tensor<8x10xf32>, tensor<8xi32>
+  // CHECK: loom.cross_entropy_grad %[[Z3]], %[[L2]], %[[DL]] : tensor<2x8x10xf32>, tensor<2x8xi32>
+  %3 = loom.cross_entropy_grad %z3, %l2, %dl : tensor<2x8x10xf32>, tensor<2x8xi32>
 
-  // CHECK: loom.mse %[[P]], %[[T]] : (tensor<8x3xf32>, tensor<8x3xf32>) -> tensor<f32>
-  %4 = loom.mse %p, %t : (tensor<8x3xf32>, tensor<8x3xf32>) -> tensor<f32>
-  // CHECK: loom.mse %[[Z3]], %[[Z3]] : (tensor<2x8x10xf32>, tensor<2x8x10xf32>) -> tensor<f32>
-  %5 = loom.mse %z3, %z3 : (tensor<2x8x10xf32>, tensor<2x8x10xf32>) -> tensor<f32>
-  // CHECK: loom.mse_grad %[[P]], %[[T]], %[[DL]] : (tensor<8x3xf32>, tensor<8x3xf32>, tensor<f32>) -> tensor<8x3xf32>
-  %6 = loom.mse_grad %p, %t, %dl : (tensor<8x3xf32>, tensor<8x3xf32>, tensor<f32>) -> tensor<8x3xf32>
+  // CHECK: loom.mse %[[P]], %[[T]] : tensor<8x3xf32>
+  %4 = loom.mse %p, %t : tensor<8x3xf32>
+  // CHECK: loom.mse %[[Z3]], %[[Z3]] : tensor<2x8x10xf32>
+  %5 = loom.mse %z3, %z3 : tensor<2x8x10xf32>
+  // CHECK: loom.mse_grad %[[P]], %[[T]], %[[DL]] : tensor<8x3xf32>
+  %6 = loom.mse_grad %p, %t, %dl : tensor<8x3xf32>
   // The target's adjoint: the same op with the operands swapped.
-  // CHECK: loom.mse_grad %[[T]], %[[P]], %[[DL]] : (tensor<8x3xf32>, tensor<8x3xf32>, tensor<f32>) -> tensor<8x3xf32>
-  %7 = loom.mse_grad %t, %p, %dl : (tensor<8x3xf32>, tensor<8x3xf32>, tensor<f32>) -> tensor<8x3xf32>
+  // CHECK: loom.mse_grad %[[T]], %[[P]], %[[DL]] : tensor<8x3xf32>
+  %7 = loom.mse_grad %t, %p, %dl : tensor<8x3xf32>
   return
 }
 
@@ -342,10 +342,10 @@ func.func @optimizer(%p: tensor<4x3xf32>, %g: tensor<4x3xf32>, %v: tensor<4x3xf3
   %p3, %m3, %v3 = loom.adamw_update %p, %g, %m, %v, lr %lr, betas %b1, %b2, eps %eps, weight_decay %wd, step %step, scale %s : tensor<4x3xf32>
   // CHECK: loom.adamw_update %[[B]], %[[B]], %[[B]], %[[B]], lr %[[LR]], betas %[[B1]], %[[B2]], eps %[[EPS]], weight_decay %[[WD]], step %[[STEP]], scale %[[S]] : tensor<3xf32>
   %ab:3 = loom.adamw_update %b, %b, %b, %b, lr %lr, betas %b1, %b2, eps %eps, weight_decay %wd, step %step, scale %s : tensor<3xf32>
-  // CHECK: loom.sum_squares %[[G]] : (tensor<4x3xf32>) -> tensor<f32>
-  %0 = loom.sum_squares %g : (tensor<4x3xf32>) -> tensor<f32>
-  // CHECK: loom.sum_squares %[[B]] : (tensor<3xf32>) -> tensor<f32>
-  %1 = loom.sum_squares %b : (tensor<3xf32>) -> tensor<f32>
+  // CHECK: loom.sum_squares %[[G]] : tensor<4x3xf32>
+  %0 = loom.sum_squares %g : tensor<4x3xf32>
+  // CHECK: loom.sum_squares %[[B]] : tensor<3xf32>
+  %1 = loom.sum_squares %b : tensor<3xf32>
   return
 }
 

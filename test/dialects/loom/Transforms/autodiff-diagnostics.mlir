@@ -5,7 +5,7 @@
 func.func @forward(%p: tensor<4xf32> {loom.param = "p"}, %t: tensor<4xf32> {loom.input = "t"},
                    // expected-warning @+1 {{parameter 'unused' does not influence the loss; its gradient is zero}}
                    %unused: tensor<3xf32> {loom.param = "unused"}) -> tensor<f32> {
-  %l = loom.mse %p, %t : (tensor<4xf32>, tensor<4xf32>) -> tensor<f32>
+  %l = loom.mse %p, %t : tensor<4xf32>
   return %l : tensor<f32>
 }
 
@@ -16,7 +16,7 @@ func.func @forward(%p: tensor<4xf32> {loom.param = "p"}, %t: tensor<4xf32> {loom
 func.func @forward(%x: tensor<4xf32> {loom.param = "x"}, %dy: tensor<4xf32> {loom.input = "dy"}) -> tensor<f32> {
   // expected-error @+1 {{'loom.activation_grad' has no gradient rule, so the loss cannot be differentiated through it}}
   %g = loom.activation_grad gelu %x, %dy : tensor<4xf32>
-  %l = loom.mse %g, %dy : (tensor<4xf32>, tensor<4xf32>) -> tensor<f32>
+  %l = loom.mse %g, %dy : tensor<4xf32>
   return %l : tensor<f32>
 }
 
@@ -32,7 +32,7 @@ func.func @forward(%x: tensor<4xf32> {loom.param = "x"}) -> tensor<4xf32> {
 // expected-error @+1 {{no function named 'forward' to differentiate}}
 module {
   func.func @model(%x: tensor<4xf32>) -> tensor<f32> {
-    %l = loom.mse %x, %x : (tensor<4xf32>, tensor<4xf32>) -> tensor<f32>
+    %l = loom.mse %x, %x : tensor<4xf32>
     return %l : tensor<f32>
   }
 }

@@ -16,7 +16,7 @@
 func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %w: tensor<4x3xf32> {loom.param = "w"},
                    %t: tensor<8x3xf32> {loom.input = "t"}) -> tensor<f32> {
   %y = loom.matmul %x, %w : (tensor<8x4xf32>, tensor<4x3xf32>) -> tensor<8x3xf32>
-  %l = loom.mse %y, %t : (tensor<8x3xf32>, tensor<8x3xf32>) -> tensor<f32>
+  %l = loom.mse %y, %t : tensor<8x3xf32>
   return %l : tensor<f32>
 }
 
@@ -34,7 +34,7 @@ func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %w: tensor<4x3xf32> {
 func.func @forward(%a: tensor<4x8xf32> {loom.param = "a"}, %b: tensor<3x4xf32> {loom.param = "b"},
                    %t: tensor<8x3xf32> {loom.input = "t"}) -> tensor<f32> {
   %c = loom.matmul %a, %b {transpose_lhs, transpose_rhs} : (tensor<4x8xf32>, tensor<3x4xf32>) -> tensor<8x3xf32>
-  %l = loom.mse %c, %t : (tensor<8x3xf32>, tensor<8x3xf32>) -> tensor<f32>
+  %l = loom.mse %c, %t : tensor<8x3xf32>
   return %l : tensor<f32>
 }
 
@@ -60,7 +60,7 @@ func.func @forward(%x: tensor<8x3xf32> {loom.input = "x"}, %b: tensor<3xf32> {lo
   %g = loom.gelu %pre : tensor<8x3xf32>
   %r = loom.relu %g : tensor<8x3xf32>
   %h = loom.tanh %r : tensor<8x3xf32>
-  %l = loom.mse %h, %t : (tensor<8x3xf32>, tensor<8x3xf32>) -> tensor<f32>
+  %l = loom.mse %h, %t : tensor<8x3xf32>
   return %l : tensor<f32>
 }
 
@@ -72,14 +72,14 @@ func.func @forward(%x: tensor<8x3xf32> {loom.input = "x"}, %b: tensor<3xf32> {lo
 // CHECK-LABEL: func.func @forward_grad
 // CHECK: %[[H:.+]] = loom.gelu %[[W:[^ ]+]]
 // CHECK: %[[S:.+]] = loom.add %[[H]], %[[H]]
-// CHECK: %[[DS:.+]] = loom.cross_entropy_grad %[[S]], %{{.+}}, %{{.+}} : (tensor<8x3xf32>, tensor<8xi32>, tensor<f32>) -> tensor<8x3xf32>
+// CHECK: %[[DS:.+]] = loom.cross_entropy_grad %[[S]], %{{.+}}, %{{.+}} : tensor<8x3xf32>, tensor<8xi32>
 // CHECK: %[[DH:.+]] = loom.add %[[DS]], %[[DS]]
 // CHECK: %[[DW:.+]] = loom.activation_grad gelu %[[W]], %[[DH]]
 // CHECK: return %{{.+}}, %[[DW]]
 func.func @forward(%w: tensor<8x3xf32> {loom.param = "w"}, %labels: tensor<8xi32> {loom.input = "labels"}) -> tensor<f32> {
   %h = loom.gelu %w : tensor<8x3xf32>
   %s = loom.add %h, %h : (tensor<8x3xf32>, tensor<8x3xf32>) -> tensor<8x3xf32>
-  %l = loom.cross_entropy %s, %labels : (tensor<8x3xf32>, tensor<8xi32>) -> tensor<f32>
+  %l = loom.cross_entropy %s, %labels : tensor<8x3xf32>, tensor<8xi32>
   return %l : tensor<f32>
 }
 
@@ -93,6 +93,6 @@ func.func @forward(%w: tensor<8x3xf32> {loom.param = "w"}, %labels: tensor<8xi32
 // CHECK-DAG: %[[DQ:.+]] = loom.mse_grad %[[Q]], %[[P]]
 // CHECK: return %{{.+}}, %[[DP]], %[[DQ]]
 func.func @forward(%p: tensor<4xf32> {loom.param = "p"}, %q: tensor<4xf32> {loom.param = "q"}) -> tensor<f32> {
-  %l = loom.mse %p, %q : (tensor<4xf32>, tensor<4xf32>) -> tensor<f32>
+  %l = loom.mse %p, %q : tensor<4xf32>
   return %l : tensor<f32>
 }

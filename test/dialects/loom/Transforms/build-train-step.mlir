@@ -72,11 +72,11 @@
 // CHECK-NOT: writable
 // CHECK: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
 // CHECK: %[[DWT:.+]] = bufferization.to_tensor %[[DW]] restrict :
-// CHECK: %[[SW:.+]] = loom.sum_squares %[[DWT]] : (tensor<4x3xf32>) -> tensor<f32>
+// CHECK: %[[SW:.+]] = loom.sum_squares %[[DWT]] : tensor<4x3xf32>
 // CHECK: %[[EW:.+]] = tensor.extract %[[SW]][]
 // CHECK: %[[ACC:.+]] = arith.addf %[[ZERO]], %[[EW]] : f32
 // CHECK: %[[DBT:.+]] = bufferization.to_tensor %[[DB]] restrict :
-// CHECK: %[[SB:.+]] = loom.sum_squares %[[DBT]] : (tensor<3xf32>) -> tensor<f32>
+// CHECK: %[[SB:.+]] = loom.sum_squares %[[DBT]] : tensor<3xf32>
 // CHECK: %[[EB:.+]] = tensor.extract %[[SB]][]
 // CHECK: %[[TOTAL:.+]] = arith.addf %[[ACC]], %[[EB]] : f32
 // CHECK: %[[NORM:.+]] = math.sqrt %[[TOTAL]] : f32
@@ -159,7 +159,7 @@ func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"},
                    %b: tensor<3xf32> {loom.param = "b", loom.init = #loom.init<zeros>}) -> tensor<f32> {
   %y = loom.matmul %x, %w : (tensor<8x4xf32>, tensor<4x3xf32>) -> tensor<8x3xf32>
   %z = loom.add %y, %b : (tensor<8x3xf32>, tensor<3xf32>) -> tensor<8x3xf32>
-  %l = loom.mse %z, %t : (tensor<8x3xf32>, tensor<8x3xf32>) -> tensor<f32>
+  %l = loom.mse %z, %t : tensor<8x3xf32>
   return %l : tensor<f32>
 }
 
@@ -191,6 +191,6 @@ func.func @forward(%x: tensor<2x4x3xf32> {loom.input = "x"},
                    %q: tensor<f32> {loom.param = "q"}) -> tensor<f32> {
   %y = loom.add %x, %p : (tensor<2x4x3xf32>, tensor<2x4x3xf32>) -> tensor<2x4x3xf32>
   %z = loom.add %y, %q : (tensor<2x4x3xf32>, tensor<f32>) -> tensor<2x4x3xf32>
-  %l = loom.mse %z, %x : (tensor<2x4x3xf32>, tensor<2x4x3xf32>) -> tensor<f32>
+  %l = loom.mse %z, %x : tensor<2x4x3xf32>
   return %l : tensor<f32>
 }

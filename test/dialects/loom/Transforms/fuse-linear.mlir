@@ -33,7 +33,7 @@ func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %labels: tensor<8xi32
   // expected-remark @+1 {{fused output gradient + bias gradient + weight gradient + input gradient (backward)}}
   %3 = loom.matmul %2, %w2 : (tensor<8x16xf32>, tensor<16x3xf32>) -> tensor<8x3xf32>
   %4 = loom.add %3, %b2 : (tensor<8x3xf32>, tensor<3xf32>) -> tensor<8x3xf32>
-  %l = loom.cross_entropy %4, %labels : (tensor<8x3xf32>, tensor<8xi32>) -> tensor<f32>
+  %l = loom.cross_entropy %4, %labels : tensor<8x3xf32>, tensor<8xi32>
   return %l : tensor<f32>
 }
 
@@ -60,7 +60,7 @@ func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x2xf32> {
   // expected-remark @+1 {{fused tanh derivative + weight gradient + input gradient (backward)}}
   %3 = loom.matmul %2, %w2 : (tensor<8x4xf32>, tensor<4x2xf32>) -> tensor<8x2xf32>
   %4 = loom.tanh %3 : tensor<8x2xf32>
-  %l = loom.mse %4, %t : (tensor<8x2xf32>, tensor<8x2xf32>) -> tensor<f32>
+  %l = loom.mse %4, %t : tensor<8x2xf32>
   return %l : tensor<f32>
 }
 
@@ -87,7 +87,7 @@ func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x4xf32> {
   // expected-remark-re @+1 {{not fused (backward): the pre-activation gradient also feeds 'loom.add' at {{.*}}}}
   %2 = loom.gelu %1 : tensor<8x4xf32>
   %3 = loom.add %2, %1 : (tensor<8x4xf32>, tensor<8x4xf32>) -> tensor<8x4xf32>
-  %l = loom.mse %3, %t : (tensor<8x4xf32>, tensor<8x4xf32>) -> tensor<f32>
+  %l = loom.mse %3, %t : tensor<8x4xf32>
   return %l : tensor<f32>
 }
 
@@ -103,7 +103,7 @@ func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x4xf32> {
   %0 = loom.matmul %x, %w : (tensor<8x4xf32>, tensor<4x4xf32>) -> tensor<8x4xf32>
   %1 = loom.add %0, %b : (tensor<8x4xf32>, tensor<4xf32>) -> tensor<8x4xf32>
   %2 = loom.add %1, %0 : (tensor<8x4xf32>, tensor<8x4xf32>) -> tensor<8x4xf32>
-  %l = loom.mse %2, %t : (tensor<8x4xf32>, tensor<8x4xf32>) -> tensor<f32>
+  %l = loom.mse %2, %t : tensor<8x4xf32>
   return %l : tensor<f32>
 }
 
@@ -117,7 +117,7 @@ func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x4xf32> {
 func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x4xf32> {loom.input = "t"},
                    %w: tensor<4x4xf32> {loom.param = "w"}) -> tensor<f32> {
   %0 = loom.matmul %x, %w : (tensor<8x4xf32>, tensor<4x4xf32>) -> tensor<8x4xf32>
-  %l = loom.mse %0, %t : (tensor<8x4xf32>, tensor<8x4xf32>) -> tensor<f32>
+  %l = loom.mse %0, %t : tensor<8x4xf32>
   return %l : tensor<f32>
 }
 
@@ -150,7 +150,7 @@ func.func @forward(%x: tensor<2x5x4xf32> {loom.param = "x"},
   %0 = loom.matmul %x, %w : (tensor<2x5x4xf32>, tensor<4x4xf32>) -> tensor<2x5x4xf32>
   %1 = loom.add %0, %b : (tensor<2x5x4xf32>, tensor<4xf32>) -> tensor<2x5x4xf32>
   %2 = loom.add %x, %1 : (tensor<2x5x4xf32>, tensor<2x5x4xf32>) -> tensor<2x5x4xf32>
-  %3 = loom.mse %2, %t : (tensor<2x5x4xf32>, tensor<2x5x4xf32>) -> tensor<f32>
+  %3 = loom.mse %2, %t : tensor<2x5x4xf32>
   return %3 : tensor<f32>
 }
 
@@ -174,7 +174,7 @@ func.func @forward(%x: tensor<6x4xf32> {loom.param = "x"},
   %2 = loom.gelu %1 : tensor<6x4xf32>
   %r = loom.add %t, %t : (tensor<6x4xf32>, tensor<6x4xf32>) -> tensor<6x4xf32>
   %3 = loom.add %2, %r : (tensor<6x4xf32>, tensor<6x4xf32>) -> tensor<6x4xf32>
-  %4 = loom.mse %3, %t : (tensor<6x4xf32>, tensor<6x4xf32>) -> tensor<f32>
+  %4 = loom.mse %3, %t : tensor<6x4xf32>
   return %4 : tensor<f32>
 }
 
@@ -210,7 +210,7 @@ func.func @forward(%x: tensor<2x5x4xf32> {loom.param = "x"},
   %4 = loom.matmul %3, %w : (tensor<2x5x4xf32>, tensor<4x4xf32>) -> tensor<2x5x4xf32>
   %5 = loom.add %4, %b : (tensor<2x5x4xf32>, tensor<4xf32>) -> tensor<2x5x4xf32>
   %6 = loom.add %5, %r : (tensor<2x5x4xf32>, tensor<5x4xf32>) -> tensor<2x5x4xf32>
-  %7 = loom.mse %6, %t : (tensor<2x5x4xf32>, tensor<2x5x4xf32>) -> tensor<f32>
+  %7 = loom.mse %6, %t : tensor<2x5x4xf32>
   return %7 : tensor<f32>
 }
 
@@ -240,6 +240,6 @@ func.func @forward(%x: tensor<6x4xf32> {loom.param = "x"},
   %5 = loom.add %4, %x : (tensor<6x4xf32>, tensor<6x4xf32>) -> tensor<6x4xf32>
   %6 = loom.add %t, %4 : (tensor<6x4xf32>, tensor<6x4xf32>) -> tensor<6x4xf32>
   %7 = loom.add %5, %6 : (tensor<6x4xf32>, tensor<6x4xf32>) -> tensor<6x4xf32>
-  %8 = loom.mse %7, %t : (tensor<6x4xf32>, tensor<6x4xf32>) -> tensor<f32>
+  %8 = loom.mse %7, %t : tensor<6x4xf32>
   return %8 : tensor<f32>
 }

@@ -25,15 +25,15 @@
 func.func @pre_norm_layer(%x: tensor<8x4xf32>, %labels: tensor<8xi32>, %g: tensor<4xf32>, %b: tensor<4xf32>,
                           %w1: tensor<4x16xf32>, %w2: tensor<16x4xf32>)
     -> (tensor<f32>, tensor<8x4xf32>, tensor<4x16xf32>, tensor<16x4xf32>) {
-  %n = loom.layer_norm %x, %g, %b epsilon(1.0e-5) : (tensor<8x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<8x4xf32>
+  %n = loom.layer_norm %x, %g, %b epsilon(1.0e-5) : tensor<8x4xf32>, tensor<4xf32>
   %h, %pre = loom.fused_linear gelu %n, %w1 : (tensor<8x4xf32>, tensor<4x16xf32>) -> (tensor<8x16xf32>, tensor<8x16xf32>)
   %y = loom.fused_linear none %h, %w2 : (tensor<8x16xf32>, tensor<16x4xf32>) -> tensor<8x4xf32>
-  %loss = loom.cross_entropy %y, %labels : (tensor<8x4xf32>, tensor<8xi32>) -> tensor<f32>
+  %loss = loom.cross_entropy %y, %labels : tensor<8x4xf32>, tensor<8xi32>
   %one = arith.constant dense<1.0> : tensor<f32>
-  %dy = loom.cross_entropy_grad %y, %labels, %one : (tensor<8x4xf32>, tensor<8xi32>, tensor<f32>) -> tensor<8x4xf32>
+  %dy = loom.cross_entropy_grad %y, %labels, %one : tensor<8x4xf32>, tensor<8xi32>
   %g2:2 = loom.fused_linear_grad none %dy, %h weight %w2 : (tensor<8x4xf32>, tensor<8x16xf32>, tensor<16x4xf32>) -> (tensor<8x16xf32>, tensor<16x4xf32>)
   %g1:2 = loom.fused_linear_grad gelu %g2#0, %n weight %w1 saved %pre : (tensor<8x16xf32>, tensor<8x4xf32>, tensor<4x16xf32>, tensor<8x16xf32>) -> (tensor<8x4xf32>, tensor<4x16xf32>)
-  %dx, %dg, %db = loom.layer_norm_grad %x, %g, %g1#0 epsilon(1.0e-5) : (tensor<8x4xf32>, tensor<4xf32>, tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<4xf32>, tensor<4xf32>)
+  %dx, %dg, %db = loom.layer_norm_grad %x, %g, %g1#0 epsilon(1.0e-5) : tensor<8x4xf32>, tensor<4xf32>
   return %loss, %dx, %g1#1, %g2#1 : tensor<f32>, tensor<8x4xf32>, tensor<4x16xf32>, tensor<16x4xf32>
 }
 
@@ -55,11 +55,11 @@ func.func @pre_norm_layer(%x: tensor<8x4xf32>, %labels: tensor<8xi32>, %g: tenso
 func.func @nothing_to_gain(%x: tensor<8x4xf32>, %labels: tensor<8xi32>, %g: tensor<4xf32>, %w: tensor<4x4xf32>)
     -> (tensor<f32>, tensor<4x4xf32>) {
   %a = loom.add %x, %x : (tensor<8x4xf32>, tensor<8x4xf32>) -> tensor<8x4xf32>
-  %n = loom.rms_norm %a, %g epsilon(1.0e-5) : (tensor<8x4xf32>, tensor<4xf32>) -> tensor<8x4xf32>
+  %n = loom.rms_norm %a, %g epsilon(1.0e-5) : tensor<8x4xf32>, tensor<4xf32>
   %r = loom.fused_linear relu %n, %w : (tensor<8x4xf32>, tensor<4x4xf32>) -> tensor<8x4xf32>
-  %loss = loom.cross_entropy %r, %labels : (tensor<8x4xf32>, tensor<8xi32>) -> tensor<f32>
+  %loss = loom.cross_entropy %r, %labels : tensor<8x4xf32>, tensor<8xi32>
   %one = arith.constant dense<1.0> : tensor<f32>
-  %dr = loom.cross_entropy_grad %r, %labels, %one : (tensor<8x4xf32>, tensor<8xi32>, tensor<f32>) -> tensor<8x4xf32>
+  %dr = loom.cross_entropy_grad %r, %labels, %one : tensor<8x4xf32>, tensor<8xi32>
   %gw:1 = loom.fused_linear_grad relu %dr, %n saved %r : (tensor<8x4xf32>, tensor<8x4xf32>, tensor<8x4xf32>) -> (tensor<4x4xf32>)
   return %loss, %gw#0 : tensor<f32>, tensor<4x4xf32>
 }
@@ -72,8 +72,8 @@ func.func @nothing_to_gain(%x: tensor<8x4xf32>, %labels: tensor<8xi32>, %g: tens
 // CHECK-COUNT-1: loom.layer_norm
 // CHECK-NOT: loom.layer_norm
 func.func @eval_loss(%x: tensor<8x4xf32>, %labels: tensor<8xi32>, %g: tensor<4xf32>, %b: tensor<4xf32>) -> f32 {
-  %n = loom.layer_norm %x, %g, %b epsilon(1.0e-5) : (tensor<8x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<8x4xf32>
-  %loss = loom.cross_entropy %n, %labels : (tensor<8x4xf32>, tensor<8xi32>) -> tensor<f32>
+  %n = loom.layer_norm %x, %g, %b epsilon(1.0e-5) : tensor<8x4xf32>, tensor<4xf32>
+  %loss = loom.cross_entropy %n, %labels : tensor<8x4xf32>, tensor<8xi32>
   %l = tensor.extract %loss[] : tensor<f32>
   return %l : f32
 }
