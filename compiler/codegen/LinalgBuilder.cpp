@@ -159,7 +159,7 @@ Value LinalgBuilder::matmul(Value lhs, Value rhs, bool transposeLhs,
         b, loc, rhs,
         empty(f32Tensor({rhsType.getDimSize(1), rhsType.getDimSize(0)})),
         ArrayRef<int64_t>{1, 0});
-    transpose->setAttr(::loomc::kPackAttr, b.getUnitAttr());
+    transpose->setAttr(mlir::loom::kPackAttr, b.getUnitAttr());
     rhs = transpose.getResult()[0];
     rhsType = cast<RankedTensorType>(rhs.getType());
   }

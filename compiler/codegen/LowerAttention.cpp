@@ -192,7 +192,7 @@ static scf::ForallOp forEachHead(
   auto forall = scf::ForallOp::create(
       l.b, l.loc, ArrayRef<OpFoldResult>{l.b.getIndexAttr(batch * heads)}, outputs,
       std::nullopt);
-  forall->setAttr(::loomc::kThreadBlockAttr, l.b.getUnitAttr());
+  forall->setAttr(mlir::loom::kThreadBlockAttr, l.b.getUnitAttr());
   OpBuilder::InsertionGuard guard(l.b);
   l.b.setInsertionPointToStart(forall.getBody());
   HeadBlocks at(l, forall.getInductionVar(0), heads, kvHeads, headDim, seq);

@@ -91,7 +91,7 @@ static std::optional<Value> scatterIntoOther(LinalgBuilder &l, ops::AddOp op) {
   for (auto [scattered, other] : {std::pair(op.getLhs(), op.getRhs()),
                                   std::pair(op.getRhs(), op.getLhs())}) {
     auto loop = scattered.getDefiningOp<scf::ForOp>();
-    if (!loop || !loop->hasAttr(loomc::codegen::kScatterAddAttr) || !scattered.hasOneUse() ||
+    if (!loop || !loop->hasAttr(mlir::loom::kScatterAddAttr) || !scattered.hasOneUse() ||
         scattered.getType() != type || other.getType() != type ||
         loop->getBlock() != l.b.getInsertionBlock())
       continue;
@@ -104,7 +104,7 @@ static std::optional<Value> scatterIntoOther(LinalgBuilder &l, ops::AddOp op) {
     Value into = other; // structured bindings cannot be captured in C++17
     l.b.modifyOpInPlace(loop, [&] {
       loop.getInitArgsMutable()[0].set(into);
-      loop->removeAttr(loomc::codegen::kScatterAddAttr);
+      loop->removeAttr(mlir::loom::kScatterAddAttr);
     });
     return loop.getResult(0);
   }

@@ -139,7 +139,7 @@ struct LoomLowerToLinalgPass
         op->erase();
     });
     if (profile)
-      getOperation()->setAttr("loom.profiled_ops", rewriter.getArrayAttr(profiled));
+      getOperation()->setAttr(mlir::loom::kProfiledOpsAttr, rewriter.getArrayAttr(profiled));
   }
 };
 } // namespace

@@ -35,7 +35,7 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::FusedLinearOp op,
   auto type = op.getOutput().getType();
   Value x = l.collapseRows(op.getInput());
   Value productValue = l.matmul(x, op.getWeight(), false, op.getTransposeWeight());
-  productValue.getDefiningOp()->setAttr(::loomc::kFusionGroupAttr, group);
+  productValue.getDefiningOp()->setAttr(mlir::loom::kFusionGroupAttr, group);
   auto rowsType = cast<RankedTensorType>(productValue.getType());
   ops::Activation kind = op.getActivation();
   bool keepPre = bool(op.getPreActivation());
@@ -61,7 +61,7 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::FusedLinearOp op,
           results.push_back(pre);
         return results;
       });
-  epilogue->setAttr(::loomc::kFusionGroupAttr, group);
+  epilogue->setAttr(mlir::loom::kFusionGroupAttr, group);
   SmallVector<Value> results;
   for (Value result : epilogue->getResults())
     results.push_back(l.expandRows(result, type.getShape()));
@@ -89,13 +89,13 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::FusedLinearGradOp op,
             results.push_back(arith::AddFOp::create(b, loc, args.back(), grad));
           return results;
         });
-    pass.pass->setAttr(::loomc::kFusionGroupAttr, group);
+    pass.pass->setAttr(mlir::loom::kFusionGroupAttr, group);
     dz = pass.rows[0];
     if (withBias)
       db = pass.sums[0];
   } else if (withBias) {
     auto pass = l.rowBlockedPass({dz}, 0, 1, LinalgBuilder::sumBody);
-    pass.pass->setAttr(::loomc::kFusionGroupAttr, group);
+    pass.pass->setAttr(mlir::loom::kFusionGroupAttr, group);
     db = pass.sums[0];
   }
 

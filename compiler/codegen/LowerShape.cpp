@@ -78,7 +78,7 @@ static Value lower(LinalgBuilder &l, ops::EmbeddingGradOp op) {
             });
         scf::YieldOp::create(b, loc, cols.getResult(0));
       });
-  rows->setAttr(loomc::codegen::kScatterAddAttr, l.b.getUnitAttr());
+  rows->setAttr(mlir::loom::kScatterAddAttr, l.b.getUnitAttr());
   return rows.getResult(0);
 }
 

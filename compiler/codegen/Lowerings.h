@@ -26,11 +26,6 @@ Lowered lowerShapeOp(LinalgBuilder &l, mlir::Operation *op);
 Lowered lowerLossOp(LinalgBuilder &l, mlir::Operation *op);
 Lowered lowerOptimizerOp(LinalgBuilder &l, mlir::Operation *op);
 
-// Marks the loop that adds an embedding's gradient rows into its table
-// operand (zeros when lowered), for the time of the lowering: a sum with
-// the table's other gradient reuses the loop, adding the rows into that.
-inline constexpr llvm::StringLiteral kScatterAddAttr = "loom.scatter_add";
-
 } // namespace loomc::codegen
 
 #endif // LOOM_COMPILER_CODEGEN_LOWERINGS_H

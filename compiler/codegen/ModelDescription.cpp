@@ -108,7 +108,7 @@ FailureOr<ModelDescription> describeModel(ModuleOp module, bool fused) {
 
   ModelDescription description;
   description.fused = fused;
-  if (auto name = module->getAttrOfType<StringAttr>("loom.model"))
+  if (auto name = module->getAttrOfType<StringAttr>(mlir::loom::kModelAttr))
     description.modelName = name.getValue().str();
   else
     description.modelName = "model";
@@ -211,16 +211,16 @@ void readMemoryPlan(ModuleOp module, ModelDescription &description) {
       auto attr = function->getAttrOfType<IntegerAttr>(name);
       return attr ? attr.getInt() : 0;
     };
-    if (!function->hasAttr("loom.arena_bytes"))
+    if (!function->hasAttr(mlir::loom::kArenaBytesAttr))
       return;
     ArenaPlan arena;
     arena.function = function.getSymName().str();
-    arena.bytes = read("loom.arena_bytes");
-    arena.buffers = read("loom.arena_buffers");
-    arena.lowerBound = read("loom.arena_lower_bound_bytes");
-    arena.withoutReuse = read("loom.unplanned_bytes");
-    arena.allocationsLeft = read("loom.allocs_left");
-    arena.largestLeft = read("loom.largest_left_bytes");
+    arena.bytes = read(mlir::loom::kArenaBytesAttr);
+    arena.buffers = read(mlir::loom::kArenaBuffersAttr);
+    arena.lowerBound = read(mlir::loom::kArenaLowerBoundAttr);
+    arena.withoutReuse = read(mlir::loom::kUnplannedBytesAttr);
+    arena.allocationsLeft = read(mlir::loom::kAllocsLeftAttr);
+    arena.largestLeft = read(mlir::loom::kLargestLeftAttr);
     if (arena.buffers > 0 || arena.allocationsLeft > 0)
       description.arenas.push_back(arena);
   });

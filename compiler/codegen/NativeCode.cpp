@@ -1,6 +1,7 @@
 //===- NativeCode.cpp - From the llvm dialect to an object file -----------===//
 
 #include "compiler/codegen/NativeCode.h"
+#include "dialects/loom/IR/DiscardableAttributes.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
@@ -314,7 +315,7 @@ loomc::translateToLLVMIR(mlir::ModuleOp module, LLVMContext &context,
                         const ModelDescription &description,
                         TargetMachine &target) {
   std::vector<std::string> profiledOps;
-  if (auto names = module->getAttrOfType<mlir::ArrayAttr>("loom.profiled_ops"))
+  if (auto names = module->getAttrOfType<mlir::ArrayAttr>(mlir::loom::kProfiledOpsAttr))
     for (mlir::Attribute name : names)
       profiledOps.push_back(mlir::cast<mlir::StringAttr>(name).str());
   dropModelAttributes(module);

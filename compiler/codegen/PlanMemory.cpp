@@ -202,15 +202,15 @@ struct LoomPlanMemoryPass
       ++leftToMalloc;
       largestLeft = std::max(largestLeft, viewableBytes(alloc.getType()).value_or(0));
     });
-    function->setAttr("loom.arena_bytes", attributes.getI64IntegerAttr(arenaBytes));
-    function->setAttr("loom.arena_buffers",
+    function->setAttr(mlir::loom::kArenaBytesAttr, attributes.getI64IntegerAttr(arenaBytes));
+    function->setAttr(mlir::loom::kArenaBuffersAttr,
                       attributes.getI64IntegerAttr(buffers.size()));
-    function->setAttr("loom.arena_lower_bound_bytes",
+    function->setAttr(mlir::loom::kArenaLowerBoundAttr,
                       attributes.getI64IntegerAttr(peakLiveBytes(buffers)));
-    function->setAttr("loom.unplanned_bytes",
+    function->setAttr(mlir::loom::kUnplannedBytesAttr,
                       attributes.getI64IntegerAttr(separateBytes));
-    function->setAttr("loom.allocs_left", attributes.getI64IntegerAttr(leftToMalloc));
-    function->setAttr("loom.largest_left_bytes",
+    function->setAttr(mlir::loom::kAllocsLeftAttr, attributes.getI64IntegerAttr(leftToMalloc));
+    function->setAttr(mlir::loom::kLargestLeftAttr,
                       attributes.getI64IntegerAttr(largestLeft));
     if (buffers.empty())
       return;

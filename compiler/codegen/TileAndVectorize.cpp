@@ -47,7 +47,7 @@ struct Options {
 } // namespace
 
 static std::optional<int64_t> fusionGroup(Operation *op) {
-  if (auto attr = op->getAttrOfType<IntegerAttr>(::loomc::kFusionGroupAttr))
+  if (auto attr = op->getAttrOfType<IntegerAttr>(mlir::loom::kFusionGroupAttr))
     return attr.getInt();
   return std::nullopt;
 }
@@ -101,7 +101,7 @@ static bool readsPackedOperand(linalg::MatmulOp matmul) {
   if (auto slice = rhs.getDefiningOp<tensor::ExtractSliceOp>())
     rhs = slice.getSource();
   Operation *producer = rhs.getDefiningOp();
-  return producer && producer->hasAttr(::loomc::kPackAttr);
+  return producer && producer->hasAttr(mlir::loom::kPackAttr);
 }
 
 // Thread blocks of matmul kernels: rows x columns, and the k extent of a
@@ -249,7 +249,7 @@ fusionControl(Operation *root, bool tilesReduction, bool fusePacks) {
                                             OpResult producer, bool isDestination)
              -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
     Operation *op = producer.getOwner();
-    if (op->hasAttr(::loomc::kPackAttr))
+    if (op->hasAttr(mlir::loom::kPackAttr))
       return fusePacks ? std::optional(scf::SCFTileAndFuseOptions::ControlFnResult{})
                        : std::nullopt;
     if (isa<linalg::FillOp>(op))
@@ -348,7 +348,7 @@ static bool isRoot(Operation &op) {
     return false;
   // Packed copies are computed inside their products' tiles (the few
   // left over are tiled on their own afterwards).
-  if (op.hasAttr(::loomc::kPackAttr))
+  if (op.hasAttr(mlir::loom::kPackAttr))
     return false;
   std::optional<int64_t> group = fusionGroup(&op);
   return !group || llvm::none_of(op.getUsers(), [&](Operation *user) {
@@ -364,7 +364,7 @@ static void findRoots(func::FuncOp function, SmallVectorImpl<linalg::LinalgOp> &
   for (Operation &op : function.getBody().front()) {
     if (isRoot(op))
       roots.push_back(cast<linalg::LinalgOp>(op));
-    if (op.hasAttr(::loomc::kThreadBlockAttr))
+    if (op.hasAttr(mlir::loom::kThreadBlockAttr))
       op.walk([&](linalg::LinalgOp inner) {
         if (isRoot(*inner))
           blockRoots.push_back(inner);
@@ -380,7 +380,7 @@ static void repackSlicedOperand(RewriterBase &rewriter, linalg::LinalgOp part) {
   auto slice = rhs.get().getDefiningOp<tensor::ExtractSliceOp>();
   auto pack = slice ? slice.getSource().getDefiningOp<linalg::TransposeOp>()
                     : linalg::TransposeOp();
-  if (!pack || !pack->hasAttr(::loomc::kPackAttr) ||
+  if (!pack || !pack->hasAttr(mlir::loom::kPackAttr) ||
       pack.getPermutation() != ArrayRef<int64_t>{1, 0} || !slice.hasUnitStride())
     return;
   rewriter.setInsertionPoint(part);
@@ -396,7 +396,7 @@ static void repackSlicedOperand(RewriterBase &rewriter, linalg::LinalgOp part) {
                                        resultType.getElementType());
   auto repacked = linalg::TransposeOp::create(rewriter, loc, source, init,
                                               ArrayRef<int64_t>{1, 0});
-  repacked->setAttr(::loomc::kPackAttr, rewriter.getUnitAttr());
+  repacked->setAttr(mlir::loom::kPackAttr, rewriter.getUnitAttr());
   rewriter.modifyOpInPlace(part, [&] { rhs.set(repacked.getResult()[0]); });
   if (slice->use_empty())
     rewriter.eraseOp(slice);
@@ -482,7 +482,7 @@ static LogicalResult tileRoot(RewriterBase &rewriter, linalg::LinalgOp root,
   auto tilePacks = [&](Operation *scope) -> LogicalResult {
     SmallVector<linalg::TransposeOp> packs;
     scope->walk([&](linalg::TransposeOp pack) {
-      if (pack->hasAttr(::loomc::kPackAttr))
+      if (pack->hasAttr(mlir::loom::kPackAttr))
         packs.push_back(pack);
     });
     for (linalg::TransposeOp pack : packs) {
@@ -633,7 +633,7 @@ struct LoomTileAndVectorizePass
     // than a plain matmul) are computed whole.
     SmallVector<linalg::LinalgOp> leftover;
     for (Operation &op : function.getBody().front())
-      if (op.hasAttr(::loomc::kPackAttr) && isa<linalg::LinalgOp>(op))
+      if (op.hasAttr(mlir::loom::kPackAttr) && isa<linalg::LinalgOp>(op))
         leftover.push_back(cast<linalg::LinalgOp>(op));
     for (linalg::LinalgOp pack : leftover)
       if (failed(tileRoot(rewriter, pack, options)))

@@ -599,7 +599,7 @@ bool ModelBuilder::buildStatement(const Stmt &stmt) {
     Value input = addArgument(
         mlir::RankedTensorType::get(*shape, element),
         builder.getDictionaryAttr(builder.getNamedAttr(
-            loomir::LoomDialect::kInputAttrName,
+            loomir::kInputAttr,
             builder.getStringAttr(stmt.name))),
         stmt.nameLoc);
     return define(stmt.name, stmt.nameLoc,
@@ -709,9 +709,9 @@ std::optional<Value> ModelBuilder::addParameter(StringRef name,
   Value param = addArgument(
       f32Type(shape),
       builder.getDictionaryAttr(
-          {builder.getNamedAttr(loomir::LoomDialect::kParamAttrName,
+          {builder.getNamedAttr(loomir::kParamAttr,
                                 builder.getStringAttr(name)),
-           builder.getNamedAttr(loomir::LoomDialect::kInitAttrName, init)}),
+           builder.getNamedAttr(loomir::kInitAttr, init)}),
       loc);
   parameters[name] = Parameter{param, loc};
   return param;
@@ -760,7 +760,7 @@ mlir::OwningOpRef<mlir::ModuleOp> ModelBuilder::build(const ModelAST &ast) {
   forward.setAllArgAttrs(argAttrs);
   if (modelName.empty())
     modelName = llvm::sys::path::stem(bufferName).str();
-  (*module)->setAttr("loom.model", builder.getStringAttr(modelName));
+  (*module)->setAttr(loomir::kModelAttr, builder.getStringAttr(modelName));
   if (failed(mlir::verify(*module)))
     return nullptr;
   return module;

@@ -16,7 +16,9 @@ def Loom_Dialect : Dialect {
     reverse-mode autodiff derives from it, the optimizer updates of a training
     step, and the fused ops that the fusion pass forms. Parameters and inputs
     are arguments of the enclosing function, named by `loom.param` and
-    `loom.input` argument attributes.
+    `loom.input` argument attributes. Every `loom.*` attribute on an
+    argument, a function, the module or an op of any dialect is one of
+    those listed in `DiscardableAttributes.h`, which the dialect verifies.
   }];
   let useDefaultAttributePrinterParser = 1;
   let dependentDialects = ["::mlir::arith::ArithDialect",
@@ -29,15 +31,10 @@ def Loom_Dialect : Dialect {
     // the kind's value; empty for `none`. Filled once the ops are added.
     ::llvm::SmallVector<::std::optional<::mlir::RegisteredOperationName>>
         activationOps;
-
-    // Names of the function argument attributes that describe a model.
-    static constexpr ::llvm::StringLiteral kParamAttrName = "loom.param";
-    static constexpr ::llvm::StringLiteral kInputAttrName = "loom.input";
-    static constexpr ::llvm::StringLiteral kInitAttrName = "loom.init";
-    static constexpr ::llvm::StringLiteral kGradAttrName = "loom.grad";
-    static constexpr ::llvm::StringLiteral kStateAttrName = "loom.state";
-    static constexpr ::llvm::StringLiteral kHyperAttrName = "loom.hyper";
   }];
+  // Every loom.* attribute is checked against DiscardableAttributes.h.
+  let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
 }
 
 // Every loom op is free of side effects on memory: it reads its operands and

@@ -2,6 +2,7 @@
 
 #include "dialects/loom/IR/LoomDialect.h"
 #include "dialects/loom/IR/LoomOps.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 using namespace mlir;
 using namespace mlir::loom;
@@ -46,6 +47,120 @@ void LoomDialect::initialize() {
         op && &name.getDialect() == this)
       activationOps[static_cast<uint32_t>(op->getKind())] = name;
 }
+
+//===----------------------------------------------------------------------===//
+// loom.* attributes, as DiscardableAttributes.h lists them
+//===----------------------------------------------------------------------===//
+
+static const DiscardableAttribute *lookupDiscardable(StringRef name) {
+  for (const DiscardableAttribute &known : kDiscardableAttributes)
+    if (known.name == name)
+      return &known;
+  return nullptr;
+}
+
+static bool holds(Attribute value, AttributeValue kind) {
+  switch (kind) {
+  case AttributeValue::string:
+    return isa<StringAttr>(value);
+  case AttributeValue::strings: {
+    auto array = dyn_cast<ArrayAttr>(value);
+    return array && llvm::all_of(array, llvm::IsaPred<StringAttr>);
+  }
+  case AttributeValue::init:
+    return isa<InitAttr>(value);
+  case AttributeValue::integer:
+    return isa<IntegerAttr>(value);
+  case AttributeValue::unit:
+    return isa<UnitAttr>(value);
+  }
+  return false;
+}
+
+static StringRef describe(AttributeValue kind) {
+  switch (kind) {
+  case AttributeValue::string:
+    return "a string";
+  case AttributeValue::strings:
+    return "an array of strings";
+  case AttributeValue::init:
+    return "an initializer (#loom.init<...>)";
+  case AttributeValue::integer:
+    return "an integer";
+  case AttributeValue::unit:
+    return "a unit attribute (present or absent)";
+  }
+  return "";
+}
+
+static StringRef describe(AttributePlace place) {
+  switch (place) {
+  case AttributePlace::argument:
+    return "a function argument";
+  case AttributePlace::module:
+    return "the module";
+  case AttributePlace::function:
+    return "a function";
+  case AttributePlace::anyOp:
+    return "an op";
+  }
+  return "";
+}
+
+// Checks `attr`, found on `op` (on one of its arguments when `onArgument`).
+static LogicalResult verifyDiscardable(Operation *op, NamedAttribute attr,
+                                       bool onArgument) {
+  const DiscardableAttribute *known = lookupDiscardable(attr.getName());
+  if (!known) {
+    std::string names;
+    for (const DiscardableAttribute &each : kDiscardableAttributes)
+      names += (names.empty() ? "" : ", ") + each.name.str();
+    return op->emitError("'")
+           << attr.getName().getValue()
+           << "' is not an attribute of the loom dialect, which has " << names;
+  }
+  bool placed = false;
+  switch (known->place) {
+  case AttributePlace::argument:
+    placed = onArgument;
+    break;
+  case AttributePlace::module:
+    placed = !onArgument && isa<ModuleOp>(op);
+    break;
+  case AttributePlace::function:
+    placed = !onArgument && isa<FunctionOpInterface>(op);
+    break;
+  case AttributePlace::anyOp:
+    placed = !onArgument;
+    break;
+  }
+  if (!placed)
+    return op->emitError("'")
+           << known->name << "' belongs on " << describe(known->place)
+           << ", not on "
+           << (onArgument ? "an argument of '" + op->getName().getStringRef() + "'"
+                          : "'" + op->getName().getStringRef() + "'");
+  if (!holds(attr.getValue(), known->value))
+    return op->emitError("'")
+           << known->name << "' must be " << describe(known->value) << ", not "
+           << attr.getValue();
+  return success();
+}
+
+LogicalResult LoomDialect::verifyOperationAttribute(Operation *op,
+                                                    NamedAttribute attr) {
+  return verifyDiscardable(op, attr, /*onArgument=*/false);
+}
+
+LogicalResult LoomDialect::verifyRegionArgAttribute(Operation *op, unsigned,
+                                                    unsigned,
+                                                    NamedAttribute attr) {
+  return verifyDiscardable(op, attr, /*onArgument=*/true);
+}
+
+//===----------------------------------------------------------------------===//
+// Activations, by kind
+//===----------------------------------------------------------------------===//
 
 std::optional<RegisteredOperationName>
 mlir::loom::activationOpName(MLIRContext *context, Activation activation) {

@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Attributes.h"
 #include "mlir/IR/Dialect.h"
+#include "dialects/loom/IR/DiscardableAttributes.h"
 
 #include "dialects/loom/IR/LoomDialect.h.inc"
 #include "dialects/loom/IR/LoomEnums.h.inc"

@@ -8,13 +8,13 @@ using namespace mlir::loom;
 ArgumentInfo mlir::loom::describeArgument(func::FuncOp func, unsigned index) {
   ArgumentInfo info;
   info.type = func.getArgument(index).getType();
-  info.init = func.getArgAttrOfType<InitAttr>(index, LoomDialect::kInitAttrName);
+  info.init = func.getArgAttrOfType<InitAttr>(index, kInitAttr);
   static constexpr std::pair<StringLiteral, ArgumentRole> kRoles[] = {
-      {LoomDialect::kParamAttrName, ArgumentRole::param},
-      {LoomDialect::kGradAttrName, ArgumentRole::grad},
-      {LoomDialect::kStateAttrName, ArgumentRole::state},
-      {LoomDialect::kInputAttrName, ArgumentRole::input},
-      {LoomDialect::kHyperAttrName, ArgumentRole::hyper},
+      {kParamAttr, ArgumentRole::param},
+      {kGradAttr, ArgumentRole::grad},
+      {kStateAttr, ArgumentRole::state},
+      {kInputAttr, ArgumentRole::input},
+      {kHyperAttr, ArgumentRole::hyper},
   };
   for (auto [attrName, role] : kRoles) {
     if (auto name = func.getArgAttrOfType<StringAttr>(index, attrName)) {

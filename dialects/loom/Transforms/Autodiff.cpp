@@ -156,7 +156,7 @@ static LogicalResult differentiate(func::FuncOp forward, ModuleOp module) {
       continue;
     resultTypes.push_back(info.type);
     resultAttrs.push_back(attrBuilder.getDictionaryAttr(attrBuilder.getNamedAttr(
-        LoomDialect::kGradAttrName, attrBuilder.getStringAttr(info.name))));
+        kGradAttr, attrBuilder.getStringAttr(info.name))));
   }
 
   OpBuilder builder(module.getContext());

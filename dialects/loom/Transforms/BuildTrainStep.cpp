@@ -183,7 +183,7 @@ static void buildForwardBackward(OpBuilder &builder, func::FuncOp gradFn,
   EntrySignature sig(builder.getContext());
   SmallVector<unsigned> param = sig.addBuffersOf(gradFn, args.params);
   SmallVector<unsigned> grad =
-      sig.addBuffersLike(gradFn, args.params, LoomDialect::kGradAttrName);
+      sig.addBuffersLike(gradFn, args.params, kGradAttr);
   SmallVector<unsigned> input = sig.addBuffersOf(gradFn, args.inputs);
   func::FuncOp function =
       sig.create(builder, gradFn, "forward_backward", {builder.getF32Type()});
@@ -216,7 +216,7 @@ static void buildGradNorm(OpBuilder &builder, func::FuncOp gradFn,
   EntrySignature sig(builder.getContext());
   for (unsigned arg : args.params)
     sig.addNamed(bufferOf(gradFn.getArgument(arg).getType()),
-                 LoomDialect::kGradAttrName, describeArgument(gradFn, arg).name,
+                 kGradAttr, describeArgument(gradFn, arg).name,
                  gradFn.getArgument(arg).getLoc());
   func::FuncOp function =
       sig.create(builder, gradFn, "grad_norm", {builder.getF32Type()});
@@ -241,24 +241,24 @@ static void buildUpdate(OpBuilder &builder, func::FuncOp gradFn,
   EntrySignature sig(ctx);
   SmallVector<unsigned> param = sig.addBuffersOf(gradFn, args.params);
   SmallVector<unsigned> grad =
-      sig.addBuffersLike(gradFn, args.params, LoomDialect::kGradAttrName);
+      sig.addBuffersLike(gradFn, args.params, kGradAttr);
   SmallVector<unsigned> hyper;
   // state[p][slot]: every parameter's first slot, then every second slot.
   SmallVector<SmallVector<unsigned>> state(args.params.size());
   for (StringRef slot : spec.stateSlots)
     for (auto [p, position] : llvm::enumerate(sig.addBuffersLike(
-             gradFn, args.params, LoomDialect::kStateAttrName, ("." + slot).str())))
+             gradFn, args.params, kStateAttr, ("." + slot).str())))
       state[p].push_back(position);
   Builder b(ctx);
   Location loc = gradFn.getLoc();
   for (StringRef name : spec.hyperparameters)
-    hyper.push_back(sig.addNamed(b.getF32Type(), LoomDialect::kHyperAttrName,
+    hyper.push_back(sig.addNamed(b.getF32Type(), kHyperAttr,
                                  name, loc));
   unsigned gradScale =
-      sig.addNamed(b.getF32Type(), LoomDialect::kHyperAttrName, "grad_scale", loc);
+      sig.addNamed(b.getF32Type(), kHyperAttr, "grad_scale", loc);
   std::optional<unsigned> step;
   if (spec.needsStep)
-    step = sig.addNamed(b.getI64Type(), LoomDialect::kHyperAttrName, "step", loc);
+    step = sig.addNamed(b.getI64Type(), kHyperAttr, "step", loc);
 
   func::FuncOp function =
       sig.create(builder, gradFn, ("update_" + spec.name).str(), {});

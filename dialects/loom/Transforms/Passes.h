@@ -43,11 +43,6 @@ struct FusionStatistics {
 // -loom-fuse-linear, adding its counts to `statistics` as it runs.
 std::unique_ptr<Pass> createLoomFuseLinearPass(FusionStatistics &statistics);
 
-// Marks the ops -loom-rematerialize creates, and the ops lowered from them:
-// a recomputation identical to the forward computation must not be merged
-// back into it by CSE.
-inline constexpr llvm::StringLiteral kRecomputedAttr = "loom.recomputed";
-
 } // namespace mlir::loom
 
 #endif // LOOM_DIALECTS_LOOM_TRANSFORMS_PASSES_H
