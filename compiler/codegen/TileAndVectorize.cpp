@@ -3,11 +3,13 @@
 // Every linalg op on tensors is tiled twice, into thread blocks (scf.forall)
 // and register tiles (scf.for), fusing the producers of its fusion group at
 // both levels, then vectorized; reduction loops keep their accumulators in
-// registers. See Passes.td for the steps.
+// registers. See Passes.td for the steps. The sizes come from the tiling
+// policy (TilingPolicy.cpp); this file only applies them.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/codegen/Passes.h"
+#include "compiler/codegen/TilingPolicy.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -27,51 +29,17 @@ namespace loomc {
 
 using namespace mlir;
 
-namespace {
-
-// Tile sizes per loop of a root op; 0 leaves a loop untiled.
-struct TilePlan {
-  SmallVector<int64_t> threadTiles;
-  SmallVector<int64_t> registerTiles;
-  // Step of the reduction loop of a matmul tile (its k), 0 for other ops.
-  int64_t matmulReductionStep = 0;
-  // The k extent a thread block of a matmul works on at a time (its slices
-  // of both operands stay in cache); 0 for all of k.
-  int64_t matmulReductionBlock = 0;
-};
-
-struct Options {
-  int64_t vectorWidth, registerRows, registerVectors;
-};
-
-} // namespace
+using loomc::codegen::LoopNest;
+using loomc::codegen::TilePlan;
+using loomc::codegen::TileTarget;
+using loomc::codegen::registerTile;
+static_assert(loomc::codegen::kDynamicRange == ShapedType::kDynamic,
+              "the policy's dynamic range is MLIR's");
 
 static std::optional<int64_t> fusionGroup(Operation *op) {
   if (auto attr = op->getAttrOfType<IntegerAttr>(mlir::loom::kFusionGroupAttr))
     return attr.getInt();
   return std::nullopt;
-}
-
-// The largest divisor of `size` not above `limit`, preferring multiples of
-// `multiple`; `size` itself when it fits.
-static int64_t divisorTile(int64_t size, int64_t limit, int64_t multiple = 1) {
-  if (size <= limit)
-    return size;
-  for (int64_t t = limit; t >= multiple; --t)
-    if (size % t == 0 && t % multiple == 0)
-      return t;
-  for (int64_t t = limit; t >= 1; --t)
-    if (size % t == 0)
-      return t;
-  return 1;
-}
-
-// A register tile along a loop of `size`: `target` or `size` itself when the
-// loop is no longer; a tile that does not divide is peeled later.
-static int64_t registerTile(int64_t size, int64_t target) {
-  if (ShapedType::isDynamic(size))
-    return target; // a partial block, peeled to static shapes later
-  return size <= target ? size : target;
 }
 
 // The matmul whose epilogue `op` is (bias, activation: a consumer in its
@@ -104,130 +72,25 @@ static bool readsPackedOperand(linalg::MatmulOp matmul) {
   return producer && producer->hasAttr(mlir::loom::kPackAttr);
 }
 
-// Thread blocks of matmul kernels: rows x columns, and the k extent of a
-// plain matmul's block.
-static constexpr int64_t kBlockRows = 64;
-static constexpr int64_t kBlockColumns = 256;
-static constexpr int64_t kReductionBlock = 256;
-static constexpr int64_t kPackedBlockRows = 256;
-// The fewest thread blocks a product of at least kBalancedWork
-// multiply-adds is cut into when its shape allows.
-static constexpr int64_t kMinBlocks = 8;
-static constexpr int64_t kBalancedWork = int64_t(1) << 26;
-// Blocks of such large products are taller: a block reads its slice of the
-// right operand (256 x 256 floats, from L3 once the product's columns
-// outgrow L2) for twice the work. GPT-2 small's step is ~2 % faster, its
-// 256-row products x.W 5-10 %, mini's step unchanged; the quick-start
-// model's small products were ~2 % slower with them (interleaved runs).
-static constexpr int64_t kLargeBlockRows = 128;
-
-static TilePlan planTiles(linalg::LinalgOp op, const Options &options) {
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-  unsigned loops = ranges.size();
-  TilePlan plan;
-  plan.threadTiles.assign(loops, 0);
-  plan.registerTiles.assign(loops, 0);
-  if (loops == 0)
-    return plan;
-  int64_t rowTile = options.registerRows;
-  int64_t vectorTile = options.vectorWidth * options.registerVectors;
-
+// What the tiling policy needs to know about a root's loop nest.
+static LoopNest loopNestOf(linalg::LinalgOp op) {
+  LoopNest nest;
+  nest.ranges = op.getStaticLoopRanges();
+  for (utils::IteratorType iterator : op.getIteratorTypesArray())
+    nest.parallel.push_back(iterator == utils::IteratorType::parallel);
   if (isMatmulKernel(op)) {
-    // Loops (m, n[, k]): thread blocks of up to 64 (or 128) x 256, register
-    // tiles of rows x vectors, k stepped one at a time (an outer product per
-    // step).
+    nest.kind = LoopNest::Kind::product;
     linalg::MatmulOp product = isa<linalg::MatmulOp>(op)
                                    ? cast<linalg::MatmulOp>(op.getOperation())
                                    : groupMatmul(op);
-    SmallVector<int64_t> productRanges =
-        product ? product.getStaticLoopRanges() : SmallVector<int64_t>{};
-    bool large = product && !ShapedType::isDynamicShape(productRanges) &&
-                 computeProduct(productRanges) >= kBalancedWork;
-    plan.threadTiles[0] =
-        divisorTile(ranges[0], large ? kLargeBlockRows : kBlockRows, rowTile);
-    plan.threadTiles[1] = divisorTile(ranges[1], kBlockColumns, options.vectorWidth);
-    // A block packs its slice of a packed operand itself: taller blocks
-    // pack each slice fewer times.
-    if (auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation());
-        matmul && readsPackedOperand(matmul))
-      plan.threadTiles[0] = divisorTile(ranges[0], kPackedBlockRows, rowTile);
-    // Enough blocks for the threads to share evenly: a product of 256 rows
-    // and 768 columns in blocks of 256 x 256 is 3 blocks, and 2 threads
-    // would spend a third of its time with one of them idle. Blocks of a
-    // large product (small ones are over before balance matters) narrow,
-    // then shorten, until there are kMinBlocks of them, while they stay
-    // whole register tiles.
-    auto blocks = [&] {
-      return llvm::divideCeil(ranges[0], plan.threadTiles[0]) *
-             llvm::divideCeil(ranges[1], plan.threadTiles[1]);
-    };
-    bool balance = !ShapedType::isDynamicShape(ranges) &&
-                   computeProduct(ranges) >= kBalancedWork;
-    for (unsigned d : {1u, 0u}) {
-      if (!balance)
-        break;
-      int64_t unit = d == 1 ? vectorTile : rowTile;
-      while (blocks() < kMinBlocks && plan.threadTiles[d] / 2 >= unit) {
-        int64_t narrower = divisorTile(ranges[d], plan.threadTiles[d] / 2, unit);
-        if (narrower % unit != 0 || narrower >= plan.threadTiles[d])
-          break;
-        plan.threadTiles[d] = narrower;
-      }
-    }
-    plan.registerTiles[0] = registerTile(plan.threadTiles[0], rowTile);
-    plan.registerTiles[1] = registerTile(plan.threadTiles[1], vectorTile);
-    plan.matmulReductionStep = 1;
-    // A long k is walked in blocks of 256: a block's slice of the right
-    // operand stays in L2 while every register tile of the block reads it,
-    // however long k is (the lm_head's backward contracts over the whole
-    // vocabulary). A partial last block is peeled. For a product with an
-    // epilogue, the epilogue then runs over the thread block's finished
-    // product, tile by tile, while it is still in cache.
-    if (product && productRanges[2] > 2 * kReductionBlock)
-      plan.matmulReductionBlock = kReductionBlock;
-    return plan;
+    if (product)
+      nest.productRanges = product.getStaticLoopRanges();
+    if (auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation()))
+      nest.readsPackedOperand = readsPackedOperand(matmul);
+  } else if (isa<linalg::TransposeOp>(op) && nest.ranges.size() == 2) {
+    nest.kind = LoopNest::Kind::transpose;
   }
-
-  // A 2-D transpose (a packed copy of a weight that a product reads
-  // transposed): square register tiles of one vector each way, read along
-  // the input's rows and written along the output's, so that both sides
-  // use whole cache lines (a column at a time would touch a new line, and
-  // for a vocabulary-sized table a new page, per element).
-  if (isa<linalg::TransposeOp>(op) && loops == 2) {
-    for (unsigned d = 0; d < 2; ++d)
-      plan.registerTiles[d] = registerTile(ranges[d], options.vectorWidth);
-    plan.threadTiles[0] = divisorTile(ranges[0], std::max<int64_t>(ranges[0] / 8, options.vectorWidth),
-                                      plan.registerTiles[0]);
-    if (plan.threadTiles[0] == ranges[0])
-      plan.threadTiles[0] = 0;
-    return plan;
-  }
-
-  // Other ops: the innermost loop is the vector dimension, up to four
-  // vectors wide; every other loop steps one at a time, so that a reduction
-  // over rows adds one row per step into a vector accumulator, and the
-  // elementwise work of an activation derivative has few live vectors.
-  // Threads split the outermost parallel loop.
-  unsigned inner = loops - 1;
-  plan.registerTiles[inner] = registerTile(ranges[inner], 4 * options.vectorWidth);
-  for (unsigned d = 0; d < inner; ++d)
-    plan.registerTiles[d] = 1;
-  for (unsigned d = 0; d < loops; ++d) {
-    if (iterators[d] != utils::IteratorType::parallel || ranges[d] < 2)
-      continue;
-    if (d == inner && loops > 1 &&
-        iterators[0] == utils::IteratorType::parallel && ranges[0] >= 2)
-      continue;
-    // Blocks of at least a register tile, at most an eighth of the loop.
-    int64_t limit = std::max<int64_t>(ranges[d] / 8, plan.registerTiles[d] ? plan.registerTiles[d] : 1);
-    plan.threadTiles[d] = divisorTile(ranges[d], limit,
-                                      plan.registerTiles[d] ? plan.registerTiles[d] : 1);
-    if (plan.threadTiles[d] == ranges[d])
-      plan.threadTiles[d] = 0;
-    break;
-  }
-  return plan;
+  return nest;
 }
 
 static SmallVector<OpFoldResult> asFoldResults(OpBuilder &b,
@@ -417,7 +280,8 @@ static SmallVector<linalg::LinalgOp> splitIntoWholeBlocks(RewriterBase &rewriter
   SmallVector<linalg::LinalgOp> parts = {root};
   if (!isa<linalg::MatmulOp>(root) || fusionGroup(root))
     return parts;
-  const int64_t blocks[] = {kBlockRows, kBlockColumns};
+  const int64_t blocks[] = {loomc::codegen::kWholeBlockRows,
+                            loomc::codegen::kWholeBlockColumns};
   for (auto [dim, block] : llvm::enumerate(blocks)) {
     SmallVector<linalg::LinalgOp> next;
     for (linalg::LinalgOp part : parts) {
@@ -448,8 +312,8 @@ static SmallVector<linalg::LinalgOp> splitIntoWholeBlocks(RewriterBase &rewriter
 }
 
 static LogicalResult tileRoot(RewriterBase &rewriter, linalg::LinalgOp root,
-                              const Options &options, bool insideBlock = false) {
-  TilePlan plan = planTiles(root, options);
+                              const TileTarget &target, bool insideBlock = false) {
+  TilePlan plan = loomc::codegen::planTiles(loopNestOf(root), target);
   // Inside a lowering's own thread block already: register tiles only,
   // each walking k whole (attention's blocks are a few register tiles).
   if (insideBlock) {
@@ -487,8 +351,8 @@ static LogicalResult tileRoot(RewriterBase &rewriter, linalg::LinalgOp root,
     });
     for (linalg::TransposeOp pack : packs) {
       SmallVector<int64_t> ranges = pack.getStaticLoopRanges();
-      SmallVector<int64_t> tiles = {registerTile(ranges[0], options.vectorWidth),
-                                    registerTile(ranges[1], options.vectorWidth)};
+      SmallVector<int64_t> tiles = {registerTile(ranges[0], target.vectorWidth),
+                                    registerTile(ranges[1], target.vectorWidth)};
       if (failed(tileAndFuse(rewriter, cast<TilingInterface>(pack.getOperation()),
                              tiles, scf::SCFTilingOptions::LoopType::ForOp)))
         return pack.emitError("tiling a packed operand failed");
@@ -610,7 +474,7 @@ struct LoomTileAndVectorizePass
     func::FuncOp function = getOperation();
     if (function.isExternal())
       return;
-    Options options{vectorWidth, registerRows, registerVectors};
+    TileTarget target{vectorWidth, registerRows, registerVectors};
     IRRewriter rewriter(&getContext());
     SmallVector<linalg::LinalgOp> topRoots, blockRoots, roots;
     findRoots(function, topRoots, blockRoots);
@@ -624,10 +488,10 @@ struct LoomTileAndVectorizePass
       (void)applyPatternsGreedily(function, std::move(patterns));
     }
     for (linalg::LinalgOp root : roots)
-      if (failed(tileRoot(rewriter, root, options)))
+      if (failed(tileRoot(rewriter, root, target)))
         return signalPassFailure();
     for (linalg::LinalgOp root : blockRoots)
-      if (failed(tileRoot(rewriter, root, options, /*insideBlock=*/true)))
+      if (failed(tileRoot(rewriter, root, target, /*insideBlock=*/true)))
         return signalPassFailure();
     // Packed copies that no product took in (one read by something other
     // than a plain matmul) are computed whole.
@@ -636,7 +500,7 @@ struct LoomTileAndVectorizePass
       if (op.hasAttr(mlir::loom::kPackAttr) && isa<linalg::LinalgOp>(op))
         leftover.push_back(cast<linalg::LinalgOp>(op));
     for (linalg::LinalgOp pack : leftover)
-      if (failed(tileRoot(rewriter, pack, options)))
+      if (failed(tileRoot(rewriter, pack, target)))
         return signalPassFailure();
     canonicalize(function);
     // Peeling an outer loop gives the loops inside it constant bounds, which

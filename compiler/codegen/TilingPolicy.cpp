@@ -1,0 +1,184 @@
+//===- TilingPolicy.cpp - Block and tile sizes for a loop nest ------------===//
+//
+// Each rule carries the measurement that chose it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/codegen/TilingPolicy.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/MathExtras.h"
+#include <algorithm>
+
+using namespace loomc::codegen;
+
+// Thread blocks of products: rows x columns, and the k extent of a plain
+// product's block.
+static constexpr int64_t kBlockRows = kWholeBlockRows;
+static constexpr int64_t kBlockColumns = kWholeBlockColumns;
+static constexpr int64_t kReductionBlock = 256;
+static constexpr int64_t kPackedBlockRows = 256;
+// The fewest thread blocks a product of at least kBalancedWork
+// multiply-adds is cut into when its shape allows.
+static constexpr int64_t kMinBlocks = 8;
+static constexpr int64_t kBalancedWork = int64_t(1) << 26;
+// Blocks of such large products are taller: a block reads its slice of the
+// right operand (256 x 256 floats, from L3 once the product's columns
+// outgrow L2) for twice the work. GPT-2 small's step is ~2 % faster, its
+// 256-row products x.W 5-10 %, mini's step unchanged; the quick-start
+// model's small products were ~2 % slower with them (interleaved runs).
+static constexpr int64_t kLargeBlockRows = 128;
+
+static bool isDynamic(int64_t range) { return range == kDynamicRange; }
+
+static bool anyDynamic(llvm::ArrayRef<int64_t> ranges) {
+  return llvm::any_of(ranges, isDynamic);
+}
+
+static int64_t product(llvm::ArrayRef<int64_t> ranges) {
+  int64_t result = 1;
+  for (int64_t range : ranges)
+    result *= range;
+  return result;
+}
+
+int64_t loomc::codegen::divisorTile(int64_t size, int64_t limit,
+                                    int64_t multiple) {
+  if (size <= limit)
+    return size;
+  for (int64_t t = limit; t >= multiple; --t)
+    if (size % t == 0 && t % multiple == 0)
+      return t;
+  for (int64_t t = limit; t >= 1; --t)
+    if (size % t == 0)
+      return t;
+  return 1;
+}
+
+int64_t loomc::codegen::registerTile(int64_t size, int64_t target) {
+  if (isDynamic(size))
+    return target; // a partial block, peeled to static shapes later
+  return size <= target ? size : target;
+}
+
+// Loops (m, n[, k]): thread blocks of up to 64 (or 128) x 256, register
+// tiles of rows x vectors, k stepped one at a time (an outer product per
+// step).
+static void planProduct(const LoopNest &nest, const TileTarget &target,
+                        TilePlan &plan) {
+  llvm::ArrayRef<int64_t> ranges = nest.ranges;
+  llvm::ArrayRef<int64_t> productRanges = nest.productRanges;
+  int64_t rowTile = target.registerRows;
+  int64_t vectorTile = target.vectorWidth * target.registerVectors;
+  bool large = !productRanges.empty() && !anyDynamic(productRanges) &&
+               product(productRanges) >= kBalancedWork;
+  plan.threadTiles[0] =
+      divisorTile(ranges[0], large ? kLargeBlockRows : kBlockRows, rowTile);
+  plan.threadTiles[1] =
+      divisorTile(ranges[1], kBlockColumns, target.vectorWidth);
+  // A block packs its slice of a packed operand itself: taller blocks pack
+  // each slice fewer times.
+  if (nest.readsPackedOperand)
+    plan.threadTiles[0] = divisorTile(ranges[0], kPackedBlockRows, rowTile);
+  // Enough blocks for the threads to share evenly: a product of 256 rows and
+  // 768 columns in blocks of 256 x 256 is 3 blocks, and 2 threads would
+  // spend a third of its time with one of them idle. Blocks of a large
+  // product (small ones are over before balance matters) narrow, then
+  // shorten, until there are kMinBlocks of them, while they stay whole
+  // register tiles.
+  auto blocks = [&] {
+    return llvm::divideCeil(ranges[0], plan.threadTiles[0]) *
+           llvm::divideCeil(ranges[1], plan.threadTiles[1]);
+  };
+  bool balance = !anyDynamic(ranges) && product(ranges) >= kBalancedWork;
+  for (unsigned d : {1u, 0u}) {
+    if (!balance)
+      break;
+    int64_t unit = d == 1 ? vectorTile : rowTile;
+    while (blocks() < kMinBlocks && plan.threadTiles[d] / 2 >= unit) {
+      int64_t narrower = divisorTile(ranges[d], plan.threadTiles[d] / 2, unit);
+      if (narrower % unit != 0 || narrower >= plan.threadTiles[d])
+        break;
+      plan.threadTiles[d] = narrower;
+    }
+  }
+  plan.registerTiles[0] = registerTile(plan.threadTiles[0], rowTile);
+  plan.registerTiles[1] = registerTile(plan.threadTiles[1], vectorTile);
+  plan.matmulReductionStep = 1;
+  // A long k is walked in blocks of 256: a block's slice of the right
+  // operand stays in L2 while every register tile of the block reads it,
+  // however long k is (the lm_head's backward contracts over the whole
+  // vocabulary). A partial last block is peeled. For a product with an
+  // epilogue, the epilogue then runs over the thread block's finished
+  // product, tile by tile, while it is still in cache.
+  if (productRanges.size() == 3 && productRanges[2] > 2 * kReductionBlock)
+    plan.matmulReductionBlock = kReductionBlock;
+}
+
+// A 2-D transpose (a packed copy of a weight that a product reads
+// transposed): square register tiles of one vector each way, read along the
+// input's rows and written along the output's, so that both sides use whole
+// cache lines (a column at a time would touch a new line, and for a
+// vocabulary-sized table a new page, per element).
+static void planTranspose(const LoopNest &nest, const TileTarget &target,
+                          TilePlan &plan) {
+  llvm::ArrayRef<int64_t> ranges = nest.ranges;
+  for (unsigned d = 0; d < 2; ++d)
+    plan.registerTiles[d] = registerTile(ranges[d], target.vectorWidth);
+  plan.threadTiles[0] = divisorTile(
+      ranges[0], std::max<int64_t>(ranges[0] / 8, target.vectorWidth),
+      plan.registerTiles[0]);
+  if (plan.threadTiles[0] == ranges[0])
+    plan.threadTiles[0] = 0;
+}
+
+// Other nests: the innermost loop is the vector dimension, up to four
+// vectors wide; every other loop steps one at a time, so that a reduction
+// over rows adds one row per step into a vector accumulator, and the
+// elementwise work of an activation derivative has few live vectors.
+// Threads split the outermost parallel loop.
+static void planOther(const LoopNest &nest, const TileTarget &target,
+                      TilePlan &plan) {
+  llvm::ArrayRef<int64_t> ranges = nest.ranges;
+  unsigned loops = ranges.size();
+  unsigned inner = loops - 1;
+  plan.registerTiles[inner] =
+      registerTile(ranges[inner], 4 * target.vectorWidth);
+  for (unsigned d = 0; d < inner; ++d)
+    plan.registerTiles[d] = 1;
+  for (unsigned d = 0; d < loops; ++d) {
+    if (!nest.parallel[d] || ranges[d] < 2)
+      continue;
+    if (d == inner && loops > 1 && nest.parallel[0] && ranges[0] >= 2)
+      continue;
+    // Blocks of at least a register tile, at most an eighth of the loop.
+    int64_t unit = plan.registerTiles[d] ? plan.registerTiles[d] : 1;
+    int64_t limit = std::max<int64_t>(ranges[d] / 8, unit);
+    plan.threadTiles[d] = divisorTile(ranges[d], limit, unit);
+    if (plan.threadTiles[d] == ranges[d])
+      plan.threadTiles[d] = 0;
+    break;
+  }
+}
+
+TilePlan loomc::codegen::planTiles(const LoopNest &nest,
+                                   const TileTarget &target) {
+  unsigned loops = nest.ranges.size();
+  TilePlan plan;
+  plan.threadTiles.assign(loops, 0);
+  plan.registerTiles.assign(loops, 0);
+  if (loops == 0)
+    return plan;
+  switch (nest.kind) {
+  case LoopNest::Kind::product:
+    planProduct(nest, target, plan);
+    break;
+  case LoopNest::Kind::transpose:
+    planTranspose(nest, target, plan);
+    break;
+  case LoopNest::Kind::other:
+    planOther(nest, target, plan);
+    break;
+  }
+  return plan;
+}
