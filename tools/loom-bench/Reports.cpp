@@ -1,0 +1,253 @@
+//===- Reports.cpp - The variants of each case, timed and reported --------===//
+
+#include "Reports.h"
+
+#include "BlasBaseline.h"
+#include "StepProfile.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <omp.h>
+#include <set>
+#include <thread>
+#include <unistd.h>
+
+using namespace loomc::bench;
+
+// OpenMP's workers (Loom's) and OpenBLAS's spin for a while after their
+// last parallel region before they sleep; measured right after the other,
+// either would share the cores with them. A pause lets both settle.
+static void letThreadsSettle() {
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+}
+
+RatioReporter::RatioReporter()
+    : ConsoleReporter(isatty(fileno(stdout)) ? OO_ColorTabular : OO_Tabular) {}
+
+void RatioReporter::ReportRuns(const std::vector<Run> &runs) {
+  for (const Run &run : runs)
+    if (run.run_type == Run::RT_Aggregate && run.aggregate_name == "median")
+      medians[run.run_name.function_name] = run.GetAdjustedRealTime();
+  ConsoleReporter::ReportRuns(runs);
+}
+
+std::unique_ptr<CompiledModel> Bench::build(const Case &c,
+                                            const std::string &variant,
+                                            std::vector<std::string> extra) {
+  std::vector<std::string> args;
+  for (const std::string &definition : c.defines)
+    args.insert(args.end(), {"-D", definition});
+  args.insert(args.end(), extra.begin(), extra.end());
+  std::string library = dir + "/" + c.name + "_" + variant + ".so";
+  std::string error;
+  std::unique_ptr<CompiledModel> model =
+      CompiledModel::build(options.loomc, c.model, args, library, error);
+  if (!model)
+    std::fprintf(stderr, "loom-bench: error: %s\n", error.c_str());
+  return model;
+}
+
+bool Bench::registerSteps(const Case &c) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> variants = {
+      {"fused", {}}, {"unfused", {"--no-fuse"}}};
+  if (options.remat)
+    variants.push_back({"fused_remat", {"--remat"}});
+  for (const auto &[variant, flags] : variants) {
+    std::unique_ptr<CompiledModel> model = build(c, variant, flags);
+    if (!model)
+      return false;
+    CompiledModel *raw = model.get();
+    plans[c.name + "/" + variant] = {raw->info().arena_bytes,
+                                     raw->plannedBytes()};
+    double flops = c.gpt2 ? c.gpt2->modelFlops() : raw->info().train_step_flops;
+    stepFlops[c.name] = flops;
+    std::string name = "train_step/" + c.name + "/" + variant;
+    benchmark::RegisterBenchmark(
+        name.c_str(),
+        [raw, flops](benchmark::State &state) {
+          for (auto _ : state)
+            benchmark::DoNotOptimize(raw->trainStep());
+          // Throughput in samples (a vector model's rows) or tokens (a
+          // language model's [batch, seq] ids): the first input's elements.
+          const loom_model_info &info = raw->info();
+          double items = 0;
+          bool tokens = false;
+          for (int32_t i = 0; i < info.num_tensors && items == 0; ++i) {
+            const loom_tensor_info &tensor = info.tensors[i];
+            if (tensor.role != LOOM_ROLE_INPUT)
+              continue;
+            tokens = tensor.dtype == LOOM_DTYPE_I32 && tensor.rank == 2;
+            items = static_cast<double>(tensor.shape[0]) *
+                    (tokens ? static_cast<double>(tensor.shape[1]) : 1.0);
+          }
+          state.counters[tokens ? "tokens/s" : "samples/s"] =
+              benchmark::Counter(items * state.iterations(),
+                                 benchmark::Counter::kIsRate);
+          state.counters["GFLOP/s"] = benchmark::Counter(
+              flops * 1e-9 * state.iterations(), benchmark::Counter::kIsRate);
+        })
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+    models.push_back(std::move(model));
+  }
+  return true;
+}
+
+void Bench::printMachinePeak() {
+  letThreadsSettle();
+  peak = measureMachinePeak(omp_get_max_threads());
+  std::printf(
+      "\nthe machine's peak: %.1f GFLOP/s on %d threads (%s multiply-adds "
+      "on registers, nothing else)\n",
+      peak.gflops, omp_get_max_threads(), peak.instructions.c_str());
+}
+
+void Bench::printRatios(const std::vector<Case> &cases,
+                        const RatioReporter &reporter) {
+  std::printf("\nunfused / fused time per step (medians of one interleaved "
+              "run):\n");
+  for (const Case &c : cases) {
+    std::string prefix = "train_step/" + c.name;
+    auto f = reporter.medians.find(prefix + "/fused");
+    auto u = reporter.medians.find(prefix + "/unfused");
+    if (f == reporter.medians.end() || u == reporter.medians.end())
+      continue;
+    std::printf("  %-44s fused %9.3f ms  unfused %9.3f ms  ratio %.3f\n",
+                prefix.c_str(), f->second, u->second, u->second / f->second);
+    double flops = stepFlops[c.name], rate = flops / (f->second * 1e6);
+    std::printf(
+        "    %.2f GFLOP/step (%s): %.1f GFLOP/s fused, %.0f %% of the peak",
+        flops * 1e-9,
+        c.gpt2 ? "6·N·B·T + 6·V·C·B·T + 6·L·B·T²·C"
+               : "2·M·N·K for each product of the forward and backward",
+        rate, 100 * rate / peak.gflops);
+    if (c.gpt2)
+      std::printf(", %.0f tokens/s",
+                  c.gpt2->batch * c.gpt2->seq / (f->second * 1e-3));
+    std::printf("\n");
+    auto r = reporter.medians.find(prefix + "/fused_remat");
+    if (r == reporter.medians.end())
+      continue;
+    auto mib = [](int64_t bytes) {
+      return static_cast<double>(bytes) / (1 << 20);
+    };
+    const Plan &fusedPlan = plans[c.name + "/fused"];
+    const Plan &rematPlan = plans[c.name + "/fused_remat"];
+    std::printf("    --remat: %.3f ms (%.3f x fused); memory plan: "
+                "intermediates %.1f -> %.1f MiB, whole step %.1f -> %.1f MiB "
+                "(%.3f x)\n",
+                r->second, r->second / f->second, mib(fusedPlan.arena),
+                mib(rematPlan.arena), mib(fusedPlan.step), mib(rematPlan.step),
+                static_cast<double>(rematPlan.step) / fusedPlan.step);
+  }
+}
+
+bool Bench::printBreakdown(const Case &c) {
+  std::map<std::string, std::pair<double, double>> bySource;
+  std::map<std::string, std::set<std::string>> kinds;
+  double totals[2] = {0, 0};
+  std::unique_ptr<CompiledModel> fusedModel =
+      build(c, "profiled_fused", {"--profile"});
+  std::unique_ptr<CompiledModel> unfusedModel =
+      build(c, "profiled_unfused", {"--profile", "--no-fuse"});
+  if (!fusedModel || !unfusedModel)
+    return false;
+  letThreadsSettle();
+  std::vector<std::vector<OpTime>> profiles =
+      profileInterleaved({fusedModel.get(), unfusedModel.get()},
+                         options.profileSteps, Statistic::median);
+  for (bool fused : {true, false}) {
+    for (const OpTime &op : profiles[fused ? 0 : 1]) {
+      auto &entry = bySource[op.source];
+      (fused ? entry.first : entry.second) += op.msPerStep;
+      totals[fused ? 0 : 1] += op.msPerStep;
+      if (op.msPerStep > 0)
+        kinds[op.source].insert(op.kind);
+    }
+  }
+  std::vector<std::pair<std::string, std::pair<double, double>>> rows(
+      bySource.begin(), bySource.end());
+  std::sort(rows.begin(), rows.end(), [](const auto &a, const auto &b) {
+    return a.second.first > b.second.first;
+  });
+  std::printf("\n%s: a step by operation of the model, ms per step, median "
+              "of %d steps of each build in turn (loomc --profile):\n",
+              c.name.c_str(), options.profileSteps);
+  std::printf("  %-38s %10s %10s %8s  %s\n", "operation (source)", "fused",
+              "unfused", "u/f", "ops");
+  for (const auto &[source, times] : rows) {
+    if (times.first < 0.005 && times.second < 0.005)
+      continue;
+    std::string ops;
+    for (const std::string &kind : kinds[source])
+      ops += (ops.empty() ? "" : ", ") + kind;
+    std::printf("  %-38s %10.3f %10.3f %8.3f  %s\n", source.c_str(),
+                times.first, times.second,
+                times.first > 0 ? times.second / times.first : 0.0,
+                ops.c_str());
+  }
+  std::printf("  %-38s %10.3f %10.3f %8.3f\n", "total", totals[0], totals[1],
+              totals[1] / totals[0]);
+  return true;
+}
+
+bool Bench::printProducts(const Case &c) {
+  const Gpt2Sizes &s = *c.gpt2;
+  int64_t rows = s.batch * s.seq;
+  struct Layer {
+    const char *name;
+    int64_t k, n;
+    bool transposed;
+  };
+  const Layer layers[] = {
+      {"attn.c_attn", s.dim, 3 * s.dim, false},
+      {"attn.c_proj", s.dim, s.dim, false},
+      {"mlp.c_fc", s.dim, 4 * s.dim, false},
+      {"mlp.c_proj", 4 * s.dim, s.dim, false},
+      {"lm_head (tied wte)", s.dim, s.vocab, true},
+  };
+  int threads = omp_get_max_threads();
+  std::printf("\n%s: matrix products, GFLOP/s (fastest of %d), Loom against "
+              "%s, %d threads:\n",
+              c.name.c_str(), options.profileSteps,
+              openblasDescription().c_str(), threads);
+  std::printf("  %-20s %-28s %9s %9s %8s %10s\n", "layer", "product", "loom",
+              "openblas", "loom/ob", "loom/peak");
+  double loomTime = 0, blasTime = 0, totalFlops = 0;
+  for (const Layer &layer : layers) {
+    Case linear{
+        c.name + "_" + std::to_string(layer.k) + "x" + std::to_string(layer.n),
+        sourceDir() + (layer.transposed ? "/bench/linear_transposed.loom"
+                                        : "/bench/linear.loom"),
+        {"m=" + std::to_string(rows), "k=" + std::to_string(layer.k),
+         "n=" + std::to_string(layer.n)},
+        std::nullopt};
+    std::unique_ptr<CompiledModel> model =
+        build(linear, "products", {"--profile"});
+    if (!model)
+      return false;
+    letThreadsSettle();
+    std::vector<OpTime> ops =
+        profileInterleaved({model.get()}, options.profileSteps,
+                           Statistic::fastest)
+            .front();
+    letThreadsSettle();
+    for (const OpTime &op : ops) {
+      if (!op.product || op.msPerStep <= 0 ||
+          op.source.find("forward_backward") == std::string::npos)
+        continue;
+      double loom = op.product->flops() / (op.msPerStep * 1e6);
+      double blas = openblasRate(*op.product, threads, options.profileSteps);
+      totalFlops += op.product->flops();
+      loomTime += op.product->flops() / loom;
+      blasTime += op.product->flops() / blas;
+      std::printf("  %-20s %-28s %9.1f %9.1f %8.3f %10.3f\n", layer.name,
+                  op.product->text().c_str(), loom, blas, loom / blas,
+                  loom / peak.gflops);
+    }
+  }
+  std::printf("  %-49s %9s %9s %8.3f %10.3f\n", "all of them, by time", "", "",
+              blasTime / loomTime, totalFlops / loomTime / peak.gflops);
+  return true;
+}

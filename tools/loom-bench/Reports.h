@@ -1,0 +1,70 @@
+//===- Reports.h - The variants of each case, timed and reported -*- C++
+//-*-===//
+
+#ifndef LOOM_TOOLS_LOOMBENCH_REPORTS_H
+#define LOOM_TOOLS_LOOMBENCH_REPORTS_H
+
+#include "BenchOptions.h"
+#include "CompiledModel.h"
+#include "MachinePeak.h"
+
+#include <benchmark/benchmark.h>
+#include <map>
+#include <memory>
+
+namespace loomc::bench {
+
+// Records the median time of every benchmark while printing as usual.
+class RatioReporter : public benchmark::ConsoleReporter {
+public:
+  RatioReporter();
+  void ReportRuns(const std::vector<Run> &runs) override;
+  std::map<std::string, double> medians;
+};
+
+// Builds each case's variants with loomc --shared, registers their
+// training steps with Google Benchmark, and prints the reports that follow
+// the run. Every function that builds returns false after printing why a
+// build failed.
+class Bench {
+public:
+  Bench(Options options, std::string dir)
+      : options(std::move(options)), dir(std::move(dir)) {}
+
+  // The fused and unfused step (and --remat's, when asked).
+  bool registerSteps(const Case &c);
+  // The ceiling every rate below is measured against, on the threads the
+  // steps ran on.
+  void printMachinePeak();
+  // Unfused / fused per case, GFLOP/s against the peak, --remat's time and
+  // memory plan against the fused step's.
+  void printRatios(const std::vector<Case> &cases,
+                   const RatioReporter &reporter);
+  // Unloads the steps' libraries (before the reports that build their own).
+  void unloadSteps() { models.clear(); }
+  // A step by line of the model, fused against unfused (--profile builds).
+  bool printBreakdown(const Case &c);
+  // Every product shape of a GPT-2 config against OpenBLAS.
+  bool printProducts(const Case &c);
+
+private:
+  std::unique_ptr<CompiledModel> build(const Case &c,
+                                       const std::string &variant,
+                                       std::vector<std::string> extra);
+
+  // loomc's memory plan of a build: its arena, and the whole step's bytes.
+  struct Plan {
+    int64_t arena = 0, step = 0;
+  };
+  Options options;
+  std::string dir;
+  std::vector<std::unique_ptr<CompiledModel>> models;
+  MachinePeak peak;
+  std::map<std::string, Plan> plans;
+  // FLOP of a case's training step, by the formula its GFLOP/s use.
+  std::map<std::string, double> stepFlops;
+};
+
+} // namespace loomc::bench
+
+#endif // LOOM_TOOLS_LOOMBENCH_REPORTS_H
