@@ -517,13 +517,19 @@ std::optional<SemValue> ModelBuilder::instantiate(const Stmt &block,
 // Statements
 //===----------------------------------------------------------------------===//
 
+bool ModelBuilder::checkUndefined(StringRef name, SMLoc loc) {
+  auto it = locals->find(name);
+  if (it == locals->end())
+    return true;
+  error(loc, "'" + name + "' is already defined");
+  errors.note(it->second.loc, "previous definition");
+  return false;
+}
+
 bool ModelBuilder::define(StringRef name, SMLoc loc, SemValue value) {
-  auto [it, inserted] = locals->try_emplace(name, Binding{value, loc});
-  if (!inserted) {
-    error(loc, "'" + name + "' is already defined");
-    errors.note(it->second.loc, "previous definition");
+  if (!checkUndefined(name, loc))
     return false;
-  }
+  locals->try_emplace(name, Binding{value, loc});
   return true;
 }
 
@@ -560,11 +566,8 @@ bool ModelBuilder::buildStatement(const Stmt &stmt) {
     return true;
 
   case Stmt::Kind::constant: {
-    if (locals->count(stmt.name)) {
-      error(stmt.nameLoc, "'" + stmt.name + "' is already defined");
-      errors.note((*locals)[stmt.name].loc, "previous definition");
+    if (!checkUndefined(stmt.name, stmt.nameLoc))
       return false;
-    }
     std::optional<SemValue> value = evaluate(*stmt.value);
     if (!value)
       return false;
@@ -609,11 +612,8 @@ bool ModelBuilder::buildStatement(const Stmt &stmt) {
   case Stmt::Kind::param: {
     if (stmt.type.dtype != DType::f32)
       return error(stmt.type.loc, "parameters are f32");
-    if (locals->count(stmt.name)) {
-      error(stmt.nameLoc, "'" + stmt.name + "' is already defined");
-      errors.note((*locals)[stmt.name].loc, "previous definition");
+    if (!checkUndefined(stmt.name, stmt.nameLoc))
       return false;
-    }
     auto shape = evaluateShape(stmt.type, stmt.name);
     if (!shape)
       return false;
@@ -634,11 +634,10 @@ bool ModelBuilder::buildStatement(const Stmt &stmt) {
   }
 
   case Stmt::Kind::let: {
-    if (locals->count(stmt.name)) {
-      error(stmt.nameLoc, "'" + stmt.name + "' is already defined");
-      errors.note((*locals)[stmt.name].loc, "previous definition");
+    // Before the value is evaluated: it may create parameters under the
+    // name.
+    if (!checkUndefined(stmt.name, stmt.nameLoc))
       return false;
-    }
     std::optional<SemValue> value = evaluate(*stmt.value, stmt.name);
     if (!value)
       return false;

@@ -89,6 +89,9 @@ public:
 private:
   // ModelBuilder.cpp
   bool buildStatement(const Stmt &stmt);
+  // Reports `name` when the scope defines it already (with a note at the
+  // previous definition).
+  bool checkUndefined(llvm::StringRef name, llvm::SMLoc loc);
   bool define(llvm::StringRef name, llvm::SMLoc loc, SemValue value);
   std::optional<llvm::SmallVector<int64_t>> evaluateShape(const TensorTypeExpr &type,
                                                           llvm::StringRef owner);
@@ -141,6 +144,11 @@ public:
   // Reports an error, followed by a note for each block instance that led
   // to it, innermost first. Returns false.
   bool error(llvm::SMLoc loc, const llvm::Twine &message);
+  // error(), for a builtin to return: `return fail(loc, "...")`.
+  std::nullopt_t fail(llvm::SMLoc loc, const llvm::Twine &message) {
+    error(loc, message);
+    return std::nullopt;
+  }
 
 private:
   SemValue tensorValue(mlir::Value tensor, llvm::SMLoc loc, std::string text) {

@@ -18,7 +18,8 @@ extern "C" {
 using namespace loomc::bench;
 
 // The compiled steps call this when an intermediate tensor cannot be
-// allocated (abi.h); loom-bench exports it to the libraries it loads.
+// allocated (abi.h); loom-bench exports it to the libraries it loads. It
+// cannot return into the step, so it ends the run.
 extern "C" void loom_out_of_memory(int64_t bytes) {
   std::fprintf(stderr, "loom-bench: error: out of memory: a training step "
                        "could not allocate %lld bytes\n",
