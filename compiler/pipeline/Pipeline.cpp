@@ -83,11 +83,17 @@ static void populateStage(OpPassManager &pm, loomc::Stage stage,
   switch (stage) {
   // 1. Autodiff and the training step: forward → forward_grad →
   //    forward_backward, grad_norm, update_sgd, update_adamw, eval_loss.
-  case loomc::Stage::grad:
-    pm.addPass(mlir::loom::createLoomAutodiffPass());
-    pm.addPass(mlir::loom::createLoomBuildTrainStepPass());
+  case loomc::Stage::grad: {
+    // The front end's model function.
+    mlir::loom::LoomAutodiffPassOptions autodiff;
+    autodiff.functionName = "forward";
+    pm.addPass(mlir::loom::createLoomAutodiffPass(autodiff));
+    mlir::loom::LoomBuildTrainStepPassOptions trainStep;
+    trainStep.functionName = "forward";
+    pm.addPass(mlir::loom::createLoomBuildTrainStepPass(trainStep));
     pm.addPass(mlir::createCSEPass());
     return;
+  }
 
   // 2. Weight-bias-activation fusion, forward and backward; with --remat,
   //    recomputation of cheap saved values (after fusion, which decides

@@ -192,13 +192,37 @@ struct LoomAutodiffPass
   using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto forward = module.lookupSymbol<func::FuncOp>(functionName);
-    if (!forward) {
-      module.emitError("no function named '") << functionName << "' to differentiate";
-      return signalPassFailure();
+    SmallVector<func::FuncOp> models;
+    if (!functionName.empty()) {
+      auto forward = module.lookupSymbol<func::FuncOp>(functionName);
+      if (!forward) {
+        module.emitError("no function named '")
+            << functionName << "' to differentiate";
+        return signalPassFailure();
+      }
+      models.push_back(forward);
+    } else {
+      // Every function with parameters, but for the gradients of others.
+      for (auto function : module.getOps<func::FuncOp>()) {
+        StringRef name = function.getSymName();
+        bool hasParams = llvm::any_of(
+            describeArguments(function), [](const ArgumentInfo &info) {
+              return info.role == ArgumentRole::param;
+            });
+        bool isGradient = name.ends_with("_grad") &&
+                          module.lookupSymbol(name.drop_back(5));
+        if (hasParams && !isGradient)
+          models.push_back(function);
+      }
+      if (models.empty()) {
+        module.emitError("no function with loom.param arguments to "
+                         "differentiate");
+        return signalPassFailure();
+      }
     }
-    if (failed(differentiate(forward, module)))
-      signalPassFailure();
+    for (func::FuncOp forward : models)
+      if (failed(differentiate(forward, module)))
+        return signalPassFailure();
   }
 };
 } // namespace

@@ -353,16 +353,37 @@ struct LoomBuildTrainStepPass
   using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    std::string gradName = functionName + "_grad";
+    std::string forwardName = functionName;
+    if (forwardName.empty()) {
+      // The model: the function whose gradient -loom-autodiff derived.
+      SmallVector<StringRef> models;
+      for (auto function : module.getOps<func::FuncOp>())
+        if (module.lookupSymbol((function.getSymName() + "_grad").str()))
+          models.push_back(function.getSymName());
+      if (models.size() > 1) {
+        module.emitError("several functions have gradients (")
+            << llvm::join(models, ", ")
+            << "); name the model with -loom-build-train-step=function=NAME";
+        return signalPassFailure();
+      }
+      if (models.empty()) {
+        module.emitError(
+            "no function has a gradient (a NAME_grad function); run "
+            "-loom-autodiff first");
+        return signalPassFailure();
+      }
+      forwardName = models.front().str();
+    }
+    std::string gradName = forwardName + "_grad";
     auto gradFn = module.lookupSymbol<func::FuncOp>(gradName);
     if (!gradFn) {
       module.emitError("no gradient function '")
           << gradName << "'; run -loom-autodiff first";
       return signalPassFailure();
     }
-    auto forward = module.lookupSymbol<func::FuncOp>(functionName);
+    auto forward = module.lookupSymbol<func::FuncOp>(forwardName);
     if (!forward) {
-      module.emitError("no forward function '") << functionName << "'";
+      module.emitError("no forward function '") << forwardName << "'";
       return signalPassFailure();
     }
     if (failed(buildTrainStep(module, forward, gradFn)))

@@ -40,8 +40,9 @@ def LoomAutodiffPass : Pass<"loom-autodiff", "::mlir::ModuleOp"> {
     names the op.
   }];
   let options = [
-    Option<"functionName", "function", "std::string", "\"forward\"",
-           "Name of the forward function to differentiate">,
+    Option<"functionName", "function", "std::string", "",
+           "Name of the forward function to differentiate (default: every "
+           "function with loom.param arguments)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
@@ -81,8 +82,9 @@ def LoomBuildTrainStepPass : Pass<"loom-build-train-step", "::mlir::ModuleOp"> {
     parameters of rank 2 or more. `F` and `F_grad` are removed.
   }];
   let options = [
-    Option<"functionName", "function", "std::string", "\"forward\"",
-           "Name of the forward function whose `_grad` is consumed">,
+    Option<"functionName", "function", "std::string", "",
+           "Name of the forward function whose `_grad` is consumed (default: "
+           "the one function that has a `_grad`)">,
   ];
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
                            "::mlir::tensor::TensorDialect",

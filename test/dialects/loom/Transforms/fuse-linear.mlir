@@ -7,7 +7,7 @@
 // input gradient: x is an input). The read-out's backward fuses the bias
 // reduction with both products.
 
-// CHECK-LABEL: func.func @forward_grad
+// CHECK-LABEL: func.func @gelu_layer_and_readout_grad
 // CHECK-SAME: %[[X:[^:]+]]: tensor<8x4xf32> {loom.input = "x"}
 // CHECK-SAME: %[[W1:[^:]+]]: tensor<4x16xf32> {loom.param = "fc1.weight"}, %[[B1:[^:]+]]: tensor<16xf32> {loom.param = "fc1.bias"}
 // CHECK-SAME: %[[W2:[^:]+]]: tensor<16x3xf32> {loom.param = "fc2.weight"}, %[[B2:[^:]+]]: tensor<3xf32> {loom.param = "fc2.bias"}
@@ -21,7 +21,7 @@
 // CHECK-NOT: loom.reduce_sum
 // CHECK-NOT: loom.matmul
 // CHECK: return %{{.+}}, %[[G1]]#0, %[[G1]]#1, %[[G2]]#1, %[[G2]]#2
-func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %labels: tensor<8xi32> {loom.input = "labels"},
+func.func @gelu_layer_and_readout(%x: tensor<8x4xf32> {loom.input = "x"}, %labels: tensor<8xi32> {loom.input = "labels"},
                    %w1: tensor<4x16xf32> {loom.param = "fc1.weight"}, %b1: tensor<16xf32> {loom.param = "fc1.bias"},
                    %w2: tensor<16x3xf32> {loom.param = "fc2.weight"}, %b2: tensor<3xf32> {loom.param = "fc2.bias"}) -> tensor<f32> {
   // expected-remark @+2 {{fused matmul + bias + gelu (forward)}}
@@ -42,13 +42,13 @@ func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %labels: tensor<8xi32
 // ReLU and tanh need only their output in the backward pass: no
 // pre-activation result. A chain without bias fuses too.
 
-// CHECK-LABEL: func.func @forward_grad
+// CHECK-LABEL: func.func @relu_and_tanh_layers_grad
 // CHECK: %[[R:.+]] = loom.fused_linear relu %{{.+}}, %{{.+}}, %{{.+}} : (tensor<8x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<8x4xf32>
 // CHECK: %[[T:.+]] = loom.fused_linear tanh %[[R]], %{{.+}} : (tensor<8x4xf32>, tensor<4x2xf32>) -> tensor<8x2xf32>
 // CHECK: %[[DT:.+]] = loom.mse_grad %[[T]]
 // CHECK: %[[G2:.+]]:2 = loom.fused_linear_grad tanh %[[DT]], %[[R]] weight %{{.+}} saved %[[T]] : (tensor<8x2xf32>, tensor<8x4xf32>, tensor<4x2xf32>, tensor<8x2xf32>) -> (tensor<8x4xf32>, tensor<4x2xf32>)
 // CHECK: loom.fused_linear_grad relu %[[G2]]#0, %{{.+}} saved %[[R]] {with_bias}
-func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x2xf32> {loom.input = "t"},
+func.func @relu_and_tanh_layers(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x2xf32> {loom.input = "t"},
                    %w1: tensor<4x4xf32> {loom.param = "w1"}, %b1: tensor<4xf32> {loom.param = "b1"},
                    %w2: tensor<4x2xf32> {loom.param = "w2"}) -> tensor<f32> {
   // expected-remark @+2 {{fused matmul + bias + relu (forward)}}
@@ -70,7 +70,7 @@ func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x2xf32> {
 // be stored anyway, and its gradient is the sum of two adjoints. Both
 // directions stay unfused and say why.
 
-// CHECK-LABEL: func.func @forward_grad
+// CHECK-LABEL: func.func @pre_activation_feeds_the_loss_grad
 // CHECK-NOT: loom.fused_linear
 // CHECK: loom.matmul
 // CHECK: loom.add
@@ -79,7 +79,7 @@ func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x2xf32> {
 // CHECK: loom.reduce_sum
 // CHECK: loom.matmul %{{.+}}, %{{.+}} {transpose_lhs}
 // CHECK-NOT: loom.fused_linear
-func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x4xf32> {loom.input = "t"},
+func.func @pre_activation_feeds_the_loss(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x4xf32> {loom.input = "t"},
                    %w: tensor<4x4xf32> {loom.param = "w"}, %b: tensor<4xf32> {loom.param = "b"}) -> tensor<f32> {
   // expected-remark-re @+1 {{not fused (forward): the pre-activation value has another use, 'loom.add' at {{.*}}}}
   %0 = loom.matmul %x, %w : (tensor<8x4xf32>, tensor<4x4xf32>) -> tensor<8x4xf32>
@@ -95,9 +95,9 @@ func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x4xf32> {
 
 // Must not fuse: the product x·W itself has a second use.
 
-// CHECK-LABEL: func.func @forward_grad
+// CHECK-LABEL: func.func @product_used_twice_grad
 // CHECK-NOT: loom.fused_linear
-func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x4xf32> {loom.input = "t"},
+func.func @product_used_twice(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x4xf32> {loom.input = "t"},
                    %w: tensor<4x4xf32> {loom.param = "w"}, %b: tensor<4xf32> {loom.param = "b"}) -> tensor<f32> {
   // expected-remark @+1 {{not fused (forward): the product x·W has 2 uses, so it would have to be stored anyway}}
   %0 = loom.matmul %x, %w : (tensor<8x4xf32>, tensor<4x4xf32>) -> tensor<8x4xf32>
@@ -111,10 +111,10 @@ func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x4xf32> {
 
 // Nothing to fuse: a plain matmul is left alone without a remark.
 
-// CHECK-LABEL: func.func @forward_grad
+// CHECK-LABEL: func.func @plain_matmul_grad
 // CHECK: loom.matmul %{{.+}}, %{{.+}} :
 // CHECK-NOT: loom.fused_linear
-func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x4xf32> {loom.input = "t"},
+func.func @plain_matmul(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x4xf32> {loom.input = "t"},
                    %w: tensor<4x4xf32> {loom.param = "w"}) -> tensor<f32> {
   %0 = loom.matmul %x, %w : (tensor<8x4xf32>, tensor<4x4xf32>) -> tensor<8x4xf32>
   %l = loom.mse %0, %t : tensor<8x4xf32>
@@ -129,8 +129,8 @@ func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x4xf32> {
 // layer's gradient chain still fuses: it reads the gradient without
 // consuming it.
 
-// CHECK-LABEL: func.func @forward(
-// CHECK-LABEL: func.func @forward_grad
+// CHECK-LABEL: func.func @residual_connection(
+// CHECK-LABEL: func.func @residual_connection_grad
 // CHECK-SAME: %[[X:[^:]+]]: tensor<2x5x4xf32> {loom.param = "x"}
 // CHECK-SAME: %[[W:[^:]+]]: tensor<4x4xf32> {loom.param = "fc.weight"}, %[[B:[^:]+]]: tensor<4xf32> {loom.param = "fc.bias"}
 // CHECK: %[[Z:.+]] = loom.fused_linear none %[[X]], %[[W]], %[[B]] residual %[[X]]
@@ -142,7 +142,7 @@ func.func @forward(%x: tensor<8x4xf32> {loom.input = "x"}, %t: tensor<8x4xf32> {
 // CHECK-NOT: loom.reduce_sum
 // CHECK: %[[DX:.+]] = loom.add %[[DY]], %[[G]]#0
 // CHECK: return %{{.+}}, %[[DX]], %[[G]]#1, %[[G]]#2
-func.func @forward(%x: tensor<2x5x4xf32> {loom.param = "x"},
+func.func @residual_connection(%x: tensor<2x5x4xf32> {loom.param = "x"},
                    %w: tensor<4x4xf32> {loom.param = "fc.weight"}, %b: tensor<4xf32> {loom.param = "fc.bias"},
                    %t: tensor<2x5x4xf32> {loom.input = "t"}) -> tensor<f32> {
   // expected-remark @+2 {{fused matmul + bias + residual (forward)}}
@@ -160,11 +160,11 @@ func.func @forward(%x: tensor<2x5x4xf32> {loom.param = "x"},
 // layer: the fused layer moves down to the sum (where the residual
 // exists) and still keeps its pre-activation for the GELU derivative.
 
-// CHECK-LABEL: func.func @forward_grad
+// CHECK-LABEL: func.func @residual_computed_after_the_layer_grad
 // CHECK: %[[R:.+]] = loom.add %{{.+}}, %{{.+}} : (tensor<6x4xf32>, tensor<6x4xf32>)
 // CHECK-NEXT: %[[Y:.+]], %[[PRE:.+]] = loom.fused_linear gelu %{{.+}}, %{{.+}}, %{{.+}} residual %[[R]]
 // CHECK: loom.fused_linear_grad gelu %{{.+}}, %{{.+}} weight %{{.+}} saved %[[PRE]] {with_bias}
-func.func @forward(%x: tensor<6x4xf32> {loom.param = "x"},
+func.func @residual_computed_after_the_layer(%x: tensor<6x4xf32> {loom.param = "x"},
                    %w: tensor<4x4xf32> {loom.param = "fc.weight"}, %b: tensor<4xf32> {loom.param = "fc.bias"},
                    %t: tensor<6x4xf32> {loom.input = "t"}) -> tensor<f32> {
   // expected-remark @+2 {{fused matmul + bias + gelu + residual (forward)}}
@@ -185,16 +185,16 @@ func.func @forward(%x: tensor<6x4xf32> {loom.param = "x"},
 // alone adds it in the epilogue), and a sum that broadcasts ([5, 4] onto
 // [2, 5, 4]), which is not an elementwise residual of the layer's shape.
 
-// CHECK-LABEL: func.func @forward(
+// CHECK-LABEL: func.func @sums_that_stay_sums(
 // CHECK: loom.fused_linear relu %{{.+}} residual
-// CHECK-LABEL: func.func @forward_grad
+// CHECK-LABEL: func.func @sums_that_stay_sums_grad
 // CHECK: %[[RELU:.+]] = loom.fused_linear relu
 // CHECK-NOT: residual
 // CHECK: loom.add %[[RELU]], %{{.+}}
 // CHECK: %[[PROJ:.+]] = loom.fused_linear none
 // CHECK-NOT: residual
 // CHECK: loom.add %[[PROJ]], %{{.+}} : (tensor<2x5x4xf32>, tensor<5x4xf32>)
-func.func @forward(%x: tensor<2x5x4xf32> {loom.param = "x"},
+func.func @sums_that_stay_sums(%x: tensor<2x5x4xf32> {loom.param = "x"},
                    %w: tensor<4x4xf32> {loom.param = "fc.weight"}, %b: tensor<4xf32> {loom.param = "fc.bias"},
                    %r: tensor<5x4xf32> {loom.param = "r"},
                    %t: tensor<2x5x4xf32> {loom.input = "t"}) -> tensor<f32> {
@@ -219,13 +219,13 @@ func.func @forward(%x: tensor<2x5x4xf32> {loom.param = "x"},
 // A layer output added to itself, and one added to two residuals: the
 // sums stay sums.
 
-// CHECK-LABEL: func.func @forward(
+// CHECK-LABEL: func.func @layer_output_added_to_itself(
 // CHECK: %[[TWICE:.+]] = loom.fused_linear none %{{[^ ]+}}, %{{[^ ]+}}, %{{[^ ]+}} :
 // CHECK-NEXT: loom.add %[[TWICE]], %[[TWICE]]
 // CHECK: %[[SHARED:.+]] = loom.fused_linear none %{{[^ ]+}}, %{{[^ ]+}}, %{{[^ ]+}} :
 // CHECK-DAG: loom.add %[[SHARED]], %{{.+}}
 // CHECK-DAG: loom.add %{{.+}}, %[[SHARED]]
-func.func @forward(%x: tensor<6x4xf32> {loom.param = "x"},
+func.func @layer_output_added_to_itself(%x: tensor<6x4xf32> {loom.param = "x"},
                    %w: tensor<4x4xf32> {loom.param = "fc.weight"}, %b: tensor<4xf32> {loom.param = "fc.bias"},
                    %t: tensor<6x4xf32> {loom.input = "t"}) -> tensor<f32> {
   // expected-remark @+2 {{fused matmul + bias (forward)}}
