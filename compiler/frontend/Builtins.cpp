@@ -66,6 +66,8 @@ const Builtin kBuiltins[] = {
 };
 } // namespace
 
+llvm::ArrayRef<Builtin> loomc::frontend::builtins() { return kBuiltins; }
+
 const Builtin *loomc::frontend::lookupBuiltin(StringRef name) {
   for (const Builtin &builtin : kBuiltins)
     if (builtin.name == name)

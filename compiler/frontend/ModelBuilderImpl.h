@@ -53,6 +53,8 @@ struct Builtin {
 };
 
 const Builtin *lookupBuiltin(llvm::StringRef name);
+// Every builtin, in the table's order (docs/language.md documents each).
+llvm::ArrayRef<Builtin> builtins();
 std::string builtinNames();
 
 class ModelBuilder {

@@ -2,12 +2,16 @@
 
 #include "compiler/frontend/Lexer.h"
 #include "compiler/frontend/ModelBuilder.h"
+#include "compiler/frontend/ModelBuilderImpl.h"
 #include "compiler/frontend/Parser.h"
 #include "dialects/loom/IR/LoomOps.h"
 #include "dialects/loom/IR/ModelSignature.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/SourceMgr.h"
+#include <fstream>
 #include <gtest/gtest.h>
+#include <map>
+#include <set>
 
 using namespace loomc::frontend;
 
@@ -178,6 +182,111 @@ TEST(ModelBuilder, ReportsTheFirstErrorWithItsLocation) {
   EXPECT_NE(built->errors.find("test.loom:2:10: error: unknown name 'y'"),
             std::string::npos)
       << built->errors;
+}
+
+//===----------------------------------------------------------------------===//
+// docs/language.md against the builtins table
+//===----------------------------------------------------------------------===//
+
+// The calls `NAME(ARGS)` in the first cell of a table row of the docs.
+std::vector<std::pair<std::string, std::vector<std::string>>>
+documentedCalls(const std::string &line) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> calls;
+  if (line.rfind("| `", 0) != 0)
+    return calls;
+  std::string cell = line.substr(2, line.find(" |", 2) - 2);
+  for (size_t open = cell.find('`'); open != std::string::npos;
+       open = cell.find('`', open)) {
+    size_t close = cell.find('`', open + 1);
+    if (close == std::string::npos)
+      break;
+    std::string code = cell.substr(open + 1, close - open - 1);
+    open = close + 1;
+    size_t paren = code.find('(');
+    if (paren == std::string::npos || code.back() != ')')
+      continue;
+    std::vector<std::string> args;
+    std::string current;
+    int depth = 0;
+    for (char c : code.substr(paren + 1, code.size() - paren - 2)) {
+      depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+      if (c == ',' && depth == 0) {
+        args.push_back(current);
+        current.clear();
+      } else {
+        current += c;
+      }
+    }
+    if (!current.empty())
+      args.push_back(current);
+    calls.push_back({code.substr(0, paren), args});
+  }
+  return calls;
+}
+
+std::string trimmed(const std::string &text) {
+  size_t begin = text.find_first_not_of(' ');
+  size_t end = text.find_last_not_of(' ');
+  return begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
+}
+
+// Every operation, initializer and function the docs list takes the
+// arguments the builtins table gives it, by those names, in that order,
+// with defaults only for optional ones; and every builtin and every one of
+// its arguments is documented. (The table is what loomc binds arguments
+// with, so a keyword the docs invent fails here, not in a user's model.)
+TEST(Builtins, DocumentedSignaturesMatchTheTable) {
+  std::ifstream doc(LOOM_SOURCE_DIR "/docs/language.md");
+  ASSERT_TRUE(doc) << "cannot read docs/language.md";
+  std::map<std::string, std::set<std::string>> documented;
+  std::string line;
+  for (int number = 1; std::getline(doc, line); ++number) {
+    for (const auto &[name, args] : documentedCalls(line)) {
+      const Builtin *builtin = lookupBuiltin(name);
+      if (!builtin) {
+        ADD_FAILURE() << "docs/language.md:" << number << ": " << name
+                      << " is not an operation of the language";
+        continue;
+      }
+      size_t previous = 0;
+      std::set<std::string> given;
+      for (const std::string &arg : args) {
+        std::string param = trimmed(arg.substr(0, arg.find('=')));
+        bool defaulted = arg.find('=') != std::string::npos;
+        auto it = std::find(builtin->params.begin(), builtin->params.end(), param);
+        if (it == builtin->params.end()) {
+          ADD_FAILURE() << "docs/language.md:" << number << ": " << name
+                        << " has no argument '" << param << "'";
+          continue;
+        }
+        size_t index = it - builtin->params.begin();
+        EXPECT_GE(index, previous) << "docs/language.md:" << number << ": "
+                                   << name << "'s '" << param
+                                   << "' out of order";
+        previous = index;
+        EXPECT_FALSE(defaulted && index < builtin->required)
+            << "docs/language.md:" << number << ": " << name << "'s '" << param
+            << "' is required, but documented with a default";
+        given.insert(param);
+        documented[name.c_str()].insert(param);
+      }
+      for (unsigned i = 0; i < builtin->required; ++i)
+        EXPECT_TRUE(given.count(builtin->params[i].str()))
+            << "docs/language.md:" << number << ": " << name
+            << " leaves out its required '" << builtin->params[i].str() << "'";
+    }
+  }
+  for (const Builtin &builtin : builtins()) {
+    std::string name = builtin.name.str();
+    if (!documented.count(name)) {
+      ADD_FAILURE() << name << " is not documented in docs/language.md";
+      continue;
+    }
+    for (llvm::StringRef param : builtin.params)
+      EXPECT_TRUE(documented[name].count(param.str()))
+          << "docs/language.md does not document " << name << "'s '"
+          << param.str() << "'";
+  }
 }
 
 } // namespace
