@@ -53,9 +53,9 @@ void LoomDialect::initialize() {
 //===----------------------------------------------------------------------===//
 
 static const DiscardableAttribute *lookupDiscardable(StringRef name) {
-  for (const DiscardableAttribute &known : kDiscardableAttributes)
-    if (known.name == name)
-      return &known;
+  for (const DiscardableAttribute *known : kDiscardableAttributes)
+    if (known->name == name)
+      return known;
   return nullptr;
 }
 
@@ -77,34 +77,19 @@ static bool holds(Attribute value, AttributeValue kind) {
   return false;
 }
 
+// For messages, in the order of the enums' cases.
 static StringRef describe(AttributeValue kind) {
-  switch (kind) {
-  case AttributeValue::string:
-    return "a string";
-  case AttributeValue::strings:
-    return "an array of strings";
-  case AttributeValue::init:
-    return "an initializer (#loom.init<...>)";
-  case AttributeValue::integer:
-    return "an integer";
-  case AttributeValue::unit:
-    return "a unit attribute (present or absent)";
-  }
-  return "";
+  static constexpr StringLiteral kValues[] = {
+      "a string", "an array of strings", "an initializer (#loom.init<...>)",
+      "an integer", "a unit attribute (present or absent)"};
+  return kValues[static_cast<unsigned>(kind)];
 }
 
 static StringRef describe(AttributePlace place) {
-  switch (place) {
-  case AttributePlace::argument:
-    return "a function argument";
-  case AttributePlace::module:
-    return "the module";
-  case AttributePlace::function:
-    return "a function";
-  case AttributePlace::anyOp:
-    return "an op";
-  }
-  return "";
+  static constexpr StringLiteral kPlaces[] = {"a function argument",
+                                              "the module", "a function",
+                                              "an op"};
+  return kPlaces[static_cast<unsigned>(place)];
 }
 
 // Checks `attr`, found on `op` (on one of its arguments when `onArgument`).
@@ -113,8 +98,8 @@ static LogicalResult verifyDiscardable(Operation *op, NamedAttribute attr,
   const DiscardableAttribute *known = lookupDiscardable(attr.getName());
   if (!known) {
     std::string names;
-    for (const DiscardableAttribute &each : kDiscardableAttributes)
-      names += (names.empty() ? "" : ", ") + each.name.str();
+    for (const DiscardableAttribute *each : kDiscardableAttributes)
+      names += (names.empty() ? "" : ", ") + each->name.str();
     return op->emitError("'")
            << attr.getName().getValue()
            << "' is not an attribute of the loom dialect, which has " << names;

@@ -9,7 +9,7 @@ ArgumentInfo mlir::loom::describeArgument(func::FuncOp func, unsigned index) {
   ArgumentInfo info;
   info.type = func.getArgument(index).getType();
   info.init = func.getArgAttrOfType<InitAttr>(index, kInitAttr);
-  static constexpr std::pair<StringLiteral, ArgumentRole> kRoles[] = {
+  static constexpr std::pair<const DiscardableAttribute &, ArgumentRole> kRoles[] = {
       {kParamAttr, ArgumentRole::param},
       {kGradAttr, ArgumentRole::grad},
       {kStateAttr, ArgumentRole::state},
