@@ -56,9 +56,9 @@ struct LoomOrderConstantGlobalsPass
     // through temporary names, since the new name of one may be the old
     // name of another.
     auto takenByOther = [&](StringRef name) {
-      auto holder = symbols.lookup<memref::GlobalOp>(name);
-      Operation *other = symbols.lookup(name);
-      return other && !(holder && order.contains(holder));
+      Operation *holder = symbols.lookup(name);
+      auto global = dyn_cast_or_null<memref::GlobalOp>(holder);
+      return holder && !(global && order.contains(global));
     };
     llvm::StringMap<int> next;
     SmallVector<std::pair<memref::GlobalOp, std::string>> renames;

@@ -32,6 +32,13 @@ SmallVector<ArgumentInfo> describeArguments(func::FuncOp func);
 
 StringRef stringifyArgumentRole(ArgumentRole role);
 
+// The gradient function -loom-autodiff derives from `forward`, which
+// -loom-build-train-step consumes: "F_grad" for F.
+inline constexpr llvm::StringLiteral kGradientSuffix = "_grad";
+inline std::string gradientFunctionName(StringRef forward) {
+  return (forward + kGradientSuffix).str();
+}
+
 } // namespace mlir::loom
 
 #endif // LOOM_DIALECTS_LOOM_IR_MODELSIGNATURE_H

@@ -143,7 +143,7 @@ static LogicalResult differentiate(func::FuncOp forward, ModuleOp module) {
   if (!forward.getBody().hasOneBlock())
     return forward.emitError("can only differentiate a single-block function");
 
-  std::string gradName = (forward.getSymName() + "_grad").str();
+  std::string gradName = gradientFunctionName(forward.getSymName());
   if (module.lookupSymbol(gradName))
     return forward.emitError("a function named '")
            << gradName << "' already exists";
@@ -209,8 +209,9 @@ struct LoomAutodiffPass
             describeArguments(function), [](const ArgumentInfo &info) {
               return info.role == ArgumentRole::param;
             });
-        bool isGradient = name.ends_with("_grad") &&
-                          module.lookupSymbol(name.drop_back(5));
+        bool isGradient =
+            name.ends_with(kGradientSuffix) &&
+            module.lookupSymbol(name.drop_back(kGradientSuffix.size()));
         if (hasParams && !isGradient)
           models.push_back(function);
       }

@@ -358,7 +358,7 @@ struct LoomBuildTrainStepPass
       // The model: the function whose gradient -loom-autodiff derived.
       SmallVector<StringRef> models;
       for (auto function : module.getOps<func::FuncOp>())
-        if (module.lookupSymbol((function.getSymName() + "_grad").str()))
+        if (module.lookupSymbol(gradientFunctionName(function.getSymName())))
           models.push_back(function.getSymName());
       if (models.size() > 1) {
         module.emitError("several functions have gradients (")
@@ -374,7 +374,7 @@ struct LoomBuildTrainStepPass
       }
       forwardName = models.front().str();
     }
-    std::string gradName = forwardName + "_grad";
+    std::string gradName = gradientFunctionName(forwardName);
     auto gradFn = module.lookupSymbol<func::FuncOp>(gradName);
     if (!gradFn) {
       module.emitError("no gradient function '")
