@@ -1,10 +1,13 @@
 /*===- data.c - Training data: the layout and the choice of source -----===*/
 /*
  * Which inputs the data feeds (the layout), and which source fills them:
- * synthetic data, a samples file or a token file (data_source.h).
+ * synthetic data, a samples file, a token file or a text (data_source.h),
+ * for the training split and the validation split.
  */
 
 #include "data_source.h"
+
+#include "rng.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +17,8 @@ struct loom_dataset {
   loom_data_layout layout;
   const loom_data_source *source;
   void *state;
-  int64_t samples;
+  int64_t samples, batches;
+  char *name;
 };
 
 /* Two i32 [batch, seq] inputs: token ids, then targets. */
@@ -93,41 +97,100 @@ int loom_data_layout_of(const loom_model_info *model, loom_data_layout *layout,
 
 loom_dataset *loom_dataset_new(const loom_data_layout *layout,
                                const loom_data_source *source, void *state,
-                               int64_t samples) {
+                               int64_t samples, int64_t batches,
+                               const char *name) {
   loom_dataset *data = calloc(1, sizeof(loom_dataset));
-  if (!data) {
+  char *copy = malloc(strlen(name) + 1);
+  if (!data || !copy) {
     source->free(state);
+    free(data);
+    free(copy);
     return NULL;
   }
   data->layout = *layout;
   data->source = source;
   data->state = state;
   data->samples = samples;
+  data->batches = batches;
+  data->name = strcpy(copy, name);
   return data;
 }
 
-loom_dataset *loom_data_synthetic(const loom_data_layout *layout,
-                                  uint64_t seed) {
-  return layout->tokens ? loom_synthetic_tokens(layout, seed)
-                        : loom_synthetic_samples(layout, seed);
+int64_t loom_row_item(const loom_row_order *order, int64_t row, int64_t count) {
+  if (!order->random)
+    return row % count;
+  loom_rng rng;
+  loom_rng_seed_indexed(&rng, order->seed, "data-order", (uint64_t)row);
+  return (int64_t)(loom_rng_next(&rng) % (uint64_t)count);
 }
 
-loom_dataset *loom_data_open(const char *path, const loom_data_layout *layout,
-                             char *err, size_t err_size) {
-  return layout->tokens
-             ? loom_token_windows_open(path, layout, err, err_size)
-             : loom_samples_open(path, layout, err, err_size);
+/* The training split of the spec, and its validation split held out. */
+static int open_file(const char *path, const loom_data_spec *spec,
+                     const loom_data_layout *layout, double val_fraction,
+                     const loom_row_order *order, loom_dataset **train,
+                     loom_dataset **val, char *err, size_t err_size) {
+  if (layout->tokens)
+    return loom_tokens_open(path, spec->text_path ? spec->tokenizer : NULL,
+                            layout, val_fraction, order, train, val, err,
+                            err_size);
+  if (spec->text_path) {
+    snprintf(err, err_size,
+             "--text: %s: this model takes vectors, not token windows", path);
+    return -1;
+  }
+  return loom_samples_open(path, layout, val_fraction, order, train, val, err,
+                           err_size);
 }
 
-void loom_data_next_batch(loom_dataset *data, void *features, void *targets) {
-  data->source->next_batch(data->state, &data->layout, features, targets);
+int loom_data_open(const loom_data_spec *spec, const loom_data_layout *layout,
+                   loom_dataset **train, loom_dataset **val, char *err,
+                   size_t err_size) {
+  *train = *val = NULL;
+  loom_row_order order = {spec->random_order, spec->seed};
+  const char *path = spec->data_path ? spec->data_path : spec->text_path;
+  if (!path) {
+    *train = layout->tokens ? loom_synthetic_tokens(layout, spec->seed, "train")
+                            : loom_synthetic_samples(layout, spec->seed, "train");
+    *val = layout->tokens
+               ? loom_synthetic_tokens(layout, spec->seed, "validation")
+               : loom_synthetic_samples(layout, spec->seed, "validation");
+    if (*train && *val)
+      return 0;
+    snprintf(err, err_size, "out of memory for the synthetic data");
+    goto fail;
+  }
+  if (open_file(path, spec, layout, spec->val_fraction, &order, train, val,
+                err, err_size) != 0)
+    goto fail;
+  if (spec->val_path) {
+    loom_row_order in_order = {0, 0};
+    loom_dataset *unused = NULL;
+    if (open_file(spec->val_path, spec, layout, 0, &in_order, val, &unused, err,
+                  err_size) != 0)
+      goto fail;
+  }
+  return 0;
+fail:
+  loom_data_free(*train);
+  loom_data_free(*val);
+  *train = *val = NULL;
+  return -1;
+}
+
+void loom_data_batch(loom_dataset *data, int64_t index, void *features,
+                     void *targets) {
+  data->source->rows(data->state, &data->layout, index * data->layout.batch,
+                     features, targets);
 }
 
 int64_t loom_data_samples(const loom_dataset *data) { return data->samples; }
+int64_t loom_data_batches(const loom_dataset *data) { return data->batches; }
+const char *loom_data_name(const loom_dataset *data) { return data->name; }
 
 void loom_data_free(loom_dataset *data) {
   if (!data)
     return;
   data->source->free(data->state);
+  free(data->name);
   free(data);
 }

@@ -1,4 +1,4 @@
-/*===- data.h - Training data: synthetic, CSV or binary files -----------===*/
+/*===- data.h - Training data: synthetic, token files, texts, CSV or binary -----------===*/
 
 #ifndef LOOM_RUNTIME_DATA_H
 #define LOOM_RUNTIME_DATA_H
@@ -31,29 +31,44 @@ int loom_data_layout_of(const loom_model_info *model, loom_data_layout *layout,
                         char *err, size_t err_size);
 
 typedef struct loom_dataset loom_dataset;
+typedef struct loom_tokenizer loom_tokenizer;
 
-/* Samples drawn fresh for every batch from a fixed random "teacher": labels
- * are argmax(x·T) for a random T, targets tanh(x·T); a model can learn both.
- * Token windows are random walks on a fixed random graph in which every
- * token has four successors, so a language model can learn them down to a
- * loss of ln 4. */
-loom_dataset *loom_data_synthetic(const loom_data_layout *layout,
-                                  uint64_t seed);
+/* Where the data comes from and how it is served. */
+typedef struct {
+  const char *data_path; /* a data file; NULL: synthetic or text */
+  const char *text_path; /* a text, through `tokenizer` */
+  const loom_tokenizer *tokenizer;
+  const char *val_path;  /* validation data of the training data's kind */
+  double val_fraction;   /* or the end of the training data held out */
+  int random_order;      /* training rows at random (from `seed`) */
+  uint64_t seed;
+} loom_data_spec;
 
-/* Reads a whole file: for vectors CSV (a line per sample: the features, then
- * the label or the target values) or Loom's binary layout; for tokens a
- * token file (tokens.h). docs/data.md describes them all. On failure writes
- * why into `err` and returns NULL. */
-loom_dataset *loom_data_open(const char *path, const loom_data_layout *layout,
-                             char *err, size_t err_size);
+/* Opens the training split and, when the spec holds data out (or the data
+ * is synthetic), the validation split; otherwise *val is NULL. Each split
+ * must hold at least one batch. On failure writes why (naming the file and
+ * what it holds) into `err` and returns -1. docs/data.md describes the
+ * files, the orders and the splits. */
+int loom_data_open(const loom_data_spec *spec, const loom_data_layout *layout,
+                   loom_dataset **train, loom_dataset **val, char *err,
+                   size_t err_size);
 
-/* Writes the next batch into the input buffers. File data is read in order
- * and wraps around at its end (for tokens, the sequential order of
- * docs/data.md). */
-void loom_data_next_batch(loom_dataset *data, void *features, void *targets);
+/* Writes batch `index` (from 0) into the input buffers. A batch is rows
+ * index·B .. index·B + B − 1 of the split's endless stream of rows, and a
+ * row is a function of the split, the order, the seed and its number alone:
+ * so N batches of B rows hold what one batch of N·B rows holds, and a run
+ * resumes from the count of batches it has read. The validation split is
+ * always read in order. */
+void loom_data_batch(loom_dataset *data, int64_t index, void *features,
+                     void *targets);
 
-/* Samples (vectors) or tokens in the file; 0 when synthetic. */
+/* Samples (vectors) or tokens in the split; 0 when synthetic. */
 int64_t loom_data_samples(const loom_dataset *data);
+/* Batches of distinct rows, read in order, before the split wraps around;
+ * 0 when synthetic (endless). */
+int64_t loom_data_batches(const loom_dataset *data);
+/* The file the split reads, or "synthetic data". */
+const char *loom_data_name(const loom_dataset *data);
 void loom_data_free(loom_dataset *data);
 
 #endif /* LOOM_RUNTIME_DATA_H */

@@ -1,7 +1,8 @@
 /*===- data_samples.c - Files of samples: CSV or Loom's binary layout ---===*/
 /*
- * Every sample of the file in memory, features then targets, served in
- * order and wrapping around at the end (docs/data.md).
+ * Every sample of the file in memory, features then targets, served to
+ * a training split and a validation split (its end), each in its row order
+ * (docs/data.md).
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -19,8 +20,15 @@ typedef struct {
   float *features; /* [samples][features] */
   int32_t *labels; /* [samples] when classifying */
   float *values;   /* [samples][target_width] otherwise */
-  int64_t next;
+  int refs;        /* the splits that read it */
 } sample_file;
+
+/* A split: samples [begin, begin + count) of the file, in its row order. */
+typedef struct {
+  sample_file *file;
+  int64_t begin, count;
+  loom_row_order order;
+} sample_split;
 
 static void free_samples(void *state) {
   sample_file *data = state;
@@ -32,12 +40,20 @@ static void free_samples(void *state) {
   free(data);
 }
 
-static void next_samples(void *state, const loom_data_layout *layout,
-                         void *features, void *targets) {
-  sample_file *data = state;
+static void free_split(void *state) {
+  sample_split *split = state;
+  if (--split->file->refs == 0)
+    free_samples(split->file);
+  free(split);
+}
+
+static void split_rows(void *state, const loom_data_layout *layout,
+                       int64_t first_row, void *features, void *targets) {
+  sample_split *split = state;
+  const sample_file *data = split->file;
   for (int64_t s = 0; s < layout->batch; ++s) {
-    int64_t i = data->next;
-    data->next = (data->next + 1) % data->samples;
+    int64_t i = split->begin +
+                loom_row_item(&split->order, first_row + s, split->count);
     memcpy((float *)features + s * layout->features,
            data->features + i * layout->features,
            (size_t)layout->features * sizeof(float));
@@ -50,7 +66,7 @@ static void next_samples(void *state, const loom_data_layout *layout,
   }
 }
 
-static const loom_data_source kSampleFile = {next_samples, free_samples};
+static const loom_data_source kSampleSplit = {split_rows, free_split};
 
 static sample_file *allocate_samples(const loom_data_layout *layout,
                                      int64_t samples) {
@@ -281,13 +297,43 @@ static int validate_labels(const sample_file *data,
   return 0;
 }
 
-loom_dataset *loom_samples_open(const char *path,
-                                const loom_data_layout *layout, char *err,
+/* A split of `count` samples from `begin`, which must hold a batch. */
+static loom_dataset *open_split(sample_file *data, int64_t begin, int64_t count,
+                                const loom_row_order *order,
+                                const loom_data_layout *layout,
+                                const char *path, const char *what, char *err,
                                 size_t err_size) {
+  if (count < layout->batch) {
+    snprintf(err, err_size,
+             "%s: %s %lld samples, fewer than one batch of %lld", path, what,
+             (long long)count, (long long)layout->batch);
+    return NULL;
+  }
+  sample_split *split = calloc(1, sizeof(sample_split));
+  if (!split) {
+    snprintf(err, err_size, "%s: out of memory", path);
+    return NULL;
+  }
+  split->file = data;
+  split->begin = begin;
+  split->count = count;
+  split->order = *order;
+  ++data->refs;
+  loom_dataset *dataset = loom_dataset_new(layout, &kSampleSplit, split, count,
+                                           count / layout->batch, path);
+  if (!dataset)
+    snprintf(err, err_size, "%s: out of memory", path);
+  return dataset;
+}
+
+int loom_samples_open(const char *path, const loom_data_layout *layout,
+                      double val_fraction, const loom_row_order *order,
+                      loom_dataset **train, loom_dataset **val, char *err,
+                      size_t err_size) {
   FILE *file = fopen(path, "rb");
   if (!file) {
     snprintf(err, err_size, "%s: %s", path, strerror(errno));
-    return NULL;
+    return -1;
   }
   char magic[8] = {0};
   size_t got = fread(magic, 1, sizeof(magic), file);
@@ -300,14 +346,26 @@ loom_dataset *loom_samples_open(const char *path,
   }
   fclose(file);
   if (!data)
-    return NULL;
+    return -1;
   if (validate_labels(data, layout, path, err, err_size) != 0) {
     free_samples(data);
-    return NULL;
+    return -1;
   }
-  loom_dataset *dataset =
-      loom_dataset_new(layout, &kSampleFile, data, data->samples);
-  if (!dataset)
-    snprintf(err, err_size, "%s: out of memory", path);
-  return dataset;
+  int64_t held_out = (int64_t)((double)data->samples * val_fraction);
+  int64_t kept = data->samples - held_out;
+  /* The splits hold the file: it goes with the last of them. */
+  data->refs = 1;
+  *train = open_split(data, 0, kept,
+                      order, layout, path,
+                      held_out ? "the training split holds" : "holds", err,
+                      err_size);
+  if (*train && held_out) {
+    loom_row_order in_order = {0, 0};
+    *val = open_split(data, kept, held_out, &in_order, layout, path,
+                      "the validation split (--val-fraction) holds", err,
+                      err_size);
+  }
+  if (--data->refs == 0)
+    free_samples(data);
+  return *train && (*val || !held_out) ? 0 : -1;
 }

@@ -1,8 +1,8 @@
 /*===- data_synthetic.c - Synthetic samples and token walks ------------===*/
 /*
- * Samples drawn fresh for every batch from a fixed random "teacher", and
- * token windows walked on a fixed random graph (data.h says what a model
- * can learn from each).
+ * Samples drawn from a fixed random "teacher", and token windows walked on
+ * a fixed random graph, each row from its own seeded stream (data.h says
+ * what a model can learn from each).
  */
 
 #include "data_source.h"
@@ -10,6 +10,7 @@
 #include "rng.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /*===------------------------------------------------------------------===*/
@@ -22,7 +23,8 @@ typedef struct {
   float *teacher;
   int64_t width;
   double *scores;
-  loom_rng rng;
+  uint64_t seed;
+  char stream[64]; /* of the rows: "synthetic-data-samples.train" */
 } synthetic_samples;
 
 static void free_samples(void *state) {
@@ -32,15 +34,19 @@ static void free_samples(void *state) {
   free(samples);
 }
 
-static void next_samples(void *state, const loom_data_layout *layout,
-                         void *features_buffer, void *targets) {
+static void sample_rows(void *state, const loom_data_layout *layout,
+                        int64_t first_row, void *features_buffer,
+                        void *targets) {
   synthetic_samples *samples = state;
   float *features = features_buffer;
   int64_t f = layout->features, w = samples->width;
   for (int64_t s = 0; s < layout->batch; ++s) {
+    loom_rng rng;
+    loom_rng_seed_indexed(&rng, samples->seed, samples->stream,
+                          (uint64_t)(first_row + s));
     float *x = features + s * f;
     for (int64_t j = 0; j < f; ++j)
-      x[j] = (float)loom_rng_normal(&samples->rng);
+      x[j] = (float)loom_rng_normal(&rng);
     /* Row by row of T, which is stored by rows: each score still sums
      * over j in order, and T is read once per sample, not once per
      * score with a stride of a row (minutes per batch for 50k outputs). */
@@ -71,10 +77,10 @@ static void next_samples(void *state, const loom_data_layout *layout,
   }
 }
 
-static const loom_data_source kSamples = {next_samples, free_samples};
+static const loom_data_source kSamples = {sample_rows, free_samples};
 
 loom_dataset *loom_synthetic_samples(const loom_data_layout *layout,
-                                     uint64_t seed) {
+                                     uint64_t seed, const char *split) {
   synthetic_samples *samples = calloc(1, sizeof(synthetic_samples));
   if (!samples)
     return NULL;
@@ -93,8 +99,10 @@ loom_dataset *loom_synthetic_samples(const loom_data_layout *layout,
   double scale = 1.0 / sqrt((double)layout->features);
   for (int64_t i = 0; i < n; ++i)
     samples->teacher[i] = (float)(scale * loom_rng_normal(&rng));
-  loom_rng_seed(&samples->rng, seed, "synthetic-data-samples");
-  return loom_dataset_new(layout, &kSamples, samples, 0);
+  samples->seed = seed;
+  snprintf(samples->stream, sizeof(samples->stream),
+           "synthetic-data-samples.%s", split);
+  return loom_dataset_new(layout, &kSamples, samples, 0, 0, "synthetic data");
 }
 
 /*===------------------------------------------------------------------===*/
@@ -105,7 +113,8 @@ enum { kSuccessors = 4 };
 
 typedef struct {
   int32_t *successors; /* [vocab][kSuccessors] */
-  loom_rng rng;
+  uint64_t seed;
+  char stream[64]; /* of the walks: "synthetic-token-walks.train" */
 } synthetic_tokens;
 
 static void free_tokens(void *state) {
@@ -114,16 +123,19 @@ static void free_tokens(void *state) {
   free(tokens);
 }
 
-static void next_tokens(void *state, const loom_data_layout *layout,
-                        void *ids_buffer, void *targets_buffer) {
+static void walk_rows(void *state, const loom_data_layout *layout,
+                      int64_t first_row, void *ids_buffer,
+                      void *targets_buffer) {
   synthetic_tokens *tokens = state;
   int32_t *ids = ids_buffer, *targets = targets_buffer;
   for (int64_t b = 0; b < layout->batch; ++b) {
-    int32_t token =
-        (int32_t)(loom_rng_next(&tokens->rng) % (uint64_t)layout->vocab);
+    loom_rng rng;
+    loom_rng_seed_indexed(&rng, tokens->seed, tokens->stream,
+                          (uint64_t)(first_row + b));
+    int32_t token = (int32_t)(loom_rng_next(&rng) % (uint64_t)layout->vocab);
     for (int64_t t = 0; t < layout->seq; ++t) {
       int32_t next = tokens->successors[token * kSuccessors +
-                                        loom_rng_next(&tokens->rng) % kSuccessors];
+                                        loom_rng_next(&rng) % kSuccessors];
       ids[b * layout->seq + t] = token;
       targets[b * layout->seq + t] = next;
       token = next;
@@ -131,10 +143,10 @@ static void next_tokens(void *state, const loom_data_layout *layout,
   }
 }
 
-static const loom_data_source kTokens = {next_tokens, free_tokens};
+static const loom_data_source kTokens = {walk_rows, free_tokens};
 
 loom_dataset *loom_synthetic_tokens(const loom_data_layout *layout,
-                                    uint64_t seed) {
+                                    uint64_t seed, const char *split) {
   synthetic_tokens *tokens = calloc(1, sizeof(synthetic_tokens));
   if (!tokens)
     return NULL;
@@ -148,6 +160,8 @@ loom_dataset *loom_synthetic_tokens(const loom_data_layout *layout,
   loom_rng_seed(&rng, seed, "synthetic-token-graph");
   for (int64_t i = 0; i < vocab * kSuccessors; ++i)
     tokens->successors[i] = (int32_t)(loom_rng_next(&rng) % (uint64_t)vocab);
-  loom_rng_seed(&tokens->rng, seed, "synthetic-token-walks");
-  return loom_dataset_new(layout, &kTokens, tokens, 0);
+  tokens->seed = seed;
+  snprintf(tokens->stream, sizeof(tokens->stream), "synthetic-token-walks.%s",
+           split);
+  return loom_dataset_new(layout, &kTokens, tokens, 0, 0, "synthetic data");
 }

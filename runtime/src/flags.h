@@ -1,27 +1,59 @@
-/*===- flags.h - Command-line flags of a training executable ------------===*/
+/*===- flags.h - Subcommands and flags of a training executable ---------===*/
 
 #ifndef LOOM_RUNTIME_FLAGS_H
 #define LOOM_RUNTIME_FLAGS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
+/* What the executable does; the first argument names it, and without one it
+ * trains. The sample subcommand (issue 12) is the next entry. */
+typedef enum {
+  LOOM_TRAIN = 0,
+  LOOM_EVAL,
+  LOOM_TOKENIZE,
+  LOOM_DETOKENIZE,
+  LOOM_INFO,
+  LOOM_NUM_SUBCOMMANDS
+} loom_subcommand;
+
 typedef struct {
+  loom_subcommand subcommand;
+  /* The optimizer and its schedule. */
   int64_t steps;
+  int64_t stop_after; /* stop after this step (to resume later); 0: none */
   const char *optimizer; /* "adamw" or "sgd" */
   double lr;             /* NAN: the optimizer's default */
+  const char *schedule;  /* "constant", "cosine" or "linear" */
+  int64_t warmup;        /* steps of linear warm-up */
+  double lr_min;         /* where cosine and linear end */
+  int64_t accum;         /* micro-batches per step */
   double momentum;       /* SGD */
   double beta1, beta2, eps, weight_decay; /* AdamW */
   double grad_clip;      /* the largest global gradient norm; 0: no clipping */
   uint64_t seed;
-  const char *data_path;  /* NULL: the built-in synthetic data set */
-  const char *data_order; /* "sequential" */
-  const char *init_from;  /* a safetensors file of initial parameters */
-  const char *save_path;  /* where the trained parameters go */
+  /* Data. */
+  const char *data_path;  /* a data file (docs/data.md) */
+  const char *text_path;  /* a UTF-8 text, tokenized by the tokenizer */
+  const char *tokenizer;  /* a GPT-2 BPE directory; NULL: bytes */
+  const char *data_order; /* "random" or "sequential" */
+  double val_fraction;    /* the end of the data held out for validation */
+  const char *val_data;   /* a validation file of the training data's kind */
+  int64_t eval_every;     /* 0: only at the end */
+  int64_t eval_batches;   /* 0: every batch the split holds */
+  /* Parameters, checkpoints and output. */
+  const char *init_from;      /* a safetensors file of initial parameters */
+  const char *save_path;      /* where the trained parameters go */
+  const char *checkpoint_dir; /* where checkpoints go, and resume from */
+  int64_t checkpoint_every;   /* 0: only at the end */
+  int64_t keep_checkpoints;
+  int resume;
+  const char *metrics_path; /* JSON lines, one per step and per evaluation */
   int64_t print_every;
   int threads; /* 0: OpenMP's default */
   int grad_check;
-  int info;
+  int info; /* --info, the old spelling of the info subcommand */
 } loom_options;
 
 void loom_default_options(loom_options *options);
@@ -35,7 +67,18 @@ typedef enum {
   LOOM_FLAGS_HELP = 2,  /* --help printed on `out` */
 } loom_flags_result;
 
+/* Parses `[SUBCOMMAND] [flags]`: a flag the subcommand does not take is an
+ * error naming both. */
 loom_flags_result loom_parse_flags(int argc, char **argv, loom_options *options,
                                    const char *program, FILE *out, FILE *err);
+
+/* The settings that decide a training run's numbers (optimizer, schedule,
+ * data, seed, ...), each as "--flag" and its value written exactly, for a
+ * checkpoint to record and a resumed run to compare. Calls `visit` once per
+ * setting, in a fixed order. */
+void loom_each_run_setting(const loom_options *options,
+                           void (*visit)(const char *flag, const char *value,
+                                         void *context),
+                           void *context);
 
 #endif /* LOOM_RUNTIME_FLAGS_H */

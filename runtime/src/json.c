@@ -1,4 +1,4 @@
-/*===- json.c - A small JSON reader for safetensors headers -------------===*/
+/*===- json.c - A small JSON reader: safetensors headers, tokenizers ----===*/
 
 #include "json.h"
 
@@ -29,6 +29,74 @@ static void skip_space(parser *p) {
 
 static int parse_value(parser *p, json_value *out, int depth);
 
+/* Four hex digits after "\u"; -1 when they are not. */
+static long parse_hex4(parser *p) {
+  if (p->size - p->pos < 4)
+    return -1;
+  long code = 0;
+  for (int i = 0; i < 4; ++i) {
+    char h = p->text[p->pos + i];
+    int digit = h >= '0' && h <= '9'   ? h - '0'
+                : h >= 'a' && h <= 'f' ? h - 'a' + 10
+                : h >= 'A' && h <= 'F' ? h - 'A' + 10
+                                       : -1;
+    if (digit < 0)
+      return -1;
+    code = code * 16 + digit;
+  }
+  p->pos += 4;
+  return code;
+}
+
+/* p->pos is just past "\u": decodes the escape (two for a surrogate pair, as
+ * JSON writes characters beyond the BMP) into UTF-8. Tokenizer vocabularies
+ * (OpenAI's encoder.json) escape every non-ASCII character this way. */
+static int parse_unicode_escape(parser *p, char bytes[4], size_t *n) {
+  long code = parse_hex4(p);
+  if (code < 0) {
+    fail(p, "bad \\u escape");
+    return 0;
+  }
+  if (code >= 0xD800 && code <= 0xDBFF) {
+    long low = -1;
+    if (p->size - p->pos >= 2 && p->text[p->pos] == '\\' && p->text[p->pos + 1] == 'u') {
+      p->pos += 2;
+      low = parse_hex4(p);
+    }
+    if (low < 0xDC00 || low > 0xDFFF) {
+      fail(p, "a high surrogate \\u escape without its low surrogate");
+      return 0;
+    }
+    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+  } else if (code >= 0xDC00 && code <= 0xDFFF) {
+    fail(p, "a low surrogate \\u escape without its high surrogate");
+    return 0;
+  } else if (code == 0) {
+    fail(p, "\\u0000 in a string (strings are NUL-terminated)");
+    return 0;
+  }
+  if (code < 0x80) {
+    bytes[0] = (char)code;
+    *n = 1;
+  } else if (code < 0x800) {
+    bytes[0] = (char)(0xC0 | (code >> 6));
+    bytes[1] = (char)(0x80 | (code & 0x3F));
+    *n = 2;
+  } else if (code < 0x10000) {
+    bytes[0] = (char)(0xE0 | (code >> 12));
+    bytes[1] = (char)(0x80 | ((code >> 6) & 0x3F));
+    bytes[2] = (char)(0x80 | (code & 0x3F));
+    *n = 3;
+  } else {
+    bytes[0] = (char)(0xF0 | (code >> 18));
+    bytes[1] = (char)(0x80 | ((code >> 12) & 0x3F));
+    bytes[2] = (char)(0x80 | ((code >> 6) & 0x3F));
+    bytes[3] = (char)(0x80 | (code & 0x3F));
+    *n = 4;
+  }
+  return 1;
+}
+
 static char *parse_string_body(parser *p) {
   /* p->pos is just past the opening quote. */
   size_t capacity = 16, length = 0;
@@ -44,6 +112,8 @@ static char *parse_string_body(parser *p) {
       return NULL;
     }
     char c = p->text[p->pos++];
+    char bytes[4] = {c};
+    size_t n = 1;
     if (c == '"')
       break;
     if ((unsigned char)c < 0x20) {
@@ -59,40 +129,25 @@ static char *parse_string_body(parser *p) {
       }
       char e = p->text[p->pos++];
       switch (e) {
-      case '"': case '\\': case '/': c = e; break;
-      case 'b': c = '\b'; break;
-      case 'f': c = '\f'; break;
-      case 'n': c = '\n'; break;
-      case 'r': c = '\r'; break;
-      case 't': c = '\t'; break;
-      case 'u': {
-        /* Tensor names are ASCII; \u escapes of ASCII are decoded, others
-         * kept as '?'. */
-        if (p->pos + 4 > p->size) {
-          fail(p, "short \\u escape");
+      case '"': case '\\': case '/': bytes[0] = e; break;
+      case 'b': bytes[0] = '\b'; break;
+      case 'f': bytes[0] = '\f'; break;
+      case 'n': bytes[0] = '\n'; break;
+      case 'r': bytes[0] = '\r'; break;
+      case 't': bytes[0] = '\t'; break;
+      case 'u':
+        if (!parse_unicode_escape(p, bytes, &n)) {
           free(out);
           return NULL;
         }
-        char hex[5] = {0};
-        memcpy(hex, p->text + p->pos, 4);
-        p->pos += 4;
-        char *end;
-        long code = strtol(hex, &end, 16);
-        if (*end) {
-          fail(p, "bad \\u escape");
-          free(out);
-          return NULL;
-        }
-        c = code < 0x80 ? (char)code : '?';
         break;
-      }
       default:
         fail(p, "unknown escape");
         free(out);
         return NULL;
       }
     }
-    if (length + 2 > capacity) {
+    if (length + n + 1 > capacity) {
       capacity *= 2;
       char *grown = realloc(out, capacity);
       if (!grown) {
@@ -102,7 +157,8 @@ static char *parse_string_body(parser *p) {
       }
       out = grown;
     }
-    out[length++] = c;
+    memcpy(out + length, bytes, n);
+    length += n;
   }
   out[length] = '\0';
   return out;

@@ -1,4 +1,4 @@
-/*===- json.h - A small JSON reader for safetensors headers -------------===*/
+/*===- json.h - A small JSON reader: safetensors headers, tokenizers ----===*/
 
 #ifndef LOOM_RUNTIME_JSON_H
 #define LOOM_RUNTIME_JSON_H

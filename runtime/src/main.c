@@ -1,14 +1,21 @@
 /*===- main.c - The training executable's entry point -------------------===*/
+/*
+ * Parses the subcommand and its flags, loads the tokenizer and the data,
+ * allocates the tensors and hands them to the trainer (trainer.c), the
+ * evaluation, or the text tools (text_tools.c).
+ */
 
 #define _POSIX_C_SOURCE 200809L
 
+#include "checkpoint.h"
 #include "data.h"
 #include "flags.h"
-#include "footprint.h"
 #include "gradcheck.h"
-#include "profile.h"
 #include "safetensors.h"
 #include "tensors.h"
+#include "text_tools.h"
+#include "tokenizer.h"
+#include "trainer.h"
 
 #include "loom/runtime/abi.h"
 
@@ -18,18 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
-
-static int compare_doubles(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
 
 static void print_info(const loom_model_info *model, FILE *out) {
   int64_t parameters = 0;
@@ -70,133 +65,101 @@ static int find_optimizer(const loom_model_info *model, const char *name) {
   return -1;
 }
 
-/* Fills the hyperparameter array in the order the compiled update reads it. */
-static int hyperparameters(const loom_optimizer_info *optimizer,
-                           const loom_options *options, float *hyper,
-                           const char *program) {
-  const struct {
-    const char *name;
-    double value;
-  } known[] = {
-      {"lr", loom_learning_rate(options)},
-      {"momentum", options->momentum},
-      {"beta1", options->beta1},
-      {"beta2", options->beta2},
-      {"eps", options->eps},
-      {"weight_decay", options->weight_decay},
-  };
-  for (int32_t i = 0; i < optimizer->num_hyper; ++i) {
-    const char *name = optimizer->hyper_names[i];
-    size_t k = 0;
-    while (k < sizeof(known) / sizeof(known[0]) &&
-           strcmp(known[k].name, name) != 0)
-      ++k;
-    if (k == sizeof(known) / sizeof(known[0])) {
-      fprintf(stderr, "%s: error: the compiled %s update needs hyperparameter "
-                      "'%s', which this runtime does not know\n",
-              program, optimizer->name, name);
-      return -1;
-    }
-    hyper[i] = (float)known[k].value;
-  }
-  return 0;
-}
-
-/* The training loop; returns the process's exit status. */
-static int train(const loom_model_info *model, loom_tensors *tensors,
-                 loom_dataset *data, const loom_data_layout *layout,
-                 int32_t optimizer, const loom_options *options,
-                 const char *program) {
-  float hyper[16] = {0};
-  if (model->optimizers[optimizer].num_hyper > 16 ||
-      hyperparameters(&model->optimizers[optimizer], options, hyper,
-                      program) != 0)
-    return 1;
-  double *times = calloc((size_t)(options->steps > 0 ? options->steps : 1),
-                         sizeof(double));
-  if (!times) {
-    fprintf(stderr, "%s: error: out of memory\n", program);
-    return 1;
-  }
-  void *inputs = tensors->buffers[layout->features_index];
-  void *targets = tensors->buffers[layout->target_index];
-  if (loom_profile_reset(model) != 0) {
-    fprintf(stderr, "%s: error: out of memory\n", program);
-    free(times);
-    return 1;
-  }
-  float first = NAN, last = NAN;
-  double total_ms = 0;
-  for (int64_t step = 1; step <= options->steps; ++step) {
-    loom_data_next_batch(data, inputs, targets);
-    double start = now_ms();
-    float loss = loom_forward_backward(tensors->buffers);
-    float norm = NAN, scale = 1.0f;
-    if (options->grad_clip > 0) {
-      /* torch.nn.utils.clip_grad_norm_'s rule. */
-      norm = loom_grad_norm(tensors->buffers);
-      double coefficient = options->grad_clip / ((double)norm + 1e-6);
-      if (coefficient < 1.0)
-        scale = (float)coefficient;
-    }
-    loom_update(optimizer, tensors->buffers, hyper, scale, step);
-    double elapsed = now_ms() - start;
-    times[step - 1] = elapsed;
-    total_ms += elapsed;
-    /* The first step pays for first touches of every buffer; the profile
-     * covers the steps after it when there are any. */
-    if (step == 1 && options->steps > 1) {
-      loom_profile_reset(model);
-      total_ms = 0;
-    }
-    if (!isfinite(loss)) {
-      fprintf(stderr, "%s: error: the loss is %f at step %lld; lower --lr?\n",
-              program, loss, (long long)step);
-      free(times);
-      return 1;
-    }
-    if (step == 1)
-      first = loss;
-    last = loss;
-    if (step % options->print_every == 0 || step == options->steps) {
-      if (options->grad_clip > 0)
-        printf("step %lld loss %.6f grad norm %.6f (%.3f ms)\n",
-               (long long)step, loss, norm, elapsed);
-      else
-        printf("step %lld loss %.6f (%.3f ms)\n", (long long)step, loss,
-               elapsed);
-    }
-  }
-  if (options->steps > 0) {
-    qsort(times, (size_t)options->steps, sizeof(double), compare_doubles);
-    double median = times[options->steps / 2];
-    printf("%s: %lld steps, loss %.6f -> %.6f, median %.3f ms/step (%.1f "
-           "GFLOP/s in matrix products)\n",
-           program, (long long)options->steps, first, last, median,
-           model->train_step_flops / (median * 1e6));
-    int64_t profiled = options->steps > 1 ? options->steps - 1 : 1;
-    loom_profile_report(model, profiled, total_ms, 15, stdout);
-    loom_print_footprint(model, optimizer, stdout);
-  }
-  free(times);
-  return 0;
-}
-
 static void describe_data(const loom_options *options,
                           const loom_data_layout *layout,
-                          const loom_dataset *data, const char *optimizer,
+                          const loom_dataset *train, const loom_dataset *val,
                           const char *program) {
   const char *unit = layout->tokens ? "tokens" : "samples";
-  if (options->data_path)
-    printf("%s: training on %s (%lld %s), batch %lld", program,
-           options->data_path, (long long)loom_data_samples(data), unit,
-           (long long)layout->batch);
+  if (loom_data_samples(train) > 0)
+    printf("%s: training on %s (%lld %s, %s order), batch %lld", program,
+           loom_data_name(train), (long long)loom_data_samples(train), unit,
+           options->data_order, (long long)layout->batch);
   else
     printf("%s: training on synthetic data (seed %llu), batch %lld", program,
            (unsigned long long)options->seed, (long long)layout->batch);
   if (layout->tokens)
     printf(" x %lld tokens", (long long)layout->seq);
-  printf(", %s at lr %g\n", optimizer, loom_learning_rate(options));
+  if (options->accum > 1)
+    printf(" x %lld micro-batches", (long long)options->accum);
+  printf(", %s at lr %g", options->optimizer, loom_learning_rate(options));
+  if (strcmp(options->schedule, "constant") != 0 || options->warmup > 0)
+    printf(" (%s, %lld warm-up steps, down to %g)", options->schedule,
+           (long long)options->warmup, options->lr_min);
+  printf("\n");
+  if (val && loom_data_samples(val) > 0)
+    printf("%s: validation on %s%s (%lld %s)\n", program, loom_data_name(val),
+           options->val_data ? "" : "'s end", (long long)loom_data_samples(val),
+           unit);
+}
+
+/* The tokenizer of --tokenizer, or bytes; refused unless its vocabulary is
+ * the model's. */
+static loom_tokenizer *open_tokenizer(const loom_options *options,
+                                      const loom_data_layout *layout,
+                                      const char *program) {
+  char err[1024];
+  loom_tokenizer *tokenizer =
+      options->tokenizer ? loom_tokenizer_open(options->tokenizer, err,
+                                               sizeof(err))
+                         : loom_tokenizer_bytes();
+  if (!tokenizer) {
+    fprintf(stderr, "%s: error: --tokenizer: %s\n", program,
+            options->tokenizer ? err : "out of memory");
+    return NULL;
+  }
+  int64_t size = loom_tokenizer_vocab_size(tokenizer);
+  if (!layout->tokens || size != layout->vocab) {
+    if (layout->tokens)
+      fprintf(stderr,
+              "%s: error: %s: the tokenizer has %lld tokens, and the model's "
+              "vocabulary %lld\n",
+              program,
+              options->tokenizer ? options->tokenizer : "the byte-level "
+                                                        "tokenizer",
+              (long long)size, (long long)layout->vocab);
+    else
+      fprintf(stderr, "%s: error: this model takes vectors, not tokens\n",
+              program);
+    loom_tokenizer_free(tokenizer);
+    return NULL;
+  }
+  return tokenizer;
+}
+
+/* eval: the loss of a checkpoint's (or a file's) parameters on the
+ * validation split, or the whole data without one. */
+static int evaluate_parameters(loom_trainer *trainer, const char *program) {
+  const loom_options *options = trainer->options;
+  char err[1024], path[4096];
+  const char *source = options->init_from;
+  if (options->checkpoint_dir) {
+    int found = loom_checkpoint_newest(options->checkpoint_dir, path,
+                                       sizeof(path), err, sizeof(err));
+    if (found <= 0) {
+      if (found == 0)
+        snprintf(err, sizeof(err), "%s holds no checkpoint",
+                 options->checkpoint_dir);
+      fprintf(stderr, "%s: error: --checkpoint-dir: %s\n", program, err);
+      return 1;
+    }
+    if (loom_checkpoint_load(path, trainer->tensors, -1, NULL, NULL, err,
+                             sizeof(err)) != 0) {
+      fprintf(stderr, "%s: error: %s\n", program, err);
+      return 1;
+    }
+    source = path;
+  } else if (loom_load_safetensors(trainer->tensors, options->init_from, err,
+                                   sizeof(err)) != 0) {
+    fprintf(stderr, "%s: error: --init-from: %s\n", program, err);
+    return 1;
+  }
+  loom_dataset *data = trainer->val ? trainer->val : trainer->train;
+  int64_t used = 0;
+  double loss = loom_evaluate(trainer, data, options->eval_batches, &used);
+  printf("%s: %s: loss %.6f on %lld batches of %s%s\n", program, source, loss,
+         (long long)used, loom_data_name(data),
+         trainer->val ? " (validation)" : "");
+  return 0;
 }
 
 /* A step allocates the same intermediate tensors every time. glibc would
@@ -227,37 +190,62 @@ int main(int argc, char **argv) {
   case LOOM_FLAGS_OK:
     break;
   }
-  if (options.info) {
+  if (options.subcommand == LOOM_INFO) {
     print_info(model, stdout);
     return 0;
   }
   if (options.threads > 0)
     omp_set_num_threads(options.threads);
-  int32_t optimizer = find_optimizer(model, options.optimizer);
-  if (optimizer < 0) {
-    fprintf(stderr, "%s: error: --optimizer: this executable has no %s update\n",
-            program, options.optimizer);
-    return 1;
-  }
-
   char err[1024];
   loom_data_layout layout;
   if (loom_data_layout_of(model, &layout, err, sizeof(err)) != 0) {
     fprintf(stderr, "%s: error: %s\n", program, err);
     return 1;
   }
-  loom_dataset *data =
-      options.data_path
-          ? loom_data_open(options.data_path, &layout, err, sizeof(err))
-          : loom_data_synthetic(&layout, options.seed);
-  if (!data) {
-    fprintf(stderr, "%s: error: %s\n", program,
-            options.data_path ? err : "out of memory");
+  loom_tokenizer *tokenizer = NULL;
+  if (options.text_path || options.tokenizer ||
+      options.subcommand == LOOM_TOKENIZE ||
+      options.subcommand == LOOM_DETOKENIZE) {
+    tokenizer = open_tokenizer(&options, &layout, program);
+    if (!tokenizer)
+      return 1;
+  }
+  if (options.subcommand == LOOM_TOKENIZE ||
+      options.subcommand == LOOM_DETOKENIZE) {
+    int status = options.subcommand == LOOM_TOKENIZE
+                     ? loom_tokenize_text(tokenizer, options.text_path, program)
+                     : loom_detokenize_ids(tokenizer, program);
+    loom_tokenizer_free(tokenizer);
+    return status;
+  }
+  int32_t optimizer = find_optimizer(model, options.optimizer);
+  if (optimizer < 0) {
+    fprintf(stderr, "%s: error: --optimizer: this executable has no %s update\n",
+            program, options.optimizer);
+    loom_tokenizer_free(tokenizer);
     return 1;
   }
 
+  /* eval reads its data in order: the rows it averages are the split's. */
+  loom_data_spec spec = {options.data_path, options.text_path, tokenizer,
+                         options.val_data,  options.val_fraction,
+                         options.subcommand == LOOM_TRAIN &&
+                             strcmp(options.data_order, "random") == 0,
+                         options.seed};
+  loom_dataset *train = NULL, *val = NULL;
   int status = 1;
-  loom_tensors tensors;
+  loom_tensors tensors = {0};
+  if (loom_data_open(&spec, &layout, &train, &val, err, sizeof(err)) != 0) {
+    fprintf(stderr, "%s: error: %s\n", program, err);
+    goto done;
+  }
+  /* Synthetic data always has a validation split; it is evaluated when
+   * asked for. */
+  if (!options.data_path && !options.text_path && options.eval_every == 0 &&
+      options.subcommand == LOOM_TRAIN) {
+    loom_data_free(val);
+    val = NULL;
+  }
   if (loom_tensors_alloc(&tensors, model,
                          options.grad_check ? -1 : optimizer) != 0) {
     fprintf(stderr, "%s: error: out of memory for the model's tensors\n",
@@ -265,6 +253,12 @@ int main(int argc, char **argv) {
     goto done;
   }
   loom_tensors_init(&tensors, options.seed);
+  loom_trainer trainer = {model, &tensors, &layout, train,
+                          val,   optimizer, &options, program};
+  if (options.subcommand == LOOM_EVAL) {
+    status = evaluate_parameters(&trainer, program);
+    goto done;
+  }
   if (options.init_from &&
       loom_load_safetensors(&tensors, options.init_from, err, sizeof(err)) != 0) {
     fprintf(stderr, "%s: error: --init-from: %s\n", program, err);
@@ -274,13 +268,13 @@ int main(int argc, char **argv) {
     printf("%s: parameters from %s\n", program, options.init_from);
 
   if (options.grad_check) {
-    loom_data_next_batch(data, tensors.buffers[layout.features_index],
-                         tensors.buffers[layout.target_index]);
+    loom_data_batch(train, 0, tensors.buffers[layout.features_index],
+                    tensors.buffers[layout.target_index]);
     status = loom_grad_check(&tensors, options.seed, stdout) == 0 ? 0 : 1;
     goto done;
   }
-  describe_data(&options, &layout, data, options.optimizer, program);
-  status = train(model, &tensors, data, &layout, optimizer, &options, program);
+  describe_data(&options, &layout, train, val, program);
+  status = loom_train(&trainer);
   if (status == 0 && options.save_path) {
     if (loom_save_safetensors(&tensors, options.save_path, err, sizeof(err)) != 0) {
       fprintf(stderr, "%s: error: --save: %s\n", program, err);
@@ -291,6 +285,8 @@ int main(int argc, char **argv) {
   }
 done:
   loom_tensors_free(&tensors);
-  loom_data_free(data);
+  loom_data_free(train);
+  loom_data_free(val);
+  loom_tokenizer_free(tokenizer);
   return status;
 }

@@ -15,6 +15,15 @@ void loom_rng_seed(loom_rng *rng, uint64_t seed, const char *stream) {
   loom_rng_next(rng);
 }
 
+void loom_rng_seed_indexed(loom_rng *rng, uint64_t seed, const char *stream,
+                           uint64_t index) {
+  loom_rng_seed(rng, seed, stream);
+  /* Another odd constant than the step's, so that index i + 1 is not the
+   * sequence of index i shifted by one draw. */
+  rng->state ^= index * 0xD1B54A32D192ED03ULL;
+  loom_rng_next(rng);
+}
+
 uint64_t loom_rng_next(loom_rng *rng) {
   uint64_t z = (rng->state += 0x9E3779B97F4A7C15ULL);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;

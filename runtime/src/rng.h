@@ -13,6 +13,10 @@ typedef struct {
 } loom_rng;
 
 void loom_rng_seed(loom_rng *rng, uint64_t seed, const char *stream);
+/* The stream `stream` of `seed` jumped to its `index`th member: a sequence
+ * of its own for every row of data, drawn in any order. */
+void loom_rng_seed_indexed(loom_rng *rng, uint64_t seed, const char *stream,
+                           uint64_t index);
 uint64_t loom_rng_next(loom_rng *rng);
 /* Uniform in [0, 1). */
 double loom_rng_uniform(loom_rng *rng);

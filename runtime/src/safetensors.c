@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 /* Larger headers are not safetensors files (the format caps them at 100 MB). */
@@ -44,15 +45,25 @@ static void format_shape(const int64_t *shape, int rank, char *out, size_t size)
     snprintf(out + used, size - used, "]");
 }
 
-int loom_load_safetensors(loom_tensors *tensors, const char *path, char *err,
-                          size_t err_size) {
-  const loom_model_info *model = tensors->model;
+static int find_named(const loom_named_tensor *tensors, int count,
+                      const char *name) {
+  for (int i = 0; i < count; ++i)
+    if (strcmp(tensors[i].name, name) == 0)
+      return i;
+  return -1;
+}
+
+int loom_safetensors_read(const char *path, const loom_named_tensor *wanted,
+                          int count,
+                          const char *what,
+                          int (*skip)(const char *name, const void *context),
+                          const void *context, char *err, size_t err_size) {
   int status = -1;
   FILE *file = fopen(path, "rb");
   char *header = NULL;
   json_value *json = NULL;
-  int *found = calloc((size_t)model->num_tensors, sizeof(int));
-  int64_t *offsets = calloc((size_t)model->num_tensors, sizeof(int64_t));
+  int *found = calloc((size_t)count + 1, sizeof(int));
+  int64_t *offsets = calloc((size_t)count + 1, sizeof(int64_t));
   if (!file) {
     snprintf(err, err_size, "%s: %s", path, strerror(errno));
     goto done;
@@ -100,13 +111,13 @@ int loom_load_safetensors(loom_tensors *tensors, const char *path, char *err,
     const json_value *entry = &json->items[m];
     if (strcmp(name, "__metadata__") == 0)
       continue;
-    int index = loom_find_tensor(model, LOOM_ROLE_PARAM, name);
+    int index = find_named(wanted, count, name);
     if (index < 0) {
-      if (is_causal_mask_buffer(name))
+      if (skip && skip(name, context))
         continue;
       snprintf(err, err_size,
-               "%s: unexpected tensor '%s': the model has no parameter of that "
-               "name", path, name);
+               "%s: unexpected tensor '%s': the model has no %s of that name",
+               path, name, what);
       goto done;
     }
     if (found[index]) {
@@ -114,7 +125,7 @@ int loom_load_safetensors(loom_tensors *tensors, const char *path, char *err,
                path, name);
       goto done;
     }
-    const loom_tensor_info *param = &model->tensors[index];
+    const loom_tensor_info *param = wanted[index].info;
     const json_value *dtype = json_member(entry, "dtype");
     const json_value *shape = json_member(entry, "shape");
     const json_value *range = json_member(entry, "data_offsets");
@@ -164,22 +175,19 @@ int loom_load_safetensors(loom_tensors *tensors, const char *path, char *err,
     found[index] = 1;
     offsets[index] = begin;
   }
-  for (int32_t i = 0; i < model->num_tensors; ++i) {
-    if (model->tensors[i].role == LOOM_ROLE_PARAM && !found[i]) {
-      snprintf(err, err_size, "%s: missing tensor '%s'", path,
-               model->tensors[i].name);
+  for (int i = 0; i < count; ++i) {
+    if (!found[i]) {
+      snprintf(err, err_size, "%s: missing tensor '%s'", path, wanted[i].name);
       goto done;
     }
   }
   /* Everything checks out: read the data. */
-  for (int32_t i = 0; i < model->num_tensors; ++i) {
-    if (!found[i])
-      continue;
-    size_t bytes = loom_tensor_bytes(&model->tensors[i]);
+  for (int i = 0; i < count; ++i) {
+    size_t bytes = loom_tensor_bytes(wanted[i].info);
     if (fseeko(file, (off_t)(data_start + (uint64_t)offsets[i]), SEEK_SET) != 0 ||
-        fread(tensors->buffers[i], 1, bytes, file) != bytes) {
+        fread(wanted[i].data, 1, bytes, file) != bytes) {
       snprintf(err, err_size, "%s: tensor '%s': read failed: %s", path,
-               model->tensors[i].name, strerror(errno));
+               wanted[i].name, strerror(errno));
       goto done;
     }
   }
@@ -229,9 +237,10 @@ append(text_buffer *b, const char *format, ...) {
   }
 }
 
-int loom_save_safetensors(const loom_tensors *tensors, const char *path,
-                          char *err, size_t err_size) {
-  const loom_model_info *model = tensors->model;
+int loom_safetensors_write(FILE *file, const char *path,
+                           const loom_named_tensor *tensors, int count,
+                           const char *model_name, char *err,
+                           size_t err_size) {
   text_buffer json = {malloc(4096), 0, 4096, 0};
   if (!json.data) {
     snprintf(err, err_size, "%s: out of memory", path);
@@ -239,7 +248,7 @@ int loom_save_safetensors(const loom_tensors *tensors, const char *path,
   }
   /* The model's name may come from a file name: escape what JSON must. */
   append(&json, "{\"__metadata__\":{\"format\":\"pt\",\"model\":\"");
-  for (const char *c = model->model_name; *c; ++c) {
+  for (const char *c = model_name; *c; ++c) {
     if (*c == '"' || *c == '\\')
       append(&json, "\\%c", *c);
     else if ((unsigned char)*c < 0x20)
@@ -249,11 +258,9 @@ int loom_save_safetensors(const loom_tensors *tensors, const char *path,
   }
   append(&json, "\"}");
   uint64_t offset = 0;
-  for (int32_t i = 0; i < model->num_tensors; ++i) {
-    const loom_tensor_info *t = &model->tensors[i];
-    if (t->role != LOOM_ROLE_PARAM)
-      continue;
-    append(&json, ",\"%s\":{\"dtype\":\"F32\",\"shape\":[", t->name);
+  for (int i = 0; i < count; ++i) {
+    const loom_tensor_info *t = tensors[i].info;
+    append(&json, ",\"%s\":{\"dtype\":\"F32\",\"shape\":[", tensors[i].name);
     for (int d = 0; d < t->rank; ++d)
       append(&json, "%s%lld", d ? "," : "", (long long)t->shape[d]);
     uint64_t bytes = loom_tensor_bytes(t);
@@ -270,43 +277,127 @@ int loom_save_safetensors(const loom_tensors *tensors, const char *path,
     free(json.data);
     return -1;
   }
+  unsigned char length_bytes[8];
+  for (int i = 0; i < 8; ++i)
+    length_bytes[i] = (unsigned char)((uint64_t)json.length >> (8 * i));
+  int ok = fwrite(length_bytes, 1, 8, file) == 8 &&
+           fwrite(json.data, 1, json.length, file) == json.length;
+  for (int i = 0; ok && i < count; ++i) {
+    size_t bytes = loom_tensor_bytes(tensors[i].info);
+    ok = fwrite(tensors[i].data, 1, bytes, file) == bytes;
+  }
+  ok = ok && fflush(file) == 0;
+  free(json.data);
+  if (!ok)
+    snprintf(err, err_size, "%s: cannot write: %s", path, strerror(errno));
+  return ok ? 0 : -1;
+}
 
+/* The parameters, by name. */
+static loom_named_tensor *parameters_of(const loom_tensors *tensors,
+                                        int *count) {
+  const loom_model_info *model = tensors->model;
+  loom_named_tensor *list =
+      calloc((size_t)model->num_tensors + 1, sizeof(loom_named_tensor));
+  *count = 0;
+  for (int32_t i = 0; list && i < model->num_tensors; ++i)
+    if (model->tensors[i].role == LOOM_ROLE_PARAM)
+      list[(*count)++] = (loom_named_tensor){model->tensors[i].name,
+                                             &model->tensors[i],
+                                             tensors->buffers[i]};
+  return list;
+}
+
+/* Tensors of a Hugging Face GPT-2 checkpoint, or the optimizer state of a
+ * Loom checkpoint ("exp_avg.h.0.attn.c_attn.weight"), that parameters do
+ * not need. */
+static int skippable(const char *name, const void *context) {
+  const loom_model_info *model = context;
+  if (is_causal_mask_buffer(name))
+    return 1;
+  for (int32_t i = 0; i < model->num_tensors; ++i) {
+    const loom_tensor_info *t = &model->tensors[i];
+    if (t->role != LOOM_ROLE_STATE)
+      continue;
+    const char *slot = strrchr(t->name, '.');
+    size_t slot_length = slot ? strlen(slot + 1) : 0;
+    if (slot && strncmp(name, slot + 1, slot_length) == 0 &&
+        name[slot_length] == '.' &&
+        strncmp(name + slot_length + 1, t->name,
+                (size_t)(slot - t->name)) == 0 &&
+        name[slot_length + 1 + (size_t)(slot - t->name)] == '\0')
+      return 1;
+  }
+  return 0;
+}
+
+int loom_load_safetensors(loom_tensors *tensors, const char *path, char *err,
+                          size_t err_size) {
+  int count = 0;
+  loom_named_tensor *list = parameters_of(tensors, &count);
+  if (!list) {
+    snprintf(err, err_size, "%s: out of memory", path);
+    return -1;
+  }
+  int status =
+      loom_safetensors_read(path, list, count, "parameter", skippable,
+                            tensors->model, err, err_size);
+  free(list);
+  return status;
+}
+
+int loom_fsync_directory_of(const char *path) {
+  char *copy = malloc(strlen(path) + 1);
+  if (!copy)
+    return -1;
+  strcpy(copy, path);
+  char *slash = strrchr(copy, '/');
+  const char *dir = slash ? (slash == copy ? "/" : (*slash = '\0', copy)) : ".";
+  int fd = open(dir, O_RDONLY | O_DIRECTORY);
+  int status = fd >= 0 && fsync(fd) == 0 ? 0 : -1;
+  if (fd >= 0)
+    close(fd);
+  free(copy);
+  return status;
+}
+
+int loom_save_safetensors(const loom_tensors *tensors, const char *path,
+                          char *err, size_t err_size) {
+  int count = 0;
+  loom_named_tensor *list = parameters_of(tensors, &count);
   size_t path_length = strlen(path);
   char *temporary = malloc(path_length + 16);
-  if (!temporary) {
-    free(json.data);
+  if (!list || !temporary) {
+    free(list);
+    free(temporary);
     snprintf(err, err_size, "%s: out of memory", path);
     return -1;
   }
   snprintf(temporary, path_length + 16, "%s.tmp", path);
   FILE *file = fopen(temporary, "wb");
   int ok = file != NULL;
-  unsigned char length_bytes[8];
-  for (int i = 0; i < 8; ++i)
-    length_bytes[i] = (unsigned char)((uint64_t)json.length >> (8 * i));
-  ok = ok && fwrite(length_bytes, 1, 8, file) == 8 &&
-       fwrite(json.data, 1, json.length, file) == json.length;
-  for (int32_t i = 0; ok && i < model->num_tensors; ++i) {
-    const loom_tensor_info *t = &model->tensors[i];
-    if (t->role == LOOM_ROLE_PARAM)
-      ok = fwrite(tensors->buffers[i], 1, loom_tensor_bytes(t), file) ==
-           loom_tensor_bytes(t);
+  if (!ok)
+    snprintf(err, err_size, "%s: cannot write: %s", path, strerror(errno));
+  ok = ok && loom_safetensors_write(file, path, list, count,
+                                    tensors->model->model_name, err,
+                                    err_size) == 0;
+  if (ok && fsync(fileno(file)) != 0) {
+    snprintf(err, err_size, "%s: cannot write: %s", path, strerror(errno));
+    ok = 0;
   }
-  ok = ok && fflush(file) == 0 && fsync(fileno(file)) == 0;
-  int saved_errno = errno;
   if (file && fclose(file) != 0 && ok) {
+    snprintf(err, err_size, "%s: cannot write: %s", path, strerror(errno));
     ok = 0;
-    saved_errno = errno;
   }
-  if (ok && rename(temporary, path) != 0) {
+  /* The new file replaces the old one whole, and the rename itself
+   * survives a crash once the directory is synced. */
+  if (ok && (rename(temporary, path) != 0 || loom_fsync_directory_of(path) != 0)) {
+    snprintf(err, err_size, "%s: cannot write: %s", path, strerror(errno));
     ok = 0;
-    saved_errno = errno;
   }
-  if (!ok) {
-    snprintf(err, err_size, "%s: cannot write: %s", path, strerror(saved_errno));
+  if (!ok)
     remove(temporary);
-  }
   free(temporary);
-  free(json.data);
+  free(list);
   return ok ? 0 : -1;
 }

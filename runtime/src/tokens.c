@@ -50,9 +50,8 @@ int loom_tokens_read(const char *path, int64_t vocab, loom_token_file *out,
              "%s: %ld bytes is not a whole number of uint16 tokens", path, size);
     goto done;
   }
-  if (count < 2) {
-    snprintf(err, err_size, "%s: %lld tokens; training needs at least 2", path,
-             (long long)count);
+  if (count == 0) {
+    snprintf(err, err_size, "%s: the file holds no tokens", path);
     goto done;
   }
   out->tokens = malloc((size_t)count * sizeof(uint16_t));
@@ -88,21 +87,4 @@ void loom_tokens_free(loom_token_file *file) {
   free(file->tokens);
   file->tokens = NULL;
   file->count = 0;
-}
-
-int64_t loom_tokens_windows(const loom_token_file *file, int64_t seq) {
-  return (file->count - 1) / seq;
-}
-
-void loom_tokens_batch(const loom_token_file *file, int64_t step, int64_t batch,
-                       int64_t seq, int32_t *inputs, int32_t *targets) {
-  int64_t windows = loom_tokens_windows(file, seq);
-  for (int64_t b = 0; b < batch; ++b) {
-    int64_t k = (step * batch + b) % windows;
-    const uint16_t *window = file->tokens + k * seq;
-    for (int64_t t = 0; t < seq; ++t) {
-      inputs[b * seq + t] = window[t];
-      targets[b * seq + t] = window[t + 1];
-    }
-  }
 }

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 extern "C" {
+#include "data.h"
 #include "safetensors.h"
 #include "tokens.h"
 }
@@ -192,20 +193,108 @@ TEST(Tokens, RawAndHeaderedFilesReadAlike) {
   }
 }
 
+// A language model of batch 3 and sequence 3 fed from a token file.
+struct TokenModel {
+  int64_t shape[2] = {3, 3};
+  loom_tensor_info tensors[2] = {
+      {"tokens", LOOM_ROLE_INPUT, LOOM_DTYPE_I32, 2, LOOM_INIT_ZEROS, shape, 0, 0, 100, -1},
+      {"targets", LOOM_ROLE_INPUT, LOOM_DTYPE_I32, 2, LOOM_INIT_ZEROS, shape, 0, 0, 100, -1},
+  };
+  loom_model_info model = {LOOM_ABI_VERSION, 2, tensors, "m", 1, 0, nullptr, 0.0, 0, nullptr, 0};
+  loom_data_layout layout;
+  TokenModel() {
+    char err[256];
+    EXPECT_EQ(loom_data_layout_of(&model, &layout, err, sizeof(err)), 0) << err;
+  }
+};
+
+std::vector<uint16_t> iota(int count) {
+  std::vector<uint16_t> values(count);
+  for (int i = 0; i < count; ++i)
+    values[i] = static_cast<uint16_t>(i);
+  return values;
+}
+
 TEST(Tokens, SequentialOrderWrapsAround) {
-  // 8 tokens hold (8 - 1) / 3 = 2 windows of 3 (with their targets).
+  // 13 tokens hold (13 - 1) / 3 = 4 windows of 3 (with their targets).
+  TokenModel m;
   std::string path = tempPath("order.bin");
-  writeFile(path, uint16s({0, 1, 2, 3, 4, 5, 6, 7}));
-  loom_token_file file;
+  writeFile(path, uint16s(iota(13)));
+  loom_data_spec spec = {};
+  spec.data_path = path.c_str();
+  loom_dataset *train = nullptr, *val = nullptr;
   char err[512] = {0};
-  ASSERT_EQ(loom_tokens_read(path.c_str(), 8, &file, err, sizeof(err)), 0) << err;
-  EXPECT_EQ(loom_tokens_windows(&file, 3), 2);
-  // Step 1 with batch 3 takes windows k = 3, 4, 5, that is 1, 0, 1.
+  ASSERT_EQ(loom_data_open(&spec, &m.layout, &train, &val, err, sizeof(err)), 0) << err;
+  EXPECT_EQ(val, nullptr);
+  EXPECT_EQ(loom_data_batches(train), 1);
+  // Batch 1 takes windows 3, 4, 5, that is 3, 0, 1.
   std::vector<int32_t> inputs(9), targets(9);
-  loom_tokens_batch(&file, 1, 3, 3, inputs.data(), targets.data());
-  EXPECT_EQ(inputs, (std::vector<int32_t>{3, 4, 5, 0, 1, 2, 3, 4, 5}));
-  EXPECT_EQ(targets, (std::vector<int32_t>{4, 5, 6, 1, 2, 3, 4, 5, 6}));
-  loom_tokens_free(&file);
+  loom_data_batch(train, 1, inputs.data(), targets.data());
+  EXPECT_EQ(inputs, (std::vector<int32_t>{9, 10, 11, 0, 1, 2, 3, 4, 5}));
+  EXPECT_EQ(targets, (std::vector<int32_t>{10, 11, 12, 1, 2, 3, 4, 5, 6}));
+  loom_data_free(train);
+}
+
+TEST(Tokens, RowsDependOnTheirNumberAlone) {
+  // Batch k of B rows holds rows kB .. kB + B - 1, in either order, so two
+  // batches of 3 rows are one batch of 6 (what --accum relies on), and a
+  // batch reads the same whenever it is read (what --resume relies on).
+  TokenModel m;
+  std::string path = tempPath("rows.bin");
+  writeFile(path, uint16s(iota(100)));
+  for (int random : {0, 1}) {
+    loom_data_spec spec = {};
+    spec.data_path = path.c_str();
+    spec.random_order = random;
+    spec.seed = 7;
+    loom_dataset *train = nullptr, *val = nullptr;
+    char err[512] = {0};
+    ASSERT_EQ(loom_data_open(&spec, &m.layout, &train, &val, err, sizeof(err)), 0) << err;
+    std::vector<int32_t> a(9), b(9), again(9), targets(9);
+    loom_data_batch(train, 4, a.data(), targets.data());
+    loom_data_batch(train, 5, b.data(), targets.data());
+    loom_data_batch(train, 4, again.data(), targets.data());
+    EXPECT_EQ(a, again);
+    EXPECT_NE(a, b);
+    for (int i = 0; i < 9; ++i)
+      EXPECT_EQ(targets[i], again[i] + 1); // windows of consecutive tokens
+    if (!random) // rows 12, 13, 14 of 33 windows
+      EXPECT_EQ(a[0], 36);
+    loom_data_free(train);
+  }
+}
+
+TEST(Tokens, TheValidationSplitIsTheEnd) {
+  TokenModel m;
+  std::string path = tempPath("split.bin");
+  writeFile(path, uint16s(iota(100)));
+  loom_data_spec spec = {};
+  spec.data_path = path.c_str();
+  spec.val_fraction = 0.2;
+  spec.random_order = 1;
+  loom_dataset *train = nullptr, *val = nullptr;
+  char err[512] = {0};
+  ASSERT_EQ(loom_data_open(&spec, &m.layout, &train, &val, err, sizeof(err)), 0) << err;
+  EXPECT_EQ(loom_data_samples(train), 80);
+  EXPECT_EQ(loom_data_samples(val), 20);
+  std::vector<int32_t> ids(9), targets(9);
+  for (int batch = 0; batch < 50; ++batch) {
+    loom_data_batch(train, batch, ids.data(), targets.data());
+    for (int32_t target : targets)
+      ASSERT_LT(target, 80); // training never sees a held-out token
+  }
+  loom_data_batch(val, 0, ids.data(), targets.data()); // in order
+  EXPECT_EQ(ids, (std::vector<int32_t>{80, 81, 82, 83, 84, 85, 86, 87, 88}));
+  loom_data_free(train);
+  loom_data_free(val);
+  // A split shorter than a batch is refused with both numbers.
+  spec.val_fraction = 0.05;
+  EXPECT_EQ(loom_data_open(&spec, &m.layout, &train, &val, err, sizeof(err)), -1);
+  EXPECT_NE(std::string(err).find("the validation split (--val-fraction) holds 5 tokens, "
+                                  "fewer than one batch: 3 windows of 3 tokens and a last "
+                                  "target need 10"),
+            std::string::npos)
+      << err;
 }
 
 TEST(Tokens, RefusesBadFiles) {

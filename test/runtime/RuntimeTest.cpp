@@ -163,12 +163,15 @@ TEST(Data, SyntheticLabelsAreLearnableAndInRange) {
   ASSERT_EQ(loom_data_layout_of(&model, &layout, err, sizeof(err)), 0) << err;
   EXPECT_TRUE(layout.classification);
   EXPECT_EQ(layout.classes, 4);
-  loom_dataset *data = loom_data_synthetic(&layout, 3);
+  loom_data_spec spec = {};
+  spec.seed = 3;
+  loom_dataset *data = nullptr, *validation = nullptr;
+  ASSERT_EQ(loom_data_open(&spec, &layout, &data, &validation, err, sizeof(err)), 0) << err;
   std::vector<float> x(32 * 6);
   std::vector<int32_t> labels(32);
   std::vector<int> counts(4);
   for (int batch = 0; batch < 20; ++batch) {
-    loom_data_next_batch(data, x.data(), labels.data());
+    loom_data_batch(data, batch, x.data(), labels.data());
     for (int32_t label : labels) {
       ASSERT_GE(label, 0);
       ASSERT_LT(label, 4);
@@ -179,6 +182,7 @@ TEST(Data, SyntheticLabelsAreLearnableAndInRange) {
   for (int count : counts)
     EXPECT_GT(count, 0);
   loom_data_free(data);
+  loom_data_free(validation);
 }
 
 TEST(Data, LanguageModelsGetTokenWindows) {
@@ -197,10 +201,13 @@ TEST(Data, LanguageModelsGetTokenWindows) {
   EXPECT_EQ(layout.batch, 3);
   EXPECT_EQ(layout.seq, 7);
   EXPECT_EQ(layout.vocab, 40);
-  loom_dataset *data = loom_data_synthetic(&layout, 5);
+  loom_data_spec spec = {};
+  spec.seed = 5;
+  loom_dataset *data = nullptr, *validation = nullptr;
+  ASSERT_EQ(loom_data_open(&spec, &layout, &data, &validation, err, sizeof(err)), 0) << err;
   std::vector<int32_t> ids(21), targets(21);
   for (int batch = 0; batch < 10; ++batch) {
-    loom_data_next_batch(data, ids.data(), targets.data());
+    loom_data_batch(data, batch, ids.data(), targets.data());
     for (int i = 0; i < 21; ++i) {
       ASSERT_GE(ids[i], 0);
       ASSERT_LT(ids[i], 40);
@@ -212,6 +219,7 @@ TEST(Data, LanguageModelsGetTokenWindows) {
     }
   }
   loom_data_free(data);
+  loom_data_free(validation);
 }
 
 TEST(Data, LayoutRefusesModelsItCannotFeed) {

@@ -89,14 +89,16 @@ CompiledModel::build(const std::string &loomc, const std::string &modelPath,
     error = modelPath + ": " + why;
     return nullptr;
   }
-  loom_dataset *data = loom_data_synthetic(&layout, /*seed=*/0);
-  if (!data) {
-    error = "out of memory for synthetic data";
+  loom_data_spec synthetic = {};
+  loom_dataset *data = nullptr, *validation = nullptr;
+  if (loom_data_open(&synthetic, &layout, &data, &validation, why, sizeof(why)) != 0) {
+    error = why;
     return nullptr;
   }
-  loom_data_next_batch(data, compiled->tensors.buffers[layout.features_index],
-                       compiled->tensors.buffers[layout.target_index]);
+  loom_data_batch(data, 0, compiled->tensors.buffers[layout.features_index],
+                  compiled->tensors.buffers[layout.target_index]);
   loom_data_free(data);
+  loom_data_free(validation);
 
   // torch.optim.AdamW's defaults with a small learning rate, which keeps
   // the parameters finite over many timed steps.

@@ -1,0 +1,329 @@
+/*===- trainer.c - The training loop and the validation loss ------------===*/
+
+#define _POSIX_C_SOURCE 200809L
+
+#include "trainer.h"
+
+#include "checkpoint.h"
+#include "footprint.h"
+#include "profile.h"
+#include "progress.h"
+#include "schedule.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static int compare_doubles(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Fills the hyperparameter array in the order the compiled update reads it;
+ * *lr_slot is where the learning rate goes. */
+static int hyperparameters(const loom_optimizer_info *optimizer,
+                           const loom_options *options, float *hyper,
+                           int *lr_slot, const char *program) {
+  const struct {
+    const char *name;
+    double value;
+  } known[] = {
+      {"lr", loom_learning_rate(options)},
+      {"momentum", options->momentum},
+      {"beta1", options->beta1},
+      {"beta2", options->beta2},
+      {"eps", options->eps},
+      {"weight_decay", options->weight_decay},
+  };
+  *lr_slot = -1;
+  for (int32_t i = 0; i < optimizer->num_hyper; ++i) {
+    const char *name = optimizer->hyper_names[i];
+    size_t k = 0;
+    while (k < sizeof(known) / sizeof(known[0]) &&
+           strcmp(known[k].name, name) != 0)
+      ++k;
+    if (k == sizeof(known) / sizeof(known[0])) {
+      fprintf(stderr, "%s: error: the compiled %s update needs hyperparameter "
+                      "'%s', which this runtime does not know\n",
+              program, optimizer->name, name);
+      return -1;
+    }
+    hyper[i] = (float)known[k].value;
+    if (k == 0)
+      *lr_slot = i;
+  }
+  return 0;
+}
+
+double loom_evaluate(const loom_trainer *trainer, loom_dataset *data,
+                     int64_t batches, int64_t *used) {
+  int64_t available = loom_data_batches(data);
+  int64_t n = batches;
+  if (available > 0 && (n == 0 || n > available))
+    n = available;
+  if (n == 0)
+    n = 20; /* synthetic data is endless */
+  void *const *buffers = trainer->tensors->buffers;
+  double sum = 0;
+  for (int64_t b = 0; b < n; ++b) {
+    loom_data_batch(data, b, buffers[trainer->layout->features_index],
+                    buffers[trainer->layout->target_index]);
+    sum += loom_eval_loss(buffers);
+  }
+  *used = n;
+  return sum / (double)n;
+}
+
+/* Sums of the gradients of the micro-batches of a step before the last. */
+typedef struct {
+  int32_t count;
+  int32_t *index; /* of each gradient in the tensor table */
+  float **sums;
+} gradient_sums;
+
+static int alloc_sums(gradient_sums *sums, const loom_tensors *tensors) {
+  const loom_model_info *model = tensors->model;
+  memset(sums, 0, sizeof(*sums));
+  sums->index = calloc((size_t)model->num_tensors, sizeof(int32_t));
+  sums->sums = calloc((size_t)model->num_tensors, sizeof(float *));
+  if (!sums->index || !sums->sums)
+    return -1;
+  for (int32_t i = 0; i < model->num_tensors; ++i) {
+    if (model->tensors[i].role != LOOM_ROLE_GRAD)
+      continue;
+    sums->index[sums->count] = i;
+    sums->sums[sums->count] = malloc(loom_tensor_bytes(&model->tensors[i]) + 4);
+    if (!sums->sums[sums->count++])
+      return -1;
+  }
+  return 0;
+}
+
+static void free_sums(gradient_sums *sums) {
+  for (int32_t g = 0; sums->sums && g < sums->count; ++g)
+    free(sums->sums[g]);
+  free(sums->sums);
+  free(sums->index);
+}
+
+/* After micro-batch `micro` of `accum`: the first is copied, the middle
+ * ones added, and the sum added into the last one's gradients, which the
+ * update then reads. */
+static void accumulate(gradient_sums *sums, const loom_tensors *tensors,
+                       int64_t micro, int64_t accum) {
+  for (int32_t g = 0; g < sums->count; ++g) {
+    int32_t i = sums->index[g];
+    float *grad = tensors->buffers[i], *sum = sums->sums[g];
+    int64_t n = loom_tensor_numel(&tensors->model->tensors[i]);
+    if (micro == 0)
+      memcpy(sum, grad, (size_t)n * sizeof(float));
+    else if (micro < accum - 1)
+      for (int64_t j = 0; j < n; ++j)
+        sum[j] += grad[j];
+    else
+      for (int64_t j = 0; j < n; ++j)
+        grad[j] += sum[j];
+  }
+}
+
+typedef struct {
+  const loom_trainer *trainer;
+  loom_progress progress;
+  loom_run_position position;
+  char newest[4096]; /* the newest checkpoint written or resumed from */
+} run;
+
+static int save_checkpoint(run *r) {
+  const loom_options *options = r->trainer->options;
+  char err[1024];
+  loom_progress_break(&r->progress);
+  if (loom_checkpoint_save(options->checkpoint_dir, r->trainer->tensors,
+                           r->trainer->optimizer, &r->position, options,
+                           options->keep_checkpoints, err, sizeof(err)) != 0) {
+    fprintf(stderr, "%s: error: %s\n", r->trainer->program, err);
+    return -1;
+  }
+  snprintf(r->newest, sizeof(r->newest), "%s/step-%08lld",
+           options->checkpoint_dir, (long long)r->position.step);
+  printf("%s: checkpoint %s\n", r->trainer->program, r->newest);
+  return 0;
+}
+
+/* --resume: the newest checkpoint's tensors and position; a directory
+ * without one starts the run. Without --resume, a directory that holds
+ * checkpoints is refused, so that no run overwrites another's. */
+static int start(run *r) {
+  const loom_trainer *t = r->trainer;
+  const loom_options *options = t->options;
+  if (!options->checkpoint_dir)
+    return 0;
+  char err[1024];
+  int found = loom_checkpoint_newest(options->checkpoint_dir, r->newest,
+                                     sizeof(r->newest), err, sizeof(err));
+  if (found < 0) {
+    fprintf(stderr, "%s: error: %s\n", t->program, err);
+    return -1;
+  }
+  if (!options->resume) {
+    if (!found)
+      return 0;
+    fprintf(stderr,
+            "%s: error: --checkpoint-dir %s already holds checkpoints (the "
+            "newest is %s): --resume continues that run, another directory "
+            "starts a new one\n",
+            t->program, options->checkpoint_dir, r->newest);
+    return -1;
+  }
+  if (!found) {
+    printf("%s: no checkpoint in %s yet: starting at step 0\n", t->program,
+           options->checkpoint_dir);
+    r->newest[0] = '\0';
+    return 0;
+  }
+  if (loom_checkpoint_load(r->newest, t->tensors, t->optimizer, options,
+                           &r->position, err, sizeof(err)) != 0) {
+    fprintf(stderr, "%s: error: --resume: %s\n", t->program, err);
+    return -1;
+  }
+  printf("%s: resumed from %s (step %lld)\n", t->program, r->newest,
+         (long long)r->position.step);
+  return 0;
+}
+
+static void evaluate(run *r) {
+  const loom_trainer *t = r->trainer;
+  int64_t used = 0;
+  double loss = loom_evaluate(t, t->val, t->options->eval_batches, &used);
+  loom_progress_eval(&r->progress, r->position.step, r->position.tokens, loss,
+                     used);
+}
+
+int loom_train(const loom_trainer *t) {
+  const loom_options *options = t->options;
+  const loom_model_info *model = t->model;
+  float hyper[16] = {0};
+  int lr_slot = -1;
+  if (model->optimizers[t->optimizer].num_hyper > 16 ||
+      hyperparameters(&model->optimizers[t->optimizer], options, hyper,
+                      &lr_slot, t->program) != 0)
+    return 1;
+  loom_schedule schedule = {LOOM_SCHEDULE_CONSTANT, loom_learning_rate(options),
+                            options->lr_min, options->warmup, options->steps};
+  loom_schedule_kind_of(options->schedule, &schedule.kind);
+
+  run r = {.trainer = t};
+  if (start(&r) != 0)
+    return 1;
+  int64_t accum = options->accum;
+  int64_t rows = t->layout->batch * (t->layout->tokens ? t->layout->seq : 1);
+  int64_t first = r.position.step + 1;
+  int64_t stop = options->steps;
+  if (options->stop_after > 0 && options->stop_after < stop)
+    stop = options->stop_after;
+  int64_t planned = stop >= first ? stop - first + 1 : 0;
+  char err[1024];
+  double *times = calloc((size_t)(planned > 0 ? planned : 1), sizeof(double));
+  gradient_sums sums = {0};
+  int status = 1;
+  if (!times || (accum > 1 && alloc_sums(&sums, t->tensors) != 0) ||
+      loom_profile_reset(model) != 0) {
+    fprintf(stderr, "%s: error: out of memory\n", t->program);
+    goto done;
+  }
+  if (loom_progress_open(&r.progress, options->metrics_path, options->steps,
+                         options->print_every, rows * accum,
+                         options->grad_clip > 0, err, sizeof(err)) != 0) {
+    fprintf(stderr, "%s: error: %s\n", t->program, err);
+    goto done;
+  }
+  void *const *buffers = t->tensors->buffers;
+  void *inputs = buffers[t->layout->features_index];
+  void *targets = buffers[t->layout->target_index];
+  float first_loss = NAN, last_loss = NAN;
+  double total_ms = 0;
+  for (int64_t step = first; step <= stop; ++step) {
+    double lr = loom_schedule_lr(&schedule, step);
+    if (lr_slot >= 0)
+      hyper[lr_slot] = (float)lr;
+    double start_ms = now_ms();
+    float loss_sum = 0.0f;
+    for (int64_t micro = 0; micro < accum; ++micro) {
+      loom_data_batch(t->train, r.position.batches_read++, inputs, targets);
+      loss_sum += loom_forward_backward(buffers);
+      if (accum > 1)
+        accumulate(&sums, t->tensors, micro, accum);
+    }
+    float loss = loss_sum / (float)accum;
+    float norm = loom_grad_norm(buffers) / (float)accum;
+    if (!isfinite(loss) || !isfinite(norm)) {
+      loom_progress_break(&r.progress);
+      fprintf(stderr,
+              "%s: error: the %s is %f at step %lld; lower --lr? The "
+              "parameters were not updated%s%s\n",
+              t->program, isfinite(loss) ? "gradient norm" : "loss",
+              isfinite(loss) ? norm : loss, (long long)step,
+              r.newest[0] ? ", and the last good checkpoint is " : "",
+              r.newest);
+      goto done;
+    }
+    float scale = 1.0f / (float)accum;
+    if (options->grad_clip > 0) {
+      /* torch.nn.utils.clip_grad_norm_'s rule. */
+      double coefficient = options->grad_clip / ((double)norm + 1e-6);
+      if (coefficient < 1.0)
+        scale *= (float)coefficient;
+    }
+    loom_update(t->optimizer, buffers, hyper, scale, step);
+    double elapsed = now_ms() - start_ms;
+    times[step - first] = elapsed;
+    total_ms += elapsed;
+    /* The first step pays for first touches of every buffer; the profile
+     * covers the steps after it when there are any. */
+    if (step == first && step < stop) {
+      loom_profile_reset(model);
+      total_ms = 0;
+    }
+    if (step == first)
+      first_loss = loss;
+    last_loss = loss;
+    r.position.step = step;
+    r.position.tokens += rows * accum;
+    loom_progress_step(&r.progress, step, r.position.tokens, loss, norm, lr,
+                       elapsed);
+    int last = step == stop;
+    if (t->val && ((options->eval_every && step % options->eval_every == 0) ||
+                   last))
+      evaluate(&r);
+    if (options->checkpoint_dir &&
+        ((options->checkpoint_every && step % options->checkpoint_every == 0) ||
+         last) &&
+        save_checkpoint(&r) != 0)
+      goto done;
+  }
+  loom_progress_break(&r.progress);
+  if (planned > 0) {
+    qsort(times, (size_t)planned, sizeof(double), compare_doubles);
+    double median = times[planned / 2];
+    printf("%s: %lld steps, loss %.6f -> %.6f, median %.3f ms/step (%.1f "
+           "GFLOP/s in matrix products)\n",
+           t->program, (long long)planned, first_loss, last_loss, median,
+           model->train_step_flops * (double)accum / (median * 1e6));
+    int64_t profiled = planned > 1 ? planned - 1 : 1;
+    loom_profile_report(model, profiled, total_ms, 15, stdout);
+    loom_print_footprint(model, t->optimizer, stdout);
+  }
+  status = 0;
+done:
+  loom_progress_close(&r.progress);
+  free_sums(&sums);
+  free(times);
+  return status;
+}
