@@ -62,15 +62,15 @@ def main():
     for name, what, predicate in CLASSES:
         table = ranges(predicate)
         w(f"\n/* {what}; {len(table)} ranges. */\n")
-        w(f"static const code_range k_{name}[] = {{\n")
+        w(f"/* clang-format off */\nstatic const code_range k_{name}[] = {{\n")
         items = [f"{{0x{a:X}, 0x{b:X}}}," for a, b in table]
-        line = " "
+        line = "   "
         for item in items:
             if len(line) + 1 + len(item) > 80:
                 w(line + "\n")
-                line = " "
+                line = "   "
             line += " " + item
-        w(line + "\n};\n\n")
+        w(line + "\n};\n/* clang-format on */\n\n")
         w(f"int loom_unicode_is_{name}(uint32_t c) {{\n"
           f"  return in_ranges(k_{name}, sizeof(k_{name}) / sizeof(k_{name}[0]), c);\n"
           "}\n")

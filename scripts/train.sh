@@ -2,13 +2,23 @@
 # The main job: set up and build (scripts/setup.sh), compile a small GPT-2
 # (models/gpt2.loom: 2 layers, dim 128, 4 heads, byte-level vocabulary) into a
 # training executable, and train it on the text the project ships
-# (data/gpl-3.0.txt as byte tokens), printing the loss. Extra arguments go
-# to the executable (see build/gpt2 --help), e.g. --steps 2000 --save out.safetensors.
+# (data/gpl-3.0.txt, its last tenth held out for validation), printing the
+# loss, evaluating every 100 steps and checkpointing every 250 into
+# build/run/checkpoints; then draw build/run/loss.png from the metrics.
+# Extra arguments go to the executable (see build/gpt2 --help), e.g.
+# --steps 2000, or --resume to continue a run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-python3 scripts/bytes_to_tokens.py data/gpl-3.0.txt build/gpl-3.0.bin
 build/bin/loomc models/gpt2.loom -D layers=2 -D dim=128 -D heads=4 -D vocab=256 \
   -D batch=16 -D seq=64 -o build/gpt2
-build/gpt2 --data build/gpl-3.0.bin --steps 400 --lr 2e-3 --grad-clip 1 \
-  --print-every 20 "$@"
+mkdir -p build/run
+if [[ " $* " != *" --resume "* ]]; then
+  rm -rf build/run/checkpoints build/run/metrics.jsonl
+fi
+build/gpt2 --text data/gpl-3.0.txt --val-fraction 0.1 --steps 1000 --lr 2e-3 \
+  --schedule cosine --warmup 50 --lr-min 2e-4 --grad-clip 1 \
+  --eval-every 100 --print-every 50 --checkpoint-dir build/run/checkpoints \
+  --checkpoint-every 250 --metrics build/run/metrics.jsonl "$@"
+/usr/bin/python3 scripts/plot_metrics.py build/run/metrics.jsonl build/run/loss.png \
+  --title "GPT-2, 2 layers of 128, on data/gpl-3.0.txt (byte-level)"

@@ -34,7 +34,7 @@ static long parse_hex4(parser *p) {
   if (p->size - p->pos < 4)
     return -1;
   long code = 0;
-  for (int i = 0; i < 4; ++i) {
+  for (size_t i = 0; i < 4; ++i) {
     char h = p->text[p->pos + i];
     int digit = h >= '0' && h <= '9'   ? h - '0'
                 : h >= 'a' && h <= 'f' ? h - 'a' + 10

@@ -7,7 +7,8 @@
 #include <stdint.h>
 
 /* A parsed JSON value. Objects and arrays own their children; strings are
- * NUL-terminated copies with escapes resolved. Numbers keep their text. */
+ * NUL-terminated copies with escapes resolved (\u escapes to UTF-8). Numbers
+ * keep their text. */
 typedef enum {
   JSON_NULL,
   JSON_BOOL,

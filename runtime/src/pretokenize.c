@@ -29,7 +29,11 @@ static code_point decode(const unsigned char *s, size_t size, size_t pos) {
       c.cls = kSpace;
     return c;
   }
-  size_t length = b >= 0xF8 ? 0 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 0;
+  size_t length = b >= 0xF8   ? 0
+                  : b >= 0xF0 ? 4
+                  : b >= 0xE0 ? 3
+                  : b >= 0xC0 ? 2
+                              : 0;
   if (length == 0 || size - pos < length)
     return c;
   uint32_t code = b & (0x7F >> length);
@@ -58,7 +62,8 @@ size_t loom_pretoken_end(const char *text, size_t size, size_t pos) {
     unsigned char a = s[pos + 1], b = size - pos >= 3 ? s[pos + 2] : 0;
     if (a == 's' || a == 't' || a == 'm' || a == 'd')
       return pos + 2;
-    if ((a == 'r' && b == 'e') || (a == 'v' && b == 'e') || (a == 'l' && b == 'l'))
+    if ((a == 'r' && b == 'e') || (a == 'v' && b == 'e') ||
+        (a == 'l' && b == 'l'))
       return pos + 3;
   }
   code_point c = decode(s, size, pos);

@@ -20,6 +20,7 @@ int loom_progress_open(loom_progress *progress, const char *metrics_path,
   progress->print_every = print_every;
   progress->tokens_per_step = tokens_per_step;
   progress->clipping = clipping;
+  progress->unit = "tokens";
   progress->last_val = NAN;
   if (metrics_path) {
     progress->metrics = fopen(metrics_path, "a");
@@ -72,8 +73,8 @@ void loom_progress_step(loom_progress *progress, int64_t step, int64_t tokens,
     fprintf(out, " grad norm %.6f", grad_norm);
   if (!isnan(progress->last_val))
     fprintf(out, " val %.4f", progress->last_val);
-  fprintf(out, " lr %.3g (%.3f ms, %.0f tokens/s, step %lld/%lld, ETA %s)",
-          lr, ms, tokens_per_second, (long long)step,
+  fprintf(out, " lr %.3g (%.3f ms, %.0f %s/s, step %lld/%lld, ETA %s)", lr,
+          ms, tokens_per_second, progress->unit, (long long)step,
           (long long)progress->steps, eta);
   if (progress->terminal && !keep) {
     progress->line_open = 1;

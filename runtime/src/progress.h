@@ -14,7 +14,8 @@ typedef struct {
   FILE *metrics; /* NULL: none */
   int terminal;
   int64_t steps, print_every;
-  int64_t tokens_per_step;
+  int64_t tokens_per_step; /* or samples, for models of vectors */
+  const char *unit;        /* "tokens" or "samples" */
   int clipping; /* print the gradient norm */
   double last_val; /* NAN until the first evaluation */
   double elapsed_ms; /* of the steps timed so far */

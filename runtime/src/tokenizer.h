@@ -17,7 +17,8 @@ loom_tokenizer *loom_tokenizer_bytes(void);
  * merges.txt, or tokenizer.json, or OpenAI's original encoder.json + vocab.bpe
  * (same formats as vocab.json / merges.txt). On failure NULL and a message
  * naming the file (and line/offset where it applies) in err. */
-loom_tokenizer *loom_tokenizer_open(const char *dir, char *err, size_t err_size);
+loom_tokenizer *loom_tokenizer_open(const char *dir, char *err,
+                                    size_t err_size);
 
 void loom_tokenizer_free(loom_tokenizer *tokenizer);
 

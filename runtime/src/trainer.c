@@ -244,6 +244,8 @@ int loom_train(const loom_trainer *t) {
     fprintf(stderr, "%s: error: %s\n", t->program, err);
     goto done;
   }
+  if (!t->layout->tokens)
+    r.progress.unit = "samples";
   void *const *buffers = t->tensors->buffers;
   void *inputs = buffers[t->layout->features_index];
   void *targets = buffers[t->layout->target_index];
