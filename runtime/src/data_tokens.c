@@ -10,6 +10,7 @@
 
 #include "data_source.h"
 
+#include "read_file.h"
 #include "tokenizer.h"
 #include "tokens.h"
 
@@ -72,26 +73,10 @@ static char *read_text(const char *path, size_t *size, char *err,
     snprintf(err, err_size, "%s: %s", path, strerror(errno));
     return NULL;
   }
-  size_t capacity = 1 << 16, length = 0;
-  char *text = malloc(capacity);
-  while (text) {
-    length += fread(text + length, 1, capacity - length, file);
-    if (length < capacity)
-      break;
-    char *grown = realloc(text, capacity *= 2);
-    if (!grown)
-      free(text);
-    text = grown;
-  }
-  int failed = ferror(file);
+  char *text = loom_read_all(file, size);
   fclose(file);
-  if (!text || failed) {
-    snprintf(err, err_size, "%s: %s", path,
-             text ? "read failed" : "out of memory");
-    free(text);
-    return NULL;
-  }
-  *size = length;
+  if (!text)
+    snprintf(err, err_size, "%s: read failed or out of memory", path);
   return text;
 }
 

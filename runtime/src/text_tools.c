@@ -4,6 +4,7 @@
 
 #include "text_tools.h"
 
+#include "read_file.h"
 #include "tokenizer.h"
 
 #include <ctype.h>
@@ -12,27 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The whole of `file`. */
-static char *read_all(FILE *file, size_t *size) {
-  size_t capacity = 1 << 16, length = 0;
-  char *text = malloc(capacity);
-  while (text) {
-    length += fread(text + length, 1, capacity - length, file);
-    if (length < capacity)
-      break;
-    char *grown = realloc(text, capacity *= 2);
-    if (!grown)
-      free(text);
-    text = grown;
-  }
-  if (text && ferror(file)) {
-    free(text);
-    return NULL;
-  }
-  *size = length;
-  return text;
-}
 
 int loom_tokenize_text(const loom_tokenizer *tokenizer, const char *path,
                        const char *program) {
@@ -44,7 +24,7 @@ int loom_tokenize_text(const loom_tokenizer *tokenizer, const char *path,
     return 1;
   }
   size_t size = 0;
-  char *text = read_all(file, &size);
+  char *text = loom_read_all(file, &size);
   if (path)
     fclose(file);
   if (!text) {
@@ -70,7 +50,7 @@ int loom_tokenize_text(const loom_tokenizer *tokenizer, const char *path,
 
 int loom_detokenize_ids(const loom_tokenizer *tokenizer, const char *program) {
   size_t size = 0;
-  char *text = read_all(stdin, &size);
+  char *text = loom_read_all(stdin, &size);
   if (!text) {
     fprintf(stderr, "%s: error: standard input: cannot read it\n", program);
     return 1;
