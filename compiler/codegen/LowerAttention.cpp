@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include <cmath>
 #include <limits>
@@ -457,18 +458,113 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionGradOp op) {
           kvGradient(forall.getResult(2))};
 }
 
+// Attention of T new tokens over a key/value cache (inference). The new
+// keys and values are written into the caches at rows [position,
+// position + T) -- in place, the caches being the caller's buffers -- and
+// then, one thread block per batch row and head, each query at position
+// p = position + i walks the cached keys 0..p with the online softmax,
+// reading K and V rows straight from the cache (no copy of either):
+// s = q·k/√D, m' = max(m, s), l' = l·e^(m−m') + e^(s−m'),
+// acc' = acc·e^(m−m') + e^(s−m')·v, and O = acc/l. A decode step's
+// attention is O(p·D) per head against the O(dim²) of its products.
+static SmallVector<Value> lower(LinalgBuilder &l, ops::CachedAttentionOp op) {
+  int64_t heads = op.getHeads(), kvHeads = op.getKvHeads();
+  auto qType = op.getQuery().getType();
+  auto kType = op.getKey().getType();
+  int64_t batch = qType.getDimSize(0), seq = qType.getDimSize(1);
+  int64_t headDim = op.getHeadDim();
+  float scale = 1.0f / std::sqrt(static_cast<float>(headDim));
+  Value position = op.getPosition();
+  SmallVector<OpFoldResult> at = {l.b.getIndexAttr(0), position,
+                                  l.b.getIndexAttr(0)};
+  SmallVector<int64_t> sizes(kType.getShape());
+  Value keyCache = l.insertSlice(op.getKey(), op.getKeyCache(), at, sizes);
+  Value valueCache = l.insertSlice(op.getValue(), op.getValueCache(), at, sizes);
+  Value q4 = splitHeads(l, op.getQuery(), heads);  // [B, T, H, D]
+  Value k4 = splitHeads(l, keyCache, kvHeads);      // [B, C, Hkv, D]
+  Value v4 = splitHeads(l, valueCache, kvHeads);    // [B, C, Hkv, D]
+  auto vecType = VectorType::get({headDim}, l.b.getF32Type());
+  float negInf = -std::numeric_limits<float>::infinity();
+
+  auto forall = forEachHead(
+      l, batch, heads, kvHeads, headDim, seq,
+      {l.f32Tensor({batch, seq, heads, headDim})},
+      [&](HeadBlocks &head, ValueRange windows) -> SmallVector<Value> {
+        auto queries = scf::ForOp::create(
+            l.b, l.loc, l.index(0), l.index(seq), l.index(1), windows,
+            [&](OpBuilder &b, Location loc, Value i, ValueRange out) {
+              auto constant = [&](float value) -> Value {
+                return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
+              };
+              Value zero = constant(0.0f);
+              auto row = [&](Value x4, Value t, Value h) -> Value {
+                Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+                return vector::TransferReadOp::create(
+                    b, loc, vecType, x4, ValueRange{head.batchRow, t, h, c0}, zero,
+                    ArrayRef<bool>{true});
+              };
+              Value query = row(q4, i, head.queryHead);
+              Value last = arith::AddIOp::create(b, loc, position, i);
+              Value end = arith::AddIOp::create(
+                  b, loc, last, arith::ConstantIndexOp::create(b, loc, 1));
+              Value zeros = vector::BroadcastOp::create(b, loc, vecType, zero);
+              auto keys = scf::ForOp::create(
+                  b, loc, arith::ConstantIndexOp::create(b, loc, 0), end,
+                  arith::ConstantIndexOp::create(b, loc, 1),
+                  ValueRange{constant(negInf), zero, zeros},
+                  [&](OpBuilder &kb, Location kl, Value j, ValueRange state) {
+                    Value rowMax = state[0], rowSum = state[1], acc = state[2];
+                    Value key = row(k4, j, head.kvHead);
+                    Value dot = vector::ReductionOp::create(
+                        kb, kl, vector::CombiningKind::ADD,
+                        arith::MulFOp::create(kb, kl, query, key));
+                    Value score = arith::MulFOp::create(kb, kl, dot, constant(scale));
+                    Value newMax = arith::MaximumFOp::create(kb, kl, rowMax, score);
+                    Value alpha = math::ExpOp::create(
+                        kb, kl, arith::SubFOp::create(kb, kl, rowMax, newMax));
+                    Value weight = math::ExpOp::create(
+                        kb, kl, arith::SubFOp::create(kb, kl, score, newMax));
+                    Value newSum = arith::AddFOp::create(
+                        kb, kl, arith::MulFOp::create(kb, kl, rowSum, alpha), weight);
+                    Value value = row(v4, j, head.kvHead);
+                    Value scaled = arith::MulFOp::create(
+                        kb, kl, acc, vector::BroadcastOp::create(kb, kl, vecType, alpha));
+                    Value newAcc = vector::FMAOp::create(
+                        kb, kl, vector::BroadcastOp::create(kb, kl, vecType, weight),
+                        value, scaled);
+                    scf::YieldOp::create(kb, kl, ValueRange{newMax, newSum, newAcc});
+                  });
+              Value result = arith::DivFOp::create(
+                  b, loc, keys.getResult(2),
+                  vector::BroadcastOp::create(b, loc, vecType, keys.getResult(1)));
+              Value written =
+                  vector::TransferWriteOp::create(
+                      b, loc, result, out[0],
+                      ValueRange{i, arith::ConstantIndexOp::create(b, loc, 0)},
+                      ArrayRef<bool>{true})
+                      .getResult();
+              scf::YieldOp::create(b, loc, written);
+            });
+        return {queries.getResult(0)};
+      });
+  return {mergeHeads(l, forall.getResult(0)), keyCache, valueCache};
+}
+
 // Each head's halves x₁, x₂ (columns [0, D/2) and [D/2, D)) at position t:
 // y₁ = x₁·cos − x₂·sin, y₂ = x₂·cos + x₁·sin with the angles t·θ^(−2i/D),
 // computed in f32 as Hugging Face Llama computes them. The inverse rotation
-// flips the sign of sin.
+// flips the sign of sin. With a run-time position (inference), the tables
+// cover positions(N) rows and the rows [position, position + T) are read:
+// the same angles, bit for bit, as training computes at those positions.
 static Value lower(LinalgBuilder &l, ops::RopeOp op) {
   auto type = op.getInput().getType();
   int64_t batch = type.getDimSize(0), seq = type.getDimSize(1);
   int64_t heads = op.getHeads(), headDim = type.getDimSize(2) / heads;
   int64_t half = headDim / 2;
+  int64_t rows = op.getPositions() ? *op.getPositions() : seq;
   float theta = static_cast<float>(op.getTheta().convertToDouble());
   SmallVector<float> cosines, sines;
-  for (int64_t t = 0; t < seq; ++t) {
+  for (int64_t t = 0; t < rows; ++t) {
     for (int64_t i = 0; i < half; ++i) {
       float exponent = static_cast<float>(2 * i) / static_cast<float>(headDim);
       float inverseFrequency = 1.0f / std::pow(theta, exponent);
@@ -477,11 +573,17 @@ static Value lower(LinalgBuilder &l, ops::RopeOp op) {
       sines.push_back(op.getInverse() ? -std::sin(angle) : std::sin(angle));
     }
   }
-  RankedTensorType tableType = l.f32Tensor({seq, half});
+  RankedTensorType tableType = l.f32Tensor({rows, half});
   Value cosTable = arith::ConstantOp::create(
       l.b, l.loc, DenseElementsAttr::get(tableType, ArrayRef<float>(cosines)));
   Value sinTable = arith::ConstantOp::create(
       l.b, l.loc, DenseElementsAttr::get(tableType, ArrayRef<float>(sines)));
+  if (Value position = op.getPosition()) {
+    cosTable = l.slice(cosTable, {position, l.b.getIndexAttr(0)}, {seq, half},
+                       {seq, half});
+    sinTable = l.slice(sinTable, {position, l.b.getIndexAttr(0)}, {seq, half},
+                       {seq, half});
+  }
   // [B, T, H·D] as [B, T, H, 2, D/2]: the half is a dimension of its own.
   RankedTensorType halvesType = l.f32Tensor({batch, seq, heads, 2, half});
   Value halves = tensor::ExpandShapeOp::create(
@@ -514,7 +616,7 @@ static Value lower(LinalgBuilder &l, ops::RopeOp op) {
 
 Lowered loomc::codegen::lowerAttentionOp(LinalgBuilder &l, Operation *op) {
   return llvm::TypeSwitch<Operation *, Lowered>(op)
-      .Case<ops::AttentionOp, ops::AttentionGradOp>(
+      .Case<ops::AttentionOp, ops::AttentionGradOp, ops::CachedAttentionOp>(
           [&](auto attention) { return lower(l, attention); })
       .Case([&](ops::RopeOp rope) { return SmallVector<Value>{lower(l, rope)}; })
       .Default([](Operation *) { return std::nullopt; });

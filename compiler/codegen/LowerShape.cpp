@@ -83,16 +83,22 @@ static Value lower(LinalgBuilder &l, ops::EmbeddingGradOp op) {
 }
 
 // The window of a slice of shape `sliced` at `offset` along `dim` of the
-// whole tensor: offsets, sizes and (unit) strides.
+// whole tensor (plus a run-time `position` when given): offsets, sizes and
+// (unit) strides.
 struct SliceWindow {
   SmallVector<OpFoldResult> offsets, sizes, strides;
 };
 
 static SliceWindow sliceWindow(LinalgBuilder &l, RankedTensorType sliced,
-                               int64_t dim, int64_t offset) {
+                               int64_t dim, int64_t offset, Value position) {
   SliceWindow window;
   window.offsets.assign(sliced.getRank(), l.b.getIndexAttr(0));
   window.offsets[dim] = l.b.getIndexAttr(offset);
+  if (position)
+    window.offsets[dim] =
+        offset == 0 ? position
+                    : Value(arith::AddIOp::create(l.b, l.loc, position,
+                                                  l.index(offset)));
   window.strides.assign(sliced.getRank(), l.b.getIndexAttr(1));
   for (int64_t size : sliced.getShape())
     window.sizes.push_back(l.b.getIndexAttr(size));
@@ -102,7 +108,8 @@ static SliceWindow sliceWindow(LinalgBuilder &l, RankedTensorType sliced,
 // y = x[offset : offset + size] along one dimension.
 static Value lower(LinalgBuilder &l, ops::SliceOp op) {
   auto resultType = op.getResult().getType();
-  SliceWindow w = sliceWindow(l, resultType, op.getDim(), op.getOffset());
+  SliceWindow w = sliceWindow(l, resultType, op.getDim(), op.getOffset(),
+                              op.getPosition());
   return tensor::ExtractSliceOp::create(l.b, l.loc, resultType, op.getInput(),
                                         w.offsets, w.sizes, w.strides);
 }
@@ -110,7 +117,7 @@ static Value lower(LinalgBuilder &l, ops::SliceOp op) {
 // dy placed at offset in zeros.
 static Value lower(LinalgBuilder &l, ops::SliceGradOp op) {
   SliceWindow w = sliceWindow(l, op.getOutputGrad().getType(), op.getDim(),
-                              op.getOffset());
+                              op.getOffset(), op.getPosition());
   return tensor::InsertSliceOp::create(l.b, l.loc, op.getOutputGrad(),
                                        l.filled(op.getResult().getType(), 0.0),
                                        w.offsets, w.sizes, w.strides);

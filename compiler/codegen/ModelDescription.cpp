@@ -20,6 +20,8 @@ static loom_role roleOf(ops::ArgumentRole role) {
     return LOOM_ROLE_GRAD;
   case ops::ArgumentRole::state:
     return LOOM_ROLE_STATE;
+  case ops::ArgumentRole::cache:
+    return LOOM_ROLE_CACHE;
   default:
     return LOOM_ROLE_INPUT;
   }
@@ -72,7 +74,17 @@ describeEntry(func::FuncOp function, const std::vector<TensorDescription> &tenso
   for (unsigned i = 0, e = function.getNumArguments(); i < e; ++i) {
     ops::ArgumentInfo info = ops::describeArgument(function, i);
     EntryArgument arg;
-    if (info.role == ops::ArgumentRole::hyper) {
+    if (info.role == ops::ArgumentRole::inference) {
+      if (info.name == "tokens")
+        arg.kind = EntryArgument::Kind::tokens;
+      else if (info.name == "position")
+        arg.kind = EntryArgument::Kind::position;
+      else if (info.name == "logits")
+        arg.kind = EntryArgument::Kind::logits;
+      else
+        return function.emitError("unexpected inference argument '")
+               << info.name << "'";
+    } else if (info.role == ops::ArgumentRole::hyper) {
       if (info.name == "grad_scale") {
         arg.kind = EntryArgument::Kind::gradScale;
       } else if (info.name == "step") {
@@ -97,6 +109,57 @@ describeEntry(func::FuncOp function, const std::vector<TensorDescription> &tenso
     entry.args.push_back(arg);
   }
   return entry;
+}
+
+// 2·M·N·K summed over the matmuls of `function`.
+static double matmulFlops(func::FuncOp function) {
+  double flops = 0.0;
+  function.walk([&](ops::MatmulOp matmul) {
+    ArrayRef<int64_t> lhs = matmul.getLhs().getType().getShape();
+    int64_t inner = ops::matmulInnerSize(lhs, matmul.getTransposeLhs());
+    int64_t outputs = matmul.getResult().getType().getNumElements();
+    flops += 2.0 * static_cast<double>(outputs) * inner;
+  });
+  return flops;
+}
+
+// The inference entry points and their caches, appended to the table.
+static LogicalResult describeInference(ModuleOp module,
+                                       ModelDescription &description) {
+  InferenceDescription &inference = description.inference;
+  auto prefill = module.lookupSymbol<func::FuncOp>("prefill");
+  auto decode = module.lookupSymbol<func::FuncOp>("decode");
+  if (!prefill || !decode) {
+    auto reason = module->getAttrOfType<StringAttr>(mlir::loom::kNoInferenceAttr);
+    inference.unavailable =
+        reason ? reason.str() : "loomc built no inference entry points";
+    return success();
+  }
+  for (unsigned i = 0, e = prefill.getNumArguments(); i < e; ++i) {
+    ops::ArgumentInfo info = ops::describeArgument(prefill, i);
+    auto type = dyn_cast<MemRefType>(prefill.getArgument(i).getType());
+    if (info.role == ops::ArgumentRole::cache)
+      description.tensors.push_back(describeTensor(prefill, i));
+    if (info.role == ops::ArgumentRole::inference && info.name == "tokens" && type) {
+      inference.batch = type.getDimSize(0);
+      inference.prefillLength = type.getDimSize(1);
+    }
+    if (info.role == ops::ArgumentRole::inference && info.name == "logits" && type)
+      inference.vocab = type.getDimSize(2);
+  }
+  auto context = module->getAttrOfType<IntegerAttr>(mlir::loom::kContextAttr);
+  inference.context = context ? context.getInt() : 0;
+  for (auto [function, entry] : {std::make_pair(prefill, &inference.prefill),
+                                 std::make_pair(decode, &inference.decode)}) {
+    FailureOr<EntryFunction> described =
+        describeEntry(function, description.tensors, {});
+    if (failed(described))
+      return failure();
+    *entry = std::move(*described);
+  }
+  inference.decodeFlops = matmulFlops(decode);
+  inference.available = true;
+  return success();
 }
 
 FailureOr<ModelDescription> describeModel(ModuleOp module, bool fused) {
@@ -142,6 +205,8 @@ FailureOr<ModelDescription> describeModel(ModuleOp module, bool fused) {
   }
   for (TensorDescription &input : inputs)
     description.tensors.push_back(std::move(input));
+  if (failed(describeInference(module, description)))
+    return failure();
 
   for (auto [optimizer, update] : llvm::zip(description.optimizers, updates)) {
     FailureOr<EntryFunction> entry =
@@ -163,13 +228,8 @@ FailureOr<ModelDescription> describeModel(ModuleOp module, bool fused) {
   // Products: 2·M·N·K each. Attention: Q·Kᵀ and P·V forward, four such
   // products backward, each 2·B·H·T²·D, halved because the causal mask
   // leaves half of every T×T product.
+  description.trainStepFlops = matmulFlops(forwardBackward);
   forwardBackward.walk([&](Operation *op) {
-    if (auto matmul = dyn_cast<ops::MatmulOp>(op)) {
-      ArrayRef<int64_t> lhs = matmul.getLhs().getType().getShape();
-      int64_t inner = ops::matmulInnerSize(lhs, matmul.getTransposeLhs());
-      int64_t outputs = matmul.getResult().getType().getNumElements();
-      description.trainStepFlops += 2.0 * static_cast<double>(outputs) * inner;
-    }
     auto attentionProducts = [&](Type query, double products) {
       auto type = cast<RankedTensorType>(query);
       double batch = type.getDimSize(0), seq = type.getDimSize(1),
@@ -188,6 +248,14 @@ int64_t ModelDescription::largestArenaBytes() const {
   int64_t largest = 0;
   for (const ArenaPlan &arena : arenas)
     largest = std::max(largest, arena.bytes);
+  return largest;
+}
+
+int64_t ModelDescription::arenaBytesOf(ArrayRef<StringRef> functions) const {
+  int64_t largest = 0;
+  for (const ArenaPlan &arena : arenas)
+    if (llvm::is_contained(functions, arena.function))
+      largest = std::max(largest, arena.bytes);
   return largest;
 }
 
@@ -262,6 +330,19 @@ void printMemoryPlan(const ModelDescription &description, llvm::raw_ostream &os)
        << mib(state);
   os << ", inputs " << mib(inputs) << ", intermediates "
      << mib(description.largestArenaBytes()) << "\n";
+  const InferenceDescription &inference = description.inference;
+  if (!inference.available) {
+    os << "loomc: inference: none (" << inference.unavailable << ")\n";
+    return;
+  }
+  int64_t cache = description.tableBytes(LOOM_ROLE_CACHE);
+  int64_t scratch = description.arenaBytesOf({"prefill", "decode"});
+  os << "loomc: memory plan: inference (batch " << inference.batch
+     << ", context " << inference.context << ", prefill "
+     << inference.prefillLength << " tokens) needs "
+     << mib(parameters + cache + scratch) << ": parameters " << mib(parameters)
+     << ", key/value cache " << mib(cache) << ", intermediates " << mib(scratch)
+     << "\n";
 }
 
 } // namespace loomc

@@ -24,7 +24,9 @@ struct TensorDescription {
 
 // How an entry function's argument is fed from the runtime's arguments.
 struct EntryArgument {
-  enum class Kind { buffer, hyper, gradScale, step };
+  // Inference entry points also take the runtime's tokens, position and
+  // logits (abi.h's loom_prefill, loom_decode).
+  enum class Kind { buffer, hyper, gradScale, step, tokens, position, logits };
   Kind kind;
   unsigned index = 0; // the tensor (buffer) or the hyperparameter (hyper)
 };
@@ -51,6 +53,16 @@ struct ArenaPlan {
   int64_t largestLeft = 0;     // the largest of them
 };
 
+// The inference entry points (-loom-build-inference), or why there are none.
+struct InferenceDescription {
+  bool available = false;
+  std::string unavailable;
+  int64_t batch = 0, context = 0, prefillLength = 0, vocab = 0;
+  // 2·M·N·K summed over the matrix products of decode.
+  double decodeFlops = 0.0;
+  EntryFunction prefill, decode;
+};
+
 // What the runtime needs to know about a compiled model (abi.h): its tensor
 // table, its optimizers, and how each entry function's arguments come from
 // the table and the runtime's scalars.
@@ -62,10 +74,13 @@ struct ModelDescription {
   EntryFunction forwardBackward, gradNorm, evalLoss;
   // 2·M·N·K summed over the matrix products of forward_backward.
   double trainStepFlops = 0.0;
+  InferenceDescription inference;
   // The static memory plan, one arena per entry function with temporaries.
   std::vector<ArenaPlan> arenas;
 
   int64_t largestArenaBytes() const;
+  // The largest arena of the functions named (0 when none has one).
+  int64_t arenaBytesOf(llvm::ArrayRef<llvm::StringRef> functions) const;
   // Bytes of the tensor table's buffers of `role` (of one optimizer's state
   // when `optimizer` is given).
   int64_t tableBytes(loom_role role, int optimizer = -1) const;

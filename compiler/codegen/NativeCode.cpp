@@ -8,6 +8,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Intrinsics.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -66,8 +67,16 @@ private:
   Constant *tensorTable();
   Constant *optimizerTable();
   Constant *profiledOpNames();
+  // The runtime's arguments an entry function may take besides buffers.
+  struct RuntimeArgs {
+    Value *buffers = nullptr, *hyper = nullptr, *gradScale = nullptr,
+          *step = nullptr, *tokens = nullptr, *position = nullptr,
+          *logits = nullptr;
+  };
   Value *callEntry(IRBuilder<> &b, const loomc::EntryFunction &entry,
-                   Value *buffers, Value *hyper, Value *gradScale, Value *step);
+                   const RuntimeArgs &runtime);
+  LogicalResult inferenceWrapper(StringRef name, const loomc::EntryFunction &entry);
+  Constant *inferenceInfo();
   LogicalResult lossWrapper(StringRef name, const loomc::EntryFunction &entry);
   LogicalResult updateWrapper();
   void allocationFunctions();
@@ -147,8 +156,7 @@ Constant *EntryPointBuilder::optimizerTable() {
 // the runtime's: buffers from the table, hyperparameters from `hyper`.
 // Compiled functions take one bare pointer per buffer.
 Value *EntryPointBuilder::callEntry(IRBuilder<> &b, const loomc::EntryFunction &entry,
-                                    Value *buffers, Value *hyper,
-                                    Value *gradScale, Value *step) {
+                                    const RuntimeArgs &runtime) {
   Function *callee = module.getFunction(entry.symbol);
   callee->setLinkage(GlobalValue::InternalLinkage);
   std::vector<Value *> args;
@@ -156,21 +164,74 @@ Value *EntryPointBuilder::callEntry(IRBuilder<> &b, const loomc::EntryFunction &
     switch (arg.kind) {
     case loomc::EntryArgument::Kind::buffer:
       args.push_back(b.CreateLoad(
-          ptr, b.CreateConstInBoundsGEP1_64(ptr, buffers, arg.index)));
+          ptr, b.CreateConstInBoundsGEP1_64(ptr, runtime.buffers, arg.index)));
       break;
     case loomc::EntryArgument::Kind::hyper:
       args.push_back(b.CreateLoad(
-          f32, b.CreateConstInBoundsGEP1_64(f32, hyper, arg.index)));
+          f32, b.CreateConstInBoundsGEP1_64(f32, runtime.hyper, arg.index)));
       break;
     case loomc::EntryArgument::Kind::gradScale:
-      args.push_back(gradScale);
+      args.push_back(runtime.gradScale);
       break;
     case loomc::EntryArgument::Kind::step:
-      args.push_back(step);
+      args.push_back(runtime.step);
+      break;
+    case loomc::EntryArgument::Kind::tokens:
+      args.push_back(runtime.tokens);
+      break;
+    case loomc::EntryArgument::Kind::position:
+      args.push_back(runtime.position);
+      break;
+    case loomc::EntryArgument::Kind::logits:
+      args.push_back(runtime.logits);
       break;
     }
   }
   return b.CreateCall(callee, args);
+}
+
+// void NAME(void *const *buffers, const i32 *tokens, i64 position,
+// float *logits): loom_prefill and loom_decode. Without inference entry
+// points it traps: the runtime checks loom_model.inference.available first.
+LogicalResult EntryPointBuilder::inferenceWrapper(StringRef name,
+                                                  const loomc::EntryFunction &entry) {
+  auto *wrapper = Function::Create(
+      FunctionType::get(Type::getVoidTy(context), {ptr, ptr, i64, ptr}, false),
+      GlobalValue::ExternalLinkage, name, module);
+  IRBuilder<> b(BasicBlock::Create(context, "entry", wrapper));
+  if (!description.inference.available) {
+    b.CreateCall(Intrinsic::getOrInsertDeclaration(&module, Intrinsic::trap));
+    b.CreateUnreachable();
+    return success();
+  }
+  Function *callee = module.getFunction(entry.symbol);
+  if (!callee || callee->arg_size() != entry.args.size())
+    return failure();
+  RuntimeArgs runtime;
+  runtime.buffers = wrapper->getArg(0);
+  runtime.tokens = wrapper->getArg(1);
+  runtime.position = wrapper->getArg(2);
+  runtime.logits = wrapper->getArg(3);
+  callEntry(b, entry, runtime);
+  b.CreateRetVoid();
+  return success();
+}
+
+// loom_inference_info: {available, unavailable, batch, context,
+// prefill_length, vocab, decode_flops}
+Constant *EntryPointBuilder::inferenceInfo() {
+  const loomc::InferenceDescription &inference = description.inference;
+  StructType *type = StructType::get(context, {i32, ptr, i64, i64, i64, i64, f64});
+  Constant *reason = inference.available
+                         ? ConstantPointerNull::get(ptr)
+                         : string(inference.unavailable, "loom.no_inference");
+  return ConstantStruct::get(
+      type, {ConstantInt::get(i32, inference.available ? 1 : 0), reason,
+             ConstantInt::get(i64, inference.batch),
+             ConstantInt::get(i64, inference.context),
+             ConstantInt::get(i64, inference.prefillLength),
+             ConstantInt::get(i64, inference.vocab),
+             ConstantFP::get(f64, inference.decodeFlops)});
 }
 
 // float NAME(void *const *buffers)
@@ -182,7 +243,9 @@ LogicalResult EntryPointBuilder::lossWrapper(StringRef name,
   auto *wrapper = Function::Create(FunctionType::get(f32, {ptr}, false),
                                    GlobalValue::ExternalLinkage, name, module);
   IRBuilder<> b(BasicBlock::Create(context, "entry", wrapper));
-  b.CreateRet(callEntry(b, entry, wrapper->getArg(0), nullptr, nullptr, nullptr));
+  RuntimeArgs runtime;
+  runtime.buffers = wrapper->getArg(0);
+  b.CreateRet(callEntry(b, entry, runtime));
   return success();
 }
 
@@ -202,8 +265,12 @@ LogicalResult EntryPointBuilder::updateWrapper() {
     BasicBlock *block = BasicBlock::Create(context, optimizer.name, wrapper);
     dispatch->addCase(ConstantInt::get(i32, index), block);
     IRBuilder<> cb(block);
-    callEntry(cb, optimizer.update, wrapper->getArg(1), wrapper->getArg(2),
-              wrapper->getArg(3), wrapper->getArg(4));
+    RuntimeArgs runtime;
+    runtime.buffers = wrapper->getArg(1);
+    runtime.hyper = wrapper->getArg(2);
+    runtime.gradScale = wrapper->getArg(3);
+    runtime.step = wrapper->getArg(4);
+    callEntry(cb, optimizer.update, runtime);
     cb.CreateBr(done);
   }
   IRBuilder<>(done).CreateRetVoid();
@@ -271,14 +338,18 @@ LogicalResult EntryPointBuilder::build() {
   if (failed(lossWrapper("loom_forward_backward", description.forwardBackward)) ||
       failed(lossWrapper("loom_grad_norm", description.gradNorm)) ||
       failed(lossWrapper("loom_eval_loss", description.evalLoss)) ||
-      failed(updateWrapper()))
+      failed(updateWrapper()) ||
+      failed(inferenceWrapper("loom_prefill", description.inference.prefill)) ||
+      failed(inferenceWrapper("loom_decode", description.inference.decode)))
     return failure();
   allocationFunctions();
   // loom_model_info: {abi_version, num_tensors, tensors, model_name, fused,
   // num_optimizers, optimizers, train_step_flops, num_profiled_ops,
-  // profiled_op_names, arena_bytes}
+  // profiled_op_names, arena_bytes, inference}
+  Constant *inference = inferenceInfo();
   StructType *modelType = StructType::get(
-      context, {i32, i32, ptr, ptr, i32, i32, ptr, f64, i32, ptr, i64});
+      context,
+      {i32, i32, ptr, ptr, i32, i32, ptr, f64, i32, ptr, i64, inference->getType()});
   Constant *model = ConstantStruct::get(
       modelType,
       {ConstantInt::get(i32, LOOM_ABI_VERSION),
@@ -288,7 +359,7 @@ LogicalResult EntryPointBuilder::build() {
        ConstantInt::get(i32, description.optimizers.size()), optimizerTable(),
        ConstantFP::get(f64, description.trainStepFlops),
        ConstantInt::get(i32, profiledOps.size()), profiledOpNames(),
-       ConstantInt::get(i64, description.largestArenaBytes())});
+       ConstantInt::get(i64, description.largestArenaBytes()), inference});
   new GlobalVariable(module, modelType, true, GlobalValue::ExternalLinkage,
                      model, "loom_model");
   return success();

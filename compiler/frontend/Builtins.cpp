@@ -250,11 +250,14 @@ std::optional<SemValue> ModelBuilder::buildPositionEmbedding(const Expr &call,
       addParameter(scope.str() + ".weight", {*count, *width}, *init, call.loc);
   if (!table)
     return std::nullopt;
-  Value result = *table;
-  if (*length < *count)
-    result = loomir::SliceOp::create(
-        builder, locOf(call.loc), f32Type({*length, *width}), *table,
-        builder.getI64IntegerAttr(0), builder.getI64IntegerAttr(0));
+  // Always a slice, even of the whole table: the inference entry points
+  // find the rows of the sequence's positions by its loom.positions mark
+  // and read them from a run-time position instead.
+  auto rows = loomir::SliceOp::create(
+      builder, locOf(call.loc), f32Type({*length, *width}), *table,
+      builder.getI64IntegerAttr(0), builder.getI64IntegerAttr(0), Value());
+  rows->setAttr(loomir::kPositionsAttr, builder.getUnitAttr());
+  Value result = rows;
   return tensorValue(result, call.loc, "the result of position_embedding");
 }
 
@@ -522,7 +525,7 @@ std::optional<SemValue> ModelBuilder::buildAttention(const Expr &call,
       return loomir::SliceOp::create(
           builder, loc, f32Type({batch, seq, partHeads * headDim}), *query,
           builder.getI64IntegerAttr(2),
-          builder.getI64IntegerAttr(offset * headDim));
+          builder.getI64IntegerAttr(offset * headDim), Value());
     };
     q = part(0, *heads);
     k = part(*heads, *kvHeads);
@@ -589,8 +592,9 @@ std::optional<SemValue> ModelBuilder::buildRope(const Expr &call, Args args,
                     args[0]->text + " (" + Twine(width) + ") must be " +
                     Twine(*heads) + " heads of an even width");
   Value result = loomir::RopeOp::create(
-      builder, locOf(call.loc), input->getType(), *input,
-      builder.getI64IntegerAttr(*heads), builder.getF64FloatAttr(theta));
+      builder, locOf(call.loc), input->getType(), *input, /*position=*/Value(),
+      /*positions=*/nullptr, builder.getI64IntegerAttr(*heads),
+      builder.getF64FloatAttr(theta));
   return tensorValue(result, call.loc, "the result of rope");
 }
 
@@ -632,7 +636,8 @@ std::optional<SemValue> ModelBuilder::buildSlice(const Expr &call, Args args,
   resultShape[axis] = *size;
   Value result = loomir::SliceOp::create(
       builder, locOf(call.loc), f32Type(resultShape), *input,
-      builder.getI64IntegerAttr(axis), builder.getI64IntegerAttr(*start));
+      builder.getI64IntegerAttr(axis), builder.getI64IntegerAttr(*start),
+      Value());
   return tensorValue(result, call.loc, "the result of slice");
 }
 

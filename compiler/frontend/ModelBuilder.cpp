@@ -760,6 +760,18 @@ mlir::OwningOpRef<mlir::ModuleOp> ModelBuilder::build(const ModelAST &ast) {
   if (modelName.empty())
     modelName = llvm::sys::path::stem(bufferName).str();
   (*module)->setAttr(loomir::kModelAttr, builder.getStringAttr(modelName));
+  // `const ctx`, the positions the model is meant for: the default length
+  // of the inference entry points' key/value cache.
+  if (auto it = globals.find("ctx"); it != globals.end()) {
+    const SemValue &ctx = it->second.value;
+    if (ctx.kind != SemValue::Kind::integer || ctx.integer < 1) {
+      errors.report(it->second.loc, "'ctx' (the positions the model is meant "
+                                    "for) must be a positive integer");
+      return nullptr;
+    }
+    (*module)->setAttr(loomir::kContextAttr,
+                       builder.getI64IntegerAttr(ctx.integer));
+  }
   if (failed(mlir::verify(*module)))
     return nullptr;
   return module;

@@ -81,13 +81,20 @@ static void populateStage(OpPassManager &pm, loomc::Stage stage,
                           int64_t vectorWidth,
                           mlir::loom::FusionStatistics *fusion) {
   switch (stage) {
-  // 1. Autodiff and the training step: forward → forward_grad →
-  //    forward_backward, grad_norm, update_sgd, update_adamw, eval_loss.
+  // 1. Autodiff, inference and the training step: forward → forward_grad
+  //    → forward_backward, grad_norm, update_sgd, update_adamw, eval_loss;
+  //    forward → prefill, decode.
   case loomc::Stage::grad: {
     // The front end's model function.
     mlir::loom::LoomAutodiffPassOptions autodiff;
     autodiff.functionName = "forward";
     pm.addPass(mlir::loom::createLoomAutodiffPass(autodiff));
+    mlir::loom::LoomBuildInferencePassOptions inference;
+    inference.functionName = "forward";
+    inference.sampleBatch = options.sampleBatch;
+    inference.context = options.context;
+    inference.prefillLength = options.prefillLength;
+    pm.addPass(mlir::loom::createLoomBuildInferencePass(inference));
     mlir::loom::LoomBuildTrainStepPassOptions trainStep;
     trainStep.functionName = "forward";
     pm.addPass(mlir::loom::createLoomBuildTrainStepPass(trainStep));

@@ -42,6 +42,12 @@ struct PipelineOptions {
   bool remat = false;
   // Time every loom op at run time (loom-lower-to-linalg{profile}).
   bool profile = false;
+  // The inference entry points (-loom-build-inference): sequences decoded
+  // side by side, positions the key/value cache holds (0: the model's ctx),
+  // tokens one prefill call takes (0: the training window).
+  int64_t sampleBatch = 1;
+  int64_t context = 0;
+  int64_t prefillLength = 0;
 
   // What is built: an executable linked with `runtimeLibrary`, or a shared
   // library with abi.h's entry points and no runtime, at `outputPath`.

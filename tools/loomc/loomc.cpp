@@ -55,6 +55,21 @@ static cl::opt<bool>
           cl::desc("Recompute normalization and activation outputs in the "
                    "backward pass instead of keeping them from the forward "
                    "pass: less memory, a little more compute"));
+static cl::opt<int64_t>
+    sampleBatch("sample-batch", cl::init(1), cl::value_desc("n"),
+                cl::cat(category),
+                cl::desc("Sequences the inference entry points (sample) "
+                         "decode side by side"));
+static cl::opt<int64_t>
+    inferenceContext("context", cl::init(0), cl::value_desc("positions"),
+                     cl::cat(category),
+                     cl::desc("Positions the key/value cache holds (default: "
+                              "the model's ctx constant)"));
+static cl::opt<int64_t>
+    prefillLength("prefill-length", cl::init(0), cl::value_desc("tokens"),
+                  cl::cat(category),
+                  cl::desc("Prompt tokens one prefill call takes (default: "
+                           "the training window, at most the context)"));
 static cl::opt<bool>
     fusionReport("fusion-report",
                  cl::desc("List every fused and unfused chain"),
@@ -96,6 +111,15 @@ int main(int argc, char **argv) {
   options.fuse = !noFuse;
   options.profile = profile;
   options.remat = remat;
+  if (sampleBatch < 1)
+    return fail("--sample-batch=" + Twine(sampleBatch.getValue()) +
+                ": must be at least 1");
+  if (inferenceContext < 0 || prefillLength < 0)
+    return fail(inferenceContext < 0 ? "--context: must be positive"
+                                     : "--prefill-length: must be positive");
+  options.sampleBatch = sampleBatch;
+  options.context = inferenceContext;
+  options.prefillLength = prefillLength;
   mlir::MLIRContext context;
   if (printPipeline) {
     loomc::printPipelines(context, options, outs());

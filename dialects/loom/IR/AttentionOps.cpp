@@ -100,6 +100,32 @@ LogicalResult AttentionGradOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// loom.cached_attention — attention of new tokens over a key/value cache
+//===----------------------------------------------------------------------===//
+
+int64_t CachedAttentionOp::getHeadDim() {
+  return getQuery().getType().getDimSize(2) / getHeads();
+}
+
+LogicalResult CachedAttentionOp::verify() {
+  RankedTensorType key = getKey().getType(), cache = getKeyCache().getType();
+  if (failed(verifyHeads(*this, getQuery().getType(), key, getHeads(),
+                         getKvHeads())))
+    return failure();
+  if (cache.getDimSize(0) != key.getDimSize(0) ||
+      cache.getDimSize(2) != key.getDimSize(2))
+    return emitOpError("caches must be ")
+           << key.getDimSize(0) << "xCx" << key.getDimSize(2)
+           << " (batch, positions, key/value width), got "
+           << shapeString(cache.getShape());
+  if (cache.getDimSize(1) < key.getDimSize(1))
+    return emitOpError("caches of ")
+           << cache.getDimSize(1) << " positions cannot hold "
+           << key.getDimSize(1) << " new tokens";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // loom.rope — rotate each head's halves by position-dependent angles
 //===----------------------------------------------------------------------===//
 
@@ -115,6 +141,14 @@ LogicalResult RopeOp::verify() {
   double theta = getTheta().convertToDouble();
   if (!(theta > 0.0) || !std::isfinite(theta))
     return emitOpError("theta must be positive and finite");
+  if (static_cast<bool>(getPosition()) != getPositions().has_value())
+    return emitOpError("a run-time position and positions(N), its bound, "
+                       "come together");
+  int64_t rows = getInput().getType().getDimSize(1);
+  if (getPositions() && static_cast<int64_t>(*getPositions()) < rows)
+    return emitOpError("positions(")
+           << *getPositions() << ") cannot hold the " << rows
+           << " rows of the input";
   return success();
 }
 
@@ -127,7 +161,8 @@ LogicalResult RopeOp::buildGradient(OpBuilder &builder, ValueRange resultGrads,
   if (!needsGrad[0])
     return success();
   auto inverse = RopeOp::create(builder, getLoc(), getInput().getType(),
-                                resultGrads[0], getHeadsAttr(), getThetaAttr(),
+                                resultGrads[0], getPosition(), getPositionsAttr(),
+                                getHeadsAttr(), getThetaAttr(),
                                 getInverse() ? UnitAttr()
                                              : builder.getUnitAttr());
   operandGrads[0] = inverse.getResult();

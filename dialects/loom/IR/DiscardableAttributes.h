@@ -41,6 +41,12 @@ inline constexpr DiscardableAttribute kStateAttr{
     "loom.state", AttributeValue::string, AttributePlace::argument};
 inline constexpr DiscardableAttribute kHyperAttr{
     "loom.hyper", AttributeValue::string, AttributePlace::argument};
+//   The inference entry points' key/value caches ("cache.0.key") and their
+//   other arguments: "tokens", "position", "logits".
+inline constexpr DiscardableAttribute kCacheAttr{
+    "loom.cache", AttributeValue::string, AttributePlace::argument};
+inline constexpr DiscardableAttribute kInferenceAttr{
+    "loom.inference", AttributeValue::string, AttributePlace::argument};
 
 // The module: the model's name, and with --profile the loom ops timed, in
 // the order of their indices.
@@ -48,6 +54,13 @@ inline constexpr DiscardableAttribute kModelAttr{
     "loom.model", AttributeValue::string, AttributePlace::module};
 inline constexpr DiscardableAttribute kProfiledOpsAttr{
     "loom.profiled_ops", AttributeValue::strings, AttributePlace::module};
+//   The positions a model is meant for (its `ctx` constant): the default
+//   length of the inference entry points' key/value cache.
+inline constexpr DiscardableAttribute kContextAttr{
+    "loom.context", AttributeValue::integer, AttributePlace::module};
+//   Why -loom-build-inference built no inference entry points.
+inline constexpr DiscardableAttribute kNoInferenceAttr{
+    "loom.no_inference", AttributeValue::string, AttributePlace::module};
 
 // A function's static memory plan (-loom-plan-memory), in bytes and counts.
 inline constexpr DiscardableAttribute kArenaBytesAttr{
@@ -85,6 +98,11 @@ inline constexpr DiscardableAttribute kRecomputedAttr{
 //   layer's gradient may be added into in place.
 inline constexpr DiscardableAttribute kScatterAddAttr{
     "loom.scatter_add", AttributeValue::unit, AttributePlace::anyOp};
+//   The slice of a position table that position_embedding reads: the rows
+//   of the sequence's positions, which inference reads from a run-time
+//   position.
+inline constexpr DiscardableAttribute kPositionsAttr{
+    "loom.positions", AttributeValue::unit, AttributePlace::anyOp};
 
 // Every one of them, in the order the verifier lists them.
 inline constexpr const DiscardableAttribute *kDiscardableAttributes[] = {
@@ -94,7 +112,8 @@ inline constexpr const DiscardableAttribute *kDiscardableAttributes[] = {
     &kArenaBuffersAttr, &kArenaLowerBoundAttr, &kUnplannedBytesAttr,
     &kAllocsLeftAttr,   &kLargestLeftAttr,     &kFusionGroupAttr,
     &kPackAttr,         &kThreadBlockAttr,     &kRecomputedAttr,
-    &kScatterAddAttr,
+    &kScatterAddAttr,   &kCacheAttr,           &kInferenceAttr,
+    &kContextAttr,      &kNoInferenceAttr,     &kPositionsAttr,
 };
 
 } // namespace mlir::loom

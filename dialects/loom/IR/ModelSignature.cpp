@@ -15,6 +15,8 @@ ArgumentInfo mlir::loom::describeArgument(func::FuncOp func, unsigned index) {
       {kStateAttr, ArgumentRole::state},
       {kInputAttr, ArgumentRole::input},
       {kHyperAttr, ArgumentRole::hyper},
+      {kCacheAttr, ArgumentRole::cache},
+      {kInferenceAttr, ArgumentRole::inference},
   };
   for (auto [attrName, role] : kRoles) {
     if (auto name = func.getArgAttrOfType<StringAttr>(index, attrName)) {
@@ -45,6 +47,10 @@ StringRef mlir::loom::stringifyArgumentRole(ArgumentRole role) {
     return "input";
   case ArgumentRole::hyper:
     return "hyperparameter";
+  case ArgumentRole::cache:
+    return "key/value cache";
+  case ArgumentRole::inference:
+    return "inference argument";
   case ArgumentRole::unknown:
     break;
   }

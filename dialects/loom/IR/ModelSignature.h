@@ -15,7 +15,9 @@
 
 namespace mlir::loom {
 
-enum class ArgumentRole { param, grad, state, input, hyper, unknown };
+// `cache`: a key/value cache of the inference entry points; `inference`:
+// their tokens, position and logits ("tokens", "position", "logits").
+enum class ArgumentRole { param, grad, state, input, hyper, cache, inference, unknown };
 
 struct ArgumentInfo {
   ArgumentRole role = ArgumentRole::unknown;

@@ -93,7 +93,8 @@ LogicalResult SliceOp::buildGradient(OpBuilder &builder, ValueRange resultGrads,
   if (needsGrad[0])
     operandGrads[0] =
         SliceGradOp::create(builder, getLoc(), getInput().getType(),
-                            resultGrads[0], getDimAttr(), getOffsetAttr());
+                            resultGrads[0], getDimAttr(), getOffsetAttr(),
+                            getPosition());
   return success();
 }
 

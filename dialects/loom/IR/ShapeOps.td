@@ -24,17 +24,21 @@ def Loom_SliceOp : Loom_DifferentiableOp<"slice"> {
     `result = input[..., offset : offset + size, ...]` along dimension
     `dim`, `size` being the result's extent there: the query, key and value
     parts of a packed projection, or the first `T` rows of a learned
-    position table. Its adjoint places the adjoint of the result back at
+    position table. In the inference entry points a slice of the position
+    table starts at a run-time `position` added to `offset` (the caller
+    guarantees that it stays inside the table). Its adjoint places the adjoint of the result back at
     `offset` in zeros (`slice_grad`).
 
     ```mlir
     %k = loom.slice %qkv dim(2) offset(96) : (tensor<4x37x288xf32>) -> tensor<4x37x96xf32>
+    %p = loom.slice %wpe dim(0) offset(0) at %pos : (tensor<1024x768xf32>) -> tensor<1x768xf32>
     ```
   }];
-  let arguments = (ins Loom_F32Tensor:$input, I64Attr:$dim, I64Attr:$offset);
+  let arguments = (ins Loom_F32Tensor:$input, I64Attr:$dim, I64Attr:$offset,
+                       Optional<Index>:$position);
   let results = (outs Loom_F32Tensor:$result);
   let assemblyFormat = [{
-    $input `dim` `(` $dim `)` `offset` `(` $offset `)` attr-dict `:` functional-type(operands, results)
+    $input `dim` `(` $dim `)` `offset` `(` $offset `)` (`at` $position^)? attr-dict `:` functional-type($input, results)
   }];
   let hasVerifier = 1;
 }
@@ -69,10 +73,11 @@ def Loom_SliceGradOp : Loom_Op<"slice_grad"> {
     %dqkv = loom.slice_grad %dk dim(2) offset(96) : (tensor<4x37x96xf32>) -> tensor<4x37x288xf32>
     ```
   }];
-  let arguments = (ins Loom_F32Tensor:$output_grad, I64Attr:$dim, I64Attr:$offset);
+  let arguments = (ins Loom_F32Tensor:$output_grad, I64Attr:$dim, I64Attr:$offset,
+                       Optional<Index>:$position);
   let results = (outs Loom_F32Tensor:$result);
   let assemblyFormat = [{
-    $output_grad `dim` `(` $dim `)` `offset` `(` $offset `)` attr-dict `:` functional-type(operands, results)
+    $output_grad `dim` `(` $dim `)` `offset` `(` $offset `)` (`at` $position^)? attr-dict `:` functional-type($output_grad, results)
   }];
   let hasVerifier = 1;
 }

@@ -91,6 +91,47 @@ def LoomBuildTrainStepPass : Pass<"loom-build-train-step", "::mlir::ModuleOp"> {
                            "::mlir::math::MathDialect"];
 }
 
+def LoomBuildInferencePass : Pass<"loom-build-inference", "::mlir::ModuleOp"> {
+  let summary = "Build prefill and decode, with a key/value cache, from the forward pass";
+  let description = [{
+    From the forward function of a causal language model (token ids
+    `[B, T]` → logits `[B, T, V]` → `cross_entropy`), builds the inference
+    entry points over caller-owned buffers:
+
+    - `prefill(params, caches, tokens [Bs, P], position, logits [Bs, P, V])`
+    - `decode(params, caches, tokens [Bs, 1], position, logits [Bs, 1, V])`
+
+    Only what the logits need is kept; the loss and the targets are not.
+    Each attention becomes `loom.cached_attention`, whose key/value caches
+    `[Bs, C, Hkv·D]` are arguments (`loom.cache = "cache.N.key"`, `".value"`)
+    read and written in place; `rope` rotates by the angles of
+    `position + t`; the rows of a learned position table (a `loom.slice`
+    marked `loom.positions`) start at `position`. Every other op must work
+    on each position on its own (embedding, add, norms, activations,
+    products of a token's row by a weight, slices of features): otherwise
+    no entry points are built and the reason is kept in the module's `loom.no_inference` for the executable to report.
+    Training is never affected.
+
+    The cache holds `C` positions: `context`, else the module's
+    `loom.context` (the model's `ctx` constant), else the rows of its
+    position table, else its training window; at most the table's rows.
+    The chosen `C` is written back to `loom.context`.
+  }];
+  let options = [
+    Option<"functionName", "function", "std::string", "\"forward\"",
+           "Name of the forward function">,
+    Option<"sampleBatch", "sample-batch", "int64_t", "1",
+           "Sequences decoded side by side">,
+    Option<"context", "context", "int64_t", "0",
+           "Positions the key/value cache holds (0: the model's)">,
+    Option<"prefillLength", "prefill-length", "int64_t", "0",
+           "Tokens one prefill call takes (0: the training window, at most "
+           "the context)">,
+  ];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def LoomFuseLinearPass : Pass<"loom-fuse-linear", "::mlir::ModuleOp"> {
   let summary = "Fuse weight-bias-activation chains, forward and backward";
   let description = [{

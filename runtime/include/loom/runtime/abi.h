@@ -16,16 +16,21 @@
 extern "C" {
 #endif
 
-#define LOOM_ABI_VERSION 4
+#define LOOM_ABI_VERSION 5
 
 /* What a tensor of the model is. The tensor table lists parameters, then
  * their gradients, then the state of every optimizer (optimizer by
- * optimizer, slot by slot), then inputs. */
+ * optimizer, slot by slot), then inputs, then the key/value cache of the
+ * inference entry points. */
 typedef enum {
   LOOM_ROLE_PARAM = 0,
   LOOM_ROLE_GRAD = 1,
   LOOM_ROLE_STATE = 2,
   LOOM_ROLE_INPUT = 3,
+  /* "cache.N.key", "cache.N.value": attention N's (in the order of the
+   * forward pass) keys and values of every position decoded so far,
+   * [inference.batch, inference.context, kv_heads·head_dim]. */
+  LOOM_ROLE_CACHE = 4,
 } loom_role;
 
 typedef enum {
@@ -65,6 +70,24 @@ typedef struct {
   const char *const *hyper_names;
 } loom_optimizer_info;
 
+/* The inference entry points loom_prefill and loom_decode: the forward pass
+ * without the loss, from token ids to next-token logits, with each
+ * attention's keys and values kept in the cache tensors (LOOM_ROLE_CACHE). */
+typedef struct {
+  /* 1 when the model is a causal language model loomc compiled them for;
+   * 0, with the reason in `unavailable`, otherwise (the entry points then
+   * trap). */
+  int32_t available;
+  const char *unavailable;
+  int64_t batch;          /* sequences decoded side by side */
+  int64_t context;        /* positions the cache holds */
+  int64_t prefill_length; /* tokens of each sequence one loom_prefill takes */
+  int64_t vocab;          /* logits per position */
+  /* 2·M·N·K of the matrix products of one loom_decode call, attention's
+   * excluded (they grow with the position). */
+  double decode_flops;
+} loom_inference_info;
+
 typedef struct {
   int32_t abi_version; /* LOOM_ABI_VERSION */
   int32_t num_tensors;
@@ -86,6 +109,7 @@ typedef struct {
    * point allocates for its intermediate tensors during one call (each
    * entry point has one, freed before it returns). */
   int64_t arena_bytes;
+  loom_inference_info inference;
 } loom_model_info;
 
 extern const loom_model_info loom_model;
@@ -110,6 +134,21 @@ void loom_update(int32_t optimizer, void *const *buffers, const float *hyper,
 /* The loss of the current parameters on the batch in the input buffers;
  * changes nothing. */
 float loom_eval_loss(void *const *buffers);
+
+/* Inference. `tokens` holds inference.prefill_length token ids per sequence
+ * (row-major [batch, prefill_length]) at positions position ...
+ * position + prefill_length - 1, which must lie below inference.context:
+ * their keys and values are written into the cache, every query attends to
+ * the cache's positions up to its own, and `logits` receives
+ * [batch, prefill_length, vocab]. Positions below `position` must hold what
+ * earlier calls wrote there; later ones are never read. */
+void loom_prefill(void *const *buffers, const int32_t *tokens, int64_t position,
+                  float *logits);
+
+/* loom_prefill for one token per sequence: `tokens` [batch] at `position`,
+ * `logits` [batch, vocab]. */
+void loom_decode(void *const *buffers, const int32_t *tokens, int64_t position,
+                 float *logits);
 
 /* Provided by whoever calls the entry points (the runtime, loom-bench):
  * called when an intermediate tensor of `bytes` cannot be allocated. Must

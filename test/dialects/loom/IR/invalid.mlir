@@ -733,7 +733,7 @@ func.func @rope_negative_theta(%x: tensor<2x8x12xf32>) -> tensor<2x8x12xf32> {
 // -----
 
 func.func @rope_type_change(%x: tensor<2x8x12xf32>) -> tensor<2x8x24xf32> {
-  // expected-error @+1 {{'loom.rope' op requires the same type for all operands and results}}
+  // expected-error @+1 {{'loom.rope' op failed to verify that all of {input, result} have same type}}
   %0 = "loom.rope"(%x) <{heads = 3 : i64, theta = 1.0e4 : f64}> : (tensor<2x8x12xf32>) -> tensor<2x8x24xf32>
   return %0 : tensor<2x8x24xf32>
 }
@@ -1409,5 +1409,65 @@ func.func @layer_norm_grad_epsilon(%x: tensor<8x4xf32>, %g: tensor<4xf32>) -> (t
 func.func @attention_grad_output(%q: tensor<2x8x12xf32>, %o: tensor<2x8x6xf32>, %lse: tensor<2x3x8xf32>) {
   // expected-error @+1 {{'loom.attention_grad' op failed to verify that all of {query, output, output_grad, query_grad} have same type}}
   %0:3 = "loom.attention_grad"(%q, %q, %q, %o, %lse, %q) <{heads = 3 : i64, kv_heads = 3 : i64}> : (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x6xf32>, tensor<2x3x8xf32>, tensor<2x8x12xf32>) -> (tensor<2x8x12xf32>, tensor<2x8x12xf32>, tensor<2x8x12xf32>)
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// loom.rope at a run-time position, loom.cached_attention
+//===----------------------------------------------------------------------===//
+
+func.func @rope_position_without_bound(%x: tensor<1x1x12xf32>, %pos: index) -> tensor<1x1x12xf32> {
+  // expected-error @+1 {{'loom.rope' op a run-time position and positions(N), its bound, come together}}
+  %0 = "loom.rope"(%x, %pos) <{heads = 3 : i64, theta = 1.0e4 : f64}> : (tensor<1x1x12xf32>, index) -> tensor<1x1x12xf32>
+  return %0 : tensor<1x1x12xf32>
+}
+
+// -----
+
+func.func @rope_bound_without_position(%x: tensor<1x1x12xf32>) -> tensor<1x1x12xf32> {
+  // expected-error @+1 {{'loom.rope' op a run-time position and positions(N), its bound, come together}}
+  %0 = "loom.rope"(%x) <{heads = 3 : i64, positions = 8 : i64, theta = 1.0e4 : f64}> : (tensor<1x1x12xf32>) -> tensor<1x1x12xf32>
+  return %0 : tensor<1x1x12xf32>
+}
+
+// -----
+
+func.func @rope_bound_below_rows(%x: tensor<1x9x12xf32>, %pos: index) -> tensor<1x9x12xf32> {
+  // expected-error @+1 {{'loom.rope' op positions(8) cannot hold the 9 rows of the input}}
+  %0 = loom.rope %x at %pos positions(8) heads(3) theta(10000.0) : tensor<1x9x12xf32>
+  return %0 : tensor<1x9x12xf32>
+}
+
+// -----
+
+func.func @cached_attention_heads(%q: tensor<1x1x12xf32>, %kv: tensor<1x1x8xf32>, %c: tensor<1x16x8xf32>, %pos: index) {
+  // expected-error @+1 {{'loom.cached_attention' op needs positive heads and kv_heads, kv_heads dividing heads; got 3 and 2}}
+  %0:3 = loom.cached_attention %q, %kv, %kv into %c, %c at %pos heads(3, 2) : tensor<1x1x12xf32>, tensor<1x1x8xf32>, tensor<1x16x8xf32>
+  return
+}
+
+// -----
+
+func.func @cached_attention_cache_width(%q: tensor<1x1x16xf32>, %kv: tensor<1x1x8xf32>, %c: tensor<1x16x16xf32>, %pos: index) {
+  // expected-error @+1 {{'loom.cached_attention' op caches must be 1xCx8 (batch, positions, key/value width), got 1x16x16}}
+  %0:3 = loom.cached_attention %q, %kv, %kv into %c, %c at %pos heads(4, 2) : tensor<1x1x16xf32>, tensor<1x1x8xf32>, tensor<1x16x16xf32>
+  return
+}
+
+// -----
+
+func.func @cached_attention_cache_batch(%q: tensor<1x1x16xf32>, %kv: tensor<1x1x8xf32>, %c: tensor<2x16x8xf32>, %pos: index) {
+  // expected-error @+1 {{'loom.cached_attention' op caches must be 1xCx8 (batch, positions, key/value width), got 2x16x8}}
+  %0:3 = loom.cached_attention %q, %kv, %kv into %c, %c at %pos heads(4, 2) : tensor<1x1x16xf32>, tensor<1x1x8xf32>, tensor<2x16x8xf32>
+  return
+}
+
+// -----
+
+func.func @cached_attention_cache_short(%q: tensor<1x5x16xf32>, %kv: tensor<1x5x8xf32>, %c: tensor<1x4x8xf32>, %pos: index) {
+  // expected-error @+1 {{'loom.cached_attention' op caches of 4 positions cannot hold 5 new tokens}}
+  %0:3 = loom.cached_attention %q, %kv, %kv into %c, %c at %pos heads(4, 2) : tensor<1x5x16xf32>, tensor<1x5x8xf32>, tensor<1x4x8xf32>
   return
 }

@@ -250,6 +250,26 @@ func.func @attention(%q: tensor<2x8x12xf32>, %q16: tensor<2x8x16xf32>,
   return
 }
 
+// The inference forms: rope at a run-time position, attention over a
+// key/value cache (grouped-query too), a slice of position rows.
+// CHECK-LABEL: func.func @inference_ops
+// CHECK-SAME: (%[[Q:[^:]+]]: tensor<1x3x16xf32>, %[[KV:[^:]+]]: tensor<1x3x8xf32>, %[[KC:[^:]+]]: tensor<1x20x8xf32>, %[[VC:[^:]+]]: tensor<1x20x8xf32>, %[[TABLE:[^:]+]]: tensor<32x16xf32>, %[[POS:[^:]+]]: index)
+func.func @inference_ops(%q: tensor<1x3x16xf32>, %kv: tensor<1x3x8xf32>,
+                         %kc: tensor<1x20x8xf32>, %vc: tensor<1x20x8xf32>,
+                         %table: tensor<32x16xf32>, %pos: index) {
+  // CHECK: loom.rope %[[Q]] at %[[POS]] positions(20) heads(4) theta(1.000000e+04) : tensor<1x3x16xf32>
+  %r = loom.rope %q at %pos positions(20) heads(4) theta(10000.0) : tensor<1x3x16xf32>
+  // CHECK: loom.rope %[[KV]] at %[[POS]] positions(20) heads(2) theta(1.000000e+04) {inverse} : tensor<1x3x8xf32>
+  %ri = loom.rope %kv at %pos positions(20) heads(2) theta(10000.0) {inverse} : tensor<1x3x8xf32>
+  // CHECK: %{{.+}}, %{{.+}}, %{{.+}} = loom.cached_attention %[[Q]], %[[KV]], %[[KV]] into %[[KC]], %[[VC]] at %[[POS]] heads(4, 2) : tensor<1x3x16xf32>, tensor<1x3x8xf32>, tensor<1x20x8xf32>
+  %o, %kc2, %vc2 = loom.cached_attention %q, %kv, %kv into %kc, %vc at %pos heads(4, 2) : tensor<1x3x16xf32>, tensor<1x3x8xf32>, tensor<1x20x8xf32>
+  // CHECK: loom.slice %[[TABLE]] dim(0) offset(0) at %[[POS]] : (tensor<32x16xf32>) -> tensor<3x16xf32>
+  %rows = loom.slice %table dim(0) offset(0) at %pos : (tensor<32x16xf32>) -> tensor<3x16xf32>
+  // CHECK: loom.slice_grad %{{.+}} dim(0) offset(2) at %[[POS]] : (tensor<3x16xf32>) -> tensor<32x16xf32>
+  %back = loom.slice_grad %rows dim(0) offset(2) at %pos : (tensor<3x16xf32>) -> tensor<32x16xf32>
+  return
+}
+
 //===----------------------------------------------------------------------===//
 // ShapeOps: embedding, slice and their gradient ops
 //===----------------------------------------------------------------------===//
