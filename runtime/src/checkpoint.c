@@ -54,11 +54,15 @@ static int hash_file(const char *path, uint64_t *hash, int64_t *size) {
   return failed ? -1 : 0;
 }
 
-/* What makes two models the same: every tensor's name, role and shape. */
+/* What makes two models the same: every tensor's name, role and shape,
+ * the inference cache's aside: its shape follows loomc's --sample-batch and
+ * --context, which change no parameter, and it is never saved. */
 static uint64_t tensor_table_hash(const loom_model_info *model) {
   uint64_t hash = kFnvBasis;
   for (int32_t i = 0; i < model->num_tensors; ++i) {
     const loom_tensor_info *t = &model->tensors[i];
+    if (t->role == LOOM_ROLE_CACHE)
+      continue;
     hash = fnv1a(hash, t->name, strlen(t->name) + 1);
     hash = fnv1a(hash, &t->role, sizeof(t->role));
     hash = fnv1a(hash, t->shape, (size_t)t->rank * sizeof(int64_t));
@@ -67,8 +71,8 @@ static uint64_t tensor_table_hash(const loom_model_info *model) {
 }
 
 /* The tensors a checkpoint holds: the parameters, then `optimizer`'s state
- * named "SLOT.PARAMETER". Names of state are allocated; free with
- * free_checkpoint_tensors. */
+ * named "SLOT.PARAMETER" (never gradients, inputs or the inference cache).
+ * Names of state are allocated; free with free_checkpoint_tensors. */
 static loom_named_tensor *checkpoint_tensors(const loom_tensors *tensors,
                                              int32_t optimizer, int *count) {
   const loom_model_info *model = tensors->model;

@@ -32,12 +32,23 @@ void loom_default_options(loom_options *options) {
   options->eval_batches = 20;
   options->keep_checkpoints = 2;
   options->print_every = 1;
+  options->temperature = 1.0;
+  options->top_p = 1.0;
+  options->num_samples = 1;
 }
 
 double loom_learning_rate(const loom_options *options) {
   if (!isnan(options->lr))
     return options->lr;
   return strcmp(options->optimizer, "sgd") == 0 ? 0.05 : 1e-3;
+}
+
+int64_t loom_max_tokens(const loom_options *options) {
+  if (options->max_tokens > 0)
+    return options->max_tokens;
+  /* A sample every few steps of training should not cost much more than
+   * the steps between them. */
+  return options->subcommand == LOOM_TRAIN ? 64 : 256;
 }
 
 static const struct {
@@ -53,6 +64,8 @@ static const struct {
     [LOOM_DETOKENIZE] = {"detokenize", "print the text of token ids read "
                                        "from standard input"},
     [LOOM_INFO] = {"info", "describe the model's tensors"},
+    [LOOM_SAMPLE] = {"sample", "generate text from a prompt with the "
+                               "compiled inference entry points"},
 };
 
 #define TRAIN (1u << LOOM_TRAIN)
@@ -60,6 +73,7 @@ static const struct {
 #define TOKENIZE (1u << LOOM_TOKENIZE)
 #define DETOKENIZE (1u << LOOM_DETOKENIZE)
 #define INFO (1u << LOOM_INFO)
+#define SAMPLE (1u << LOOM_SAMPLE)
 #define TEXT_IO (TOKENIZE | DETOKENIZE)
 
 typedef enum { kInteger, kNumber, kText, kChoice, kSwitch } value_kind;
@@ -123,9 +137,9 @@ static const flag_info kFlags[] = {
      "clipping)",
      0, TRAIN, 1},
     {"--seed", kInteger, FIELD(seed), 0, INT64_LIMIT, {0}, "N",
-     "seed of the initialization, the random data order and the synthetic "
-     "data",
-     0, TRAIN | EVAL, 1},
+     "seed of the initialization, the random data order, the synthetic "
+     "data and sampling",
+     0, TRAIN | EVAL | SAMPLE, 1},
     {"--data", kText, FIELD(data_path), 0, 0, {0}, "FILE",
      "training data (docs/data.md): a token file for language models, .csv "
      "or Loom's binary layout otherwise",
@@ -137,7 +151,7 @@ static const flag_info kFlags[] = {
     {"--tokenizer", kText, FIELD(tokenizer), 0, 0, {0}, "DIR",
      "GPT-2 byte-level BPE from Hugging Face's vocab.json + merges.txt (or "
      "tokenizer.json)",
-     "bytes: one token per byte", TRAIN | EVAL | TEXT_IO, 1},
+     "bytes: one token per byte", TRAIN | EVAL | TEXT_IO | SAMPLE, 1},
     {"--data-order", kChoice, FIELD(data_order), 0, 0,
      {"random", "sequential", 0}, "ORDER",
      "random windows (from --seed) or sequential ones (docs/data.md)", 0,
@@ -156,12 +170,12 @@ static const flag_info kFlags[] = {
     {"--init-from", kText, FIELD(init_from), 0, 0, {0}, "FILE",
      "load the parameters from a safetensors file (or a checkpoint's), by "
      "name",
-     "none", TRAIN | EVAL, 0},
+     "none", TRAIN | EVAL | SAMPLE, 0},
     {"--save", kText, FIELD(save_path), 0, 0, {0}, "FILE",
      "write the trained parameters to a safetensors file", "none", TRAIN, 0},
     {"--checkpoint-dir", kText, FIELD(checkpoint_dir), 0, 0, {0}, "DIR",
-     "where checkpoints go (and --resume and eval read the newest)", "none",
-     TRAIN | EVAL, 0},
+     "where checkpoints go (and --resume, eval and sample read the newest)",
+     "none", TRAIN | EVAL | SAMPLE, 0},
     {"--checkpoint-every", kInteger, FIELD(checkpoint_every), 0, HUGE_COUNT,
      {0}, "N", "write a checkpoint every N steps (0: after the last step only)",
      0, TRAIN, 0},
@@ -177,7 +191,39 @@ static const flag_info kFlags[] = {
     {"--print-every", kInteger, FIELD(print_every), 1, HUGE_COUNT, {0}, "N",
      "print every Nth step", 0, TRAIN, 0},
     {"--threads", kInteger, FIELD(threads), 1, 1024, {0}, "N",
-     "worker threads", "OpenMP's choice", TRAIN | EVAL, 0},
+     "worker threads", "OpenMP's choice", TRAIN | EVAL | SAMPLE, 0},
+    {"--prompt", kText, FIELD(prompt), 0, 0, {0}, "TEXT",
+     "the text samples continue, through the tokenizer",
+     "none for sample; a newline for train", TRAIN | SAMPLE, 0},
+    {"--prompt-tokens", kText, FIELD(prompt_tokens), 0, 0, {0}, "IDS",
+     "the prompt as token ids, comma-separated (1,2,3)", "none",
+     TRAIN | SAMPLE, 0},
+    {"--max-tokens", kInteger, FIELD(max_tokens), 1, HUGE_COUNT, {0}, "N",
+     "tokens each sample generates, fewer when it reaches the model's "
+     "context",
+     "256 for sample, 64 for train", TRAIN | SAMPLE, 0},
+    {"--temperature", kNumber, FIELD(temperature), 0, 1e6, {0}, "X",
+     "divides the logits before the softmax (0: always the most likely "
+     "token)",
+     0, TRAIN | SAMPLE, 0},
+    {"--top-k", kInteger, FIELD(top_k), 0, HUGE_COUNT, {0}, "K",
+     "sample among the K most likely tokens (0: all)", 0, TRAIN | SAMPLE, 0},
+    {"--top-p", kNumber, FIELD(top_p), 0, 1, {0}, "P",
+     "sample among the fewest most likely tokens whose probability reaches "
+     "P (1: all)",
+     0, TRAIN | SAMPLE, 0},
+    {"--num-samples", kInteger, FIELD(num_samples), 1, HUGE_COUNT, {0}, "N",
+     "samples of the prompt, generated in groups of the compiled batch", 0,
+     SAMPLE, 0},
+    {"--print-tokens", kSwitch, FIELD(print_tokens), 0, 0, {0}, NULL,
+     "print token ids, one sample per line, instead of text", "off", SAMPLE,
+     0},
+    {"--save-logits", kText, FIELD(save_logits), 0, 0, {0}, "FILE",
+     "write every position's logits as a float32 .npy array [samples, "
+     "positions, vocab]",
+     "none", SAMPLE, 0},
+    {"--sample-every", kInteger, FIELD(sample_every), 0, HUGE_COUNT, {0}, "N",
+     "print a sample of the model every N steps (0: never)", 0, TRAIN, 0},
     {"--grad-check", kSwitch, FIELD(grad_check), 0, 0, {0}, NULL,
      "compare the gradients with finite differences of the loss and exit",
      "off", TRAIN, 0},
@@ -300,10 +346,11 @@ static void print_help(loom_subcommand subcommand, int named,
   fprintf(out, "  %-22s this text\n", "--help");
 }
 
-/* Parses `text` as a finite number in [min, max]. */
+/* Parses `text` as a finite number in [min, max], or (min, max] when
+ * `open_min`. */
 static int parse_number(const char *flag, const char *text, double min,
-                        double max, double *out, const char *program,
-                        FILE *err) {
+                        double max, int open_min, double *out,
+                        const char *program, FILE *err) {
   char *end = NULL;
   errno = 0;
   double value = strtod(text, &end);
@@ -311,9 +358,9 @@ static int parse_number(const char *flag, const char *text, double min,
     fprintf(err, "%s: error: %s: '%s' is not a number\n", program, flag, text);
     return -1;
   }
-  if (value < min || value > max) {
-    fprintf(err, "%s: error: %s: %s is out of range [%g, %g]\n", program, flag,
-            text, min, max);
+  if (value < min || (open_min && value == min) || value > max) {
+    fprintf(err, "%s: error: %s: %s is out of range %c%g, %g]\n", program,
+            flag, text, open_min ? '(' : '[', min, max);
     return -1;
   }
   *out = value;
@@ -359,12 +406,18 @@ static int set_value(const flag_info *flag, const char *value,
     return 0;
   }
   case kNumber:
+    /* A nucleus of probability 0 would hold no token. */
     return parse_number(flag->name, value, flag->min, flag->max,
-                        (double *)field, program, err);
+                        strcmp(flag->name, "--top-p") == 0, (double *)field,
+                        program, err);
   case kText:
     if (*value == '\0') {
-      fprintf(err, "%s: error: %s needs a %s\n", program, flag->name,
-              strcmp(flag->value_name, "DIR") == 0 ? "directory" : "file name");
+      const char *what = strcmp(flag->value_name, "DIR") == 0    ? "directory"
+                         : strcmp(flag->value_name, "TEXT") == 0 ? "text"
+                         : strcmp(flag->value_name, "IDS") == 0
+                             ? "list of token ids"
+                             : "file name";
+      fprintf(err, "%s: error: %s needs a %s\n", program, flag->name, what);
       return -1;
     }
     *(const char **)field = value;
@@ -414,6 +467,13 @@ static int check_combinations(const loom_options *o, const char *program,
     conflict = "eval: --init-from and --checkpoint-dir: evaluate one of them";
   else if (!isnan(o->lr) && o->lr_min > o->lr)
     conflict = "--lr-min is above --lr";
+  else if (o->prompt && o->prompt_tokens)
+    conflict = "--prompt and --prompt-tokens: give the prompt one way";
+  else if (o->subcommand == LOOM_SAMPLE && !o->prompt && !o->prompt_tokens)
+    conflict = "sample needs a prompt: --prompt TEXT or --prompt-tokens IDS";
+  else if (o->subcommand == LOOM_SAMPLE && o->init_from && o->checkpoint_dir)
+    conflict = "sample: --init-from and --checkpoint-dir: sample from one of "
+               "them";
   if (!conflict)
     return 0;
   fprintf(err, "%s: error: %s\n", program, conflict);

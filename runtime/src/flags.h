@@ -8,13 +8,14 @@
 #include <stdio.h>
 
 /* What the executable does; the first argument names it, and without one it
- * trains. The sample subcommand (issue 12) is the next entry. */
+ * trains. */
 typedef enum {
   LOOM_TRAIN = 0,
   LOOM_EVAL,
   LOOM_TOKENIZE,
   LOOM_DETOKENIZE,
   LOOM_INFO,
+  LOOM_SAMPLE,
   LOOM_NUM_SUBCOMMANDS
 } loom_subcommand;
 
@@ -51,6 +52,18 @@ typedef struct {
   int resume;
   const char *metrics_path; /* JSON lines, one per step and per evaluation */
   int64_t print_every;
+  /* Sampling: the sample subcommand, and train's samples every
+   * --sample-every steps. None of it changes a training run's numbers. */
+  const char *prompt;        /* a text, through the tokenizer */
+  const char *prompt_tokens; /* token ids, "1,2,3" */
+  int64_t max_tokens;        /* 0: the default (loom_max_tokens) */
+  double temperature;        /* 0: argmax */
+  int64_t top_k;             /* 0: off */
+  double top_p;              /* 1: off */
+  int64_t num_samples;
+  int print_tokens;          /* ids instead of text */
+  const char *save_logits;   /* a .npy file of every position's logits */
+  int64_t sample_every;      /* train: 0, never */
   int threads; /* 0: OpenMP's default */
   int grad_check;
   int info; /* --info, the old spelling of the info subcommand */
@@ -60,6 +73,10 @@ void loom_default_options(loom_options *options);
 
 /* The learning rate in use: --lr, or the optimizer's default. */
 double loom_learning_rate(const loom_options *options);
+
+/* The tokens a sample may generate: --max-tokens, or by default 256 for
+ * the sample subcommand and 64 for train's short samples. */
+int64_t loom_max_tokens(const loom_options *options);
 
 typedef enum {
   LOOM_FLAGS_OK = 0,

@@ -2,7 +2,8 @@
 /*
  * Parses the subcommand and its flags, loads the tokenizer and the data,
  * allocates the tensors and hands them to the trainer (trainer.c), the
- * evaluation, or the text tools (text_tools.c).
+ * evaluation, the sampler (generate.c, which needs no data), or the text
+ * tools (text_tools.c).
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -10,6 +11,7 @@
 #include "checkpoint.h"
 #include "data.h"
 #include "flags.h"
+#include "generate.h"
 #include "gradcheck.h"
 #include "safetensors.h"
 #include "tensors.h"
@@ -37,7 +39,8 @@ static void print_info(const loom_model_info *model, FILE *out) {
           model->fused ? "fused" : "unfused");
   for (int32_t i = 0; i < model->num_tensors; ++i) {
     const loom_tensor_info *info = &model->tensors[i];
-    static const char *roles[] = {"parameter", "gradient", "state", "input"};
+    static const char *roles[] = {"parameter", "gradient", "state", "input",
+                                  "cache"};
     char type[96];
     loom_format_type(info, type, sizeof(type));
     fprintf(out, "  %-10s %-*s %s\n", roles[info->role], width, info->name,
@@ -56,6 +59,16 @@ static void print_info(const loom_model_info *model, FILE *out) {
                "products; %.1f MiB of intermediates (loomc's memory plan)\n",
           (long long)parameters, model->train_step_flops * 1e-9,
           (double)model->arena_bytes / (1 << 20));
+  const loom_inference_info *inference = &model->inference;
+  if (inference->available)
+    fprintf(out, "inference: batch %lld, context %lld, prefill %lld tokens, "
+                 "%.3g GFLOP per decoded token\n",
+            (long long)inference->batch, (long long)inference->context,
+            (long long)inference->prefill_length,
+            inference->decode_flops * 1e-9);
+  else
+    fprintf(out, "inference: unavailable (%s)\n",
+            inference->unavailable ? inference->unavailable : "no reason");
 }
 
 static int find_optimizer(const loom_model_info *model, const char *name) {
@@ -126,33 +139,51 @@ static loom_tokenizer *open_tokenizer(const loom_options *options,
   return tokenizer;
 }
 
-/* eval: the loss of a checkpoint's (or a file's) parameters on the
- * validation split, or the whole data without one. */
-static int evaluate_parameters(loom_trainer *trainer, const char *program) {
-  const loom_options *options = trainer->options;
-  char err[1024], path[4096];
-  const char *source = options->init_from;
+/* eval's and sample's parameters: those of the newest checkpoint in
+ * --checkpoint-dir, or of the --init-from file. Returns 1 with the path
+ * they came from in `source`, 0 when neither flag is given, -1 after
+ * printing the error. */
+static int load_parameters(loom_tensors *tensors, const loom_options *options,
+                           char *source, size_t source_size,
+                           const char *program) {
+  char err[1024];
   if (options->checkpoint_dir) {
-    int found = loom_checkpoint_newest(options->checkpoint_dir, path,
-                                       sizeof(path), err, sizeof(err));
+    int found = loom_checkpoint_newest(options->checkpoint_dir, source,
+                                       source_size, err, sizeof(err));
     if (found <= 0) {
       if (found == 0)
         snprintf(err, sizeof(err), "%s holds no checkpoint",
                  options->checkpoint_dir);
       fprintf(stderr, "%s: error: --checkpoint-dir: %s\n", program, err);
-      return 1;
+      return -1;
     }
-    if (loom_checkpoint_load(path, trainer->tensors, -1, NULL, NULL, err,
+    if (loom_checkpoint_load(source, tensors, -1, NULL, NULL, err,
                              sizeof(err)) != 0) {
       fprintf(stderr, "%s: error: %s\n", program, err);
-      return 1;
+      return -1;
     }
-    source = path;
-  } else if (loom_load_safetensors(trainer->tensors, options->init_from, err,
-                                   sizeof(err)) != 0) {
-    fprintf(stderr, "%s: error: --init-from: %s\n", program, err);
     return 1;
   }
+  if (!options->init_from)
+    return 0;
+  if (loom_load_safetensors(tensors, options->init_from, err, sizeof(err)) !=
+      0) {
+    fprintf(stderr, "%s: error: --init-from: %s\n", program, err);
+    return -1;
+  }
+  snprintf(source, source_size, "%s", options->init_from);
+  return 1;
+}
+
+/* eval: the loss of a checkpoint's (or a file's) parameters on the
+ * validation split, or the whole data without one. */
+static int evaluate_parameters(loom_trainer *trainer, const char *program) {
+  const loom_options *options = trainer->options;
+  char source[4096];
+  /* Flag parsing made sure one of the two is given. */
+  if (load_parameters(trainer->tensors, options, source, sizeof(source),
+                      program) <= 0)
+    return 1;
   loom_dataset *data = trainer->val ? trainer->val : trainer->train;
   int64_t used = 0;
   double loss = loom_evaluate(trainer, data, options->eval_batches, &used);
@@ -160,6 +191,56 @@ static int evaluate_parameters(loom_trainer *trainer, const char *program) {
          (long long)used, loom_data_name(data),
          trainer->val ? " (validation)" : "");
   return 0;
+}
+
+/* sample: no data, no gradients and no optimizer state; the parameters of
+ * a checkpoint or a file, or a random initialization to try the entry
+ * points. */
+static int sample(const loom_model_info *model, const loom_options *options,
+                  const char *program) {
+  if (loom_inference_refused(model, NULL, program))
+    return 1;
+  char err[1024];
+  loom_data_layout layout;
+  if (loom_data_layout_of(model, &layout, err, sizeof(err)) != 0) {
+    fprintf(stderr, "%s: error: %s\n", program, err);
+    return 1;
+  }
+  /* Token ids in and out need no tokenizer, so a model whose vocabulary
+   * is no tokenizer's can still be sampled. */
+  loom_tokenizer *tokenizer = NULL;
+  if (options->tokenizer || options->prompt || !options->print_tokens) {
+    tokenizer = open_tokenizer(options, &layout, program);
+    if (!tokenizer)
+      return 1;
+  }
+  int status = 1;
+  loom_tensors tensors = {0};
+  if (loom_tensors_alloc_inference(&tensors, model) != 0) {
+    fprintf(stderr, "%s: error: out of memory for the model's parameters and "
+                    "inference cache\n",
+            program);
+    goto done;
+  }
+  loom_tensors_init(&tensors, options->seed);
+  char source[4096];
+  int loaded = load_parameters(&tensors, options, source, sizeof(source),
+                               program);
+  if (loaded < 0)
+    goto done;
+  /* Standard error: standard output holds the samples alone. */
+  if (loaded)
+    fprintf(stderr, "%s: parameters from %s\n", program, source);
+  else
+    fprintf(stderr,
+            "%s: note: sampling from randomly initialized parameters (no "
+            "--init-from or --checkpoint-dir)\n",
+            program);
+  status = loom_sample(model, &tensors, options, tokenizer, stdout, program);
+done:
+  loom_tensors_free(&tensors);
+  loom_tokenizer_free(tokenizer);
+  return status;
 }
 
 /* A step allocates the same intermediate tensors every time. glibc would
@@ -196,6 +277,8 @@ int main(int argc, char **argv) {
   }
   if (options.threads > 0)
     omp_set_num_threads(options.threads);
+  if (options.subcommand == LOOM_SAMPLE)
+    return sample(model, &options, program);
   char err[1024];
   loom_data_layout layout;
   if (loom_data_layout_of(model, &layout, err, sizeof(err)) != 0) {
@@ -253,8 +336,8 @@ int main(int argc, char **argv) {
     goto done;
   }
   loom_tensors_init(&tensors, options.seed);
-  loom_trainer trainer = {model, &tensors, &layout, train,
-                          val,   optimizer, &options, program};
+  loom_trainer trainer = {model,     &tensors, &layout, train,    val,
+                          optimizer, &options, program, tokenizer};
   if (options.subcommand == LOOM_EVAL) {
     status = evaluate_parameters(&trainer, program);
     goto done;

@@ -293,7 +293,8 @@ int loom_safetensors_write(FILE *file, const char *path,
   return ok ? 0 : -1;
 }
 
-/* The parameters, by name. */
+/* The parameters, by name: all a parameter file holds (no gradients,
+ * state, inputs or inference cache). */
 static loom_named_tensor *parameters_of(const loom_tensors *tensors,
                                         int *count) {
   const loom_model_info *model = tensors->model;

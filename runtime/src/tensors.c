@@ -28,23 +28,55 @@ int loom_find_tensor(const loom_model_info *model, loom_role role,
   return -1;
 }
 
-int loom_tensors_alloc(loom_tensors *tensors, const loom_model_info *model,
-                       int32_t optimizer) {
+/* A zeroed 64-byte aligned buffer for the tensor, or NULL. */
+static void *alloc_buffer(const loom_tensor_info *info) {
+  /* aligned_alloc needs a multiple of the alignment. */
+  size_t bytes = (loom_tensor_bytes(info) + 63) & ~(size_t)63;
+  void *buffer = aligned_alloc(64, bytes ? bytes : 64);
+  if (buffer)
+    memset(buffer, 0, bytes);
+  return buffer;
+}
+
+/* The table's buffers: for training, all but the other optimizers' state
+ * and the cache; for inference, the parameters, the inputs and the cache. */
+static int alloc_table(loom_tensors *tensors, const loom_model_info *model,
+                       int32_t optimizer, int inference) {
   tensors->model = model;
   tensors->buffers = calloc((size_t)model->num_tensors, sizeof(void *));
   if (!tensors->buffers)
     return -1;
   for (int32_t i = 0; i < model->num_tensors; ++i) {
-    if (model->tensors[i].role == LOOM_ROLE_STATE &&
-        model->tensors[i].optimizer != optimizer)
-      continue;
-    /* aligned_alloc needs a multiple of the alignment. */
-    size_t bytes = (loom_tensor_bytes(&model->tensors[i]) + 63) & ~(size_t)63;
-    tensors->buffers[i] = aligned_alloc(64, bytes ? bytes : 64);
-    if (!tensors->buffers[i])
+    const loom_tensor_info *info = &model->tensors[i];
+    int wanted = info->role == LOOM_ROLE_PARAM || info->role == LOOM_ROLE_INPUT;
+    if (info->role == LOOM_ROLE_GRAD)
+      wanted = !inference;
+    else if (info->role == LOOM_ROLE_STATE)
+      wanted = !inference && info->optimizer == optimizer;
+    else if (info->role == LOOM_ROLE_CACHE)
+      wanted = inference;
+    if (wanted && !(tensors->buffers[i] = alloc_buffer(info)))
       return -1;
-    memset(tensors->buffers[i], 0, bytes);
   }
+  return 0;
+}
+
+int loom_tensors_alloc(loom_tensors *tensors, const loom_model_info *model,
+                       int32_t optimizer) {
+  return alloc_table(tensors, model, optimizer, 0);
+}
+
+int loom_tensors_alloc_inference(loom_tensors *tensors,
+                                 const loom_model_info *model) {
+  return alloc_table(tensors, model, -1, 1);
+}
+
+int loom_tensors_alloc_cache(loom_tensors *tensors) {
+  const loom_model_info *model = tensors->model;
+  for (int32_t i = 0; i < model->num_tensors; ++i)
+    if (model->tensors[i].role == LOOM_ROLE_CACHE && !tensors->buffers[i] &&
+        !(tensors->buffers[i] = alloc_buffer(&model->tensors[i])))
+      return -1;
   return 0;
 }
 

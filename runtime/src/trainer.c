@@ -6,6 +6,7 @@
 
 #include "checkpoint.h"
 #include "footprint.h"
+#include "generate.h"
 #include "profile.h"
 #include "progress.h"
 #include "schedule.h"
@@ -198,6 +199,66 @@ static int start(run *r) {
   return 0;
 }
 
+/* --sample-every: what a sample of the model as it trains needs, set up
+ * once. Samples draw from their own stream (seed, step) and write only the
+ * inference cache, so the run's numbers are those of a run without them
+ * (and a run may resume with another --sample-every). */
+typedef struct {
+  int on;
+  loom_generator generator;
+  int32_t *prompt;
+  int64_t length;
+  loom_sampler_settings settings;
+  int64_t max_tokens;
+} samples;
+
+static int open_samples(samples *s, const loom_trainer *t) {
+  const loom_options *options = t->options;
+  memset(s, 0, sizeof(*s));
+  if (options->sample_every == 0)
+    return 0;
+  if (loom_inference_refused(t->model, "--sample-every", t->program) ||
+      loom_prompt_of(options, t->model, t->tokenizer, &s->prompt, &s->length,
+                     t->program) != 0)
+    return -1;
+  char err[1024];
+  s->max_tokens = loom_max_tokens(options);
+  s->settings = loom_sampler_settings_of(options);
+  if (loom_tensors_alloc_cache(t->tensors) != 0)
+    snprintf(err, sizeof(err), "out of memory for the inference cache");
+  else if (loom_generator_init(&s->generator, t->tensors, s->max_tokens, err,
+                               sizeof(err)) == 0)
+    s->on = 1;
+  if (!s->on) {
+    fprintf(stderr, "%s: error: --sample-every: %s\n", t->program, err);
+    free(s->prompt);
+    s->prompt = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+static void close_samples(samples *s) {
+  if (s->on)
+    loom_generator_free(&s->generator);
+  free(s->prompt);
+  memset(s, 0, sizeof(*s));
+}
+
+/* "step N sample: PROMPT CONTINUATION" on one line (the text's own
+ * newlines aside). */
+static void print_sample(samples *s, run *r, int64_t step) {
+  const loom_trainer *t = r->trainer;
+  loom_rng rng;
+  loom_sampler_rng(&rng, t->options->seed, (uint64_t)step);
+  loom_progress_break(&r->progress);
+  printf("step %lld sample: ", (long long)step);
+  loom_sample_one(&s->generator, t->tokenizer, s->prompt, s->length,
+                  &s->settings, s->max_tokens, &rng, stdout);
+  printf("\n");
+  fflush(stdout);
+}
+
 static void evaluate(run *r) {
   const loom_trainer *t = r->trainer;
   int64_t used = 0;
@@ -221,6 +282,9 @@ int loom_train(const loom_trainer *t) {
 
   run r = {.trainer = t};
   if (start(&r) != 0)
+    return 1;
+  samples sampling;
+  if (open_samples(&sampling, t) != 0)
     return 1;
   int64_t accum = options->accum;
   int64_t rows = t->layout->batch * (t->layout->tokens ? t->layout->seq : 1);
@@ -304,6 +368,8 @@ int loom_train(const loom_trainer *t) {
     if (t->val && ((options->eval_every && step % options->eval_every == 0) ||
                    last))
       evaluate(&r);
+    if (sampling.on && step % options->sample_every == 0)
+      print_sample(&sampling, &r, step);
     if (options->checkpoint_dir &&
         ((options->checkpoint_every && step % options->checkpoint_every == 0) ||
          last) &&
@@ -324,6 +390,7 @@ int loom_train(const loom_trainer *t) {
   }
   status = 0;
 done:
+  close_samples(&sampling);
   loom_progress_close(&r.progress);
   free_sums(&sums);
   free(times);

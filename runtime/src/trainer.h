@@ -15,10 +15,14 @@ typedef struct {
   int32_t optimizer;
   const loom_options *options;
   const char *program;
+  /* --sample-every's text; NULL (a --data token file, synthetic data):
+   * samples print token ids. */
+  const loom_tokenizer *tokenizer;
 } loom_trainer;
 
 /* Trains from scratch (the tensors initialized) or, with --resume, from the
- * newest checkpoint; returns the process's exit status. */
+ * newest checkpoint; returns the process's exit status. With
+ * --sample-every it allocates the tensors' inference cache. */
 int loom_train(const loom_trainer *trainer);
 
 /* The mean loss of the first `batches` batches of `data` in order (0: all

@@ -45,6 +45,7 @@ void loomc::bench::printUsage(const char *program) {
       "[--sweep=NAME=V1,V2,...]\n"
       "          [--breakdown] [--products] [--remat] [--loomc=PATH] "
       "[benchmark flags]\n"
+      "       %s --decode [--config=...] [--model=FILE] [-D NAME=VALUE]...\n"
       "Times the fused against the unfused training step (forward, backward "
       "and AdamW update).\n"
       "Without flags: the GPT-2 configs mini (vocab 4096, 4 layers, dim 256, "
@@ -57,8 +58,11 @@ void loomc::bench::printUsage(const char *program) {
       "flags add their reports for them. Run it with "
       "OPENBLAS_CORETYPE unset, so that OpenBLAS uses its best kernel.\n"
       "Google Benchmark's flags (--benchmark_filter, --benchmark_repetitions, "
-      "...) apply.\n",
-      program, sourceDir().c_str());
+      "...) apply.\n"
+      "--decode times the inference entry points instead (default: gpt2s): "
+      "a prefill, a decode step\nat position 127, the same token without "
+      "the cache, and a read of the weights from memory.\n",
+      program, program, sourceDir().c_str());
 }
 
 // NAME=VALUE with both parts non-empty; loomc checks the rest.
@@ -131,6 +135,8 @@ Parsed loomc::bench::parseOptions(int &argc, char **argv, Options &options) {
       options.products = true;
     } else if (arg == "--remat") {
       options.remat = true;
+    } else if (arg == "--decode") {
+      options.decode = true;
     } else if (arg == "--help") {
       return Parsed::help;
     } else if (arg.rfind("--benchmark_", 0) != 0) {
@@ -143,6 +149,11 @@ Parsed loomc::bench::parseOptions(int &argc, char **argv, Options &options) {
     }
   }
   argc = kept;
+  if (options.decode) {
+    if (!custom && options.configs.empty())
+      options.configs = {"gpt2s"};
+    return Parsed::run;
+  }
   if (!custom && options.configs.empty()) {
     options.configs = {"mini", "gpt2s"};
     options.breakdown = options.products = options.remat = true;

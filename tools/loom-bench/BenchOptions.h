@@ -44,6 +44,8 @@ struct Options {
   std::vector<std::string> sweepValues;
   std::vector<std::string> configs;
   bool breakdown = false, products = false, remat = false;
+  // Time the inference entry points instead of the training step.
+  bool decode = false;
   int profileSteps = 9;
 };
 

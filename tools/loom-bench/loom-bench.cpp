@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "BenchOptions.h"
+#include "DecodeBench.h"
 #include "Reports.h"
 
 #include "llvm/ADT/ScopeExit.h"
@@ -62,6 +63,9 @@ int main(int argc, char **argv) {
   }
   // The libraries built there go with it, whichever way the run ends.
   llvm::scope_exit removeDir([&] { llvm::sys::fs::remove_directories(dir); });
+
+  if (options.decode)
+    return runDecodeBench(options, casesOf(options), dir.str().str());
 
   // Defaults that the command line may override: five repetitions,
   // interleaved at random across all variants, reported as aggregates.
