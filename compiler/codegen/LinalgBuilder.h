@@ -79,6 +79,12 @@ public:
   // copied into its transpose, a transposed left operand is read through
   // the map.
   Value matmul(Value lhs, Value rhs, bool transposeLhs, bool transposeRhs);
+  // A product of at most kFewRows rows (a decode step's x·W or x·Wᵀ), which
+  // the products' lowering computes reading W in the order it is stored
+  // (FewRowProduct.cpp) rather than with matmul's tiles and packing.
+  static constexpr int64_t kFewRows = 4;
+  static bool isFewRowProduct(Value lhs, Value rhs, bool transposeLhs);
+  Value fewRowProduct(Value lhs, Value rhs, bool transposeRhs);
   // acc + op(A)·B, accumulated in `acc`'s tensor: A transposed read through
   // the map.
   Value matmulInto(Value lhs, Value rhs, Value acc, bool transposeLhs);

@@ -12,13 +12,22 @@ using loomc::codegen::LinalgBuilder;
 using loomc::codegen::Lowered;
 namespace ops = mlir::loom;
 
+// op(A)·op(B) for matrices: as a few-row product when A has only a few rows
+// (a decode step's), a linalg.matmul otherwise.
+static Value matrixProduct(LinalgBuilder &l, Value lhs, Value rhs,
+                           bool transposeLhs, bool transposeRhs) {
+  if (LinalgBuilder::isFewRowProduct(lhs, rhs, transposeLhs))
+    return l.fewRowProduct(lhs, rhs, transposeRhs);
+  return l.matmul(lhs, rhs, transposeLhs, transposeRhs);
+}
+
 // Products over batch-like rows are products of matrices: [L..., K] rows
 // collapse to [R, K] and the result expands back.
 static Value product(LinalgBuilder &l, Value lhs, Value rhs, bool transposeLhs,
                      bool transposeRhs, RankedTensorType resultType) {
-  Value result = l.matmul(l.collapseRows(lhs),
-                          transposeLhs ? l.collapseRows(rhs) : rhs, transposeLhs,
-                          transposeRhs);
+  Value result = matrixProduct(l, l.collapseRows(lhs),
+                               transposeLhs ? l.collapseRows(rhs) : rhs,
+                               transposeLhs, transposeRhs);
   return l.expandRows(result, resultType.getShape());
 }
 
@@ -34,8 +43,13 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::FusedLinearOp op,
                                 IntegerAttr group) {
   auto type = op.getOutput().getType();
   Value x = l.collapseRows(op.getInput());
-  Value productValue = l.matmul(x, op.getWeight(), false, op.getTransposeWeight());
-  productValue.getDefiningOp()->setAttr(mlir::loom::kFusionGroupAttr, group);
+  Value productValue =
+      matrixProduct(l, x, op.getWeight(), false, op.getTransposeWeight());
+  // A few-row product (a decode step's) is its own loop nest, which tiling
+  // cannot fuse: its epilogue is then a pass of its own.
+  bool fused = isa<linalg::MatmulOp>(productValue.getDefiningOp());
+  if (fused)
+    productValue.getDefiningOp()->setAttr(mlir::loom::kFusionGroupAttr, group);
   auto rowsType = cast<RankedTensorType>(productValue.getType());
   ops::Activation kind = op.getActivation();
   bool keepPre = bool(op.getPreActivation());
@@ -61,7 +75,8 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::FusedLinearOp op,
           results.push_back(pre);
         return results;
       });
-  epilogue->setAttr(mlir::loom::kFusionGroupAttr, group);
+  if (fused)
+    epilogue->setAttr(mlir::loom::kFusionGroupAttr, group);
   SmallVector<Value> results;
   for (Value result : epilogue->getResults())
     results.push_back(l.expandRows(result, type.getShape()));
@@ -101,7 +116,7 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::FusedLinearGradOp op,
 
   SmallVector<Value> results;
   if (Value weight = op.getWeight())
-    results.push_back(l.expandRows(l.matmul(dz, weight, false, !transposed),
+    results.push_back(l.expandRows(matrixProduct(l, dz, weight, false, !transposed),
                                    op.getInput().getType().getShape()));
   // dW = xᵀ·dz, or dzᵀ·x when W is stored transposed.
   results.push_back(transposed ? l.matmul(dz, x, true, false)

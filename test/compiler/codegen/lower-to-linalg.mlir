@@ -32,6 +32,91 @@ func.func @matmuls(%a: tensor<8x4xf32>, %b: tensor<4x3xf32>, %bt: tensor<3x4xf32
 
 // -----
 
+// A few rows (at most 4: a decode step's) by a transposed right operand are
+// dot products of rows as stored: threads split the 5 columns, k goes in
+// steps of 64 lanes (one FMA per row per step, reading w once for both
+// rows) and a zero-padded last step for the 6 left of 70; the lanes add up
+// as a tree. Nothing is packed.
+
+// CHECK-LABEL: func.func @few_rows_transposed
+// CHECK-SAME: (%[[X:[^:]+]]: tensor<2x70xf32>, %[[W:[^:]+]]: tensor<5x70xf32>)
+// CHECK-NOT: linalg.transpose
+// CHECK-NOT: linalg.matmul
+// CHECK: scf.forall (%[[N:.+]]) in (5) shared_outs(%[[OUT:.+]] = %{{.+}}) -> (tensor<2x5xf32>)
+// CHECK: scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args
+// CHECK: vector.transfer_read %[[W]][%[[N]], %[[K]]], %{{.+}} {in_bounds = [true]} : tensor<5x70xf32>, vector<64xf32>
+// CHECK: vector.transfer_read %[[X]][%{{.+}}, %[[K]]], %{{.+}} {in_bounds = [true]} : tensor<2x70xf32>, vector<64xf32>
+// CHECK: vector.fma
+// CHECK: vector.transfer_read %[[X]][%{{.+}}, %[[K]]], %{{.+}} {in_bounds = [true]} : tensor<2x70xf32>, vector<64xf32>
+// CHECK: vector.fma
+// CHECK: scf.yield
+// CHECK: vector.transfer_read %[[W]][%[[N]], %{{.+}}], %{{.+}} : tensor<5x70xf32>, vector<64xf32>
+// CHECK-COUNT-2: vector.fma
+// CHECK: vector.reduction <add>, %{{.+}} fastmath<reassoc> : vector<64xf32> into f32
+// CHECK: vector.reduction <add>, %{{.+}} fastmath<reassoc> : vector<64xf32> into f32
+// CHECK: tensor.parallel_insert_slice %{{.+}} into %[[OUT]][0, %[[N]]] [2, 1] [1, 1] : tensor<2x1xf32> into tensor<2x5xf32>
+func.func @few_rows_transposed(%x: tensor<2x70xf32>, %w: tensor<5x70xf32>) -> tensor<2x5xf32> {
+  %y = loom.matmul %x, %w {transpose_rhs} : (tensor<2x70xf32>, tensor<5x70xf32>) -> tensor<2x5xf32>
+  return %y : tensor<2x5xf32>
+}
+
+// -----
+
+// A few rows by W [K, N] stored as is: threads split k into 7 slices of 3
+// (8 would leave the last one empty), and each adds x[r, k]·W[k, :] into its
+// partial product, sweeping each row of W whole: 64 lanes at a time, and a
+// masked step for the 6 columns left of 70. The partials are summed after.
+
+// CHECK-LABEL: func.func @few_rows_sweep
+// CHECK-SAME: (%[[X:[^:]+]]: tensor<2x20xf32>, %[[W:[^:]+]]: tensor<20x70xf32>)
+// CHECK-NOT: linalg.matmul
+// CHECK: %[[ZEROS:.+]] = linalg.fill {{.+}} -> tensor<7x2x70xf32>
+// CHECK: %[[PARTIALS:.+]] = scf.forall (%[[S:.+]]) in (7) shared_outs(%[[SHARED:.+]] = %[[ZEROS]])
+// CHECK: %[[PARTIAL:.+]] = tensor.extract_slice %[[SHARED]][%[[S]], 0, 0] [1, 2, 70] [1, 1, 1]
+// CHECK: scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%{{.+}} = %[[PARTIAL]])
+// CHECK: tensor.extract %[[X]][%{{.+}}, %[[K]]]
+// CHECK: tensor.extract %[[X]][%{{.+}}, %[[K]]]
+// CHECK: scf.for
+// CHECK: vector.transfer_read %[[W]][%[[K]], %{{.+}}], %{{.+}} {in_bounds = [true]} : tensor<20x70xf32>, vector<64xf32>
+// CHECK-COUNT-2: vector.transfer_write
+// CHECK: scf.yield
+// CHECK: vector.transfer_read %[[W]][%[[K]], %{{.+}}], %{{.+}} : tensor<20x70xf32>, vector<64xf32>
+// CHECK-COUNT-2: vector.transfer_write %{{.+}} : vector<64xf32>, tensor<2x70xf32>
+// CHECK: tensor.parallel_insert_slice %{{.+}} into %[[SHARED]][%[[S]], 0, 0] [1, 2, 70] [1, 1, 1]
+// CHECK: linalg.generic {{.+}} iterator_types = ["reduction", "parallel", "parallel"]} ins(%[[PARTIALS]] : tensor<7x2x70xf32>) outs(%{{.+}} : tensor<2x70xf32>)
+func.func @few_rows_sweep(%x: tensor<2x20xf32>, %w: tensor<20x70xf32>) -> tensor<2x70xf32> {
+  %y = loom.matmul %x, %w : (tensor<2x20xf32>, tensor<20x70xf32>) -> tensor<2x70xf32>
+  return %y : tensor<2x70xf32>
+}
+
+// -----
+
+// Four rows are still few; five are a product with a packed operand (and,
+// by W as stored, a plain matmul). A depth that is whole steps has no
+// padded step.
+
+// CHECK-LABEL: func.func @few_rows_boundary
+// CHECK: scf.forall
+// CHECK-COUNT-4: vector.fma
+// CHECK: scf.yield
+// CHECK-NOT: vector.transfer_read
+// CHECK: vector.reduction
+// CHECK: scf.forall.in_parallel
+// CHECK: linalg.transpose
+// CHECK: linalg.matmul
+// CHECK-NOT: scf.forall
+// CHECK: linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<5x128xf32>, tensor<128x3xf32>)
+// CHECK-NOT: scf.forall
+func.func @few_rows_boundary(%x4: tensor<4x128xf32>, %x5: tensor<5x128xf32>, %w: tensor<3x128xf32>, %wk: tensor<128x3xf32>)
+    -> (tensor<4x3xf32>, tensor<5x3xf32>, tensor<5x3xf32>) {
+  %y4 = loom.matmul %x4, %w {transpose_rhs} : (tensor<4x128xf32>, tensor<3x128xf32>) -> tensor<4x3xf32>
+  %y5 = loom.matmul %x5, %w {transpose_rhs} : (tensor<5x128xf32>, tensor<3x128xf32>) -> tensor<5x3xf32>
+  %z5 = loom.matmul %x5, %wk : (tensor<5x128xf32>, tensor<128x3xf32>) -> tensor<5x3xf32>
+  return %y4, %y5, %z5 : tensor<4x3xf32>, tensor<5x3xf32>, tensor<5x3xf32>
+}
+
+// -----
+
 // Batch-like leading dimensions are rows: [2, 5, K] is a [10, K] matrix (a
 // reassociation, no copy), the product is one 2-D linalg.matmul, and the
 // result is expanded back. xᵀ·dy sums over all 10 rows in one product.
@@ -120,6 +205,38 @@ func.func @fused_linear_residual(%x: tensor<2x4x4xf32>, %w: tensor<4x3xf32>, %b:
 func.func @fused_linear_transposed(%x: tensor<2x5x4xf32>, %w: tensor<3x4xf32>) -> tensor<2x5x3xf32> {
   %y = loom.fused_linear silu %x, %w {transpose_weight} : (tensor<2x5x4xf32>, tensor<3x4xf32>) -> tensor<2x5x3xf32>
   return %y : tensor<2x5x3xf32>
+}
+
+// -----
+
+// A fused linear over one row with a transposed weight (a decode step's
+// Llama projection): the product is dot products, which tiling cannot fuse,
+// so neither it nor the epilogue carries a fusion group.
+
+// CHECK-LABEL: func.func @fused_linear_one_row
+// CHECK-NOT: loom.fusion_group
+// CHECK: %[[DOTS:.+]] = scf.forall
+// CHECK: linalg.generic {{.+}} ins(%[[DOTS]] : tensor<1x3xf32>) outs(%{{.+}} : tensor<1x3xf32>) {
+// CHECK-NOT: loom.fusion_group
+func.func @fused_linear_one_row(%x: tensor<1x1x4xf32>, %w: tensor<3x4xf32>) -> tensor<1x1x3xf32> {
+  %y = loom.fused_linear silu %x, %w {transpose_weight} : (tensor<1x1x4xf32>, tensor<3x4xf32>) -> tensor<1x1x3xf32>
+  return %y : tensor<1x1x3xf32>
+}
+
+// -----
+
+// So with a weight stored [in, out] and a bias (GPT-2's): the partials'
+// sum, then the epilogue, neither in a fusion group.
+
+// CHECK-LABEL: func.func @fused_linear_one_row_bias
+// CHECK-NOT: loom.fusion_group
+// CHECK: scf.forall
+// CHECK: %[[SUM:.+]] = linalg.generic {{.+}} ins(%{{.+}} : tensor<4x1x3xf32>) outs(%{{.+}} : tensor<1x3xf32>) {
+// CHECK: linalg.generic {{.+}} ins(%[[SUM]], %{{.+}} : tensor<1x3xf32>, tensor<3xf32>) outs(%{{.+}}, %{{.+}} : tensor<1x3xf32>, tensor<1x3xf32>) {
+// CHECK-NOT: loom.fusion_group
+func.func @fused_linear_one_row_bias(%x: tensor<1x4xf32>, %w: tensor<4x3xf32>, %b: tensor<3xf32>) -> (tensor<1x3xf32>, tensor<1x3xf32>) {
+  %y, %pre = loom.fused_linear gelu %x, %w, %b : (tensor<1x4xf32>, tensor<4x3xf32>, tensor<3xf32>) -> (tensor<1x3xf32>, tensor<1x3xf32>)
+  return %y, %pre : tensor<1x3xf32>, tensor<1x3xf32>
 }
 
 // -----
