@@ -17,6 +17,11 @@ using namespace llvm;
 #ifndef LOOM_LLVM_LIBRARY_DIR
 #define LOOM_LLVM_LIBRARY_DIR "/usr/lib/llvm-22/lib"
 #endif
+// The libraries the runtime calls besides libc, libm and OpenMP, separated
+// by commas: libmpi when the runtime was built with MPI.
+#ifndef LOOM_RUNTIME_LINK_LIBRARIES
+#define LOOM_RUNTIME_LINK_LIBRARIES ""
+#endif
 
 std::string loomc::defaultRuntimeLibrary(const char *argv0) {
   std::string self = sys::fs::getMainExecutable(
@@ -62,6 +67,9 @@ mlir::LogicalResult loomc::linkExecutable(ArrayRef<std::string> objects,
   }
   SmallVector<StringRef> inputs(objects.begin(), objects.end());
   inputs.push_back(runtimeLibrary);
+  SmallVector<StringRef> libraries;
+  StringRef(LOOM_RUNTIME_LINK_LIBRARIES).split(libraries, ',', -1, false);
+  inputs.append(libraries.begin(), libraries.end());
   return runLinker(inputs, output);
 }
 

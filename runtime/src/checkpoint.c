@@ -4,6 +4,7 @@
 
 #include "checkpoint.h"
 
+#include "hash.h"
 #include "json.h"
 #include "safetensors.h"
 
@@ -26,46 +27,18 @@ static const char kStateFile[] = "state.json";
 /* Hashes and names                                                       */
 /*===------------------------------------------------------------------===*/
 
-static uint64_t fnv1a(uint64_t hash, const void *bytes, size_t size) {
-  const unsigned char *p = bytes;
-  for (size_t i = 0; i < size; ++i) {
-    hash ^= p[i];
-    hash *= 1099511628211ULL;
-  }
-  return hash;
-}
-static const uint64_t kFnvBasis = 1469598103934665603ULL;
-
-/* FNV-1a of a whole file, and its size. */
-static int hash_file(const char *path, uint64_t *hash, int64_t *size) {
-  FILE *file = fopen(path, "rb");
-  if (!file)
-    return -1;
-  static char block[1 << 16];
-  size_t got;
-  *hash = kFnvBasis;
-  *size = 0;
-  while ((got = fread(block, 1, sizeof(block), file)) > 0) {
-    *hash = fnv1a(*hash, block, got);
-    *size += (int64_t)got;
-  }
-  int failed = ferror(file);
-  fclose(file);
-  return failed ? -1 : 0;
-}
-
 /* What makes two models the same: every tensor's name, role and shape,
  * the inference cache's aside: its shape follows loomc's --sample-batch and
  * --context, which change no parameter, and it is never saved. */
 static uint64_t tensor_table_hash(const loom_model_info *model) {
-  uint64_t hash = kFnvBasis;
+  uint64_t hash = LOOM_FNV_BASIS;
   for (int32_t i = 0; i < model->num_tensors; ++i) {
     const loom_tensor_info *t = &model->tensors[i];
     if (t->role == LOOM_ROLE_CACHE)
       continue;
-    hash = fnv1a(hash, t->name, strlen(t->name) + 1);
-    hash = fnv1a(hash, &t->role, sizeof(t->role));
-    hash = fnv1a(hash, t->shape, (size_t)t->rank * sizeof(int64_t));
+    hash = loom_fnv1a(hash, t->name, strlen(t->name) + 1);
+    hash = loom_fnv1a(hash, &t->role, sizeof(t->role));
+    hash = loom_fnv1a(hash, t->shape, (size_t)t->rank * sizeof(int64_t));
   }
   return hash;
 }
@@ -316,7 +289,7 @@ int loom_checkpoint_save(const char *dir, const loom_tensors *tensors,
   free_checkpoint_tensors(list, count);
   uint64_t hash = 0;
   int64_t size = 0;
-  if (ok && hash_file(file_path, &hash, &size) != 0) {
+  if (ok && loom_hash_file(file_path, &hash, &size) != 0) {
     snprintf(why, sizeof(why), "%s: cannot read back: %s", file_path,
              strerror(errno));
     ok = 0;
@@ -507,7 +480,7 @@ int loom_checkpoint_load(const char *path, loom_tensors *tensors,
   join(file_path, sizeof(file_path), path, kTensorsFile);
   uint64_t hash = 0;
   int64_t actual = 0;
-  if (hash_file(file_path, &hash, &actual) != 0) {
+  if (loom_hash_file(file_path, &hash, &actual) != 0) {
     refuse(err, err_size, file_path, "%s", strerror(errno));
     goto done;
   }

@@ -10,6 +10,7 @@
 
 #include "checkpoint.h"
 #include "data.h"
+#include "distributed.h"
 #include "flags.h"
 #include "generate.h"
 #include "gradcheck.h"
@@ -94,6 +95,9 @@ static void describe_data(const loom_options *options,
     printf(" x %lld tokens", (long long)layout->seq);
   if (options->accum > 1)
     printf(" x %lld micro-batches", (long long)options->accum);
+  if (loom_dist_size() > 1)
+    printf(" on each of %d ranks (%s)", loom_dist_size(),
+           loom_dist_transport());
   printf(", %s at lr %g", options->optimizer, loom_learning_rate(options));
   if (strcmp(options->schedule, "constant") != 0 || options->warmup > 0)
     printf(" (%s, %lld warm-up steps, down to %g)", options->schedule,
@@ -181,10 +185,11 @@ static int evaluate_parameters(loom_trainer *trainer, const char *program) {
   const loom_options *options = trainer->options;
   char source[4096];
   /* Flag parsing made sure one of the two is given. */
-  if (load_parameters(trainer->tensors, options, source, sizeof(source),
-                      program) <= 0)
-    return 1;
+  int loaded = load_parameters(trainer->tensors, options, source,
+                               sizeof(source), program);
   loom_dataset *data = trainer->val ? trainer->val : trainer->train;
+  if (!loom_dist_all_succeeded(loaded <= 0))
+    return 1;
   int64_t used = 0;
   double loss = loom_evaluate(trainer, data, options->eval_batches, &used);
   printf("%s: %s: loss %.6f on %lld batches of %s%s\n", program, source, loss,
@@ -252,15 +257,24 @@ static void keep_freed_memory(void) {
   mallopt(M_TRIM_THRESHOLD, -1);
 }
 
-int main(int argc, char **argv) {
-  const loom_model_info *model = &loom_model;
-  keep_freed_memory();
-  const char *program = model->model_name;
-  if (model->abi_version != LOOM_ABI_VERSION) {
-    fprintf(stderr, "%s: error: compiled for runtime ABI %d, linked with %d\n",
-            program, model->abi_version, LOOM_ABI_VERSION);
-    return 1;
+/* What runs on one process only. */
+static const char *single_process_only(const loom_options *options) {
+  if (options->grad_check)
+    return "--grad-check";
+  switch (options->subcommand) {
+  case LOOM_SAMPLE:
+    return "sample";
+  case LOOM_TOKENIZE:
+    return "tokenize";
+  case LOOM_DETOKENIZE:
+    return "detokenize";
+  default:
+    return NULL;
   }
+}
+
+static int run(int argc, char **argv, const loom_model_info *model,
+               const char *program) {
   loom_options options;
   loom_default_options(&options);
   switch (loom_parse_flags(argc, argv, &options, program, stdout, stderr)) {
@@ -274,6 +288,13 @@ int main(int argc, char **argv) {
   if (options.subcommand == LOOM_INFO) {
     print_info(model, stdout);
     return 0;
+  }
+  const char *alone = single_process_only(&options);
+  if (alone && loom_dist_size() > 1) {
+    fprintf(stderr, "%s: error: %s runs on one process: start it without "
+                    "mpirun\n",
+            program, alone);
+    return 1;
   }
   if (options.threads > 0)
     omp_set_num_threads(options.threads);
@@ -290,8 +311,11 @@ int main(int argc, char **argv) {
       options.subcommand == LOOM_TOKENIZE ||
       options.subcommand == LOOM_DETOKENIZE) {
     tokenizer = open_tokenizer(&options, &layout, program);
-    if (!tokenizer)
+    if (!tokenizer) {
+      /* The check the other ranks reach after opening their data. */
+      loom_dist_all_succeeded(1);
       return 1;
+    }
   }
   if (options.subcommand == LOOM_TOKENIZE ||
       options.subcommand == LOOM_DETOKENIZE) {
@@ -318,6 +342,7 @@ int main(int argc, char **argv) {
   loom_dataset *train = NULL, *val = NULL;
   int status = 1;
   loom_tensors tensors = {0};
+  int checked = 0;
   if (loom_data_open(&spec, &layout, &train, &val, err, sizeof(err)) != 0) {
     fprintf(stderr, "%s: error: %s\n", program, err);
     goto done;
@@ -349,6 +374,10 @@ int main(int argc, char **argv) {
   }
   if (options.init_from)
     printf("%s: parameters from %s\n", program, options.init_from);
+  /* Each rank has opened its data and allocated its tensors on its own. */
+  checked = 1;
+  if (!loom_dist_all_succeeded(0))
+    goto done;
 
   if (options.grad_check) {
     loom_data_batch(train, 0, tensors.buffers[layout.features_index],
@@ -358,7 +387,7 @@ int main(int argc, char **argv) {
   }
   describe_data(&options, &layout, train, val, program);
   status = loom_train(&trainer);
-  if (status == 0 && options.save_path) {
+  if (status == 0 && options.save_path && loom_dist_rank() == 0) {
     if (loom_save_safetensors(&tensors, options.save_path, err, sizeof(err)) != 0) {
       fprintf(stderr, "%s: error: --save: %s\n", program, err);
       status = 1;
@@ -367,9 +396,29 @@ int main(int argc, char **argv) {
     }
   }
 done:
+  /* A rank that failed before the check tells the others there. */
+  if (!checked)
+    loom_dist_all_succeeded(1);
   loom_tensors_free(&tensors);
   loom_data_free(train);
   loom_data_free(val);
   loom_tokenizer_free(tokenizer);
+  return status;
+}
+
+int main(int argc, char **argv) {
+  const loom_model_info *model = &loom_model;
+  keep_freed_memory();
+  if (model->abi_version != LOOM_ABI_VERSION) {
+    fprintf(stderr, "%s: error: compiled for runtime ABI %d, linked with %d\n",
+            model->model_name, model->abi_version, LOOM_ABI_VERSION);
+    return 1;
+  }
+  if (loom_dist_init(argc, argv, model->model_name) != 0) {
+    loom_dist_finalize();
+    return 1;
+  }
+  int status = run(argc, argv, model, loom_dist_program());
+  loom_dist_finalize();
   return status;
 }

@@ -5,6 +5,7 @@
 #include "trainer.h"
 
 #include "checkpoint.h"
+#include "distributed.h"
 #include "footprint.h"
 #include "generate.h"
 #include "profile.h"
@@ -73,14 +74,15 @@ double loom_evaluate(const loom_trainer *trainer, loom_dataset *data,
   if (n == 0)
     n = 20; /* synthetic data is endless */
   void *const *buffers = trainer->tensors->buffers;
+  /* With several ranks, each evaluates every N-th batch. */
   double sum = 0;
-  for (int64_t b = 0; b < n; ++b) {
+  for (int64_t b = loom_dist_rank(); b < n; b += loom_dist_size()) {
     loom_data_batch(data, b, buffers[trainer->layout->features_index],
                     buffers[trainer->layout->target_index]);
     sum += loom_eval_loss(buffers);
   }
   *used = n;
-  return sum / (double)n;
+  return loom_dist_sum_double(sum) / (double)n;
 }
 
 /* Sums of the gradients of the micro-batches of a step before the last. */
@@ -135,15 +137,46 @@ static void accumulate(gradient_sums *sums, const loom_tensors *tensors,
   }
 }
 
+/* With several ranks: every gradient summed over them, so that each holds
+ * the gradient of the whole global batch. */
+static void sum_gradients_over_ranks(const loom_tensors *tensors) {
+  const loom_model_info *model = tensors->model;
+  for (int32_t i = 0; i < model->num_tensors; ++i)
+    if (model->tensors[i].role == LOOM_ROLE_GRAD)
+      loom_dist_sum_floats(tensors->buffers[i],
+                           loom_tensor_numel(&model->tensors[i]));
+}
+
+/* What every rank starts from is rank 0's: its parameters (initialized or
+ * loaded) and, after --resume, its optimizer state and position. */
+static void broadcast_run_state(const loom_tensors *tensors, int32_t optimizer,
+                                loom_run_position *position) {
+  const loom_model_info *model = tensors->model;
+  for (int32_t i = 0; i < model->num_tensors; ++i) {
+    const loom_tensor_info *info = &model->tensors[i];
+    if (info->role == LOOM_ROLE_PARAM ||
+        (info->role == LOOM_ROLE_STATE && info->optimizer == optimizer))
+      loom_dist_broadcast(tensors->buffers[i], (int64_t)loom_tensor_bytes(info));
+  }
+  loom_dist_broadcast(position, sizeof(*position));
+}
+
 typedef struct {
   const loom_trainer *trainer;
+  /* The options checkpoints record and compare: --accum counts the
+   * micro-batches of a step over all ranks (N ranks x --accum A record
+   * N*A), so that a run resumes on another number of ranks when the global
+   * batch stays the same. */
+  loom_options recorded;
   loom_progress progress;
   loom_run_position position;
   char newest[4096]; /* the newest checkpoint written or resumed from */
 } run;
 
 static int save_checkpoint(run *r) {
-  const loom_options *options = r->trainer->options;
+  const loom_options *options = &r->recorded;
+  if (loom_dist_rank() != 0)
+    return 0;
   char err[1024];
   loom_progress_break(&r->progress);
   if (loom_checkpoint_save(options->checkpoint_dir, r->trainer->tensors,
@@ -163,7 +196,7 @@ static int save_checkpoint(run *r) {
  * checkpoints is refused, so that no run overwrites another's. */
 static int start(run *r) {
   const loom_trainer *t = r->trainer;
-  const loom_options *options = t->options;
+  const loom_options *options = &r->recorded;
   if (!options->checkpoint_dir)
     return 0;
   char err[1024];
@@ -280,12 +313,21 @@ int loom_train(const loom_trainer *t) {
                             options->lr_min, options->warmup, options->steps};
   loom_schedule_kind_of(options->schedule, &schedule.kind);
 
-  run r = {.trainer = t};
-  if (start(&r) != 0)
+  int ranks = loom_dist_size(), rank = loom_dist_rank();
+  run r = {.trainer = t, .recorded = *options};
+  r.recorded.accum = options->accum * ranks;
+  /* Rank 0 alone reads the checkpoint directory (it need not be shared);
+   * the others learn whether it failed. */
+  int32_t started = rank == 0 ? start(&r) : 0;
+  loom_dist_broadcast(&started, sizeof(started));
+  if (started != 0)
     return 1;
+  if (ranks > 1)
+    broadcast_run_state(t->tensors, t->optimizer, &r.position);
+  /* Until the steps begin, a rank that fails on its own (out of memory, a
+   * metrics file it cannot open) is known to all before any waits for it. */
   samples sampling;
-  if (open_samples(&sampling, t) != 0)
-    return 1;
+  int failed = open_samples(&sampling, t) != 0;
   int64_t accum = options->accum;
   int64_t rows = t->layout->batch * (t->layout->tokens ? t->layout->seq : 1);
   int64_t first = r.position.step + 1;
@@ -297,19 +339,27 @@ int loom_train(const loom_trainer *t) {
   double *times = calloc((size_t)(planned > 0 ? planned : 1), sizeof(double));
   gradient_sums sums = {0};
   int status = 1;
-  if (!times || (accum > 1 && alloc_sums(&sums, t->tensors) != 0) ||
-      loom_profile_reset(model) != 0) {
+  if (!failed && (!times || (accum > 1 && alloc_sums(&sums, t->tensors) != 0) ||
+                  loom_profile_reset(model) != 0)) {
     fprintf(stderr, "%s: error: out of memory\n", t->program);
-    goto done;
+    failed = 1;
   }
-  if (loom_progress_open(&r.progress, options->metrics_path, options->steps,
-                         options->print_every, rows * accum,
-                         options->grad_clip > 0, err, sizeof(err)) != 0) {
+  if (!failed &&
+      loom_progress_open(&r.progress, rank == 0 ? options->metrics_path : NULL,
+                         options->steps, options->print_every,
+                         rows * accum * ranks, options->grad_clip > 0, err,
+                         sizeof(err)) != 0) {
     fprintf(stderr, "%s: error: %s\n", t->program, err);
-    goto done;
+    failed = 1;
   }
+  if (!loom_dist_all_succeeded(failed))
+    goto done;
   if (!t->layout->tokens)
     r.progress.unit = "samples";
+  /* mpirun gives each rank a pseudo-terminal, whatever its own output is:
+   * lines rewritten in place would reach a log as escape codes. */
+  if (ranks > 1)
+    r.progress.terminal = 0;
   void *const *buffers = t->tensors->buffers;
   void *inputs = buffers[t->layout->features_index];
   void *targets = buffers[t->layout->target_index];
@@ -321,14 +371,25 @@ int loom_train(const loom_trainer *t) {
       hyper[lr_slot] = (float)lr;
     double start_ms = now_ms();
     float loss_sum = 0.0f;
+    /* Micro-batch m of a step is global batch m: N*B rows, of which rank r
+     * trains on rows r*B .. r*B + B - 1 (docs/distributed.md). */
     for (int64_t micro = 0; micro < accum; ++micro) {
-      loom_data_batch(t->train, r.position.batches_read++, inputs, targets);
+      loom_data_batch(t->train, r.position.batches_read + micro * ranks + rank,
+                      inputs, targets);
       loss_sum += loom_forward_backward(buffers);
       if (accum > 1)
         accumulate(&sums, t->tensors, micro, accum);
     }
-    float loss = loss_sum / (float)accum;
-    float norm = loom_grad_norm(buffers) / (float)accum;
+    r.position.batches_read += accum * ranks;
+    if (ranks > 1) {
+      sum_gradients_over_ranks(t->tensors);
+      loom_dist_sum_floats(&loss_sum, 1);
+    }
+    /* One rank of --accum N*A and N ranks of --accum A divide the same
+     * sums by the same count. */
+    int64_t micro_batches = accum * ranks;
+    float loss = loss_sum / (float)micro_batches;
+    float norm = loom_grad_norm(buffers) / (float)micro_batches;
     if (!isfinite(loss) || !isfinite(norm)) {
       loom_progress_break(&r.progress);
       fprintf(stderr,
@@ -340,7 +401,7 @@ int loom_train(const loom_trainer *t) {
               r.newest);
       goto done;
     }
-    float scale = 1.0f / (float)accum;
+    float scale = 1.0f / (float)micro_batches;
     if (options->grad_clip > 0) {
       /* torch.nn.utils.clip_grad_norm_'s rule. */
       double coefficient = options->grad_clip / ((double)norm + 1e-6);
@@ -361,20 +422,25 @@ int loom_train(const loom_trainer *t) {
       first_loss = loss;
     last_loss = loss;
     r.position.step = step;
-    r.position.tokens += rows * accum;
+    r.position.tokens += rows * micro_batches;
     loom_progress_step(&r.progress, step, r.position.tokens, loss, norm, lr,
                        elapsed);
     int last = step == stop;
     if (t->val && ((options->eval_every && step % options->eval_every == 0) ||
                    last))
       evaluate(&r);
-    if (sampling.on && step % options->sample_every == 0)
+    if (sampling.on && rank == 0 && step % options->sample_every == 0)
       print_sample(&sampling, &r, step);
     if (options->checkpoint_dir &&
         ((options->checkpoint_every && step % options->checkpoint_every == 0) ||
          last) &&
-        save_checkpoint(&r) != 0)
+        save_checkpoint(&r) != 0) {
+      /* Rank 0 alone writes: the others would wait for it at the next
+       * step. */
+      if (ranks > 1)
+        loom_dist_abort(1);
       goto done;
+    }
   }
   loom_progress_break(&r.progress);
   if (planned > 0) {
@@ -383,7 +449,8 @@ int loom_train(const loom_trainer *t) {
     printf("%s: %lld steps, loss %.6f -> %.6f, median %.3f ms/step (%.1f "
            "GFLOP/s in matrix products)\n",
            t->program, (long long)planned, first_loss, last_loss, median,
-           model->train_step_flops * (double)accum / (median * 1e6));
+           model->train_step_flops * (double)(accum * ranks) /
+               (median * 1e6));
     int64_t profiled = planned > 1 ? planned - 1 : 1;
     loom_profile_report(model, profiled, total_ms, 15, stdout);
     loom_print_footprint(model, t->optimizer, stdout);
