@@ -32,3 +32,21 @@ gpt2_vocab = os.path.join(config.loom_obj_root, "gpt2-vocab", "package")
 if os.path.isfile(os.path.join(gpt2_vocab, "encoder.json")):
     config.available_features.add("gpt2-vocab")
 config.substitutions.append(("%gpt2_vocab", gpt2_vocab))
+
+# Data-parallel runs (test/runtime/distributed*.test) need a runtime built
+# with MPI and OpenMPI's mpirun; without either they report UNSUPPORTED. The
+# flags are those docs/distributed.md gives for one machine as root in a
+# container: 2 ranks on 2 cores, one thread each, over shared memory.
+import shutil
+mpirun = shutil.which("mpirun")
+if mpirun and config.loom_runtime_has_mpi.upper() in ("TRUE", "ON", "1"):
+    config.available_features.add("mpi")
+else:
+    lit_config.note("no data-parallel tests: "
+                    + ("the runtime was built without MPI" if mpirun
+                       else "no mpirun (install openmpi-bin)"))
+config.substitutions.append(
+    ("%mpirun", (mpirun or "mpirun")
+     + " --allow-run-as-root --oversubscribe --bind-to none"
+     + " -x OMP_NUM_THREADS=1 --mca btl self,vader"
+     + " --mca btl_vader_single_copy_mechanism none"))

@@ -64,16 +64,19 @@ static int check_identities(int argc, char **argv) {
     ++differing;
     if (r != g_rank)
       continue;
-    fprintf(stderr, "%s: error: this rank runs %s than rank 0 does:",
-            g_program,
-            executable && arguments
-                ? "another executable, with other arguments,"
-                : executable ? "another executable (or another build of the "
-                               "model)"
-                             : "the executable with other arguments");
-    for (int i = 1; i < argc; ++i)
-      fprintf(stderr, " %s", argv[i]);
-    fprintf(stderr, "\n");
+    /* One write, so that the lines of several ranks do not interleave. */
+    char line[4096];
+    int used = snprintf(
+        line, sizeof(line), "%s: error: this rank runs %s than rank 0 does:",
+        g_program,
+        executable && arguments
+            ? "another executable, with other arguments,"
+            : executable ? "another executable (or another build of the "
+                           "model)"
+                         : "the executable with other arguments");
+    for (int i = 1; i < argc && used < (int)sizeof(line); ++i)
+      used += snprintf(line + used, sizeof(line) - (size_t)used, " %s", argv[i]);
+    fprintf(stderr, "%s\n", line);
   }
   free(all);
   if (differing && g_rank == 0)
