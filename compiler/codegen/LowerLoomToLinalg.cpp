@@ -122,8 +122,11 @@ struct LoomLowerToLinalgPass
   using LoomLowerToLinalgPassBase::LoomLowerToLinalgPassBase;
   void runOnOperation() override {
     SmallVector<Operation *> loomOps;
+    // loom.gradient_ready stays until bufferization has placed every
+    // write of its buffer (-loom-lower-gradient-ready).
     getOperation().walk([&](Operation *op) {
-      if (isa<mlir::loom::LoomDialect>(op->getDialect()))
+      if (isa<mlir::loom::LoomDialect>(op->getDialect()) &&
+          !isa<mlir::loom::GradientReadyOp>(op))
         loomOps.push_back(op);
     });
     IRRewriter rewriter(&getContext());

@@ -4,7 +4,9 @@
 #include "dialects/loom/IR/LoomBuilders.h"
 #include "dialects/loom/IR/LoomOps.h"
 #include "dialects/loom/IR/ModelSignature.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/SmallBitVector.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
@@ -89,6 +91,8 @@ describeEntry(func::FuncOp function, const std::vector<TensorDescription> &tenso
         arg.kind = EntryArgument::Kind::gradScale;
       } else if (info.name == "step") {
         arg.kind = EntryArgument::Kind::step;
+      } else if (info.name == ops::kRangesName) {
+        arg.kind = EntryArgument::Kind::ranges;
       } else {
         auto it = llvm::find(hyperNames, info.name.str());
         if (it == hyperNames.end())
@@ -121,6 +125,36 @@ static double matmulFlops(func::FuncOp function) {
     flops += 2.0 * static_cast<double>(outputs) * inner;
   });
   return flops;
+}
+
+// The gradients in the order forward_backward says they are final
+// (loom.gradient_ready), each once. -loom-lower-gradient-ready may still
+// move the calls; readGradientReadyOrder reads their final order.
+static FailureOr<std::vector<int32_t>>
+gradientReadyOrder(func::FuncOp forwardBackward) {
+  std::vector<int32_t> order;
+  unsigned gradients = llvm::count_if(
+      ops::describeArguments(forwardBackward), [](const ops::ArgumentInfo &info) {
+        return info.role == ops::ArgumentRole::grad;
+      });
+  llvm::SmallBitVector seen(gradients);
+  WalkResult walked = forwardBackward.walk([&](ops::GradientReadyOp ready) {
+    unsigned index = ready.getGradientIndex();
+    if (seen.test(index)) {
+      ready.emitError("a gradient said ready twice");
+      return WalkResult::interrupt();
+    }
+    seen.set(index);
+    order.push_back(index);
+    return WalkResult::advance();
+  });
+  if (walked.wasInterrupted())
+    return failure();
+  if (order.size() != gradients)
+    return forwardBackward.emitError("forward_backward says ")
+           << order.size() << " of its " << gradients
+           << " gradients ready (loom.gradient_ready); it must say each once";
+  return order;
 }
 
 // The inference entry points and their caches, appended to the table.
@@ -197,7 +231,8 @@ FailureOr<ModelDescription> describeModel(ModuleOp module, bool fused) {
         tensor.optimizer = description.optimizers.size();
         description.tensors.push_back(std::move(tensor));
       } else if (info.role == ops::ArgumentRole::hyper &&
-                 info.name != "grad_scale" && info.name != "step") {
+                 info.name != "grad_scale" && info.name != "step" &&
+                 info.name != ops::kRangesName) {
         optimizer.hyperNames.push_back(info.name.str());
       }
     }
@@ -225,6 +260,11 @@ FailureOr<ModelDescription> describeModel(ModuleOp module, bool fused) {
     *entry = std::move(*described);
   }
 
+  FailureOr<std::vector<int32_t>> order = gradientReadyOrder(forwardBackward);
+  if (failed(order))
+    return failure();
+  description.gradientReadyOrder = std::move(*order);
+
   // Products: 2·M·N·K each. Attention: Q·Kᵀ and P·V forward, four such
   // products backward, each 2·B·H·T²·D, halved because the causal mask
   // leaves half of every T×T product.
@@ -242,6 +282,28 @@ FailureOr<ModelDescription> describeModel(ModuleOp module, bool fused) {
       attentionProducts(grad.getQuery().getType(), 4);
   });
   return description;
+}
+
+void readGradientReadyOrder(ModuleOp module, ModelDescription &description) {
+  auto forwardBackward = module.lookupSymbol<func::FuncOp>("forward_backward");
+  if (!forwardBackward)
+    return;
+  std::vector<int32_t> order;
+  for (auto call : forwardBackward.front().getOps<func::CallOp>()) {
+    if (call.getCallee() != "loom_gradient_ready" || call.getNumOperands() != 1)
+      continue;
+    auto index = call.getOperand(0).getDefiningOp<arith::ConstantIntOp>();
+    if (!index)
+      return;
+    order.push_back(static_cast<int32_t>(index.value()));
+  }
+  std::vector<int32_t> sorted(order);
+  llvm::sort(sorted);
+  // The same gradients, each once, in their final order.
+  std::vector<int32_t> expected(description.gradientReadyOrder);
+  llvm::sort(expected);
+  if (sorted == expected)
+    description.gradientReadyOrder = std::move(order);
 }
 
 int64_t ModelDescription::largestArenaBytes() const {

@@ -26,7 +26,18 @@ struct TensorDescription {
 struct EntryArgument {
   // Inference entry points also take the runtime's tokens, position and
   // logits (abi.h's loom_prefill, loom_decode).
-  enum class Kind { buffer, hyper, gradScale, step, tokens, position, logits };
+  // `ranges`: the runtime's element range of each parameter (abi.h's
+  // loom_update), or the whole of every parameter when it passes none.
+  enum class Kind {
+    buffer,
+    hyper,
+    gradScale,
+    step,
+    ranges,
+    tokens,
+    position,
+    logits
+  };
   Kind kind;
   unsigned index = 0; // the tensor (buffer) or the hyperparameter (hyper)
 };
@@ -72,6 +83,9 @@ struct ModelDescription {
   std::vector<TensorDescription> tensors;
   std::vector<OptimizerDescription> optimizers;
   EntryFunction forwardBackward, gradNorm, evalLoss;
+  // Gradients (their positions among the table's gradients) in the order
+  // forward_backward calls loom_gradient_ready for them.
+  std::vector<int32_t> gradientReadyOrder;
   // 2·M·N·K summed over the matrix products of forward_backward.
   double trainStepFlops = 0.0;
   InferenceDescription inference;
@@ -88,6 +102,10 @@ struct ModelDescription {
 
 // Reads the description from a module built by loom-build-train-step.
 mlir::FailureOr<ModelDescription> describeModel(mlir::ModuleOp module, bool fused);
+
+// Reads the order in which forward_backward calls loom_gradient_ready once
+// -loom-lower-gradient-ready has placed the calls (after bufferization).
+void readGradientReadyOrder(mlir::ModuleOp module, ModelDescription &description);
 
 // Reads the arenas loom-plan-memory recorded on the module's functions.
 void readMemoryPlan(mlir::ModuleOp module, ModelDescription &description);

@@ -70,15 +70,18 @@ private:
   // The runtime's arguments an entry function may take besides buffers.
   struct RuntimeArgs {
     Value *buffers = nullptr, *hyper = nullptr, *gradScale = nullptr,
-          *step = nullptr, *tokens = nullptr, *position = nullptr,
-          *logits = nullptr;
+          *step = nullptr, *ranges = nullptr, *tokens = nullptr,
+          *position = nullptr, *logits = nullptr;
   };
   Value *callEntry(IRBuilder<> &b, const loomc::EntryFunction &entry,
                    const RuntimeArgs &runtime);
   LogicalResult inferenceWrapper(StringRef name, const loomc::EntryFunction &entry);
   Constant *inferenceInfo();
   LogicalResult lossWrapper(StringRef name, const loomc::EntryFunction &entry);
+  Value *rangesOrWhole(IRBuilder<> &b, Value *ranges);
+  LogicalResult gradNormWrapper();
   LogicalResult updateWrapper();
+  Constant *gradientReadyOrder();
   void allocationFunctions();
 
   Module &module;
@@ -176,6 +179,9 @@ Value *EntryPointBuilder::callEntry(IRBuilder<> &b, const loomc::EntryFunction &
     case loomc::EntryArgument::Kind::step:
       args.push_back(runtime.step);
       break;
+    case loomc::EntryArgument::Kind::ranges:
+      args.push_back(runtime.ranges);
+      break;
     case loomc::EntryArgument::Kind::tokens:
       args.push_back(runtime.tokens);
       break;
@@ -249,13 +255,57 @@ LogicalResult EntryPointBuilder::lossWrapper(StringRef name,
   return success();
 }
 
+// The runtime's element ranges, or, when it passes NULL, a constant table
+// of every parameter's whole range: {0, numel} per parameter.
+Value *EntryPointBuilder::rangesOrWhole(IRBuilder<> &b, Value *ranges) {
+  std::vector<int64_t> whole;
+  for (const loomc::TensorDescription &tensor : description.tensors) {
+    if (tensor.role != LOOM_ROLE_PARAM)
+      continue;
+    int64_t elements = 1;
+    for (int64_t dim : tensor.shape)
+      elements *= dim;
+    whole.insert(whole.end(), {0, elements});
+  }
+  if (whole.empty())
+    whole = {0, 0};
+  GlobalVariable *table = module.getGlobalVariable("loom.whole_ranges", true);
+  if (!table)
+    table = new GlobalVariable(
+        module, ArrayType::get(i64, whole.size()), true,
+        GlobalValue::PrivateLinkage,
+        ConstantDataArray::get(context, ArrayRef<int64_t>(whole)),
+        "loom.whole_ranges");
+  return b.CreateSelect(b.CreateIsNull(ranges), table, ranges);
+}
+
+// float loom_grad_norm(void *const *buffers, const i64 *ranges)
+LogicalResult EntryPointBuilder::gradNormWrapper() {
+  const loomc::EntryFunction &entry = description.gradNorm;
+  Function *callee = module.getFunction(entry.symbol);
+  if (!callee || callee->arg_size() != entry.args.size())
+    return failure();
+  auto *wrapper = Function::Create(FunctionType::get(f32, {ptr, ptr}, false),
+                                   GlobalValue::ExternalLinkage,
+                                   "loom_grad_norm", module);
+  IRBuilder<> b(BasicBlock::Create(context, "entry", wrapper));
+  RuntimeArgs runtime;
+  runtime.buffers = wrapper->getArg(0);
+  runtime.ranges = rangesOrWhole(b, wrapper->getArg(1));
+  b.CreateRet(callEntry(b, entry, runtime));
+  return success();
+}
+
 // void loom_update(i32 optimizer, void *const *buffers, const float *hyper,
-//                  float grad_scale, i64 step): a switch over the optimizers.
+//                  float grad_scale, i64 step, const i64 *ranges): a switch
+// over the optimizers.
 LogicalResult EntryPointBuilder::updateWrapper() {
   auto *wrapper = Function::Create(
-      FunctionType::get(Type::getVoidTy(context), {i32, ptr, ptr, f32, i64}, false),
+      FunctionType::get(Type::getVoidTy(context), {i32, ptr, ptr, f32, i64, ptr},
+                        false),
       GlobalValue::ExternalLinkage, "loom_update", module);
   IRBuilder<> b(BasicBlock::Create(context, "entry", wrapper));
+  Value *ranges = rangesOrWhole(b, wrapper->getArg(5));
   BasicBlock *done = BasicBlock::Create(context, "done", wrapper);
   SwitchInst *dispatch = b.CreateSwitch(wrapper->getArg(0), done);
   for (auto [index, optimizer] : llvm::enumerate(description.optimizers)) {
@@ -270,11 +320,23 @@ LogicalResult EntryPointBuilder::updateWrapper() {
     runtime.hyper = wrapper->getArg(2);
     runtime.gradScale = wrapper->getArg(3);
     runtime.step = wrapper->getArg(4);
+    runtime.ranges = ranges;
     callEntry(cb, optimizer.update, runtime);
     cb.CreateBr(done);
   }
   IRBuilder<>(done).CreateRetVoid();
   return success();
+}
+
+// const i32[]: loom_model_info.gradient_ready_order.
+Constant *EntryPointBuilder::gradientReadyOrder() {
+  std::vector<int32_t> order(description.gradientReadyOrder);
+  if (order.empty())
+    return ConstantPointerNull::get(ptr);
+  return new GlobalVariable(
+      module, ArrayType::get(i32, order.size()), true, GlobalValue::PrivateLinkage,
+      ConstantDataArray::get(context, ArrayRef<int32_t>(order)),
+      "loom.gradient_ready_order");
 }
 
 // const char *[]: the names of the profiled ops, or null without --profile.
@@ -336,7 +398,7 @@ void EntryPointBuilder::allocationFunctions() {
 
 LogicalResult EntryPointBuilder::build() {
   if (failed(lossWrapper("loom_forward_backward", description.forwardBackward)) ||
-      failed(lossWrapper("loom_grad_norm", description.gradNorm)) ||
+      failed(gradNormWrapper()) ||
       failed(lossWrapper("loom_eval_loss", description.evalLoss)) ||
       failed(updateWrapper()) ||
       failed(inferenceWrapper("loom_prefill", description.inference.prefill)) ||
@@ -345,11 +407,11 @@ LogicalResult EntryPointBuilder::build() {
   allocationFunctions();
   // loom_model_info: {abi_version, num_tensors, tensors, model_name, fused,
   // num_optimizers, optimizers, train_step_flops, num_profiled_ops,
-  // profiled_op_names, arena_bytes, inference}
+  // profiled_op_names, arena_bytes, inference, gradient_ready_order}
   Constant *inference = inferenceInfo();
   StructType *modelType = StructType::get(
-      context,
-      {i32, i32, ptr, ptr, i32, i32, ptr, f64, i32, ptr, i64, inference->getType()});
+      context, {i32, i32, ptr, ptr, i32, i32, ptr, f64, i32, ptr, i64,
+                inference->getType(), ptr});
   Constant *model = ConstantStruct::get(
       modelType,
       {ConstantInt::get(i32, LOOM_ABI_VERSION),
@@ -359,7 +421,8 @@ LogicalResult EntryPointBuilder::build() {
        ConstantInt::get(i32, description.optimizers.size()), optimizerTable(),
        ConstantFP::get(f64, description.trainStepFlops),
        ConstantInt::get(i32, profiledOps.size()), profiledOpNames(),
-       ConstantInt::get(i64, description.largestArenaBytes()), inference});
+       ConstantInt::get(i64, description.largestArenaBytes()), inference,
+       gradientReadyOrder()});
   new GlobalVariable(module, modelType, true, GlobalValue::ExternalLinkage,
                      model, "loom_model");
   return success();

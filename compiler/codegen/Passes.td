@@ -182,4 +182,38 @@ def LoomPlanMemoryPass : Pass<"loom-plan-memory", "::mlir::func::FuncOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def LoomLowerGradientReadyPass : Pass<"loom-lower-gradient-ready", "::mlir::func::FuncOp"> {
+  let summary = "Call the runtime once a gradient's buffer is written and read no more";
+  let description = [{
+    After bufferization: each `loom.gradient_ready %buf` moves after the
+    last op of the function's body that accesses `%buf` or a view of it
+    (accesses inside loops count at the loop), and becomes a call of the
+    runtime's `loom_gradient_ready(g)`, `g` being `%buf`'s position among
+    the function's gradient buffers:
+
+    ```mlir
+    loom.gradient_ready %dw : memref<4x3xf32>
+    scf.forall ... { vector.transfer_write %v, %dw[...] ... }
+    memref.copy %dw, %scratch : memref<4x3xf32> to memref<4x3xf32>
+    // =>
+    scf.forall ... { vector.transfer_write %v, %dw[...] ... }
+    memref.copy %dw, %scratch : memref<4x3xf32> to memref<4x3xf32>
+    %c1 = arith.constant 1 : i32
+    func.call @loom_gradient_ready(%c1) : (i32) -> ()
+    ```
+
+    -loom-build-train-step puts the op where the gradient's value is
+    complete, which is where its buffer is final when bufferization
+    computes the value in place (every gradient of GPT-2). When it instead
+    computes it elsewhere and copies it in, or uses the buffer as scratch
+    for another value (one-shot bufferization may, since in tensor terms
+    the buffer is only written at the function's end, and does so when
+    CSE left several same-shaped products one accumulator: 5 of a small
+    Llama's 21 gradients), the call moves after that. So the runtime never
+    reduces a buffer the backward pass still writes or reads.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // LOOM_CODEGEN_PASSES_TD

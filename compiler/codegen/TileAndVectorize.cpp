@@ -397,15 +397,27 @@ static LogicalResult tileRoot(RewriterBase &rewriter, linalg::LinalgOp root,
 }
 
 // Splits the last, partial iteration off every loop whose step does not
-// divide its range, so that every tile has a static shape.
-static void peelPartialTiles(RewriterBase &rewriter, func::FuncOp function) {
+// divide its range, so that every tile has a static shape. With
+// `runTimeRanges`, a loop whose range is known only at run time is split
+// the same way when it holds a tile (a linalg op): its whole tiles
+// vectorize, the rest stays scalar. (Once: the two loops a split leaves
+// have run-time ranges too.)
+static void peelPartialTiles(RewriterBase &rewriter, func::FuncOp function,
+                             bool runTimeRanges) {
   SmallVector<scf::ForOp> loops;
   function.walk([&](scf::ForOp loop) { loops.push_back(loop); });
   for (scf::ForOp loop : loops) {
     std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
     std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
     std::optional<int64_t> step = getConstantIntValue(loop.getStep());
-    if (!lb || !ub || !step || (*ub - *lb) % *step == 0 || *ub - *lb < *step)
+    if (!step)
+      continue;
+    if (lb && ub && ((*ub - *lb) % *step == 0 || *ub - *lb < *step))
+      continue;
+    if ((!lb || !ub) &&
+        (!runTimeRanges ||
+         !loop->walk([](linalg::LinalgOp) { return WalkResult::interrupt(); })
+              .wasInterrupted()))
       continue;
     scf::ForOp partial;
     (void)scf::peelForLoopAndSimplifyBounds(rewriter, loop, partial);
@@ -506,7 +518,7 @@ struct LoomTileAndVectorizePass
     // Peeling an outer loop gives the loops inside it constant bounds, which
     // may be peeled in turn.
     for (int round = 0; round < 3; ++round) {
-      peelPartialTiles(rewriter, function);
+      peelPartialTiles(rewriter, function, /*runTimeRanges=*/round == 0);
       canonicalize(function);
     }
     vectorizeTiles(rewriter, function);

@@ -29,6 +29,11 @@ static constexpr int64_t kBalancedWork = int64_t(1) << 26;
 // model's small products were ~2 % slower with them (interleaved runs).
 static constexpr int64_t kLargeBlockRows = 128;
 
+// A loop whose length is known only at run time (an optimizer update over a
+// ZeRO-1 shard) is cut into thread blocks of this many iterations: 64 KB of
+// each operand, and a block count that grows with the length.
+static constexpr int64_t kRunTimeLengthBlock = 16384;
+
 static bool isDynamic(int64_t range) { return range == kDynamicRange; }
 
 static bool anyDynamic(llvm::ArrayRef<int64_t> ranges) {
@@ -136,7 +141,8 @@ static void planTranspose(const LoopNest &nest, const TileTarget &target,
 // vectors wide; every other loop steps one at a time, so that a reduction
 // over rows adds one row per step into a vector accumulator, and the
 // elementwise work of an activation derivative has few live vectors.
-// Threads split the outermost parallel loop.
+// Threads split the outermost parallel loop, in blocks of
+// kRunTimeLengthBlock when its length is known only at run time.
 static void planOther(const LoopNest &nest, const TileTarget &target,
                       TilePlan &plan) {
   llvm::ArrayRef<int64_t> ranges = nest.ranges;
@@ -147,6 +153,10 @@ static void planOther(const LoopNest &nest, const TileTarget &target,
   for (unsigned d = 0; d < inner; ++d)
     plan.registerTiles[d] = 1;
   for (unsigned d = 0; d < loops; ++d) {
+    if (nest.parallel[d] && isDynamic(ranges[d])) {
+      plan.threadTiles[d] = kRunTimeLengthBlock;
+      break;
+    }
     if (!nest.parallel[d] || ranges[d] < 2)
       continue;
     if (d == inner && loops > 1 && nest.parallel[0] && ranges[0] >= 2)

@@ -139,6 +139,8 @@ static void populateStage(OpPassManager &pm, loomc::Stage stage,
   //    then fixed places in one arena per function, reused by liveness.
   //    Constants become globals named and placed in the order the module
   //    reads them (bufferization's own order changes from run to run).
+  //    Last, each gradient is said ready after the last access to its
+  //    buffer (abi.h's loom_gradient_ready).
   case loomc::Stage::bufferized: {
     pm.addPass(mlir::bufferization::createEmptyTensorEliminationPass());
     mlir::bufferization::OneShotBufferizePassOptions bufferize;
@@ -153,6 +155,7 @@ static void populateStage(OpPassManager &pm, loomc::Stage stage,
     pm.addPass(mlir::createCSEPass());
     pm.addPass(mlir::createCanonicalizerPass());
     pm.addNestedPass<FuncOp>(loomc::createLoomPlanMemoryPass());
+    pm.addNestedPass<FuncOp>(loomc::createLoomLowerGradientReadyPass());
     return;
   }
 
@@ -277,8 +280,10 @@ LogicalResult loomc::compileModel(ModuleOp module,
         return mlir::failure();
       report.model = std::move(*described);
     }
-    if (stage == Stage::bufferized)
+    if (stage == Stage::bufferized) {
       readMemoryPlan(module, report.model);
+      readGradientReadyOrder(module, report.model);
+    }
     if (output.done(stage))
       return mlir::success();
   }

@@ -8,7 +8,7 @@
  * without a launcher, the executable is one rank of one and calls no MPI.
  *
  * Every call below but rank/size/program is collective: all ranks make it,
- * in the same order.
+ * in the same order, and on each rank one thread at a time.
  */
 
 #ifndef LOOM_RUNTIME_DISTRIBUTED_H
@@ -17,7 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Joins the job when a launcher started this process (MPI_Init), and checks
+/* Joins the job when a launcher started this process (MPI_Init_thread,
+ * with MPI_THREAD_SERIALIZED: the data-parallel runtime's communication
+ * thread and the main thread call MPI, never at once), and checks
  * that every rank runs the same executable with the same arguments: a rank
  * that differs is named and the job refused. `program` is the model's name;
  * loom_dist_program() then names the rank in messages. Returns 0, or -1
@@ -53,5 +55,24 @@ double loom_dist_sum_double(double value);
 
 /* Rank 0's bytes into every other rank's. */
 void loom_dist_broadcast(void *bytes, int64_t size);
+
+/* `in` holds N blocks of `block` floats; this rank's block r of the sum
+ * over ranks goes to `out` (MPI_Reduce_scatter_block). `block` must be
+ * below 2^31. */
+void loom_dist_reduce_scatter_floats(const float *in, float *out,
+                                     int64_t block);
+/* `values` holds N blocks of `block` floats, this rank's block r filled:
+ * every rank's block r goes to every rank's (MPI_Allgather in place).
+ * `block` must be below 2^31. */
+void loom_dist_all_gather_floats(float *values, int64_t block);
+
+/* Rank r's `count` floats at `mine` go, in rank order, to `all` on rank 0
+ * (which may be NULL elsewhere); `counts` lists every rank's count. */
+void loom_dist_gather_floats(const float *mine, int64_t count, float *all,
+                             const int64_t *counts);
+/* The reverse: rank 0's `all`, cut in rank order by `counts`, rank r's
+ * part to its `mine`. */
+void loom_dist_scatter_floats(const float *all, const int64_t *counts,
+                              float *mine, int64_t count);
 
 #endif /* LOOM_RUNTIME_DISTRIBUTED_H */

@@ -2,8 +2,9 @@
 /*
  * MPI_Init only when a launcher started the process, so that the same
  * executable run on its own is exactly the single-process trainer (no
- * singleton MPI runtime, no daemon). One thread calls MPI: the OpenMP
- * threads of the compiled step never do (MPI_THREAD_FUNNELED).
+ * singleton MPI runtime, no daemon). The OpenMP threads of the compiled
+ * step never call MPI; the main thread and the data-parallel runtime's
+ * communication thread do, one at a time (MPI_THREAD_SERIALIZED).
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -95,7 +96,7 @@ int loom_dist_init(int argc, char **argv, const char *program) {
   if (!launched())
     return 0;
   int provided = 0;
-  if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) !=
+  if (MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided) !=
       MPI_SUCCESS) {
     fprintf(stderr, "%s: error: MPI_Init_thread failed\n", program);
     return -1;
@@ -106,9 +107,11 @@ int loom_dist_init(int argc, char **argv, const char *program) {
   if (g_size > 1)
     snprintf(g_program, sizeof(g_program), "%s (rank %d of %d)", program,
              g_rank, g_size);
-  if (provided < MPI_THREAD_FUNNELED) {
-    fprintf(stderr, "%s: error: the MPI library gives no thread support "
-                    "(MPI_THREAD_FUNNELED), which OpenMP needs\n",
+  if (provided < MPI_THREAD_SERIALIZED) {
+    fprintf(stderr, "%s: error: the MPI library gives too little thread "
+                    "support (MPI_THREAD_SERIALIZED is needed: a "
+                    "communication thread reduces gradients while the "
+                    "backward pass runs)\n",
             g_program);
     loom_dist_abort(1);
   }
@@ -183,4 +186,73 @@ void loom_dist_broadcast(void *bytes, int64_t size) {
     int n = (int)(size - done < kPiece ? size - done : kPiece);
     MPI_Bcast((char *)bytes + done, n, MPI_BYTE, 0, MPI_COMM_WORLD);
   }
+}
+
+void loom_dist_reduce_scatter_floats(const float *in, float *out,
+                                     int64_t block) {
+  if (g_size == 1) {
+    memcpy(out, in, (size_t)block * sizeof(float));
+    return;
+  }
+  MPI_Reduce_scatter_block(in, out, (int)block, MPI_FLOAT, MPI_SUM,
+                           MPI_COMM_WORLD);
+}
+
+void loom_dist_all_gather_floats(float *values, int64_t block) {
+  if (g_size == 1)
+    return;
+  MPI_Allgather(MPI_IN_PLACE, 0, MPI_FLOAT, values, (int)block, MPI_FLOAT,
+                MPI_COMM_WORLD);
+}
+
+/* MPI's counts and displacements of `counts`, as ints. */
+static int counts_and_displacements(const int64_t *counts, int **ints,
+                                    int **displacements) {
+  *ints = malloc((size_t)g_size * sizeof(int));
+  *displacements = malloc((size_t)g_size * sizeof(int));
+  if (!*ints || !*displacements) {
+    fprintf(stderr, "%s: error: out of memory\n", g_program);
+    loom_dist_abort(1);
+  }
+  int64_t at = 0;
+  for (int r = 0; r < g_size; ++r) {
+    if (counts[r] > INT32_MAX || at > INT32_MAX) {
+      fprintf(stderr, "%s: error: a tensor of 2^31 or more elements cannot "
+                      "be gathered in one piece\n",
+              g_program);
+      loom_dist_abort(1);
+    }
+    (*ints)[r] = (int)counts[r];
+    (*displacements)[r] = (int)at;
+    at += counts[r];
+  }
+  return 0;
+}
+
+void loom_dist_gather_floats(const float *mine, int64_t count, float *all,
+                             const int64_t *counts) {
+  if (g_size == 1) {
+    memcpy(all, mine, (size_t)count * sizeof(float));
+    return;
+  }
+  int *ints, *displacements;
+  counts_and_displacements(counts, &ints, &displacements);
+  MPI_Gatherv(mine, (int)count, MPI_FLOAT, all, ints, displacements,
+              MPI_FLOAT, 0, MPI_COMM_WORLD);
+  free(ints);
+  free(displacements);
+}
+
+void loom_dist_scatter_floats(const float *all, const int64_t *counts,
+                              float *mine, int64_t count) {
+  if (g_size == 1) {
+    memcpy(mine, all, (size_t)count * sizeof(float));
+    return;
+  }
+  int *ints, *displacements;
+  counts_and_displacements(counts, &ints, &displacements);
+  MPI_Scatterv(all, ints, displacements, MPI_FLOAT, mine, (int)count,
+               MPI_FLOAT, 0, MPI_COMM_WORLD);
+  free(ints);
+  free(displacements);
 }

@@ -22,6 +22,9 @@ void loom_default_options(loom_options *options) {
   options->lr = NAN;
   options->schedule = "constant";
   options->accum = 1;
+  options->overlap = "on";
+  /* PyTorch DDP's bucket_cap_mb. */
+  options->bucket_mib = 25;
   options->momentum = 0.9;
   /* torch.optim.AdamW's defaults. */
   options->beta1 = 0.9;
@@ -120,6 +123,17 @@ static const flag_info kFlags[] = {
      "micro-batches per step: gradients are averaged over N compiled "
      "batches",
      0, TRAIN, 1},
+    {"--zero", kInteger, FIELD(zero), 0, 1, {0}, "N",
+     "1: shard the optimizer state over the MPI ranks (ZeRO-1; "
+     "docs/distributed.md)",
+     0, TRAIN, 0},
+    {"--overlap", kChoice, FIELD(overlap), 0, 0, {"on", "off", 0}, "ON|OFF",
+     "reduce gradients over the MPI ranks while the backward pass runs",
+     0, TRAIN, 0},
+    {"--bucket-mb", kNumber, FIELD(bucket_mib), 0.0625, 65536, {0}, "MIB",
+     "the size of a bucket of gradients reduced over the MPI ranks in one "
+     "message",
+     0, TRAIN, 0},
     {"--beta1", kNumber, FIELD(beta1), 0, 0.999999, {0}, "X",
      "AdamW's first-moment decay", 0, TRAIN, 1},
     {"--beta2", kNumber, FIELD(beta2), 0, 0.999999, {0}, "X",

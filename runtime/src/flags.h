@@ -30,6 +30,11 @@ typedef struct {
   int64_t warmup;        /* steps of linear warm-up */
   double lr_min;         /* where cosine and linear end */
   int64_t accum;         /* micro-batches per step */
+  /* Data parallel over MPI ranks (docs/distributed.md). None of it changes
+   * a run's numbers beyond rounding (ZeRO-1's clipping norm). */
+  int64_t zero;          /* 1: shard the optimizer state (ZeRO-1) */
+  const char *overlap;   /* "on": reduce gradients during the backward pass */
+  double bucket_mib;     /* gradient bucket size */
   double momentum;       /* SGD */
   double beta1, beta2, eps, weight_decay; /* AdamW */
   double grad_clip;      /* the largest global gradient norm; 0: no clipping */

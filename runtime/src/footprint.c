@@ -36,16 +36,22 @@ int64_t loom_peak_rss_bytes(void) {
 static double mib(int64_t bytes) { return (double)bytes / (1 << 20); }
 
 void loom_print_footprint(const loom_model_info *model, int32_t optimizer,
-                          FILE *out) {
-  int64_t planned = loom_planned_bytes(model, optimizer);
+                          int64_t state_bytes, FILE *out) {
+  int64_t whole_state = table_bytes(model, LOOM_ROLE_STATE, optimizer);
+  int64_t planned = loom_planned_bytes(model, optimizer) - whole_state +
+                    state_bytes;
   int64_t peak = loom_peak_rss_bytes();
+  char shard[96] = "";
+  if (state_bytes != whole_state)
+    snprintf(shard, sizeof(shard), " of the %.1f MiB in all (ZeRO-1)",
+             mib(whole_state));
   fprintf(out,
           "memory: plan %.1f MiB (parameters %.1f, gradients %.1f, "
-          "optimizer state %.1f, inputs %.1f, intermediates %.1f), peak "
+          "optimizer state %.1f%s, inputs %.1f, intermediates %.1f), peak "
           "resident %.1f MiB (%.2f x plan)\n",
           mib(planned), mib(table_bytes(model, LOOM_ROLE_PARAM, optimizer)),
           mib(table_bytes(model, LOOM_ROLE_GRAD, optimizer)),
-          mib(table_bytes(model, LOOM_ROLE_STATE, optimizer)),
+          mib(state_bytes), shard,
           mib(table_bytes(model, LOOM_ROLE_INPUT, optimizer)),
           mib(model->arena_bytes), mib(peak),
           planned > 0 ? (double)peak / (double)planned : 0.0);

@@ -17,8 +17,9 @@ int64_t loom_planned_bytes(const loom_model_info *model, int32_t optimizer);
 int64_t loom_peak_rss_bytes(void);
 
 /* "memory: plan 104.2 MiB (parameters ..., intermediates ...), peak
- * resident 110.0 MiB (1.06 x plan)" */
+ * resident 110.0 MiB (1.06 x plan)", with `state_bytes` of optimizer state
+ * (what this process holds: all of it, or a ZeRO-1 shard). */
 void loom_print_footprint(const loom_model_info *model, int32_t optimizer,
-                          FILE *out);
+                          int64_t state_bytes, FILE *out);
 
 #endif /* LOOM_RUNTIME_FOOTPRINT_H */

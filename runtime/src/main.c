@@ -342,6 +342,7 @@ static int run(int argc, char **argv, const loom_model_info *model,
   loom_dataset *train = NULL, *val = NULL;
   int status = 1;
   loom_tensors tensors = {0};
+  loom_data_parallel *dp = NULL;
   int checked = 0;
   if (loom_data_open(&spec, &layout, &train, &val, err, sizeof(err)) != 0) {
     fprintf(stderr, "%s: error: %s\n", program, err);
@@ -354,15 +355,32 @@ static int run(int argc, char **argv, const loom_model_info *model,
     loom_data_free(val);
     val = NULL;
   }
-  if (loom_tensors_alloc(&tensors, model,
-                         options.grad_check ? -1 : optimizer) != 0) {
+  /* Training lays its tensors out for the reduction of gradients over
+   * ranks and micro-batches. */
+  if (options.subcommand == LOOM_TRAIN && !options.grad_check) {
+    loom_dp_settings settings = {(int)options.zero,
+                                 strcmp(options.overlap, "on") == 0,
+                                 options.bucket_mib, options.accum};
+    if (!(dp = loom_dp_create(model, optimizer, &settings, err, sizeof(err)))) {
+      fprintf(stderr, "%s: error: %s\n", program, err);
+      goto done;
+    }
+  }
+  if ((dp ? loom_tensors_alloc_laid_out(&tensors, model, optimizer,
+                                        loom_dp_layout(dp))
+          : loom_tensors_alloc(&tensors, model,
+                               options.grad_check ? -1 : optimizer)) != 0) {
     fprintf(stderr, "%s: error: out of memory for the model's tensors\n",
             program);
     goto done;
   }
+  if (dp && loom_dp_start(dp, &tensors, err, sizeof(err)) != 0) {
+    fprintf(stderr, "%s: error: %s\n", program, err);
+    goto done;
+  }
   loom_tensors_init(&tensors, options.seed);
-  loom_trainer trainer = {model,     &tensors, &layout, train,    val,
-                          optimizer, &options, program, tokenizer};
+  loom_trainer trainer = {model,     &tensors, &layout, train,     val,
+                          optimizer, &options, program, tokenizer, dp};
   if (options.subcommand == LOOM_EVAL) {
     status = evaluate_parameters(&trainer, program);
     goto done;
@@ -399,6 +417,7 @@ done:
   /* A rank that failed before the check tells the others there. */
   if (!checked)
     loom_dist_all_succeeded(1);
+  loom_dp_free(dp);
   loom_tensors_free(&tensors);
   loom_data_free(train);
   loom_data_free(val);

@@ -5,6 +5,8 @@
 #include "trainer.h"
 
 #include "checkpoint.h"
+#include "clock.h"
+#include "data_parallel.h"
 #include "distributed.h"
 #include "footprint.h"
 #include "generate.h"
@@ -16,13 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
 
 static int compare_doubles(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -85,80 +80,29 @@ double loom_evaluate(const loom_trainer *trainer, loom_dataset *data,
   return loom_dist_sum_double(sum) / (double)n;
 }
 
-/* Sums of the gradients of the micro-batches of a step before the last. */
-typedef struct {
-  int32_t count;
-  int32_t *index; /* of each gradient in the tensor table */
-  float **sums;
-} gradient_sums;
-
-static int alloc_sums(gradient_sums *sums, const loom_tensors *tensors) {
-  const loom_model_info *model = tensors->model;
-  memset(sums, 0, sizeof(*sums));
-  sums->index = calloc((size_t)model->num_tensors, sizeof(int32_t));
-  sums->sums = calloc((size_t)model->num_tensors, sizeof(float *));
-  if (!sums->index || !sums->sums)
-    return -1;
-  for (int32_t i = 0; i < model->num_tensors; ++i) {
-    if (model->tensors[i].role != LOOM_ROLE_GRAD)
-      continue;
-    sums->index[sums->count] = i;
-    sums->sums[sums->count] = malloc(loom_tensor_bytes(&model->tensors[i]) + 4);
-    if (!sums->sums[sums->count++])
-      return -1;
-  }
-  return 0;
-}
-
-static void free_sums(gradient_sums *sums) {
-  for (int32_t g = 0; sums->sums && g < sums->count; ++g)
-    free(sums->sums[g]);
-  free(sums->sums);
-  free(sums->index);
-}
-
-/* After micro-batch `micro` of `accum`: the first is copied, the middle
- * ones added, and the sum added into the last one's gradients, which the
- * update then reads. */
-static void accumulate(gradient_sums *sums, const loom_tensors *tensors,
-                       int64_t micro, int64_t accum) {
-  for (int32_t g = 0; g < sums->count; ++g) {
-    int32_t i = sums->index[g];
-    float *grad = tensors->buffers[i], *sum = sums->sums[g];
-    int64_t n = loom_tensor_numel(&tensors->model->tensors[i]);
-    if (micro == 0)
-      memcpy(sum, grad, (size_t)n * sizeof(float));
-    else if (micro < accum - 1)
-      for (int64_t j = 0; j < n; ++j)
-        sum[j] += grad[j];
-    else
-      for (int64_t j = 0; j < n; ++j)
-        grad[j] += sum[j];
-  }
-}
-
-/* With several ranks: every gradient summed over them, so that each holds
- * the gradient of the whole global batch. */
-static void sum_gradients_over_ranks(const loom_tensors *tensors) {
-  const loom_model_info *model = tensors->model;
-  for (int32_t i = 0; i < model->num_tensors; ++i)
-    if (model->tensors[i].role == LOOM_ROLE_GRAD)
-      loom_dist_sum_floats(tensors->buffers[i],
-                           loom_tensor_numel(&model->tensors[i]));
-}
-
 /* What every rank starts from is rank 0's: its parameters (initialized or
- * loaded) and, after --resume, its optimizer state and position. */
-static void broadcast_run_state(const loom_tensors *tensors, int32_t optimizer,
-                                loom_run_position *position) {
-  const loom_model_info *model = tensors->model;
+ * loaded) and, after --resume, its optimizer state (`whole`: each rank's
+ * shard of it under ZeRO-1) and position. */
+static void broadcast_run_state(const loom_trainer *t, loom_tensors *whole,
+                                int resumed, loom_run_position *position) {
+  const loom_model_info *model = t->model;
+  for (int32_t i = 0; i < model->num_tensors; ++i)
+    if (model->tensors[i].role == LOOM_ROLE_PARAM)
+      loom_dist_broadcast(t->tensors->buffers[i],
+                          (int64_t)loom_tensor_bytes(&model->tensors[i]));
+  loom_dist_broadcast(position, sizeof(*position));
+  if (!resumed)
+    return;
+  if (whole->buffers != t->tensors->buffers) {
+    loom_dp_scatter_state(t->dp, whole);
+    return;
+  }
   for (int32_t i = 0; i < model->num_tensors; ++i) {
     const loom_tensor_info *info = &model->tensors[i];
-    if (info->role == LOOM_ROLE_PARAM ||
-        (info->role == LOOM_ROLE_STATE && info->optimizer == optimizer))
-      loom_dist_broadcast(tensors->buffers[i], (int64_t)loom_tensor_bytes(info));
+    if (info->role == LOOM_ROLE_STATE && info->optimizer == t->optimizer)
+      loom_dist_broadcast(t->tensors->buffers[i],
+                          (int64_t)loom_tensor_bytes(info));
   }
-  loom_dist_broadcast(position, sizeof(*position));
 }
 
 typedef struct {
@@ -173,15 +117,30 @@ typedef struct {
   char newest[4096]; /* the newest checkpoint written or resumed from */
 } run;
 
+/* Every rank takes part (under ZeRO-1 the optimizer state is gathered to
+ * rank 0); rank 0 alone writes. */
 static int save_checkpoint(run *r) {
   const loom_options *options = &r->recorded;
+  char err[1024];
+  loom_tensors whole;
+  if (loom_dp_whole_state(r->trainer->dp, &whole) != 0) {
+    fprintf(stderr, "%s: error: out of memory for the whole optimizer state "
+                    "of a checkpoint\n",
+            r->trainer->program);
+    return -1;
+  }
+  loom_dp_gather_state(r->trainer->dp, &whole);
+  int status = 0;
+  if (loom_dist_rank() == 0) {
+    loom_progress_break(&r->progress);
+    status = loom_checkpoint_save(options->checkpoint_dir, &whole,
+                                  r->trainer->optimizer, &r->position, options,
+                                  options->keep_checkpoints, err, sizeof(err));
+  }
+  loom_dp_release_whole_state(r->trainer->dp, &whole);
   if (loom_dist_rank() != 0)
     return 0;
-  char err[1024];
-  loom_progress_break(&r->progress);
-  if (loom_checkpoint_save(options->checkpoint_dir, r->trainer->tensors,
-                           r->trainer->optimizer, &r->position, options,
-                           options->keep_checkpoints, err, sizeof(err)) != 0) {
+  if (status != 0) {
     fprintf(stderr, "%s: error: %s\n", r->trainer->program, err);
     return -1;
   }
@@ -191,10 +150,11 @@ static int save_checkpoint(run *r) {
   return 0;
 }
 
-/* --resume: the newest checkpoint's tensors and position; a directory
- * without one starts the run. Without --resume, a directory that holds
- * checkpoints is refused, so that no run overwrites another's. */
-static int start(run *r) {
+/* --resume: the newest checkpoint's parameters and position, and its
+ * optimizer state into `whole`; a directory without one starts the run
+ * (*resumed stays 0). Without --resume, a directory that holds checkpoints
+ * is refused, so that no run overwrites another's. */
+static int start(run *r, loom_tensors *whole, int32_t *resumed) {
   const loom_trainer *t = r->trainer;
   const loom_options *options = &r->recorded;
   if (!options->checkpoint_dir)
@@ -222,11 +182,12 @@ static int start(run *r) {
     r->newest[0] = '\0';
     return 0;
   }
-  if (loom_checkpoint_load(r->newest, t->tensors, t->optimizer, options,
+  if (loom_checkpoint_load(r->newest, whole, t->optimizer, options,
                            &r->position, err, sizeof(err)) != 0) {
     fprintf(stderr, "%s: error: --resume: %s\n", t->program, err);
     return -1;
   }
+  *resumed = 1;
   printf("%s: resumed from %s (step %lld)\n", t->program, r->newest,
          (long long)r->position.step);
   return 0;
@@ -318,12 +279,22 @@ int loom_train(const loom_trainer *t) {
   r.recorded.accum = options->accum * ranks;
   /* Rank 0 alone reads the checkpoint directory (it need not be shared);
    * the others learn whether it failed. */
-  int32_t started = rank == 0 ? start(&r) : 0;
-  loom_dist_broadcast(&started, sizeof(started));
-  if (started != 0)
+  loom_tensors whole = {0};
+  int32_t outcome[2] = {0, 0}; /* started, resumed */
+  if (options->resume && loom_dp_whole_state(t->dp, &whole) != 0) {
+    fprintf(stderr, "%s: error: out of memory for the optimizer state\n",
+            t->program);
+    outcome[0] = -1;
+  } else if (rank == 0) {
+    outcome[0] = start(&r, options->resume ? &whole : t->tensors, &outcome[1]);
+  }
+  loom_dist_broadcast(outcome, sizeof(outcome));
+  if (outcome[0] == 0 && ranks > 1)
+    broadcast_run_state(t, options->resume ? &whole : t->tensors, outcome[1],
+                        &r.position);
+  loom_dp_release_whole_state(t->dp, &whole);
+  if (outcome[0] != 0)
     return 1;
-  if (ranks > 1)
-    broadcast_run_state(t->tensors, t->optimizer, &r.position);
   /* Until the steps begin, a rank that fails on its own (out of memory, a
    * metrics file it cannot open) is known to all before any waits for it. */
   samples sampling;
@@ -337,10 +308,8 @@ int loom_train(const loom_trainer *t) {
   int64_t planned = stop >= first ? stop - first + 1 : 0;
   char err[1024];
   double *times = calloc((size_t)(planned > 0 ? planned : 1), sizeof(double));
-  gradient_sums sums = {0};
   int status = 1;
-  if (!failed && (!times || (accum > 1 && alloc_sums(&sums, t->tensors) != 0) ||
-                  loom_profile_reset(model) != 0)) {
+  if (!failed && (!times || loom_profile_reset(model) != 0)) {
     fprintf(stderr, "%s: error: out of memory\n", t->program);
     failed = 1;
   }
@@ -369,27 +338,25 @@ int loom_train(const loom_trainer *t) {
     double lr = loom_schedule_lr(&schedule, step);
     if (lr_slot >= 0)
       hyper[lr_slot] = (float)lr;
-    double start_ms = now_ms();
+    double start_ms = loom_now_ms();
     float loss_sum = 0.0f;
     /* Micro-batch m of a step is global batch m: N*B rows, of which rank r
      * trains on rows r*B .. r*B + B - 1 (docs/distributed.md). */
     for (int64_t micro = 0; micro < accum; ++micro) {
       loom_data_batch(t->train, r.position.batches_read + micro * ranks + rank,
                       inputs, targets);
+      loom_dp_before_backward(t->dp, micro);
       loss_sum += loom_forward_backward(buffers);
-      if (accum > 1)
-        accumulate(&sums, t->tensors, micro, accum);
+      loom_dp_after_backward(t->dp, micro);
     }
     r.position.batches_read += accum * ranks;
-    if (ranks > 1) {
-      sum_gradients_over_ranks(t->tensors);
+    if (ranks > 1)
       loom_dist_sum_floats(&loss_sum, 1);
-    }
     /* One rank of --accum N*A and N ranks of --accum A divide the same
      * sums by the same count. */
     int64_t micro_batches = accum * ranks;
     float loss = loss_sum / (float)micro_batches;
-    float norm = loom_grad_norm(buffers) / (float)micro_batches;
+    float norm = loom_dp_grad_norm(t->dp) / (float)micro_batches;
     if (!isfinite(loss) || !isfinite(norm)) {
       loom_progress_break(&r.progress);
       fprintf(stderr,
@@ -408,14 +375,15 @@ int loom_train(const loom_trainer *t) {
       if (coefficient < 1.0)
         scale *= (float)coefficient;
     }
-    loom_update(t->optimizer, buffers, hyper, scale, step);
-    double elapsed = now_ms() - start_ms;
+    loom_dp_update(t->dp, t->optimizer, hyper, scale, step);
+    double elapsed = loom_now_ms() - start_ms;
     times[step - first] = elapsed;
     total_ms += elapsed;
     /* The first step pays for first touches of every buffer; the profile
      * covers the steps after it when there are any. */
     if (step == first && step < stop) {
       loom_profile_reset(model);
+      loom_dp_reset_timing(t->dp);
       total_ms = 0;
     }
     if (step == first)
@@ -453,13 +421,14 @@ int loom_train(const loom_trainer *t) {
                (median * 1e6));
     int64_t profiled = planned > 1 ? planned - 1 : 1;
     loom_profile_report(model, profiled, total_ms, 15, stdout);
-    loom_print_footprint(model, t->optimizer, stdout);
+    loom_dp_report(t->dp, profiled, stdout);
+    loom_print_footprint(model, t->optimizer, loom_dp_state_bytes(t->dp),
+                         stdout);
   }
   status = 0;
 done:
   close_samples(&sampling);
   loom_progress_close(&r.progress);
-  free_sums(&sums);
   free(times);
   return status;
 }

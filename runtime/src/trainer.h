@@ -4,6 +4,7 @@
 #define LOOM_RUNTIME_TRAINER_H
 
 #include "data.h"
+#include "data_parallel.h"
 #include "flags.h"
 #include "tensors.h"
 
@@ -18,6 +19,9 @@ typedef struct {
   /* --sample-every's text; NULL (a --data token file, synthetic data):
    * samples print token ids. */
   const loom_tokenizer *tokenizer;
+  /* The reduction of gradients over ranks and micro-batches, which laid
+   * the tensors out (train only; NULL for eval). */
+  loom_data_parallel *dp;
 } loom_trainer;
 
 /* Trains from scratch (the tensors initialized) or, with --resume, from the

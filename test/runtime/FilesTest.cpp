@@ -54,7 +54,7 @@ struct TwoParameterModel {
       {"b", LOOM_ROLE_PARAM, LOOM_DTYPE_F32, 1, LOOM_INIT_ZEROS, bShape, 0, 0, 0, -1},
       {"w", LOOM_ROLE_GRAD, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, wShape, 0, 0, 0, -1},
   };
-  loom_model_info info = {LOOM_ABI_VERSION, 3, tensors, "two\"params", 1, 0, nullptr, 0.0, 0, nullptr, 0, {}};
+  loom_model_info info = {LOOM_ABI_VERSION, 3, tensors, "two\"params", 1, 0, nullptr, 0.0, 0, nullptr, 0, {}, nullptr};
   loom_tensors buffers{};
   TwoParameterModel() { loom_tensors_alloc(&buffers, &info, -1); }
   ~TwoParameterModel() { loom_tensors_free(&buffers); }
@@ -200,7 +200,7 @@ struct TokenModel {
       {"tokens", LOOM_ROLE_INPUT, LOOM_DTYPE_I32, 2, LOOM_INIT_ZEROS, shape, 0, 0, 100, -1},
       {"targets", LOOM_ROLE_INPUT, LOOM_DTYPE_I32, 2, LOOM_INIT_ZEROS, shape, 0, 0, 100, -1},
   };
-  loom_model_info model = {LOOM_ABI_VERSION, 2, tensors, "m", 1, 0, nullptr, 0.0, 0, nullptr, 0, {}};
+  loom_model_info model = {LOOM_ABI_VERSION, 2, tensors, "m", 1, 0, nullptr, 0.0, 0, nullptr, 0, {}, nullptr};
   loom_data_layout layout;
   TokenModel() {
     char err[256];

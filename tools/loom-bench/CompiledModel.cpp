@@ -27,6 +27,10 @@ extern "C" void loom_out_of_memory(int64_t bytes) {
   std::exit(1);
 }
 
+// The backward pass says when each gradient is final, for a data-parallel
+// runtime to start reducing it (abi.h); one process has nothing to reduce.
+extern "C" void loom_gradient_ready(int32_t) {}
+
 std::unique_ptr<CompiledModel>
 CompiledModel::build(const std::string &loomc, const std::string &modelPath,
                      const std::vector<std::string> &loomcArgs,
@@ -60,9 +64,8 @@ CompiledModel::build(const std::string &loomc, const std::string &modelPath,
       static_cast<const loom_model_info *>(dlsym(compiled->handle, "loom_model"));
   compiled->forwardBackward = reinterpret_cast<float (*)(void *const *)>(
       dlsym(compiled->handle, "loom_forward_backward"));
-  compiled->update =
-      reinterpret_cast<void (*)(int32_t, void *const *, const float *, float, int64_t)>(
-          dlsym(compiled->handle, "loom_update"));
+  compiled->update = reinterpret_cast<decltype(compiled->update)>(
+      dlsym(compiled->handle, "loom_update"));
   if (!compiled->model || !compiled->forwardBackward || !compiled->update ||
       compiled->model->abi_version != LOOM_ABI_VERSION) {
     error = libraryPath + " is not a Loom model library of ABI version " +
@@ -126,6 +129,7 @@ int64_t CompiledModel::plannedBytes() const {
 
 float CompiledModel::trainStep() {
   float loss = forwardBackward(tensors.buffers);
-  update(optimizer, tensors.buffers, hyper.data(), /*grad_scale=*/1.0f, ++stepNumber);
+  update(optimizer, tensors.buffers, hyper.data(), /*grad_scale=*/1.0f, ++stepNumber,
+         /*ranges=*/nullptr);
   return loss;
 }

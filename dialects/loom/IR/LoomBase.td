@@ -37,8 +37,8 @@ def Loom_Dialect : Dialect {
   let hasRegionArgAttrVerify = 1;
 }
 
-// Every loom op is free of side effects on memory: it reads its operands and
-// produces new tensors.
+// Every loom op but the runtime's (RuntimeOps.td) is free of side effects on
+// memory: it reads its operands and produces new tensors.
 class Loom_Op<string mnemonic, list<Trait> traits = []>
     : Op<Loom_Dialect, mnemonic, !listconcat(traits, [Pure])>;
 

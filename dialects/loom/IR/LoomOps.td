@@ -2,11 +2,13 @@
 //
 // One file per op family, each holding the family's forward ops (with
 // gradient rules), the gradient ops those rules emit, and, last, the
-// optimizer updates and the fused ops formed by the fusion pass. The C++ of
-// each family (verifiers and gradient rules side by side) is in the .cpp of
-// the same name. Shapes are static throughout; tensors whose leading
-// dimensions are batch-like ([B, T, C]) are handled by every op that takes
-// rows.
+// optimizer updates, the fused ops formed by the fusion pass and, last, the
+// ops through which compiled code talks to the runtime. The C++ of each
+// family (verifiers and gradient rules side by side) is in the .cpp of the
+// same name. Shapes are static, but for the optimizer updates, which also
+// run on a 1-D slice of a parameter whose length is known at run time (a
+// ZeRO-1 shard); tensors whose leading dimensions are batch-like ([B, T, C])
+// are handled by every op that takes rows.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,5 +33,6 @@ include "dialects/loom/IR/ShapeOps.td"
 include "dialects/loom/IR/LossOps.td"
 include "dialects/loom/IR/OptimizerOps.td"
 include "dialects/loom/IR/FusedOps.td"
+include "dialects/loom/IR/RuntimeOps.td"
 
 #endif // LOOM_OPS_TD

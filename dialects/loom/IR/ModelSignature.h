@@ -34,6 +34,10 @@ SmallVector<ArgumentInfo> describeArguments(func::FuncOp func);
 
 StringRef stringifyArgumentRole(ArgumentRole role);
 
+// The loom.hyper argument of grad_norm and the updates that holds, for each
+// parameter, the range of its elements they read (-loom-build-train-step).
+inline constexpr llvm::StringLiteral kRangesName = "ranges";
+
 // The gradient function -loom-autodiff derives from `forward`, which
 // -loom-build-train-step consumes: "F_grad" for F.
 inline constexpr llvm::StringLiteral kGradientSuffix = "_grad";

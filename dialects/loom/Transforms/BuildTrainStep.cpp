@@ -4,7 +4,9 @@
 // and eval_loss, all over caller-owned buffers. Parameters, gradients and
 // optimizer state are read through `bufferization.to_tensor ... restrict`
 // and written back with `materialize_in_destination`, which bufferization
-// turns into in-place computation.
+// turns into in-place computation. forward_backward says where each
+// gradient is final (loom.gradient_ready); grad_norm and the updates work
+// on ranges of elements the runtime chooses (ZeRO-1 shards).
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,8 +16,10 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/MapVector.h"
 
 namespace mlir::loom {
 #define GEN_PASS_DEF_LOOMBUILDTRAINSTEPPASS
@@ -177,7 +181,31 @@ static void writeBuffer(OpBuilder &builder, Location loc, Value value,
       builder, loc, TypeRange{}, value, buffer, restrict, /*writable=*/true);
 }
 
-// forward_backward(params, grads, inputs) -> loss
+// Where each gradient of F_grad's `results` is final in `body`: after its
+// defining op and after every op that reads it, the return aside. Gradients
+// are listed by their anchor, in result order.
+static llvm::MapVector<Operation *, SmallVector<unsigned>>
+finalPlaces(Block &body, ValueRange results) {
+  llvm::MapVector<Operation *, SmallVector<unsigned>> anchors;
+  for (auto [i, grad] : llvm::enumerate(results)) {
+    Operation *anchor = grad.getDefiningOp();
+    for (Operation *user : grad.getUsers())
+      if (user->getBlock() == &body && !user->hasTrait<OpTrait::IsTerminator>() &&
+          (!anchor || anchor->isBeforeInBlock(user)))
+        anchor = user;
+    anchors[anchor].push_back(i);
+  }
+  return anchors;
+}
+
+// forward_backward(params, grads, inputs) -> loss. Each gradient is said
+// ready (loom.gradient_ready) where the backward pass has computed it, so
+// that the runtime may reduce it over ranks while the rest of the pass
+// runs; the gradients are written into their buffers at the end, as in
+// tensor terms they may be: bufferization computes them in place, and
+// -loom-lower-gradient-ready moves each call after the last access to its
+// buffer. (Written early, a buffer would be free in tensor terms after its
+// write, and bufferization may reuse it as another value's scratch.)
 static void buildForwardBackward(OpBuilder &builder, func::FuncOp gradFn,
                                  const ModelArguments &args) {
   EntrySignature sig(builder.getContext());
@@ -197,9 +225,23 @@ static void buildForwardBackward(OpBuilder &builder, func::FuncOp gradFn,
     mapping.map(gradFn.getArgument(arg),
                 readBuffer(builder, entry.getArgument(input[i]), false));
   Block &gradBody = gradFn.front();
-  for (Operation &op : gradBody.without_terminator())
-    builder.clone(op, mapping);
   Operation *gradReturn = gradBody.getTerminator();
+  llvm::MapVector<Operation *, SmallVector<unsigned>> anchors =
+      finalPlaces(gradBody, gradReturn->getOperands().drop_front());
+  auto sayReady = [&](ArrayRef<unsigned> grads) {
+    for (unsigned i : grads)
+      GradientReadyOp::create(builder, gradReturn->getOperand(1 + i).getLoc(),
+                              entry.getArgument(grad[i]));
+  };
+  // A gradient defined nowhere in the body (none in practice) is final
+  // from the start.
+  if (auto it = anchors.find(nullptr); it != anchors.end())
+    sayReady(it->second);
+  for (Operation &op : gradBody.without_terminator()) {
+    builder.clone(op, mapping);
+    if (auto it = anchors.find(&op); it != anchors.end())
+      sayReady(it->second);
+  }
   Location loc = gradReturn->getLoc();
   for (auto [i, index] : llvm::enumerate(grad))
     writeBuffer(builder, loc, mapping.lookup(gradReturn->getOperand(1 + i)),
@@ -210,7 +252,52 @@ static void buildForwardBackward(OpBuilder &builder, func::FuncOp gradFn,
                              .getResult());
 }
 
-// grad_norm(grads) -> √(Σ g²), over every gradient.
+// The runtime's element ranges: `ranges` is memref<Px2xi64>, row p holding
+// [begin, end) of parameter p's elements in row-major order.
+struct ElementRange {
+  Value begin, length; // index
+};
+
+static ElementRange rangeOf(OpBuilder &builder, Location loc, Value ranges,
+                            unsigned p) {
+  auto load = [&](int64_t column) -> Value {
+    Value row = arith::ConstantIndexOp::create(builder, loc, p);
+    Value col = arith::ConstantIndexOp::create(builder, loc, column);
+    Value value =
+        memref::LoadOp::create(builder, loc, ranges, ValueRange{row, col});
+    return arith::IndexCastOp::create(builder, loc, builder.getIndexType(), value);
+  };
+  Value begin = load(0), end = load(1);
+  return {begin, arith::SubIOp::create(builder, loc, end, begin)};
+}
+
+static MemRefType rangesType(MLIRContext *ctx, size_t params) {
+  return MemRefType::get({static_cast<int64_t>(params), 2},
+                         IntegerType::get(ctx, 64));
+}
+
+// Elements [begin, begin + length) of `buffer` in row-major order, as a 1-D
+// view of it.
+static Value flatSlice(OpBuilder &builder, Location loc, Value buffer,
+                       OpFoldResult begin, Value length) {
+  auto type = cast<MemRefType>(buffer.getType());
+  Value flat = buffer;
+  if (type.getRank() == 0)
+    flat = memref::ExpandShapeOp::create(
+        builder, loc, ArrayRef<int64_t>{1}, buffer,
+        ArrayRef<ReassociationIndices>{});
+  else if (type.getRank() > 1)
+    flat = memref::CollapseShapeOp::create(
+        builder, loc, buffer,
+        ArrayRef<ReassociationIndices>{
+            llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()))});
+  return memref::SubViewOp::create(builder, loc, flat, ArrayRef{begin},
+                                   ArrayRef<OpFoldResult>{length},
+                                   ArrayRef<OpFoldResult>{builder.getIndexAttr(1)});
+}
+
+// grad_norm(grads, ranges) -> √(Σ g²), over the elements of every gradient
+// in its parameter's range.
 static void buildGradNorm(OpBuilder &builder, func::FuncOp gradFn,
                           const ModelArguments &args) {
   EntrySignature sig(builder.getContext());
@@ -218,14 +305,22 @@ static void buildGradNorm(OpBuilder &builder, func::FuncOp gradFn,
     sig.addNamed(bufferOf(gradFn.getArgument(arg).getType()),
                  kGradAttr, describeArgument(gradFn, arg).name,
                  gradFn.getArgument(arg).getLoc());
+  Location loc = gradFn.getLoc();
+  unsigned ranges = sig.addNamed(
+      rangesType(builder.getContext(), args.params.size()), kHyperAttr,
+      kRangesName, loc);
   func::FuncOp function =
       sig.create(builder, gradFn, "grad_norm", {builder.getF32Type()});
-  Location loc = gradFn.getLoc();
+  Block &entry = function.front();
   Value total = arith::ConstantOp::create(builder, loc, builder.getF32FloatAttr(0.0f));
   auto scalarType = RankedTensorType::get({}, builder.getF32Type());
-  for (BlockArgument buffer : function.getArguments()) {
+  for (unsigned p = 0; p < args.params.size(); ++p) {
+    Value buffer = entry.getArgument(p);
+    ElementRange range = rangeOf(builder, loc, entry.getArgument(ranges), p);
+    Value slice =
+        flatSlice(builder, buffer.getLoc(), buffer, range.begin, range.length);
     Value squares = SumSquaresOp::create(builder, loc, scalarType,
-                                         readBuffer(builder, buffer, false));
+                                         readBuffer(builder, slice, false));
     total = arith::AddFOp::create(
         builder, loc, total,
         tensor::ExtractOp::create(builder, loc, squares, ValueRange{}));
@@ -234,7 +329,12 @@ static void buildGradNorm(OpBuilder &builder, func::FuncOp gradFn,
                          math::SqrtOp::create(builder, loc, total).getResult());
 }
 
-// update_<optimizer>(params, grads, state, hyperparameters, grad_scale[, step])
+// update_<optimizer>(params, grads, state, hyperparameters, grad_scale[,
+// step], ranges): parameter p is updated at its elements [begin, end) of
+// ranges row p, from the same elements of its gradient, and its state
+// buffers hold just those elements (state element j belongs to parameter
+// element begin + j). The runtime passes whole ranges, or a ZeRO-1 shard
+// with the state of that shard alone.
 static void buildUpdate(OpBuilder &builder, func::FuncOp gradFn,
                         const ModelArguments &args, const OptimizerSpec &spec) {
   MLIRContext *ctx = builder.getContext();
@@ -259,6 +359,8 @@ static void buildUpdate(OpBuilder &builder, func::FuncOp gradFn,
   std::optional<unsigned> step;
   if (spec.needsStep)
     step = sig.addNamed(b.getI64Type(), kHyperAttr, "step", loc);
+  unsigned ranges = sig.addNamed(rangesType(ctx, args.params.size()),
+                                 kHyperAttr, kRangesName, loc);
 
   func::FuncOp function =
       sig.create(builder, gradFn, ("update_" + spec.name).str(), {});
@@ -268,22 +370,31 @@ static void buildUpdate(OpBuilder &builder, func::FuncOp gradFn,
     hypers.push_back(entry.getArgument(index));
   for (auto [p, arg] : llvm::enumerate(args.params)) {
     Value paramBuffer = entry.getArgument(param[p]);
-    SmallVector<Value> stateValues;
-    for (unsigned s : state[p])
-      stateValues.push_back(readBuffer(builder, entry.getArgument(s), true));
-    UpdateInputs inputs{readBuffer(builder, paramBuffer, true),
-                        readBuffer(builder, entry.getArgument(grad[p]), false),
+    Location paramLoc = paramBuffer.getLoc();
+    ElementRange range =
+        rangeOf(builder, paramLoc, entry.getArgument(ranges), p);
+    auto slice = [&](Value buffer, OpFoldResult begin) {
+      return flatSlice(builder, paramLoc, buffer, begin, range.length);
+    };
+    Value paramSlice = slice(paramBuffer, range.begin);
+    Value gradSlice = slice(entry.getArgument(grad[p]), range.begin);
+    SmallVector<Value> stateSlices, stateValues;
+    for (unsigned s : state[p]) {
+      stateSlices.push_back(slice(entry.getArgument(s), b.getIndexAttr(0)));
+      stateValues.push_back(readBuffer(builder, stateSlices.back(), true));
+    }
+    UpdateInputs inputs{readBuffer(builder, paramSlice, true),
+                        readBuffer(builder, gradSlice, false),
                         stateValues,
                         hypers,
                         entry.getArgument(gradScale),
                         step ? entry.getArgument(*step) : Value(),
                         cast<MemRefType>(paramBuffer.getType()).getRank() >= 2};
-    SmallVector<Value> results =
-        spec.buildUpdate(builder, paramBuffer.getLoc(), inputs);
-    writeBuffer(builder, paramBuffer.getLoc(), results[0], paramBuffer, false);
-    for (auto [s, value] : llvm::zip(state[p], ArrayRef(results).drop_front()))
-      writeBuffer(builder, paramBuffer.getLoc(), value, entry.getArgument(s),
-                  false);
+    SmallVector<Value> results = spec.buildUpdate(builder, paramLoc, inputs);
+    writeBuffer(builder, paramLoc, results[0], paramSlice, false);
+    for (auto [stateSlice, value] :
+         llvm::zip(stateSlices, ArrayRef(results).drop_front()))
+      writeBuffer(builder, paramLoc, value, stateSlice, false);
   }
   func::ReturnOp::create(builder, loc);
 }

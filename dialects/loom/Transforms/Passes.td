@@ -54,29 +54,44 @@ def LoomBuildTrainStepPass : Pass<"loom-build-train-step", "::mlir::ModuleOp"> {
     training step, over buffers (memrefs) owned by the caller:
 
     - `forward_backward(params, grads, inputs) -> loss` computes the loss
-      and writes every gradient into its buffer;
-    - `grad_norm(grads) -> ‖g‖₂`, the global norm that gradient clipping
+      and writes every gradient into its buffer, with a
+      `loom.gradient_ready` on that buffer where the backward pass has
+      computed the gradient;
+    - `grad_norm(grads, ranges) -> ‖g‖₂`, the norm that gradient clipping
       needs between the backward pass and the update;
     - one `update_<optimizer>(params, grads, state, hyperparameters,
-      grad_scale[, step])` per optimizer (`sgd`: SGD with momentum,
+      grad_scale[, step], ranges)` per optimizer (`sgd`: SGD with momentum,
       `adamw`: AdamW), which updates parameters and that optimizer's state
       in place;
     - `eval_loss(inputs, params) -> loss`, `F` on the same buffers,
       changing nothing.
 
+    `ranges` (`memref<Px2xi64>`, `loom.hyper = "ranges"`) holds, for each
+    parameter p, the elements [begin, end) of it (row-major) that the
+    function reads: the whole parameter, or the shard whose optimizer state
+    a rank holds under ZeRO-1. An update's state buffers hold the range's
+    elements alone, state element j being parameter element begin + j.
+
     ```mlir
-    // forward_backward
+    // forward_backward: the gradient of %w is final after the op that
+    // computes it; the buffers are written at the end
+    %dw = loom.matmul %x, %dz {transpose_lhs} : ...
+    loom.gradient_ready %dw_buf : memref<64x128xf32>
+    ...
     bufferization.materialize_in_destination %dw in restrict writable %dw_buf
-    // update_sgd
-    %w = bufferization.to_tensor %w_buf restrict writable
-    %w2, %v2 = loom.sgd_update %w, %dw, %v, lr %lr, momentum %mu, scale %s
-    bufferization.materialize_in_destination %w2 in writable %w_buf
+    // update_sgd: the range [%b, %b + %n) of %w
+    %w_flat = memref.collapse_shape %w_buf [[0, 1]]
+    %w_range = memref.subview %w_flat[%b] [%n] [1]
+    %w = bufferization.to_tensor %w_range restrict writable
+    %w2, %v2 = loom.sgd_update %w, %dw, %v, lr %lr, momentum %mu, scale %s : tensor<?xf32>
+    bufferization.materialize_in_destination %w2 in writable %w_range
     ```
     Gradients are computed directly in their buffers (empty-tensor
     elimination); updates are lowered to write into the tensors of the
     parameter and the state, so their write-backs are no-ops and no second
-    copy of a parameter exists. Splitting the step lets the runtime clip
-    gradients (and, later, all-reduce them) between backward and update.
+    copy of a parameter exists. Splitting the step lets the runtime reduce
+    gradients over ranks (starting with each as soon as it is ready) and
+    clip them between backward and update.
     Hyperparameters and the step number are scalar arguments
     (`loom.hyper`): changing them never recompiles. AdamW decays only
     parameters of rank 2 or more. `F` and `F_grad` are removed.
@@ -88,7 +103,8 @@ def LoomBuildTrainStepPass : Pass<"loom-build-train-step", "::mlir::ModuleOp"> {
   ];
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
                            "::mlir::tensor::TensorDialect",
-                           "::mlir::math::MathDialect"];
+                           "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect"];
 }
 
 def LoomBuildInferencePass : Pass<"loom-build-inference", "::mlir::ModuleOp"> {

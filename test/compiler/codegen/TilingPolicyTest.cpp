@@ -130,6 +130,23 @@ TEST(TilingPolicy, ReductionsOverRowsSplitTheirColumns) {
   EXPECT_EQ(plan.threadTiles, (Sizes{0, 64}));
 }
 
+TEST(TilingPolicy, RunTimeLengthsGoInBlocksOf16384) {
+  // AdamW over a ZeRO-1 shard of a parameter, of a length known at run
+  // time: thread blocks of 16384 elements, 64-lane register tiles (peeled
+  // to whole ones later).
+  LoopNest nest;
+  nest.ranges = {kDynamicRange};
+  nest.parallel = {true};
+  TilePlan plan = planTiles(nest, kAvx512);
+  EXPECT_EQ(plan.registerTiles, (Sizes{64}));
+  EXPECT_EQ(plan.threadTiles, (Sizes{16384}));
+  // The norm's sum of squares over the same range is a reduction: one
+  // thread walks it.
+  nest.parallel = {false};
+  plan = planTiles(nest, kAvx512);
+  EXPECT_EQ(plan.threadTiles, (Sizes{0}));
+}
+
 TEST(TilingPolicy, DivisorsPreferMultiples) {
   EXPECT_EQ(divisorTile(256, 64, 8), 64);
   EXPECT_EQ(divisorTile(48, 64, 8), 48);  // fits whole

@@ -2,8 +2,9 @@
 // RUN: loom-opt %s -split-input-file -loom-lower-to-linalg | FileCheck %s --check-prefix=NOLOOM
 
 // No loom op survives the lowering, in any function (loom.fusion_group
-// attributes do).
-// NOLOOM-NOT: {{^ *(%[^ ]+ = )?"?loom\.}}
+// attributes do), but loom.gradient_ready, which is lowered after
+// bufferization.
+// NOLOOM-NOT: {{^ *(%[^ ]+ = )?"?loom\.([a-fh-z]|g[^r])}}
 
 //===----------------------------------------------------------------------===//
 // Products
@@ -1146,4 +1147,41 @@ func.func @adamw(%p: tensor<4x3xf32>, %g: tensor<4x3xf32>, %m: tensor<4x3xf32>, 
   %p2, %m2, %v2 = loom.adamw_update %p, %g, %m, %v, lr %lr, betas %b1, %b2, eps %eps, weight_decay %wd, step %t, scale %s : tensor<4x3xf32>
   %n = loom.sum_squares %g : tensor<4x3xf32>
   return %p2, %m2, %v2, %n : tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<f32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// The runtime's hook and updates over ranges
+//===----------------------------------------------------------------------===//
+
+// loom.gradient_ready is left for -loom-lower-gradient-ready, after
+// bufferization has placed the writes of its buffer.
+
+// CHECK-LABEL: func.func @gradient_ready
+// CHECK-SAME: %[[DB:[^:]+]]: memref<3xf32> {loom.grad = "b"}
+// CHECK: linalg.generic
+// CHECK: loom.gradient_ready %[[DB]] : memref<3xf32>
+// CHECK-NOT: call
+// CHECK: bufferization.materialize_in_destination %{{.+}} in restrict writable %[[DB]]
+func.func @gradient_ready(%w: memref<3xf32> {loom.param = "w"},
+                          %dw: memref<3xf32> {loom.grad = "w"},
+                          %db: memref<3xf32> {loom.grad = "b"},
+                          %x: tensor<3xf32>) {
+  %y = loom.tanh %x : tensor<3xf32>
+  loom.gradient_ready %db : memref<3xf32>
+  bufferization.materialize_in_destination %y in restrict writable %db : (tensor<3xf32>, memref<3xf32>) -> ()
+  return
+}
+
+// -----
+
+// An update over a range of a length known at run time is one generic over
+// 1-D tensors of that length.
+
+// CHECK-LABEL: func.func @sgd_over_a_range
+// CHECK: linalg.generic {{.+}} iterator_types = ["parallel"]} ins(%{{.+}} : tensor<?xf32>) outs(%{{.+}}, %{{.+}} : tensor<?xf32>, tensor<?xf32>)
+func.func @sgd_over_a_range(%p: tensor<?xf32>, %g: tensor<?xf32>, %v: tensor<?xf32>, %lr: f32) -> (tensor<?xf32>, tensor<?xf32>) {
+  %0:2 = loom.sgd_update %p, %g, %v, lr %lr, momentum %lr, scale %lr : tensor<?xf32>
+  return %0#0, %0#1 : tensor<?xf32>, tensor<?xf32>
 }

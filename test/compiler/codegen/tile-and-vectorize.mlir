@@ -185,3 +185,27 @@ func.func @large_product(%x: tensor<512x256xf32>, %w: tensor<256x512xf32>) -> te
   %0 = loom.matmul %x, %w : (tensor<512x256xf32>, tensor<256x512xf32>) -> tensor<512x512xf32>
   return %0 : tensor<512x512xf32>
 }
+
+// -----
+
+// An update over a range whose length is known only at run time (a ZeRO-1
+// shard): thread blocks of 16384 elements, each cut into whole register
+// tiles of 4 vectors, which vectorize, and a partial one, which stays a
+// scalar generic; no tile is left with a run-time length in the vector
+// loop.
+
+// CHECK-LABEL: func.func @update_of_a_range
+// CHECK: scf.forall (%{{.+}}) = (0) to (%{{.+}}) step (16384)
+// CHECK: %[[WHOLE:.+]] = affine.apply
+// CHECK: scf.for %{{.+}} = %c0 to %[[WHOLE]] step %c64
+// CHECK-NOT: linalg.generic
+// CHECK: arith.subf %{{.+}} : vector<64xf32>
+// CHECK: vector.transfer_write %{{.+}} : vector<64xf32>, tensor<?xf32>
+// CHECK: scf.for %{{.+}} = %[[WHOLE]] to
+// CHECK: linalg.generic
+// CHECK-NOT: scf.for
+// CHECK: scf.forall.in_parallel
+func.func @update_of_a_range(%p: tensor<?xf32>, %g: tensor<?xf32>, %v: tensor<?xf32>, %lr: f32) -> (tensor<?xf32>, tensor<?xf32>) {
+  %0:2 = loom.sgd_update %p, %g, %v, lr %lr, momentum %lr, scale %lr : tensor<?xf32>
+  return %0#0, %0#1 : tensor<?xf32>, tensor<?xf32>
+}

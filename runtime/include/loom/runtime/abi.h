@@ -16,7 +16,7 @@
 extern "C" {
 #endif
 
-#define LOOM_ABI_VERSION 5
+#define LOOM_ABI_VERSION 6
 
 /* What a tensor of the model is. The tensor table lists parameters, then
  * their gradients, then the state of every optimizer (optimizer by
@@ -110,6 +110,11 @@ typedef struct {
    * entry point has one, freed before it returns). */
   int64_t arena_bytes;
   loom_inference_info inference;
+  /* The gradients (g: the g-th LOOM_ROLE_GRAD tensor of the table, the
+   * gradient of the g-th parameter) in the order loom_forward_backward
+   * calls loom_gradient_ready for them: roughly the reverse of the order
+   * the forward pass reads the parameters. One entry per parameter. */
+  const int32_t *gradient_ready_order;
 } loom_model_info;
 
 extern const loom_model_info loom_model;
@@ -119,17 +124,27 @@ extern const loom_model_info loom_model;
  * may be NULL. */
 
 /* The forward and backward pass on the batch in the input buffers: returns
- * the loss and writes every gradient into its buffer. */
+ * the loss and writes every gradient into its buffer. As soon as gradient
+ * g is final it calls loom_gradient_ready(g) (below). */
 float loom_forward_backward(void *const *buffers);
 
-/* The global L2 norm of all gradients, for clipping. */
-float loom_grad_norm(void *const *buffers);
+/* Parameter element ranges, for loom_grad_norm and loom_update: NULL for
+ * every element of every parameter, or 2 int64_t per parameter in the
+ * table's order, [begin, end) of its elements in row-major order. A rank
+ * of a ZeRO-1 run passes the shard whose optimizer state it holds. */
 
-/* The update of every parameter and of `optimizer`'s state, in place, from
+/* The L2 norm of the gradients' elements in `ranges`, for clipping. */
+float loom_grad_norm(void *const *buffers, const int64_t *ranges);
+
+/* The update of the parameters and of `optimizer`'s state, in place, from
  * the gradients multiplied by `grad_scale`. `hyper` holds the optimizer's
- * hyper_names in order; `step` counts from 1. */
+ * hyper_names in order; `step` counts from 1. Parameter p is updated at
+ * its elements in `ranges` alone, from the same elements of its gradient,
+ * and its state buffers hold those elements alone (state element j is
+ * parameter element begin + j), so an empty range reads none of its
+ * buffers, whose state may then be NULL. */
 void loom_update(int32_t optimizer, void *const *buffers, const float *hyper,
-                 float grad_scale, int64_t step);
+                 float grad_scale, int64_t step, const int64_t *ranges);
 
 /* The loss of the current parameters on the batch in the input buffers;
  * changes nothing. */
@@ -154,6 +169,14 @@ void loom_decode(void *const *buffers, const int32_t *tokens, int64_t position,
  * called when an intermediate tensor of `bytes` cannot be allocated. Must
  * not return. */
 void loom_out_of_memory(int64_t bytes);
+
+/* Provided by the caller too: loom_forward_backward calls it on the calling
+ * thread, between its parallel loops, once per gradient and call, as soon
+ * as gradient g (the g-th LOOM_ROLE_GRAD tensor of the table) holds its
+ * final value: the pass neither writes nor reads that buffer again in the
+ * call, so the caller may start reducing it over ranks (and rewrite it in
+ * place) while the backward pass goes on. It must return quickly. */
+void loom_gradient_ready(int32_t gradient);
 
 /* Provided by the caller too, and called only by code built with
  * `loomc --profile`: around the loop nests of profiled operation `op` (an

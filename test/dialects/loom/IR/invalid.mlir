@@ -1471,3 +1471,32 @@ func.func @cached_attention_cache_short(%q: tensor<1x5x16xf32>, %kv: tensor<1x5x
   %0:3 = loom.cached_attention %q, %kv, %kv into %c, %c at %pos heads(4, 2) : tensor<1x5x16xf32>, tensor<1x5x8xf32>, tensor<1x4x8xf32>
   return
 }
+
+//===----------------------------------------------------------------------===//
+// loom.gradient_ready
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @gradient_ready_of_a_parameter(%w: memref<4x3xf32> {loom.param = "w"}) {
+  // expected-error @+1 {{'loom.gradient_ready' op operand must be a gradient buffer (an argument marked loom.grad), not argument #0}}
+  loom.gradient_ready %w : memref<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @gradient_ready_of_a_temporary() {
+  %buffer = memref.alloc() : memref<4x3xf32>
+  // expected-error @+1 {{'loom.gradient_ready' op operand must be an argument of the enclosing function, the buffer the runtime passes}}
+  loom.gradient_ready %buffer : memref<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @gradient_ready_of_integers(%ids: memref<4xi32> {loom.grad = "w"}) {
+  // expected-error @+1 {{'loom.gradient_ready' op operand #0 must be memref of 32-bit float values, but got 'memref<4xi32>'}}
+  loom.gradient_ready %ids : memref<4xi32>
+  return
+}

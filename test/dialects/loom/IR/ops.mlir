@@ -450,3 +450,29 @@ func.func @fused_linear_grad(%x: tensor<8x4xf32>, %x3: tensor<2x8x4xf32>, %w: te
   %10 = loom.fused_linear_grad none %dy3, %x3 {transpose_weight} : (tensor<2x8x3xf32>, tensor<2x8x4xf32>) -> tensor<3x4xf32>
   return
 }
+
+//===----------------------------------------------------------------------===//
+// RuntimeOps: gradient_ready
+//===----------------------------------------------------------------------===//
+
+// The updates also run on 1-D tensors of a length known at run time (a
+// ZeRO-1 shard of a parameter).
+// CHECK-LABEL: func.func @update_of_a_shard
+// CHECK: loom.adamw_update {{.+}} : tensor<?xf32>
+// CHECK: loom.sgd_update {{.+}} : tensor<?xf32>
+// CHECK: loom.sum_squares %{{.+}} : tensor<?xf32>
+func.func @update_of_a_shard(%p: tensor<?xf32>, %lr: f32, %step: i64) {
+  %0:3 = loom.adamw_update %p, %p, %p, %p, lr %lr, betas %lr, %lr, eps %lr, weight_decay %lr, step %step, scale %lr : tensor<?xf32>
+  %1:2 = loom.sgd_update %p, %p, %p, lr %lr, momentum %lr, scale %lr : tensor<?xf32>
+  %2 = loom.sum_squares %p : tensor<?xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @gradient_ready
+// CHECK-SAME: (%{{[^:]+}}: memref<4x3xf32> {loom.param = "w"}, %[[DW:[^:]+]]: memref<4x3xf32> {loom.grad = "w"})
+// CHECK: loom.gradient_ready %[[DW]] : memref<4x3xf32>
+func.func @gradient_ready(%w: memref<4x3xf32> {loom.param = "w"},
+                          %dw: memref<4x3xf32> {loom.grad = "w"}) {
+  loom.gradient_ready %dw : memref<4x3xf32>
+  return
+}

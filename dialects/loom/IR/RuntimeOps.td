@@ -1,0 +1,39 @@
+//===- RuntimeOps.td - What compiled code tells its runtime -*- tablegen -*-===//
+//
+// Ops with an effect outside the tensors: they hand the runtime that calls
+// an entry point (abi.h) a fact it can act on before the call returns.
+
+// A loom op that reads or writes memory the runtime shares, declared by its
+// operands' effects; unlike the tensor ops, never Pure.
+class Loom_RuntimeOp<string mnemonic, list<Trait> traits = []>
+    : Op<Loom_Dialect, mnemonic, traits>;
+
+def Loom_GradientReadyOp : Loom_RuntimeOp<"gradient_ready"> {
+  let summary = "a gradient buffer holds its final value for this call";
+  let description = [{
+    Placed by `-loom-build-train-step` in `forward_backward` right after the
+    op that computes the final value of a gradient, whose buffer (a
+    `loom.grad` argument) receives it. After bufferization,
+    `-loom-lower-gradient-ready` moves it after the last access to that
+    buffer and lowers it to a call of the runtime's
+    `loom_gradient_ready(g)`, `g` being the buffer's position among the
+    function's `loom.grad` arguments: from the call on, the backward pass
+    neither writes nor reads the buffer, and the runtime may reduce the
+    gradient over ranks, in place, while the pass goes on
+    (docs/distributed.md). The operand's effects say that the runtime reads
+    and rewrites the buffer.
+
+    ```mlir
+    loom.gradient_ready %grad_w : memref<64x128xf32>
+    ```
+  }];
+  let arguments = (ins Arg<F32MemRef, "the gradient buffer",
+                           [MemRead, MemWrite]>:$gradient);
+  let assemblyFormat = "$gradient attr-dict `:` type($gradient)";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    // The operand's position among the enclosing function's loom.grad
+    // arguments: the index loom_gradient_ready receives.
+    unsigned getGradientIndex();
+  }];
+}
