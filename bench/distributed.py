@@ -8,12 +8,15 @@
    and gpt2s configs;
 3. overlap: the step time of 2 ranks over TCP with gradients reduced while
    the backward pass runs and after it, interleaved run by run, and the
-   share of the communication the backward pass hid;
+   share of the communication the backward pass hid; with --shape-loopback
+   RATE (as root; tc from iproute2) again over loopback limited to RATE
+   (say 4gbit), a link whose transfers take time but no CPU, as a real
+   network's do;
 4. ZeRO-1's memory: the optimizer state and peak resident memory of a rank
    of gpt2s, 1 rank, 2 ranks, 2 ranks with --zero 1.
 
 Usage: /usr/bin/python3 bench/distributed.py [--out DIR] [--configs mini,gpt2s]
-       [--repeats N]
+       [--repeats N] [--shape-loopback RATE] [--skip collectives,throughput,overlap,memory]
 Run scripts/setup.sh first (it builds loomc and loom-allreduce-bench).
 """
 import argparse
@@ -79,52 +82,13 @@ def section(title):
     print(f"\n## {title}\n", flush=True)
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--out", default=os.path.join(ROOT, "build", "bench",
-                                                      "distributed"))
-    parser.add_argument("--configs", default="mini,gpt2s")
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
-    os.makedirs(args.out, exist_ok=True)
-    configs = args.configs.split(",")
-    for name in configs:
-        if name not in CONFIGS:
-            sys.exit(f"--configs: no config '{name}' (mini, gpt2s)")
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                if line.startswith("model name")), "unknown CPU")
-    print(f"# Data parallel on {cpu}, {os.cpu_count()} cores")
-
-    section("Collectives (loom-allreduce-bench, 2 ranks)")
-    for transport, flags in (("shared memory", SHM), ("TCP loopback", TCP)):
-        print(f"{transport}:")
-        print(run(MPIRUN + ["-np", "2"] + flags + [ALLREDUCE, "1", "16", "64",
-                                                   "256", "475"]), flush=True)
-
-    executables = {name: compile_config(name, args.out) for name in configs}
-
-    section("Throughput: 1 rank x 2 threads against 2 ranks x 1 thread "
-            "(shared memory), median of runs")
-    for name in configs:
-        one, two = [], []
-        for _ in range(args.repeats):
-            one.append(train([], executables[name], name, ["--threads", "2"])[0])
-            two.append(train(MPIRUN + ["-np", "2"] + SHM, executables[name],
-                             name)[0])
-        a, b = statistics.median(one), statistics.median(two)
-        ta = tokens_per_step(name, 1) / a * 1e3
-        tb = tokens_per_step(name, 2) / b * 1e3
-        print(f"{name}: 1 x 2 threads {a:.1f} ms/step ({ta:.0f} tokens/s); "
-              f"2 ranks x 1 thread {b:.1f} ms/step ({tb:.0f} tokens/s); "
-              f"ratio {tb / ta:.3f}", flush=True)
-
-    section("Overlap over TCP loopback: 2 ranks x 1 thread, runs interleaved")
+def overlap(configs, executables, repeats):
     for name in configs:
         bucket = ["--bucket-mb", str(BUCKET_MIB[name])]
         times = {"on": [], "off": []}
         comm = {"on": [], "off": []}
         waited = {"on": [], "off": []}
-        for _ in range(args.repeats):
+        for _ in range(repeats):
             for overlap in ("on", "off"):
                 median, text = train(MPIRUN + ["-np", "2"] + TCP,
                                      executables[name], name,
@@ -145,7 +109,68 @@ def main():
               f"step time saved {off - on:.1f} ms = {100 * (off - on) / alone:.0f} % "
               f"of the communication", flush=True)
 
-    if "gpt2s" in configs:
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", default=os.path.join(ROOT, "build", "bench",
+                                                      "distributed"))
+    parser.add_argument("--configs", default="mini,gpt2s")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--shape-loopback", metavar="RATE")
+    parser.add_argument("--skip", default="")
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    os.makedirs(args.out, exist_ok=True)
+    configs = args.configs.split(",")
+    for name in configs:
+        if name not in CONFIGS:
+            sys.exit(f"--configs: no config '{name}' (mini, gpt2s)")
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                if line.startswith("model name")), "unknown CPU")
+    print(f"# Data parallel on {cpu}, {os.cpu_count()} cores")
+
+    if "collectives" not in skip:
+        section("Collectives (loom-allreduce-bench, 2 ranks)")
+        for transport, flags in (("shared memory", SHM), ("TCP loopback", TCP)):
+            print(f"{transport}:")
+            print(run(MPIRUN + ["-np", "2"] + flags +
+                      [ALLREDUCE, "1", "16", "64", "256", "475"]), flush=True)
+
+    executables = {name: compile_config(name, args.out) for name in configs}
+
+    if "throughput" not in skip:
+        section("Throughput: 1 rank x 2 threads against 2 ranks x 1 thread "
+                "(shared memory), median of runs")
+    for name in (configs if "throughput" not in skip else []):
+        one, two = [], []
+        for _ in range(args.repeats):
+            one.append(train([], executables[name], name, ["--threads", "2"])[0])
+            two.append(train(MPIRUN + ["-np", "2"] + SHM, executables[name],
+                             name)[0])
+        a, b = statistics.median(one), statistics.median(two)
+        ta = tokens_per_step(name, 1) / a * 1e3
+        tb = tokens_per_step(name, 2) / b * 1e3
+        print(f"{name}: 1 x 2 threads {a:.1f} ms/step ({ta:.0f} tokens/s); "
+              f"2 ranks x 1 thread {b:.1f} ms/step ({tb:.0f} tokens/s); "
+              f"ratio {tb / ta:.3f}", flush=True)
+
+    if "overlap" not in skip:
+        section("Overlap over TCP loopback: 2 ranks x 1 thread, runs interleaved")
+        overlap(configs, executables, args.repeats)
+    if args.shape_loopback:
+        section(f"Overlap over TCP loopback limited to {args.shape_loopback} "
+                "(tc tbf): transfers that take time but no CPU")
+        shape = ["tc", "qdisc", "add", "dev", "lo", "root", "tbf", "rate",
+                 args.shape_loopback, "burst", "4mb", "latency", "50ms"]
+        run(shape)
+        try:
+            print(run(MPIRUN + ["-np", "2"] + TCP + [ALLREDUCE, "16", "64"]),
+                  flush=True)
+            overlap(configs, executables, args.repeats)
+        finally:
+            subprocess.run(["tc", "qdisc", "del", "dev", "lo", "root"])
+
+    if "gpt2s" in configs and "memory" not in skip:
         section("ZeRO-1's memory: gpt2s, rank 0's optimizer state and peak "
                 "resident memory")
         cases = (("1 rank", [], []), ("2 ranks", MPIRUN + ["-np", "2"] + SHM, []),

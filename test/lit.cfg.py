@@ -34,19 +34,34 @@ if os.path.isfile(os.path.join(gpt2_vocab, "encoder.json")):
 config.substitutions.append(("%gpt2_vocab", gpt2_vocab))
 
 # Data-parallel runs (test/runtime/distributed*.test) need a runtime built
-# with MPI and OpenMPI's mpirun; without either they report UNSUPPORTED. The
-# flags are those docs/distributed.md gives for one machine as root in a
-# container: 2 ranks on 2 cores, one thread each, over shared memory.
+# with MPI, OpenMPI's mpirun, and a machine where mpirun can start ranks (it
+# cannot without a network interface, not even loopback); without any of
+# them they report UNSUPPORTED, and the reason is printed. The flags are
+# those docs/distributed.md gives for one machine as root in a container: 2
+# ranks on 2 cores, one thread each, over shared memory.
 import shutil
+import subprocess
 mpirun = shutil.which("mpirun")
-if mpirun and config.loom_runtime_has_mpi.upper() in ("TRUE", "ON", "1"):
-    config.available_features.add("mpi")
+mpirun_flags = (" --allow-run-as-root --oversubscribe --bind-to none"
+                " -x OMP_NUM_THREADS=1 --mca btl self,vader"
+                " --mca btl_vader_single_copy_mechanism none")
+why_not = None
+if not mpirun:
+    why_not = "no mpirun (install openmpi-bin)"
+elif config.loom_runtime_has_mpi.upper() not in ("TRUE", "ON", "1"):
+    why_not = "the runtime was built without MPI"
 else:
-    lit_config.note("no data-parallel tests: "
-                    + ("the runtime was built without MPI" if mpirun
-                       else "no mpirun (install openmpi-bin)"))
-config.substitutions.append(
-    ("%mpirun", (mpirun or "mpirun")
-     + " --allow-run-as-root --oversubscribe --bind-to none"
-     + " -x OMP_NUM_THREADS=1 --mca btl self,vader"
-     + " --mca btl_vader_single_copy_mechanism none"))
+    try:
+        probe = subprocess.run((mpirun + mpirun_flags + " -np 2 true").split(),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, timeout=60)
+        if probe.returncode != 0:
+            why_not = ("mpirun cannot start 2 ranks of `true` here: "
+                       + " ".join(probe.stdout.split())[:400])
+    except subprocess.TimeoutExpired:
+        why_not = "mpirun did not start 2 ranks of `true` within 60 s"
+if why_not:
+    lit_config.note("no data-parallel tests: " + why_not)
+else:
+    config.available_features.add("mpi")
+config.substitutions.append(("%mpirun", (mpirun or "mpirun") + mpirun_flags))
