@@ -9,14 +9,17 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Transforms/Utils/SplitModule.h"
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 using namespace llvm;
 
 mlir::FailureOr<std::vector<std::string>>
 loomc::compileInParallel(std::unique_ptr<Module> module,
-                         const std::vector<std::string> &paths) {
+                         const std::vector<std::string> &paths,
+                         PartTimes *seconds) {
   // Parts travel between contexts as bitcode: a context is not shared
   // between threads.
   std::vector<SmallVector<char, 0>> parts;
@@ -41,6 +44,7 @@ loomc::compileInParallel(std::unique_ptr<Module> module,
       return mlir::failure();
   }
   std::atomic<bool> failed{false};
+  std::vector<PartTimes> times(parts.size());
   std::vector<std::thread> threads;
   for (size_t i = 0; i < parts.size(); ++i)
     threads.emplace_back([&, i] {
@@ -53,12 +57,24 @@ loomc::compileInParallel(std::unique_ptr<Module> module,
         failed = true;
         return;
       }
+      auto start = std::chrono::steady_clock::now();
       optimizeModule(**part, *targets[i]);
+      auto optimized = std::chrono::steady_clock::now();
       if (mlir::failed(emitObjectFile(**part, *targets[i], paths[i])))
         failed = true;
+      std::chrono::duration<double> optimization = optimized - start,
+                                    codeGeneration =
+                                        std::chrono::steady_clock::now() - optimized;
+      times[i] = {optimization.count(), codeGeneration.count()};
     });
   for (std::thread &thread : threads)
     thread.join();
+  if (seconds && !times.empty())
+    *seconds = *std::max_element(
+        times.begin(), times.end(), [](const PartTimes &a, const PartTimes &b) {
+          return a.optimization + a.codeGeneration <
+                 b.optimization + b.codeGeneration;
+        });
   if (failed) {
     WithColor::error(errs(), "loomc") << "compiling the model's code failed\n";
     return mlir::failure();

@@ -17,9 +17,14 @@ namespace loomc {
 // of a training step -- the outlined bodies of its parallel loops above all
 // -- optimize independently. `module` is consumed. Returns the object files
 // written (fewer than `paths` when the module has fewer functions).
+// `seconds`, when given, receives the slowest part's wall times.
+struct PartTimes {
+  double optimization = 0, codeGeneration = 0;
+};
 mlir::FailureOr<std::vector<std::string>>
 compileInParallel(std::unique_ptr<llvm::Module> module,
-                  const std::vector<std::string> &paths);
+                  const std::vector<std::string> &paths,
+                  PartTimes *seconds = nullptr);
 
 } // namespace loomc
 

@@ -27,6 +27,7 @@
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/WithColor.h"
 #include <algorithm>
+#include <chrono>
 #include <thread>
 
 using mlir::LogicalResult;
@@ -236,6 +237,26 @@ static void prepareContext(mlir::MLIRContext &context) {
   context.appendDialectRegistry(registry);
 }
 
+// Adds each step's wall time to the report as the step ends.
+class StepClock {
+public:
+  explicit StepClock(std::vector<loomc::StepTime> &times)
+      : times(times), last(std::chrono::steady_clock::now()) {}
+  // The time since the previous step ended.
+  void done(const llvm::Twine &name) {
+    auto now = std::chrono::steady_clock::now();
+    times.push_back({name.str(), std::chrono::duration<double>(now - last).count()});
+    last = now;
+  }
+  void add(const llvm::Twine &name, double seconds) {
+    times.push_back({name.str(), seconds});
+  }
+
+private:
+  std::vector<loomc::StepTime> &times;
+  std::chrono::steady_clock::time_point last;
+};
+
 static LogicalResult fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "loomc") << message << "\n";
   return mlir::failure();
@@ -258,6 +279,7 @@ LogicalResult loomc::compileModel(ModuleOp module,
                                   const PipelineOptions &options,
                                   CompilationReport &report,
                                   llvm::raw_pwrite_stream &emitStream) {
+  StepClock clock(report.times);
   prepareContext(*module.getContext());
   StageOutput output(options.dumpDirectory, options.emit, emitStream);
   if (failed(output.prepare()) ||
@@ -273,6 +295,7 @@ LogicalResult loomc::compileModel(ModuleOp module,
   for (Stage stage : kPassStages) {
     if (failed(runStage(module, stage, options, vectorWidth, report, output)))
       return mlir::failure();
+    clock.done(stageName(stage));
     if (stage == Stage::grad) {
       mlir::FailureOr<ModelDescription> described =
           describeModel(module, options.fuse);
@@ -294,11 +317,13 @@ LogicalResult loomc::compileModel(ModuleOp module,
       translateToLLVMIR(module, llvmContext, report.model, *target);
   if (!llvmModule)
     return mlir::failure();
+  clock.done("translation to LLVM IR");
   // Printing the optimized module, or writing the IR of every stage, needs
   // it whole; an executable is otherwise compiled in parts, one per core.
   bool whole = options.emit || !options.dumpDirectory.empty();
   if (whole) {
     optimizeModule(*llvmModule, *target);
+    clock.done("LLVM -O3");
     if (failed(output.write(Stage::llvmIR, [&](llvm::raw_ostream &os) {
           llvmModule->print(os, nullptr);
         })))
@@ -312,6 +337,7 @@ LogicalResult loomc::compileModel(ModuleOp module,
               return emitAssembly(*llvmModule, *target, os);
             })))
       return mlir::failure();
+    clock.done("assembly");
     if (output.done(Stage::assembly))
       return mlir::success();
   }
@@ -336,14 +362,28 @@ LogicalResult loomc::compileModel(ModuleOp module,
     if (failed(emitObjectFile(*llvmModule, *target, objectPaths[0])))
       return mlir::failure();
     objects = objectPaths;
+    clock.done("code generation");
   } else {
+    PartTimes slowest;
     mlir::FailureOr<std::vector<std::string>> written =
-        compileInParallel(std::move(llvmModule), objectPaths);
+        compileInParallel(std::move(llvmModule), objectPaths, &slowest);
     if (failed(written))
       return mlir::failure();
     objects = std::move(*written);
+    // The parts run side by side: the slowest one's steps, and what
+    // splitting the module and the other parts' waiting added.
+    clock.add("LLVM -O3 (slowest of " + llvm::Twine(objects.size()) +
+                  " parts in parallel)",
+              slowest.optimization);
+    clock.add("code generation (the same part)", slowest.codeGeneration);
+    auto &times = report.times;
+    clock.done("splitting the module, waiting for the other parts");
+    times.back().seconds -= slowest.optimization + slowest.codeGeneration;
   }
-  if (options.sharedLibrary)
-    return linkSharedLibrary(objects, options.outputPath);
-  return linkExecutable(objects, options.runtimeLibrary, options.outputPath);
+  LogicalResult linked =
+      options.sharedLibrary
+          ? linkSharedLibrary(objects, options.outputPath)
+          : linkExecutable(objects, options.runtimeLibrary, options.outputPath);
+  clock.done("link");
+  return linked;
 }

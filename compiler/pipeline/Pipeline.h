@@ -9,6 +9,7 @@
 #include "llvm/ADT/StringRef.h"
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace llvm {
 class raw_pwrite_stream;
@@ -61,11 +62,20 @@ struct PipelineOptions {
   std::string dumpDirectory;
 };
 
+// The wall time of one step of a compilation (a stage, LLVM's
+// optimization, code generation, the link).
+struct StepTime {
+  std::string name;
+  double seconds;
+};
+
 // What a compilation found out, for the driver to report.
 struct CompilationReport {
   // The tensor table, with the static memory plan once bufferization ran.
   ModelDescription model;
   mlir::loom::FusionStatistics fusion;
+  // Every step that ran, in order (loomc --timing).
+  std::vector<StepTime> times;
 };
 
 // Runs every stage on the module the front end built, up to `emit` (whose

@@ -14,7 +14,9 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/WithColor.h"
+#include <chrono>
 
 using namespace llvm;
 
@@ -74,6 +76,11 @@ static cl::opt<bool>
     fusionReport("fusion-report",
                  cl::desc("List every fused and unfused chain"),
                  cl::cat(category));
+static cl::opt<bool>
+    timing("timing", cl::cat(category),
+           cl::desc("Print the wall time of every step of the compilation: "
+                    "front end, each stage, LLVM's optimization, code "
+                    "generation, link"));
 static cl::opt<bool>
     printPipeline("print-pipeline", cl::cat(category),
                   cl::desc("Print the pass pipeline of every stage, as "
@@ -169,11 +176,16 @@ int main(int argc, char **argv) {
         return mlir::success();
       });
 
+  auto start = std::chrono::steady_clock::now();
   mlir::OwningOpRef<mlir::ModuleOp> module =
       loomc::frontend::loadModel(sourceMgr, context, modelOptions);
   if (!module)
     return 1;
   loomc::CompilationReport report;
+  report.times.push_back(
+      {"front end",
+       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+           .count()});
   if (failed(loomc::compileModel(*module, options, report, outs())))
     return 1;
   bool built = !options.emit;
@@ -188,5 +200,14 @@ int main(int argc, char **argv) {
   }
   if (built)
     loomc::printMemoryPlan(report.model, errs());
+  if (timing) {
+    double total = 0;
+    for (const loomc::StepTime &step : report.times) {
+      errs() << format("loomc: time: %6.2f s  %s\n", step.seconds,
+                       step.name.c_str());
+      total += step.seconds;
+    }
+    errs() << format("loomc: time: %6.2f s  in all\n", total);
+  }
   return 0;
 }
