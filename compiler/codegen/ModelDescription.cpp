@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/SmallBitVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
@@ -219,7 +220,7 @@ FailureOr<ModelDescription> describeModel(ModuleOp module, bool fused) {
   }
   SmallVector<func::FuncOp> updates;
   for (auto function : module.getOps<func::FuncOp>())
-    if (function.getSymName().starts_with("update_"))
+    if (function.isPublic() && function.getSymName().starts_with("update_"))
       updates.push_back(function);
   for (func::FuncOp update : updates) {
     OptimizerDescription optimizer;
@@ -334,26 +335,53 @@ int64_t ModelDescription::tableBytes(loom_role role, int optimizer) const {
   return bytes;
 }
 
+// The arena attributes -loom-plan-memory recorded on `function`.
+static ArenaPlan ownArena(func::FuncOp function) {
+  auto read = [&](StringRef name) -> int64_t {
+    auto attr = function->getAttrOfType<IntegerAttr>(name);
+    return attr ? attr.getInt() : 0;
+  };
+  ArenaPlan arena;
+  arena.function = function.getSymName().str();
+  arena.bytes = read(mlir::loom::kArenaBytesAttr);
+  arena.buffers = read(mlir::loom::kArenaBuffersAttr);
+  arena.lowerBound = read(mlir::loom::kArenaLowerBoundAttr);
+  arena.withoutReuse = read(mlir::loom::kUnplannedBytesAttr);
+  arena.allocationsLeft = read(mlir::loom::kAllocsLeftAttr);
+  arena.largestLeft = read(mlir::loom::kLargestLeftAttr);
+  return arena;
+}
+
 void readMemoryPlan(ModuleOp module, ModelDescription &description) {
   description.arenas.clear();
-  module.walk([&](func::FuncOp function) {
-    auto read = [&](StringRef name) -> int64_t {
-      auto attr = function->getAttrOfType<IntegerAttr>(name);
-      return attr ? attr.getInt() : 0;
-    };
-    if (!function->hasAttr(mlir::loom::kArenaBytesAttr))
-      return;
-    ArenaPlan arena;
-    arena.function = function.getSymName().str();
-    arena.bytes = read(mlir::loom::kArenaBytesAttr);
-    arena.buffers = read(mlir::loom::kArenaBuffersAttr);
-    arena.lowerBound = read(mlir::loom::kArenaLowerBoundAttr);
-    arena.withoutReuse = read(mlir::loom::kUnplannedBytesAttr);
-    arena.allocationsLeft = read(mlir::loom::kAllocsLeftAttr);
-    arena.largestLeft = read(mlir::loom::kLargestLeftAttr);
+  for (auto function : module.getOps<func::FuncOp>()) {
+    if (!function.isPublic() || !function->hasAttr(mlir::loom::kArenaBytesAttr))
+      continue;
+    ArenaPlan arena = ownArena(function);
+    // The functions it calls, each counted once however often called.
+    llvm::SmallPtrSet<Operation *, 8> counted;
+    function.walk([&](func::CallOp call) {
+      auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
+      if (!callee || callee.isExternal())
+        return;
+      ArenaPlan inner = ownArena(callee);
+      if (inner.bytes == 0 && inner.allocationsLeft == 0)
+        return;
+      ++arena.calleeCalls;
+      arena.calleeBytes = std::max(arena.calleeBytes, inner.bytes);
+      arena.largestLeft = std::max(arena.largestLeft, inner.largestLeft);
+      if (!counted.insert(callee).second)
+        return;
+      arena.buffers += inner.buffers;
+      arena.allocationsLeft += inner.allocationsLeft;
+      arena.lowerBound = std::max(arena.lowerBound, inner.lowerBound);
+      arena.withoutReuse += inner.withoutReuse;
+    });
+    arena.lowerBound = std::max(arena.lowerBound, arena.bytes);
+    arena.bytes += arena.calleeBytes;
     if (arena.buffers > 0 || arena.allocationsLeft > 0)
       description.arenas.push_back(arena);
-  });
+  }
 }
 
 void printMemoryPlan(const ModelDescription &description, llvm::raw_ostream &os) {
@@ -365,6 +393,9 @@ void printMemoryPlan(const ModelDescription &description, llvm::raw_ostream &os)
        << " for " << arena.buffers << " intermediate tensors (at least "
        << mib(arena.lowerBound) << " live at once, " << mib(arena.withoutReuse)
        << " without reuse)";
+    if (arena.calleeCalls > 0)
+      os << ", " << mib(arena.calleeBytes) << " of it in the functions of "
+         << arena.calleeCalls << " calls (a repeated block's, kernels)";
     if (arena.allocationsLeft > 0)
       os << "; " << arena.allocationsLeft << " allocation"
          << (arena.allocationsLeft == 1 ? "" : "s")

@@ -53,15 +53,22 @@ struct OptimizerDescription {
   EntryFunction update;
 };
 
-// loom-plan-memory's arena for one entry function (all sizes in bytes).
+// loom-plan-memory's arena for one entry function (all sizes in bytes),
+// with those of the functions it calls (a repeated block's, the updates'
+// kernels), each planned once for all its calls: one runs at a time, so
+// the entry function's peak is its own arena and the largest callee's.
 struct ArenaPlan {
   std::string function;
-  int64_t bytes = 0;           // the arena: the function's temporary peak
-  int64_t buffers = 0;         // intermediate tensors placed in it
+  int64_t bytes = 0;           // the function's temporary peak
+  int64_t buffers = 0;         // intermediate tensors placed in arenas
   int64_t lowerBound = 0;      // the most bytes ever live at once
   int64_t withoutReuse = 0;    // the sum of all its buffers
   int64_t allocationsLeft = 0; // allocations not in the arena (malloc'd)
   int64_t largestLeft = 0;     // the largest of them
+  // Of `bytes`: the largest callee's arena, and the calls of callees with
+  // an arena.
+  int64_t calleeBytes = 0;
+  int64_t calleeCalls = 0;
 };
 
 // The inference entry points (-loom-build-inference), or why there are none.

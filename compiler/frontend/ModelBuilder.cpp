@@ -442,6 +442,7 @@ std::optional<SemValue> ModelBuilder::callRepeat(const Expr &call,
                     "name=\"...\"");
     return std::nullopt;
   }
+  repeatScopes.push_back(*scope);
   for (int64_t i = 0; i < *count; ++i) {
     std::optional<SemValue> result =
         instantiate(def, args, *scope + "." + std::to_string(i), call.loc);
@@ -760,6 +761,10 @@ mlir::OwningOpRef<mlir::ModuleOp> ModelBuilder::build(const ModelAST &ast) {
   if (modelName.empty())
     modelName = llvm::sys::path::stem(bufferName).str();
   (*module)->setAttr(loomir::kModelAttr, builder.getStringAttr(modelName));
+  if (!repeatScopes.empty())
+    (*module)->setAttr(loomir::kRepeatsAttr,
+                       builder.getStrArrayAttr(llvm::SmallVector<llvm::StringRef>(
+                           repeatScopes.begin(), repeatScopes.end())));
   // `const ctx`, the positions the model is meant for: the default length
   // of the inference entry points' key/value cache.
   if (auto it = globals.find("ctx"); it != globals.end()) {

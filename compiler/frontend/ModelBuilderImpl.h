@@ -217,6 +217,8 @@ private:
   };
   llvm::SmallVector<Instance> instances;
   llvm::StringMap<const Stmt *> blocks;
+  // The scope of every repeat, for the module's loom.repeats.
+  llvm::SmallVector<std::string> repeatScopes;
 
   struct Parameter {
     mlir::Value value;

@@ -105,13 +105,17 @@ static void populateStage(OpPassManager &pm, loomc::Stage stage,
 
   // 2. Weight-bias-activation fusion, forward and backward; with --remat,
   //    recomputation of cheap saved values (after fusion, which decides
-  //    which pre-activations a fused layer returns).
+  //    which pre-activations a fused layer returns); then each repeated
+  //    block's code in one function per entry point, called per instance.
   case loomc::Stage::fused:
     if (options.fuse)
       pm.addPass(fusion ? mlir::loom::createLoomFuseLinearPass(*fusion)
                         : mlir::loom::createLoomFuseLinearPass());
     if (options.remat)
       pm.addPass(mlir::loom::createLoomRematerializePass());
+    if (!options.unrollLayers)
+      pm.addPass(mlir::loom::createLoomOutlineBlocksPass(
+          mlir::loom::LoomOutlineBlocksPassOptions{options.rematBlocks}));
     return;
 
   // 3. loom ops to linalg on tensors; CSE merges the softmax statistics
@@ -149,6 +153,9 @@ static void populateStage(OpPassManager &pm, loomc::Stage stage,
     bufferize.functionBoundaryTypeConversion =
         mlir::bufferization::LayoutMapOption::IdentityLayoutMap;
     pm.addPass(mlir::bufferization::createOneShotBufferizePass(bufferize));
+    // A block's function writes the destinations its caller passes: its
+    // results are those buffers, and the caller reads them there.
+    pm.addPass(mlir::bufferization::createDropEquivalentBufferResultsPass());
     pm.addPass(loomc::createLoomOrderConstantGlobalsPass());
     pm.addPass(mlir::createCSEPass());
     pm.addPass(mlir::createCanonicalizerPass());

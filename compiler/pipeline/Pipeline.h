@@ -41,8 +41,15 @@ struct PipelineOptions {
   // Recompute cheap forward values in the backward pass instead of keeping
   // them (-loom-rematerialize): less memory, a little more compute.
   bool remat = false;
+  // Recompute each repeated block's forward pass, from the block's input,
+  // right before its backward pass (-loom-outline-blocks
+  // recompute-blocks): one block input saved per layer.
+  bool rematBlocks = false;
   // Time every loom op at run time (loom-lower-to-linalg{profile}).
   bool profile = false;
+  // Compile every instance of a repeated block on its own instead of once
+  // (no -loom-outline-blocks): today's code, for comparison.
+  bool unrollLayers = false;
   // The inference entry points (-loom-build-inference): sequences decoded
   // side by side, positions the key/value cache holds (0: the model's ctx),
   // tokens one prefill call takes (0: the training window).

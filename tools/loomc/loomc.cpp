@@ -8,9 +8,12 @@
 #include "compiler/codegen/Linker.h"
 #include "compiler/frontend/ModelBuilder.h"
 #include "compiler/pipeline/Pipeline.h"
+#include "dialects/loom/IR/DiscardableAttributes.h"
 #include "dialects/loom/IR/LoomDialect.h"
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
@@ -57,6 +60,11 @@ static cl::opt<bool>
           cl::desc("Recompute normalization and activation outputs in the "
                    "backward pass instead of keeping them from the forward "
                    "pass: less memory, a little more compute"));
+static cl::opt<bool> rematBlocks(
+    "remat-blocks", cl::cat(category),
+    cl::desc("Recompute each repeated block's forward pass from its input in "
+             "the backward pass: one block input kept per layer, about a "
+             "third more compute"));
 static cl::opt<int64_t>
     sampleBatch("sample-batch", cl::init(1), cl::value_desc("n"),
                 cl::cat(category),
@@ -77,6 +85,11 @@ static cl::opt<bool>
                  cl::desc("List every fused and unfused chain"),
                  cl::cat(category));
 static cl::opt<bool>
+    unrollLayers("unroll-layers", cl::cat(category),
+                 cl::desc("Compile every instance of a repeated block on its "
+                          "own instead of once (slower to compile; for "
+                          "comparison)"));
+static cl::opt<bool>
     timing("timing", cl::cat(category),
            cl::desc("Print the wall time of every step of the compilation: "
                     "front end, each stage, LLVM's optimization, code "
@@ -91,10 +104,16 @@ static int fail(const Twine &message) {
   return 1;
 }
 
-// "FILE:LINE:COL: MESSAGE in INSTANCE", a line of the fusion report.
-static std::string reportLine(mlir::Diagnostic &diag) {
-  std::string line;
-  raw_string_ostream os(line);
+// A line of the fusion report: "FILE:LINE:COL: MESSAGE", and the block
+// instance the chain is in ("h.3.attn"), if any.
+struct FusionLine {
+  std::string text;
+  std::string instance;
+};
+
+static FusionLine reportLine(mlir::Diagnostic &diag) {
+  FusionLine line;
+  raw_string_ostream os(line.text);
   if (auto fileLoc = diag.getLocation()->findInstanceOf<mlir::FileLineColLoc>())
     os << fileLoc.getFilename().getValue() << ":" << fileLoc.getLine() << ":"
        << fileLoc.getColumn();
@@ -103,8 +122,45 @@ static std::string reportLine(mlir::Diagnostic &diag) {
   os << ": " << diag.str();
   // Ops built inside a block instance carry its name.
   if (auto instance = diag.getLocation()->findInstanceOf<mlir::NameLoc>())
-    os << " in " << instance.getName().getValue();
+    line.instance = instance.getName().getValue().str();
   return line;
+}
+
+// "h.*.attn" for "h.3.attn" when "h" is a repeat's scope: the name of the
+// chain in every instance, which share one compiled function.
+static std::string everyInstance(StringRef instance, mlir::ArrayAttr scopes) {
+  for (auto scope : scopes.getAsValueRange<mlir::StringAttr>()) {
+    if (!instance.starts_with(scope) || !instance.drop_front(scope.size()).starts_with("."))
+      continue;
+    StringRef rest = instance.drop_front(scope.size() + 1);
+    StringRef index = rest.take_while([](char c) { return isdigit(c); });
+    if (!index.empty())
+      return (scope + ".*" + rest.drop_front(index.size())).str();
+  }
+  return instance.str();
+}
+
+// The report's lines; a chain of a repeated block once, with the number of
+// instances, unless every instance was compiled on its own.
+static void printFusionLines(ArrayRef<FusionLine> lines, mlir::ArrayAttr scopes,
+                             raw_ostream &os) {
+  std::vector<std::pair<std::string, unsigned>> grouped;
+  llvm::StringMap<size_t> index;
+  for (const FusionLine &line : lines) {
+    std::string key = line.text;
+    if (!line.instance.empty())
+      key += " in " + (scopes ? everyInstance(line.instance, scopes) : line.instance);
+    auto [it, added] = index.try_emplace(key, grouped.size());
+    if (added)
+      grouped.push_back({key, 0});
+    ++grouped[it->second].second;
+  }
+  for (const auto &[text, count] : grouped) {
+    os << "  " << text;
+    if (count > 1)
+      os << " (" << count << " instances)";
+    os << "\n";
+  }
 }
 
 int main(int argc, char **argv) {
@@ -118,6 +174,11 @@ int main(int argc, char **argv) {
   options.fuse = !noFuse;
   options.profile = profile;
   options.remat = remat;
+  options.unrollLayers = unrollLayers;
+  options.rematBlocks = rematBlocks;
+  if (rematBlocks && unrollLayers)
+    return fail("--remat-blocks recomputes the function a repeated block is "
+                "compiled into; it cannot be combined with --unroll-layers");
   if (sampleBatch < 1)
     return fail("--sample-batch=" + Twine(sampleBatch.getValue()) +
                 ": must be at least 1");
@@ -167,7 +228,7 @@ int main(int argc, char **argv) {
   context.printOpOnDiagnostic(false);
   mlir::SourceMgrDiagnosticHandler sourceHandler(sourceMgr, &context);
   // Remarks are the fusion pass's, one per chain: the report's lines.
-  std::vector<std::string> fusionLines;
+  std::vector<FusionLine> fusionLines;
   mlir::ScopedDiagnosticHandler fusionHandler(
       &context, [&](mlir::Diagnostic &diag) {
         if (diag.getSeverity() != mlir::DiagnosticSeverity::Remark)
@@ -195,8 +256,12 @@ int main(int argc, char **argv) {
     errs() << "loomc: fusion: " << fused << " chain" << (fused == 1 ? "" : "s")
            << " fused, " << unfused << " left unfused\n";
     if (fusionReport || unfused > 0)
-      for (const std::string &line : fusionLines)
-        errs() << "  " << line << "\n";
+      printFusionLines(fusionLines,
+                       options.unrollLayers
+                           ? mlir::ArrayAttr()
+                           : (*module)->getAttrOfType<mlir::ArrayAttr>(
+                                 mlir::loom::kRepeatsAttr),
+                       errs());
   }
   if (built)
     loomc::printMemoryPlan(report.model, errs());

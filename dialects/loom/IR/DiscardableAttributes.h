@@ -58,6 +58,11 @@ inline constexpr DiscardableAttribute kProfiledOpsAttr{
 //   length of the inference entry points' key/value cache.
 inline constexpr DiscardableAttribute kContextAttr{
     "loom.context", AttributeValue::integer, AttributePlace::module};
+//   The scopes of the model's repeats ("h" for h = repeat(...)): instance i
+//   of one is built with locations named "h.i" (or "h.i.attn" inside), and
+//   -loom-outline-blocks compiles the instances' code once.
+inline constexpr DiscardableAttribute kRepeatsAttr{
+    "loom.repeats", AttributeValue::strings, AttributePlace::module};
 //   Why -loom-build-inference built no inference entry points.
 inline constexpr DiscardableAttribute kNoInferenceAttr{
     "loom.no_inference", AttributeValue::string, AttributePlace::module};
@@ -77,6 +82,11 @@ inline constexpr DiscardableAttribute kAllocsLeftAttr{
 inline constexpr DiscardableAttribute kLargestLeftAttr{
     "loom.largest_left_bytes", AttributeValue::integer,
     AttributePlace::function};
+//   A private function's entry point: the public function whose code it
+//   is (a repeated block's, -loom-outline-blocks; an optimizer's kernel),
+//   for the profile and the memory plan's report.
+inline constexpr DiscardableAttribute kEntryAttr{
+    "loom.entry", AttributeValue::string, AttributePlace::function};
 
 // Ops of any dialect.
 //   The linalg ops lowered from one fused loom op share a group number.
@@ -94,6 +104,9 @@ inline constexpr DiscardableAttribute kThreadBlockAttr{
 //   which CSE must not merge back into the forward computation.
 inline constexpr DiscardableAttribute kRecomputedAttr{
     "loom.recomputed", AttributeValue::unit, AttributePlace::anyOp};
+//   A call of a repeated block's function: the instance it computes ("h.3").
+inline constexpr DiscardableAttribute kInstanceAttr{
+    "loom.instance", AttributeValue::string, AttributePlace::anyOp};
 //   The loop of an embedding gradient's scatter, which a tied output
 //   layer's gradient may be added into in place.
 inline constexpr DiscardableAttribute kScatterAddAttr{
@@ -114,6 +127,7 @@ inline constexpr const DiscardableAttribute *kDiscardableAttributes[] = {
     &kPackAttr,         &kThreadBlockAttr,     &kRecomputedAttr,
     &kScatterAddAttr,   &kCacheAttr,           &kInferenceAttr,
     &kContextAttr,      &kNoInferenceAttr,     &kPositionsAttr,
+    &kRepeatsAttr,      &kEntryAttr,           &kInstanceAttr,
 };
 
 } // namespace mlir::loom

@@ -49,6 +49,8 @@ struct OptimizerSpec {
   SmallVector<StringRef> stateSlots;
   SmallVector<StringRef> hyperparameters;
   bool needsStep;
+  // Whether the update treats decayed and undecayed parameters differently.
+  bool decays;
   SmallVector<Value> (*buildUpdate)(OpBuilder &, Location, const UpdateInputs &);
 };
 
@@ -76,10 +78,12 @@ SmallVector<Value> buildAdamwUpdate(OpBuilder &builder, Location loc,
 }
 
 const OptimizerSpec kOptimizers[] = {
-    {"sgd", {"momentum_buffer"}, {"lr", "momentum"}, false, buildSgdUpdate},
+    {"sgd", {"momentum_buffer"}, {"lr", "momentum"}, false, false,
+     buildSgdUpdate},
     {"adamw",
      {"exp_avg", "exp_avg_sq"},
      {"lr", "beta1", "beta2", "eps", "weight_decay"},
+     true,
      true,
      buildAdamwUpdate},
 };
@@ -276,30 +280,159 @@ static MemRefType rangesType(MLIRContext *ctx, size_t params) {
                          IntegerType::get(ctx, 64));
 }
 
-// Elements [begin, begin + length) of `buffer` in row-major order, as a 1-D
-// view of it.
-static Value flatSlice(OpBuilder &builder, Location loc, Value buffer,
-                       OpFoldResult begin, Value length) {
+// A buffer as a 1-D row of its elements in row-major order (a view).
+static Value flatten(OpBuilder &builder, Location loc, Value buffer) {
   auto type = cast<MemRefType>(buffer.getType());
-  Value flat = buffer;
   if (type.getRank() == 0)
-    flat = memref::ExpandShapeOp::create(
-        builder, loc, ArrayRef<int64_t>{1}, buffer,
-        ArrayRef<ReassociationIndices>{});
-  else if (type.getRank() > 1)
-    flat = memref::CollapseShapeOp::create(
-        builder, loc, buffer,
-        ArrayRef<ReassociationIndices>{
-            llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()))});
-  return memref::SubViewOp::create(builder, loc, flat, ArrayRef{begin},
+    return memref::ExpandShapeOp::create(builder, loc, ArrayRef<int64_t>{1},
+                                         buffer, ArrayRef<ReassociationIndices>{});
+  if (type.getRank() == 1)
+    return buffer;
+  return memref::CollapseShapeOp::create(
+      builder, loc, buffer,
+      ArrayRef<ReassociationIndices>{
+          llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()))});
+}
+
+// Elements [begin, begin + length) of a 1-D buffer.
+static Value slice(OpBuilder &builder, Location loc, Value row,
+                   OpFoldResult begin, Value length) {
+  return memref::SubViewOp::create(builder, loc, row, ArrayRef{begin},
                                    ArrayRef<OpFoldResult>{length},
                                    ArrayRef<OpFoldResult>{builder.getIndexAttr(1)});
+}
+
+namespace {
+
+// The functions that update, or sum the squares of, a range of one
+// parameter's elements: one per element count (and decay), shared by all
+// parameters of that count -- every layer's, so that the updates' code
+// does not grow with depth. Each takes the parameter's buffers as 1-D rows
+// and the range as (begin, length).
+class RangeKernels {
+public:
+  RangeKernels(ModuleOp module) : module(module) {}
+
+  // (row) -> Σ row[begin .. begin + length)²
+  func::FuncOp sumSquares(int64_t elements, Location loc);
+  // (param, grad, state..., hyperparameters..., grad_scale[, step], begin,
+  // length): the optimizer's update of that range.
+  func::FuncOp update(const OptimizerSpec &spec, int64_t elements, bool decay,
+                      Location loc);
+
+private:
+  // A kernel of the entry point `entry` (loom.entry).
+  func::FuncOp create(StringRef name, StringRef entry, TypeRange inputs,
+                      TypeRange results, Location loc);
+
+  ModuleOp module;
+  llvm::StringMap<func::FuncOp> kernels;
+};
+
+} // namespace
+
+// A kernel's ops are located by its name, not by the parameter that first
+// needed it: every parameter of its element count runs them (the profile
+// reports "adamw.range.589824 in update_adamw").
+static Location kernelLoc(StringRef name, Location parameter) {
+  return NameLoc::get(StringAttr::get(parameter.getContext(), name));
+}
+
+func::FuncOp RangeKernels::create(StringRef name, StringRef entry,
+                                  TypeRange inputs, TypeRange results,
+                                  Location loc) {
+  OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
+  auto function = func::FuncOp::create(builder, kernelLoc(name, loc), name,
+                                       builder.getFunctionType(inputs, results));
+  function.setPrivate();
+  function->setAttr(kEntryAttr, builder.getStringAttr(entry));
+  function.addEntryBlock();
+  kernels[name] = function;
+  return function;
+}
+
+func::FuncOp RangeKernels::sumSquares(int64_t elements, Location loc) {
+  std::string name = ("sum_squares.range." + Twine(elements)).str();
+  if (func::FuncOp existing = kernels.lookup(name))
+    return existing;
+  Builder b(module.getContext());
+  auto row = MemRefType::get({elements}, b.getF32Type());
+  func::FuncOp function =
+      create(name, "grad_norm", {row, b.getIndexType(), b.getIndexType()},
+             {b.getF32Type()}, loc);
+  loc = function.getLoc();
+  Block &entry = function.front();
+  OpBuilder builder = OpBuilder::atBlockEnd(&entry);
+  Value range = slice(builder, loc, entry.getArgument(0), entry.getArgument(1),
+                      entry.getArgument(2));
+  auto scalarType = RankedTensorType::get({}, builder.getF32Type());
+  Value squares = SumSquaresOp::create(builder, loc, scalarType,
+                                       readBuffer(builder, range, false));
+  func::ReturnOp::create(
+      builder, loc,
+      tensor::ExtractOp::create(builder, loc, squares, ValueRange{}).getResult());
+  return function;
+}
+
+func::FuncOp RangeKernels::update(const OptimizerSpec &spec, int64_t elements,
+                                  bool decay, Location loc) {
+  decay = decay && spec.decays;
+  std::string name = (spec.name + ".range." + Twine(elements) +
+                      (decay ? ".decay" : ""))
+                         .str();
+  if (func::FuncOp existing = kernels.lookup(name))
+    return existing;
+  Builder b(module.getContext());
+  auto row = MemRefType::get({elements}, b.getF32Type());
+  SmallVector<Type> inputs(2 + spec.stateSlots.size(), row);
+  inputs.append(spec.hyperparameters.size() + 1, b.getF32Type()); // + grad_scale
+  if (spec.needsStep)
+    inputs.push_back(b.getI64Type());
+  inputs.append(2, b.getIndexType()); // begin, length
+  func::FuncOp function =
+      create(name, ("update_" + spec.name).str(), inputs, {}, loc);
+  loc = function.getLoc();
+  Block &entry = function.front();
+  OpBuilder builder = OpBuilder::atBlockEnd(&entry);
+  unsigned slots = spec.stateSlots.size(), hypers = spec.hyperparameters.size();
+  unsigned next = 2 + slots + hypers;
+  Value gradScale = entry.getArgument(next++);
+  Value step = spec.needsStep ? entry.getArgument(next++) : Value();
+  Value begin = entry.getArgument(next), length = entry.getArgument(next + 1);
+  // The parameter and its gradient at `begin`; the state, which holds the
+  // range alone, from its start.
+  Value param = slice(builder, loc, entry.getArgument(0), begin, length);
+  Value grad = slice(builder, loc, entry.getArgument(1), begin, length);
+  SmallVector<Value> stateSlices, stateValues;
+  for (unsigned s = 0; s < slots; ++s) {
+    stateSlices.push_back(slice(builder, loc, entry.getArgument(2 + s),
+                                builder.getIndexAttr(0), length));
+    stateValues.push_back(readBuffer(builder, stateSlices.back(), true));
+  }
+  UpdateInputs in{readBuffer(builder, param, true),
+                  readBuffer(builder, grad, false),
+                  stateValues,
+                  entry.getArguments().slice(2 + slots, hypers),
+                  gradScale,
+                  step,
+                  decay};
+  SmallVector<Value> results = spec.buildUpdate(builder, loc, in);
+  writeBuffer(builder, loc, results[0], param, false);
+  for (auto [stateSlice, value] :
+       llvm::zip(stateSlices, ArrayRef(results).drop_front()))
+    writeBuffer(builder, loc, value, stateSlice, false);
+  func::ReturnOp::create(builder, loc);
+  return function;
+}
+
+static int64_t elementsOf(Value buffer) {
+  return cast<MemRefType>(buffer.getType()).getNumElements();
 }
 
 // grad_norm(grads, ranges) -> √(Σ g²), over the elements of every gradient
 // in its parameter's range.
 static void buildGradNorm(OpBuilder &builder, func::FuncOp gradFn,
-                          const ModelArguments &args) {
+                          const ModelArguments &args, RangeKernels &kernels) {
   EntrySignature sig(builder.getContext());
   for (unsigned arg : args.params)
     sig.addNamed(bufferOf(gradFn.getArgument(arg).getType()),
@@ -313,17 +446,16 @@ static void buildGradNorm(OpBuilder &builder, func::FuncOp gradFn,
       sig.create(builder, gradFn, "grad_norm", {builder.getF32Type()});
   Block &entry = function.front();
   Value total = arith::ConstantOp::create(builder, loc, builder.getF32FloatAttr(0.0f));
-  auto scalarType = RankedTensorType::get({}, builder.getF32Type());
   for (unsigned p = 0; p < args.params.size(); ++p) {
     Value buffer = entry.getArgument(p);
     ElementRange range = rangeOf(builder, loc, entry.getArgument(ranges), p);
-    Value slice =
-        flatSlice(builder, buffer.getLoc(), buffer, range.begin, range.length);
-    Value squares = SumSquaresOp::create(builder, loc, scalarType,
-                                         readBuffer(builder, slice, false));
-    total = arith::AddFOp::create(
-        builder, loc, total,
-        tensor::ExtractOp::create(builder, loc, squares, ValueRange{}));
+    func::FuncOp kernel = kernels.sumSquares(elementsOf(buffer), loc);
+    Value squares =
+        func::CallOp::create(builder, loc, kernel,
+                             ValueRange{flatten(builder, loc, buffer),
+                                        range.begin, range.length})
+            .getResult(0);
+    total = arith::AddFOp::create(builder, loc, total, squares);
   }
   func::ReturnOp::create(builder, loc,
                          math::SqrtOp::create(builder, loc, total).getResult());
@@ -334,9 +466,11 @@ static void buildGradNorm(OpBuilder &builder, func::FuncOp gradFn,
 // ranges row p, from the same elements of its gradient, and its state
 // buffers hold just those elements (state element j belongs to parameter
 // element begin + j). The runtime passes whole ranges, or a ZeRO-1 shard
-// with the state of that shard alone.
+// with the state of that shard alone. Each parameter's update is a call of
+// the kernel for its element count (RangeKernels).
 static void buildUpdate(OpBuilder &builder, func::FuncOp gradFn,
-                        const ModelArguments &args, const OptimizerSpec &spec) {
+                        const ModelArguments &args, const OptimizerSpec &spec,
+                        RangeKernels &kernels) {
   MLIRContext *ctx = builder.getContext();
   EntrySignature sig(ctx);
   SmallVector<unsigned> param = sig.addBuffersOf(gradFn, args.params);
@@ -365,36 +499,27 @@ static void buildUpdate(OpBuilder &builder, func::FuncOp gradFn,
   func::FuncOp function =
       sig.create(builder, gradFn, ("update_" + spec.name).str(), {});
   Block &entry = function.front();
-  SmallVector<Value> hypers;
-  for (unsigned index : hyper)
-    hypers.push_back(entry.getArgument(index));
   for (auto [p, arg] : llvm::enumerate(args.params)) {
     Value paramBuffer = entry.getArgument(param[p]);
     Location paramLoc = paramBuffer.getLoc();
     ElementRange range =
         rangeOf(builder, paramLoc, entry.getArgument(ranges), p);
-    auto slice = [&](Value buffer, OpFoldResult begin) {
-      return flatSlice(builder, paramLoc, buffer, begin, range.length);
-    };
-    Value paramSlice = slice(paramBuffer, range.begin);
-    Value gradSlice = slice(entry.getArgument(grad[p]), range.begin);
-    SmallVector<Value> stateSlices, stateValues;
-    for (unsigned s : state[p]) {
-      stateSlices.push_back(slice(entry.getArgument(s), b.getIndexAttr(0)));
-      stateValues.push_back(readBuffer(builder, stateSlices.back(), true));
-    }
-    UpdateInputs inputs{readBuffer(builder, paramSlice, true),
-                        readBuffer(builder, gradSlice, false),
-                        stateValues,
-                        hypers,
-                        entry.getArgument(gradScale),
-                        step ? entry.getArgument(*step) : Value(),
-                        cast<MemRefType>(paramBuffer.getType()).getRank() >= 2};
-    SmallVector<Value> results = spec.buildUpdate(builder, paramLoc, inputs);
-    writeBuffer(builder, paramLoc, results[0], paramSlice, false);
-    for (auto [stateSlice, value] :
-         llvm::zip(stateSlices, ArrayRef(results).drop_front()))
-      writeBuffer(builder, paramLoc, value, stateSlice, false);
+    SmallVector<Value> operands = {
+        flatten(builder, paramLoc, paramBuffer),
+        flatten(builder, paramLoc, entry.getArgument(grad[p]))};
+    for (unsigned s : state[p])
+      operands.push_back(flatten(builder, paramLoc, entry.getArgument(s)));
+    for (unsigned index : hyper)
+      operands.push_back(entry.getArgument(index));
+    operands.push_back(entry.getArgument(gradScale));
+    if (step)
+      operands.push_back(entry.getArgument(*step));
+    operands.append({range.begin, range.length});
+    bool decay = cast<MemRefType>(paramBuffer.getType()).getRank() >= 2;
+    func::CallOp::create(builder, paramLoc,
+                         kernels.update(spec, elementsOf(paramBuffer), decay,
+                                        paramLoc),
+                         operands);
   }
   func::ReturnOp::create(builder, loc);
 }
@@ -446,11 +571,12 @@ static LogicalResult buildTrainStep(ModuleOp module, func::FuncOp forward,
                             "as results");
 
   OpBuilder builder(module.getContext());
+  RangeKernels kernels(module);
   // Each function is created right after F_grad; building them in reverse
   // order leaves them in the order of this list.
   for (const OptimizerSpec &spec : llvm::reverse(kOptimizers))
-    buildUpdate(builder, gradFn, args, spec);
-  buildGradNorm(builder, gradFn, args);
+    buildUpdate(builder, gradFn, args, spec, kernels);
+  buildGradNorm(builder, gradFn, args, kernels);
   buildForwardBackward(builder, gradFn, args);
   buildEvalLoss(builder, forward);
   gradFn.erase();

@@ -107,6 +107,52 @@ def LoomBuildTrainStepPass : Pass<"loom-build-train-step", "::mlir::ModuleOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def LoomOutlineBlocksPass : Pass<"loom-outline-blocks", "::mlir::ModuleOp"> {
+  let summary = "Compile the code of a repeated block once, called per instance";
+  let description = [{
+    A model's `repeat(layers, block, x)` builds its instances with locations
+    named `h.0`, `h.1`, ... (the module's `loom.repeats` lists the scopes),
+    so every entry function holds `layers` copies of the block's forward
+    ops, and of its backward ops. Compiling each copy makes the compile time
+    grow with depth. In each public function, every run of consecutive ops
+    of one instance (constants and `loom.gradient_ready` aside) becomes a
+    call of a private function, in destination-passing style: the function
+    takes what the run reads (parameters, activations), a destination
+    tensor for each value it computes for outside (which the caller
+    creates empty, so that the caller's memory plan holds it), and the
+    buffer of each gradient the run computes, which it writes itself; the
+    gradients said ready in the run are said so after the call. Then the
+    functions that are the same up to locations -- every instance's forward
+    ops, and every instance's backward ops -- are one:
+
+    ```mlir
+    %h1 = loom.fused_linear ... loc("h.0")     ...   loc("h.0")
+    %h2 = loom.fused_linear ... loc("h.1")     ...   loc("h.1")
+    // =>
+    %h1 = call @forward_backward.h.0.0(%h0, %w0, ..., %empty0)
+    %h2 = call @forward_backward.h.0.0(%h1, %w1, ..., %empty1)
+    ```
+
+    Fusion has run already, inside each instance. Runs that differ (the
+    first block when its input needs no gradient, say) keep functions of
+    their own.
+
+    With `recompute-blocks` (loomc `--remat-blocks`), an instance's backward
+    call no longer reads what its forward call saved: the forward call is
+    made again, from the block's input, right before the backward one, so
+    that of each layer's forward pass only the block's output stays alive
+    until the backward pass (MaxText's full rematerialization).
+  }];
+  let options = [
+    Option<"recomputeBlocks", "recompute-blocks", "bool", /*default=*/"false",
+           "Recompute each instance's forward call right before its "
+           "backward call instead of keeping what the forward call saved">
+  ];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 def LoomBuildInferencePass : Pass<"loom-build-inference", "::mlir::ModuleOp"> {
   let summary = "Build prefill and decode, with a key/value cache, from the forward pass";
   let description = [{

@@ -88,7 +88,9 @@ def initial_weights(shapes, seed):
 
 
 def run_loom(args, config, workdir, init_path, tokens_path):
-    exe = os.path.join(workdir, f"{args.model}-{'fused' if args.fuse else 'unfused'}")
+    exe = os.path.join(workdir, f"{args.model}-{'fused' if args.fuse else 'unfused'}"
+                       f"{'-unrolled' if args.unroll_layers else ''}"
+                       f"{'-remat-blocks' if args.remat_blocks else ''}")
     defines = []
     for key in ["layers", "dim", "heads", "vocab", "ctx", "batch", "seq", "kv_heads", "hidden"]:
         if key in config:
@@ -96,6 +98,10 @@ def run_loom(args, config, workdir, init_path, tokens_path):
     command = [args.loomc, os.path.join(args.models, args.model + ".loom"), *defines, "-o", exe]
     if not args.fuse:
         command.append("--no-fuse")
+    if args.unroll_layers:
+        command.append("--unroll-layers")
+    if args.remat_blocks:
+        command.append("--remat-blocks")
     subprocess.run(command, check=True, stderr=subprocess.DEVNULL if args.fuse else None)
     saved = os.path.join(workdir, f"{args.model}-trained.safetensors")
     run = [exe, "--init-from", init_path, "--data", tokens_path, "--data-order", "sequential",
@@ -139,6 +145,10 @@ def main():
     parser.add_argument("--models", required=True, help="the models/ directory")
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--no-fuse", dest="fuse", action="store_false")
+    parser.add_argument("--unroll-layers", action="store_true",
+                        help="compile every layer on its own (loomc --unroll-layers)")
+    parser.add_argument("--remat-blocks", action="store_true",
+                        help="recompute every block's forward pass (loomc --remat-blocks)")
     parser.add_argument("-D", dest="defines", action="append", default=[],
                         help="NAME=VALUE, as for loomc")
     parser.add_argument("--steps", type=int, default=5)
@@ -207,7 +217,8 @@ def main():
             print(f"parameter {name}: relative error {error:.1e} MISMATCH")
     print(f"{len(torch_params)} parameters after {args.steps} AdamW steps: largest "
           f"relative error {worst:.1e} ({worst_name})")
-    print(f"{args.model} ({'fused' if args.fuse else 'unfused'}): "
+    print(f"{args.model} ({'fused' if args.fuse else 'unfused'}{', unrolled' if args.unroll_layers else ''}"
+          f"{', blocks recomputed' if args.remat_blocks else ''}): "
           f"{'agrees with PyTorch' if failures == 0 else f'{failures} mismatches'} "
           f"within {args.rtol:g}")
     return 1 if failures else 0

@@ -71,36 +71,31 @@
 // CHECK-NEXT: return %[[LOSS]] : f32
 
 // grad_norm(grads, ranges) -> √(Σ g²) over each gradient's range of
-// elements: only the gradients, read-only, each through a 1-D view of its
-// range (a matrix collapsed first); parameters are not arguments and
-// nothing is written.
+// elements: only the gradients, read-only, each as a 1-D row (a matrix
+// collapsed first) passed with its range (begin, length) to the kernel for
+// its element count; parameters are not arguments and nothing is written.
 // CHECK-LABEL: func.func @grad_norm
 // CHECK-SAME: (%[[DW:[^:]+]]: memref<4x3xf32> {loom.grad = "w"}, %[[DB:[^:]+]]: memref<3xf32> {loom.grad = "b"}, %[[R:[^:]+]]: memref<2x2xi64> {loom.hyper = "ranges"}) -> f32 {
 // CHECK-NOT: writable
 // CHECK: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
-// CHECK: memref.load %[[R]][%{{.+}}, %{{.+}}] : memref<2x2xi64>
-// CHECK: memref.load %[[R]][%{{.+}}, %{{.+}}] : memref<2x2xi64>
+// CHECK: %[[WB:.+]] = memref.load %[[R]][%{{.+}}, %{{.+}}] : memref<2x2xi64>
+// CHECK: %[[WBEGIN:.+]] = arith.index_cast %[[WB]] : i64 to index
+// CHECK: %[[WE:.+]] = memref.load %[[R]][%{{.+}}, %{{.+}}] : memref<2x2xi64>
+// CHECK: %[[WEND:.+]] = arith.index_cast %[[WE]] : i64 to index
+// CHECK: %[[WN:.+]] = arith.subi %[[WEND]], %[[WBEGIN]] : index
 // CHECK: %[[DWFLAT:.+]] = memref.collapse_shape %[[DW]] {{\[\[}}0, 1]] : memref<4x3xf32> into memref<12xf32>
-// CHECK: %[[DWR:.+]] = memref.subview %[[DWFLAT]][%{{.+}}] [%{{.+}}] [1] : memref<12xf32> to memref<?xf32, strided<[1], offset: ?>>
-// CHECK: %[[DWT:.+]] = bufferization.to_tensor %[[DWR]] restrict :
-// CHECK: %[[SW:.+]] = loom.sum_squares %[[DWT]] : tensor<?xf32>
-// CHECK: %[[EW:.+]] = tensor.extract %[[SW]][]
-// CHECK: %[[ACC:.+]] = arith.addf %[[ZERO]], %[[EW]] : f32
-// CHECK: %[[DBR:.+]] = memref.subview %[[DB]][%{{.+}}] [%{{.+}}] [1] : memref<3xf32> to memref<?xf32, strided<[1], offset: ?>>
-// CHECK: %[[DBT:.+]] = bufferization.to_tensor %[[DBR]] restrict :
-// CHECK: %[[SB:.+]] = loom.sum_squares %[[DBT]] : tensor<?xf32>
-// CHECK: %[[EB:.+]] = tensor.extract %[[SB]][]
-// CHECK: %[[TOTAL:.+]] = arith.addf %[[ACC]], %[[EB]] : f32
+// CHECK: %[[SW:.+]] = call @sum_squares.range.12(%[[DWFLAT]], %[[WBEGIN]], %[[WN]]) : (memref<12xf32>, index, index) -> f32
+// CHECK: %[[ACC:.+]] = arith.addf %[[ZERO]], %[[SW]] : f32
+// CHECK: %[[SB:.+]] = call @sum_squares.range.3(%[[DB]], %{{.+}}, %{{.+}}) : (memref<3xf32>, index, index) -> f32
+// CHECK: %[[TOTAL:.+]] = arith.addf %[[ACC]], %[[SB]] : f32
 // CHECK: %[[NORM:.+]] = math.sqrt %[[TOTAL]] : f32
 // CHECK-NOT: materialize_in_destination
 // CHECK: return %[[NORM]] : f32
 
 // update_sgd(params, grads, momentum buffers, lr, momentum, grad_scale,
-// ranges): one sgd_update per parameter on its range [begin, end) of
-// elements: parameter and gradient through views at begin, the state
-// buffer (which holds the range alone) from its start; parameter and state
-// are read through writable tensors and written back into the same views;
-// gradients are read-only. No step argument, no result.
+// ranges): per parameter, a call of the kernel for its element count with
+// parameter, gradient and state as 1-D rows, the hyperparameters and the
+// range [begin, end) as (begin, length). No step argument, no result.
 // CHECK-LABEL: func.func @update_sgd
 // CHECK-SAME: (%[[W:[^:]+]]: memref<4x3xf32> {loom.init = #loom.init<normal(0.5)>, loom.param = "w"},
 // CHECK-SAME: %[[B:[^:]+]]: memref<3xf32> {loom.init = #loom.init<zeros>, loom.param = "b"},
@@ -116,30 +111,16 @@
 // CHECK: %[[END:.+]] = arith.index_cast %{{.+}} : i64 to index
 // CHECK: %[[N:.+]] = arith.subi %[[END]], %[[BEGIN]] : index
 // CHECK: %[[WFLAT:.+]] = memref.collapse_shape %[[W]]
-// CHECK: %[[WR:.+]] = memref.subview %[[WFLAT]][%[[BEGIN]]] [%[[N]]] [1]
 // CHECK: %[[DWFLAT:.+]] = memref.collapse_shape %[[DW]]
-// CHECK: %[[DWR:.+]] = memref.subview %[[DWFLAT]][%[[BEGIN]]] [%[[N]]] [1]
 // CHECK: %[[VWFLAT:.+]] = memref.collapse_shape %[[VW]]
-// CHECK: %[[VWR:.+]] = memref.subview %[[VWFLAT]][0] [%[[N]]] [1]
-// CHECK-DAG: %[[VWT:.+]] = bufferization.to_tensor %[[VWR]] restrict writable :
-// CHECK-DAG: %[[WT:.+]] = bufferization.to_tensor %[[WR]] restrict writable :
-// CHECK-DAG: %[[DWT:.+]] = bufferization.to_tensor %[[DWR]] restrict :
-// CHECK: %[[NW:.+]], %[[NVW:.+]] = loom.sgd_update %[[WT]], %[[DWT]], %[[VWT]], lr %[[LR]], momentum %[[MU]], scale %[[S]] : tensor<?xf32>
-// CHECK-DAG: bufferization.materialize_in_destination %[[NW]] in writable %[[WR]] :
-// CHECK-DAG: bufferization.materialize_in_destination %[[NVW]] in writable %[[VWR]] :
-// CHECK: %[[BR:.+]] = memref.subview %[[B]][%{{.+}}] [%[[NB:.+]]] [1]
-// CHECK: %[[DBR:.+]] = memref.subview %[[DB]][%{{.+}}] [%[[NB]]] [1]
-// CHECK: %[[VBR:.+]] = memref.subview %[[VB]][0] [%[[NB]]] [1]
-// CHECK: loom.sgd_update {{.+}} : tensor<?xf32>
-// CHECK-DAG: bufferization.materialize_in_destination %{{.+}} in writable %[[BR]] :
-// CHECK-DAG: bufferization.materialize_in_destination %{{.+}} in writable %[[VBR]] :
-// CHECK-NOT: in {{(restrict )?}}writable %[[DWR]] :
-// CHECK-NOT: in {{(restrict )?}}writable %[[DBR]] :
+// CHECK: call @sgd.range.12(%[[WFLAT]], %[[DWFLAT]], %[[VWFLAT]], %[[LR]], %[[MU]], %[[S]], %[[BEGIN]], %[[N]])
+// CHECK: call @sgd.range.3(%[[B]], %[[DB]], %[[VB]], %[[LR]], %[[MU]], %[[S]], %{{.+}}, %{{.+}})
 // CHECK: return{{$}}
 
 // update_adamw(params, grads, exp_avg..., exp_avg_sq..., lr, beta1, beta2,
-// eps, weight_decay, grad_scale, step, ranges): the weight is decayed by
-// the weight_decay argument, the rank-1 bias by a constant 0.
+// eps, weight_decay, grad_scale, step, ranges): the weight goes to the
+// kernel that decays by the weight_decay argument, the rank-1 bias to one
+// that decays by a constant 0.
 // CHECK-LABEL: func.func @update_adamw
 // CHECK-SAME: (%[[W:[^:]+]]: memref<4x3xf32> {loom.init = #loom.init<normal(0.5)>, loom.param = "w"},
 // CHECK-SAME: %[[B:[^:]+]]: memref<3xf32> {loom.init = #loom.init<zeros>, loom.param = "b"},
@@ -157,30 +138,48 @@
 // CHECK-SAME: %[[S:[^:]+]]: f32 {loom.hyper = "grad_scale"},
 // CHECK-SAME: %[[STEP:[^:]+]]: i64 {loom.hyper = "step"},
 // CHECK-SAME: %[[R:[^:]+]]: memref<2x2xi64> {loom.hyper = "ranges"}) {
-// CHECK: %[[WR:.+]] = memref.subview %{{.+}}[%[[BEGIN:.+]]] [%[[N:.+]]] [1]
-// CHECK: %[[DWR:.+]] = memref.subview %{{.+}}[%[[BEGIN]]] [%[[N]]] [1]
-// CHECK: %[[MWR:.+]] = memref.subview %{{.+}}[0] [%[[N]]] [1]
-// CHECK: %[[MWT:.+]] = bufferization.to_tensor %[[MWR]] restrict writable :
-// CHECK: %[[VWR:.+]] = memref.subview %{{.+}}[0] [%[[N]]] [1]
-// CHECK: %[[VWT:.+]] = bufferization.to_tensor %[[VWR]] restrict writable :
-// CHECK-DAG: %[[WT:.+]] = bufferization.to_tensor %[[WR]] restrict writable :
-// CHECK-DAG: %[[DWT:.+]] = bufferization.to_tensor %[[DWR]] restrict :
-// CHECK: %[[NW:.+]], %[[NMW:.+]], %[[NVW:.+]] = loom.adamw_update %[[WT]], %[[DWT]], %[[MWT]], %[[VWT]], lr %[[LR]], betas %[[B1]], %[[B2]], eps %[[EPS]], weight_decay %[[WD]], step %[[STEP]], scale %[[S]] : tensor<?xf32>
-// CHECK-DAG: bufferization.materialize_in_destination %[[NW]] in writable %[[WR]] :
-// CHECK-DAG: bufferization.materialize_in_destination %[[NMW]] in writable %[[MWR]] :
-// CHECK-DAG: bufferization.materialize_in_destination %[[NVW]] in writable %[[VWR]] :
-// CHECK: %[[BR:.+]] = memref.subview %[[B]][
-// CHECK: %[[DBR:.+]] = memref.subview %[[DB]][
-// CHECK: %[[MBR:.+]] = memref.subview %[[MB]][0]
-// CHECK: %[[VBR:.+]] = memref.subview %[[VB]][0]
-// CHECK-DAG: %[[NODECAY:.+]] = arith.constant 0.000000e+00 : f32
-// CHECK: %[[NB:.+]], %[[NMB:.+]], %[[NVB:.+]] = loom.adamw_update %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, lr %[[LR]], betas %[[B1]], %[[B2]], eps %[[EPS]], weight_decay %[[NODECAY]], step %[[STEP]], scale %[[S]] : tensor<?xf32>
-// CHECK-DAG: bufferization.materialize_in_destination %[[NB]] in writable %[[BR]] :
-// CHECK-DAG: bufferization.materialize_in_destination %[[NMB]] in writable %[[MBR]] :
-// CHECK-DAG: bufferization.materialize_in_destination %[[NVB]] in writable %[[VBR]] :
-// CHECK-NOT: in {{(restrict )?}}writable %[[DWR]] :
-// CHECK-NOT: in {{(restrict )?}}writable %[[DBR]] :
+// CHECK: call @adamw.range.12.decay(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[LR]], %[[B1]], %[[B2]], %[[EPS]], %[[WD]], %[[S]], %[[STEP]], %{{.+}}, %{{.+}})
+// CHECK: call @adamw.range.3(%[[B]], %[[DB]], %[[MB]], %[[VB]], %[[LR]], %[[B1]], %[[B2]], %[[EPS]], %[[WD]], %[[S]], %[[STEP]], %{{.+}}, %{{.+}})
 // CHECK: return{{$}}
+
+// The kernels, one per optimizer, element count and decay. AdamW's:
+// parameter and gradient through views at begin, the state buffer (which
+// holds the range alone) from its start; parameter and state are read
+// through writable tensors and written back into the same views; the
+// gradient is read-only.
+// CHECK-LABEL: func.func private @adamw.range.12.decay
+// CHECK-SAME: (%[[P:[^:]+]]: memref<12xf32>, %[[G:[^:]+]]: memref<12xf32>, %[[M:[^:]+]]: memref<12xf32>, %[[V:[^:]+]]: memref<12xf32>, %[[LR:[^:]+]]: f32, %[[B1:[^:]+]]: f32, %[[B2:[^:]+]]: f32, %[[EPS:[^:]+]]: f32, %[[WD:[^:]+]]: f32, %[[S:[^:]+]]: f32, %[[STEP:[^:]+]]: i64, %[[BEGIN:[^:]+]]: index, %[[N:[^:]+]]: index) attributes {loom.entry = "update_adamw"} {
+// CHECK: %[[PR:.+]] = memref.subview %[[P]][%[[BEGIN]]] [%[[N]]] [1]
+// CHECK: %[[GR:.+]] = memref.subview %[[G]][%[[BEGIN]]] [%[[N]]] [1]
+// CHECK: %[[MR:.+]] = memref.subview %[[M]][0] [%[[N]]] [1]
+// CHECK: %[[MT:.+]] = bufferization.to_tensor %[[MR]] restrict writable :
+// CHECK: %[[VR:.+]] = memref.subview %[[V]][0] [%[[N]]] [1]
+// CHECK: %[[VT:.+]] = bufferization.to_tensor %[[VR]] restrict writable :
+// CHECK-DAG: %[[PT:.+]] = bufferization.to_tensor %[[PR]] restrict writable :
+// CHECK-DAG: %[[GT:.+]] = bufferization.to_tensor %[[GR]] restrict :
+// CHECK: %[[NP:.+]], %[[NM:.+]], %[[NV:.+]] = loom.adamw_update %[[PT]], %[[GT]], %[[MT]], %[[VT]], lr %[[LR]], betas %[[B1]], %[[B2]], eps %[[EPS]], weight_decay %[[WD]], step %[[STEP]], scale %[[S]] : tensor<?xf32>
+// CHECK-DAG: bufferization.materialize_in_destination %[[NP]] in writable %[[PR]] :
+// CHECK-DAG: bufferization.materialize_in_destination %[[NM]] in writable %[[MR]] :
+// CHECK-DAG: bufferization.materialize_in_destination %[[NV]] in writable %[[VR]] :
+// CHECK-NOT: in {{(restrict )?}}writable %[[GR]] :
+// CHECK: return{{$}}
+// CHECK-LABEL: func.func private @adamw.range.3(
+// CHECK: %[[NODECAY:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK: loom.adamw_update {{.+}} weight_decay %[[NODECAY]], {{.+}} : tensor<?xf32>
+// SGD has no decay: one kernel per element count.
+// CHECK-LABEL: func.func private @sgd.range.12(
+// CHECK: %[[PR:.+]] = memref.subview %{{.+}}[%{{.+}}] [%[[N:.+]]] [1]
+// CHECK: %[[GR:.+]] = memref.subview %{{.+}}[%{{.+}}] [%[[N]]] [1]
+// CHECK: %[[VR:.+]] = memref.subview %{{.+}}[0] [%[[N]]] [1]
+// CHECK: %[[NP:.+]], %[[NV:.+]] = loom.sgd_update
+// CHECK-DAG: bufferization.materialize_in_destination %[[NP]] in writable %[[PR]] :
+// CHECK-DAG: bufferization.materialize_in_destination %[[NV]] in writable %[[VR]] :
+// CHECK-NOT: in {{(restrict )?}}writable %[[GR]] :
+// CHECK-LABEL: func.func private @sum_squares.range.12(
+// CHECK-SAME: %[[ROW:[^:]+]]: memref<12xf32>, %[[BEGIN:[^:]+]]: index, %[[N:[^:]+]]: index) -> f32 attributes {loom.entry = "grad_norm"} {
+// CHECK: %[[RR:.+]] = memref.subview %[[ROW]][%[[BEGIN]]] [%[[N]]] [1]
+// CHECK: %[[RT:.+]] = bufferization.to_tensor %[[RR]] restrict :
+// CHECK: loom.sum_squares %[[RT]] : tensor<?xf32>
 
 func.func @linear_layer_model(%x: tensor<8x4xf32> {loom.input = "x"},
                    %w: tensor<4x3xf32> {loom.param = "w", loom.init = #loom.init<normal(0.5)>},
@@ -196,8 +195,8 @@ func.func @linear_layer_model(%x: tensor<8x4xf32> {loom.input = "x"},
 
 // AdamW's weight decay depends on the rank only: a rank-3 parameter is
 // decayed like a matrix, a rank-0 one (a scalar offset) is not. Both are
-// updated through 1-D views of their ranges: the rank-3 one collapsed, the
-// scalar expanded to one element.
+// updated through 1-D rows: the rank-3 one collapsed, the scalar expanded
+// to one element.
 
 // CHECK-LABEL: func.func @update_adamw
 // CHECK-SAME: (%[[P:[^:]+]]: memref<2x4x3xf32> {loom.param = "p"},
@@ -212,15 +211,16 @@ func.func @linear_layer_model(%x: tensor<8x4xf32> {loom.input = "x"},
 // CHECK-SAME: %[[STEP:[^:]+]]: i64 {loom.hyper = "step"},
 // CHECK-SAME: %{{[^:]+}}: memref<2x2xi64> {loom.hyper = "ranges"}) {
 // CHECK: %[[PFLAT:.+]] = memref.collapse_shape %[[P]] {{\[\[}}0, 1, 2]] : memref<2x4x3xf32> into memref<24xf32>
-// CHECK: %[[PR:.+]] = memref.subview %[[PFLAT]][
-// CHECK-DAG: %[[PT:.+]] = bufferization.to_tensor %[[PR]] restrict writable :
-// CHECK: loom.adamw_update %[[PT]], {{.+}} weight_decay %[[WD]], step %[[STEP]], {{.+}} : tensor<?xf32>
+// CHECK: call @adamw.range.24.decay(%[[PFLAT]], {{.+}}, %[[WD]], %{{.+}}, %[[STEP]], %{{.+}}, %{{.+}})
 // CHECK: %[[QFLAT:.+]] = memref.expand_shape %[[Q]] [] output_shape [1] : memref<f32> into memref<1xf32>
-// CHECK: %[[QR:.+]] = memref.subview %[[QFLAT]][
-// CHECK-DAG: %[[QT:.+]] = bufferization.to_tensor %[[QR]] restrict writable :
-// CHECK-DAG: %[[NODECAY:.+]] = arith.constant 0.000000e+00 : f32
-// CHECK: loom.adamw_update %[[QT]], {{.+}} weight_decay %[[NODECAY]], step %[[STEP]], {{.+}} : tensor<?xf32>
+// CHECK: call @adamw.range.1(%[[QFLAT]], {{.+}}, %[[WD]], %{{.+}}, %[[STEP]], %{{.+}}, %{{.+}})
 // CHECK: return{{$}}
+// CHECK-LABEL: func.func private @adamw.range.24.decay(
+// CHECK-SAME: %{{[^:]+}}: f32, %[[KWD:[^:]+]]: f32, %{{[^:]+}}: f32, %{{[^:]+}}: i64,
+// CHECK: loom.adamw_update {{.+}} weight_decay %[[KWD]], {{.+}} : tensor<?xf32>
+// CHECK-LABEL: func.func private @adamw.range.1(
+// CHECK: %[[NODECAY:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK: loom.adamw_update {{.+}} weight_decay %[[NODECAY]], {{.+}} : tensor<?xf32>
 
 func.func @rank3_and_scalar_model(%x: tensor<2x4x3xf32> {loom.input = "x"},
                    %p: tensor<2x4x3xf32> {loom.param = "p"},
