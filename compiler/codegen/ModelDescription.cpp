@@ -394,8 +394,10 @@ void printMemoryPlan(const ModelDescription &description, llvm::raw_ostream &os)
        << mib(arena.lowerBound) << " live at once, " << mib(arena.withoutReuse)
        << " without reuse)";
     if (arena.calleeCalls > 0)
-      os << ", " << mib(arena.calleeBytes) << " of it in the functions of "
-         << arena.calleeCalls << " calls (a repeated block's, kernels)";
+      os << ", " << mib(arena.calleeBytes) << " of it for its "
+         << arena.calleeCalls
+         << " calls of blocks' and kernels' functions (the largest of their "
+            "arenas)";
     if (arena.allocationsLeft > 0)
       os << "; " << arena.allocationsLeft << " allocation"
          << (arena.allocationsLeft == 1 ? "" : "s")

@@ -43,7 +43,8 @@ void loomc::bench::printUsage(const char *program) {
   std::printf(
       "usage: %s [--config=mini,gpt2s] [--model=FILE] [-D NAME=VALUE]... "
       "[--sweep=NAME=V1,V2,...]\n"
-      "          [--breakdown] [--products] [--remat] [--loomc=PATH] "
+      "          [--breakdown] [--products] [--remat] [--remat-blocks] "
+      "[--unrolled] [--loomc=PATH] "
       "[benchmark flags]\n"
       "       %s --decode [--config=...] [--model=FILE] [-D NAME=VALUE]...\n"
       "Times the fused against the unfused training step (forward, backward "
@@ -54,7 +55,9 @@ void loomc::bench::printUsage(const char *program) {
       "matrix product shape against OpenBLAS (--products), a step broken "
       "down by\noperation (--breakdown) and the fused step built with --remat "
       "as well (--remat: its time\nand loomc's memory plan against the "
-      "fused step's). --model, -D and --sweep time other\nmodels; the other "
+      "fused step's; --remat-blocks: the same for loomc --remat-blocks;\n"
+      "--unrolled: the fused step with every layer compiled on its own, "
+      "loomc --unroll-layers).\n--model, -D and --sweep time other\nmodels; the other "
       "flags add their reports for them. Run it with "
       "OPENBLAS_CORETYPE unset, so that OpenBLAS uses its best kernel.\n"
       "Google Benchmark's flags (--benchmark_filter, --benchmark_repetitions, "
@@ -135,6 +138,10 @@ Parsed loomc::bench::parseOptions(int &argc, char **argv, Options &options) {
       options.products = true;
     } else if (arg == "--remat") {
       options.remat = true;
+    } else if (arg == "--unrolled") {
+      options.unrolled = true;
+    } else if (arg == "--remat-blocks") {
+      options.rematBlocks = true;
     } else if (arg == "--decode") {
       options.decode = true;
     } else if (arg == "--help") {
@@ -157,6 +164,7 @@ Parsed loomc::bench::parseOptions(int &argc, char **argv, Options &options) {
   if (!custom && options.configs.empty()) {
     options.configs = {"mini", "gpt2s"};
     options.breakdown = options.products = options.remat = true;
+    options.unrolled = options.rematBlocks = true;
   }
   return Parsed::run;
 }

@@ -44,6 +44,9 @@ struct Options {
   std::vector<std::string> sweepValues;
   std::vector<std::string> configs;
   bool breakdown = false, products = false, remat = false;
+  // The fused step with every layer compiled on its own (loomc
+  // --unroll-layers), and with every block recomputed (--remat-blocks).
+  bool unrolled = false, rematBlocks = false;
   // Time the inference entry points instead of the training step.
   bool decode = false;
   int profileSteps = 9;

@@ -53,6 +53,10 @@ bool Bench::registerSteps(const Case &c) {
       {"fused", {}}, {"unfused", {"--no-fuse"}}};
   if (options.remat)
     variants.push_back({"fused_remat", {"--remat"}});
+  if (options.rematBlocks)
+    variants.push_back({"fused_remat_blocks", {"--remat-blocks"}});
+  if (options.unrolled)
+    variants.push_back({"fused_unrolled", {"--unroll-layers"}});
   for (const auto &[variant, flags] : variants) {
     std::unique_ptr<CompiledModel> model = build(c, variant, flags);
     if (!model)
@@ -126,20 +130,26 @@ void Bench::printRatios(const std::vector<Case> &cases,
       std::printf(", %.0f tokens/s",
                   c.gpt2->batch * c.gpt2->seq / (f->second * 1e-3));
     std::printf("\n");
-    auto r = reporter.medians.find(prefix + "/fused_remat");
-    if (r == reporter.medians.end())
-      continue;
     auto mib = [](int64_t bytes) {
       return static_cast<double>(bytes) / (1 << 20);
     };
     const Plan &fusedPlan = plans[c.name + "/fused"];
-    const Plan &rematPlan = plans[c.name + "/fused_remat"];
-    std::printf("    --remat: %.3f ms (%.3f x fused); memory plan: "
-                "intermediates %.1f -> %.1f MiB, whole step %.1f -> %.1f MiB "
-                "(%.3f x)\n",
-                r->second, r->second / f->second, mib(fusedPlan.arena),
-                mib(rematPlan.arena), mib(fusedPlan.step), mib(rematPlan.step),
-                static_cast<double>(rematPlan.step) / fusedPlan.step);
+    for (const char *variant : {"remat", "remat_blocks", "unrolled"}) {
+      std::string name = std::string("fused_") + variant;
+      auto r = reporter.medians.find(prefix + "/" + name);
+      if (r == reporter.medians.end())
+        continue;
+      const Plan &plan = plans[c.name + "/" + name];
+      std::string flag = std::string(variant) == "unrolled" ? "unroll-layers"
+                         : std::string(variant) == "remat" ? "remat"
+                                                            : "remat-blocks";
+      std::printf("    --%s: %.3f ms (%.3f x fused); memory plan: "
+                  "intermediates %.1f -> %.1f MiB, whole step %.1f -> %.1f "
+                  "MiB (%.3f x)\n",
+                  flag.c_str(), r->second, r->second / f->second,
+                  mib(fusedPlan.arena), mib(plan.arena), mib(fusedPlan.step),
+                  mib(plan.step), static_cast<double>(plan.step) / fusedPlan.step);
+    }
   }
 }
 

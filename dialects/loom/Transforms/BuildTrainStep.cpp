@@ -263,9 +263,8 @@ struct ElementRange {
 };
 
 static ElementRange rangeOf(OpBuilder &builder, Location loc, Value ranges,
-                            unsigned p) {
+                            Value row) {
   auto load = [&](int64_t column) -> Value {
-    Value row = arith::ConstantIndexOp::create(builder, loc, p);
     Value col = arith::ConstantIndexOp::create(builder, loc, column);
     Value value =
         memref::LoadOp::create(builder, loc, ranges, ValueRange{row, col});
@@ -305,20 +304,21 @@ static Value slice(OpBuilder &builder, Location loc, Value row,
 namespace {
 
 // The functions that update, or sum the squares of, a range of one
-// parameter's elements: one per element count (and decay), shared by all
-// parameters of that count -- every layer's, so that the updates' code
-// does not grow with depth. Each takes the parameter's buffers as 1-D rows
-// and the range as (begin, length).
+// parameter's elements: one per parameter shape (and decay), shared by all
+// parameters of that shape -- every layer's, so that the updates' code
+// does not grow with depth. Each takes the parameter's buffers, the
+// ranges and the parameter's row in them, and works on 1-D views of the
+// range: a call per parameter is all its caller holds.
 class RangeKernels {
 public:
   RangeKernels(ModuleOp module) : module(module) {}
 
-  // (row) -> Σ row[begin .. begin + length)²
-  func::FuncOp sumSquares(int64_t elements, Location loc);
-  // (param, grad, state..., hyperparameters..., grad_scale[, step], begin,
-  // length): the optimizer's update of that range.
-  func::FuncOp update(const OptimizerSpec &spec, int64_t elements, bool decay,
-                      Location loc);
+  // (grad, ranges, p) -> Σ grad[begin .. end)², [begin, end) = ranges[p]
+  func::FuncOp sumSquares(MemRefType buffer, MemRefType ranges, Location loc);
+  // (param, grad, state..., hyperparameters..., grad_scale[, step], ranges,
+  // p): the optimizer's update of range ranges[p].
+  func::FuncOp update(const OptimizerSpec &spec, MemRefType buffer,
+                      MemRefType ranges, bool decay, Location loc);
 
 private:
   // A kernel of the entry point `entry` (loom.entry).
@@ -345,50 +345,65 @@ func::FuncOp RangeKernels::create(StringRef name, StringRef entry,
   auto function = func::FuncOp::create(builder, kernelLoc(name, loc), name,
                                        builder.getFunctionType(inputs, results));
   function.setPrivate();
+  // Called once per parameter: inlined, the kernels would be compiled once
+  // per parameter again (LLVM inlined the small ones, SGD's and the sums of
+  // squares, everywhere).
+  function.setNoInline(true);
   function->setAttr(kEntryAttr, builder.getStringAttr(entry));
   function.addEntryBlock();
   kernels[name] = function;
   return function;
 }
 
-func::FuncOp RangeKernels::sumSquares(int64_t elements, Location loc) {
-  std::string name = ("sum_squares.range." + Twine(elements)).str();
+// "768x2304", "768", "scalar": a kernel's name for the parameter shape.
+static std::string shapeName(MemRefType type) {
+  if (type.getRank() == 0)
+    return "scalar";
+  std::string name;
+  for (int64_t dim : type.getShape())
+    name += (name.empty() ? "" : "x") + std::to_string(dim);
+  return name;
+}
+
+func::FuncOp RangeKernels::sumSquares(MemRefType buffer, MemRefType ranges,
+                                      Location loc) {
+  std::string name = "sum_squares.range." + shapeName(buffer);
   if (func::FuncOp existing = kernels.lookup(name))
     return existing;
   Builder b(module.getContext());
-  auto row = MemRefType::get({elements}, b.getF32Type());
-  func::FuncOp function =
-      create(name, "grad_norm", {row, b.getIndexType(), b.getIndexType()},
-             {b.getF32Type()}, loc);
+  func::FuncOp function = create(name, "grad_norm",
+                                 {buffer, ranges, b.getIndexType()},
+                                 {b.getF32Type()}, loc);
   loc = function.getLoc();
   Block &entry = function.front();
   OpBuilder builder = OpBuilder::atBlockEnd(&entry);
-  Value range = slice(builder, loc, entry.getArgument(0), entry.getArgument(1),
-                      entry.getArgument(2));
+  ElementRange range =
+      rangeOf(builder, loc, entry.getArgument(1), entry.getArgument(2));
+  Value row = slice(builder, loc, flatten(builder, loc, entry.getArgument(0)),
+                    range.begin, range.length);
   auto scalarType = RankedTensorType::get({}, builder.getF32Type());
   Value squares = SumSquaresOp::create(builder, loc, scalarType,
-                                       readBuffer(builder, range, false));
+                                       readBuffer(builder, row, false));
   func::ReturnOp::create(
       builder, loc,
       tensor::ExtractOp::create(builder, loc, squares, ValueRange{}).getResult());
   return function;
 }
 
-func::FuncOp RangeKernels::update(const OptimizerSpec &spec, int64_t elements,
-                                  bool decay, Location loc) {
+func::FuncOp RangeKernels::update(const OptimizerSpec &spec, MemRefType buffer,
+                                  MemRefType ranges, bool decay, Location loc) {
   decay = decay && spec.decays;
-  std::string name = (spec.name + ".range." + Twine(elements) +
+  std::string name = (spec.name + ".range." + shapeName(buffer) +
                       (decay ? ".decay" : ""))
                          .str();
   if (func::FuncOp existing = kernels.lookup(name))
     return existing;
   Builder b(module.getContext());
-  auto row = MemRefType::get({elements}, b.getF32Type());
-  SmallVector<Type> inputs(2 + spec.stateSlots.size(), row);
+  SmallVector<Type> inputs(2 + spec.stateSlots.size(), buffer);
   inputs.append(spec.hyperparameters.size() + 1, b.getF32Type()); // + grad_scale
   if (spec.needsStep)
     inputs.push_back(b.getI64Type());
-  inputs.append(2, b.getIndexType()); // begin, length
+  inputs.append({ranges, b.getIndexType()});
   func::FuncOp function =
       create(name, ("update_" + spec.name).str(), inputs, {}, loc);
   loc = function.getLoc();
@@ -398,15 +413,19 @@ func::FuncOp RangeKernels::update(const OptimizerSpec &spec, int64_t elements,
   unsigned next = 2 + slots + hypers;
   Value gradScale = entry.getArgument(next++);
   Value step = spec.needsStep ? entry.getArgument(next++) : Value();
-  Value begin = entry.getArgument(next), length = entry.getArgument(next + 1);
+  ElementRange range = rangeOf(builder, loc, entry.getArgument(next),
+                               entry.getArgument(next + 1));
   // The parameter and its gradient at `begin`; the state, which holds the
   // range alone, from its start.
-  Value param = slice(builder, loc, entry.getArgument(0), begin, length);
-  Value grad = slice(builder, loc, entry.getArgument(1), begin, length);
+  auto row = [&](unsigned argument, OpFoldResult begin) {
+    return slice(builder, loc, flatten(builder, loc, entry.getArgument(argument)),
+                 begin, range.length);
+  };
+  Value param = row(0, range.begin);
+  Value grad = row(1, range.begin);
   SmallVector<Value> stateSlices, stateValues;
   for (unsigned s = 0; s < slots; ++s) {
-    stateSlices.push_back(slice(builder, loc, entry.getArgument(2 + s),
-                                builder.getIndexAttr(0), length));
+    stateSlices.push_back(row(2 + s, builder.getIndexAttr(0)));
     stateValues.push_back(readBuffer(builder, stateSlices.back(), true));
   }
   UpdateInputs in{readBuffer(builder, param, true),
@@ -423,10 +442,6 @@ func::FuncOp RangeKernels::update(const OptimizerSpec &spec, int64_t elements,
     writeBuffer(builder, loc, value, stateSlice, false);
   func::ReturnOp::create(builder, loc);
   return function;
-}
-
-static int64_t elementsOf(Value buffer) {
-  return cast<MemRefType>(buffer.getType()).getNumElements();
 }
 
 // grad_norm(grads, ranges) -> √(Σ g²), over the elements of every gradient
@@ -446,14 +461,16 @@ static void buildGradNorm(OpBuilder &builder, func::FuncOp gradFn,
       sig.create(builder, gradFn, "grad_norm", {builder.getF32Type()});
   Block &entry = function.front();
   Value total = arith::ConstantOp::create(builder, loc, builder.getF32FloatAttr(0.0f));
+  Value rangesBuffer = entry.getArgument(ranges);
   for (unsigned p = 0; p < args.params.size(); ++p) {
     Value buffer = entry.getArgument(p);
-    ElementRange range = rangeOf(builder, loc, entry.getArgument(ranges), p);
-    func::FuncOp kernel = kernels.sumSquares(elementsOf(buffer), loc);
+    func::FuncOp kernel = kernels.sumSquares(
+        cast<MemRefType>(buffer.getType()),
+        cast<MemRefType>(rangesBuffer.getType()), loc);
+    Value row = arith::ConstantIndexOp::create(builder, loc, p);
     Value squares =
         func::CallOp::create(builder, loc, kernel,
-                             ValueRange{flatten(builder, loc, buffer),
-                                        range.begin, range.length})
+                             ValueRange{buffer, rangesBuffer, row})
             .getResult(0);
     total = arith::AddFOp::create(builder, loc, total, squares);
   }
@@ -502,24 +519,24 @@ static void buildUpdate(OpBuilder &builder, func::FuncOp gradFn,
   for (auto [p, arg] : llvm::enumerate(args.params)) {
     Value paramBuffer = entry.getArgument(param[p]);
     Location paramLoc = paramBuffer.getLoc();
-    ElementRange range =
-        rangeOf(builder, paramLoc, entry.getArgument(ranges), p);
-    SmallVector<Value> operands = {
-        flatten(builder, paramLoc, paramBuffer),
-        flatten(builder, paramLoc, entry.getArgument(grad[p]))};
+    SmallVector<Value> operands = {paramBuffer, entry.getArgument(grad[p])};
     for (unsigned s : state[p])
-      operands.push_back(flatten(builder, paramLoc, entry.getArgument(s)));
+      operands.push_back(entry.getArgument(s));
     for (unsigned index : hyper)
       operands.push_back(entry.getArgument(index));
     operands.push_back(entry.getArgument(gradScale));
     if (step)
       operands.push_back(entry.getArgument(*step));
-    operands.append({range.begin, range.length});
+    Value rangesBuffer = entry.getArgument(ranges);
+    operands.append(
+        {rangesBuffer, arith::ConstantIndexOp::create(builder, paramLoc, p)});
     bool decay = cast<MemRefType>(paramBuffer.getType()).getRank() >= 2;
-    func::CallOp::create(builder, paramLoc,
-                         kernels.update(spec, elementsOf(paramBuffer), decay,
-                                        paramLoc),
-                         operands);
+    func::CallOp::create(
+        builder, paramLoc,
+        kernels.update(spec, cast<MemRefType>(paramBuffer.getType()),
+                       cast<MemRefType>(rangesBuffer.getType()), decay,
+                       paramLoc),
+        operands);
   }
   func::ReturnOp::create(builder, loc);
 }

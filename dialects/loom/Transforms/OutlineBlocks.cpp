@@ -198,6 +198,8 @@ bool Outliner::outlineRun(func::FuncOp function, const Run &run,
       (function.getSymName() + "." + run.instance + "." + Twine(index)).str(),
       builder.getFunctionType(argTypes, resultTypes));
   callee.setPrivate();
+  // Compiled once, called per instance: never inlined back.
+  callee.setNoInline(true);
   callee->setAttr(kEntryAttr, builder.getStringAttr(function.getSymName()));
   Block *entry = callee.addEntryBlock();
   builder.setInsertionPointToStart(entry);
@@ -264,7 +266,9 @@ void Outliner::outlineFunction(func::FuncOp function) {
 
 unsigned Outliner::share() {
   SmallVector<func::FuncOp> kept;
-  SymbolTable symbols(module);
+  // Every dropped function's name to the kept one's, replaced in one walk
+  // (SymbolTable::replaceAllSymbolUses walks the module once per name).
+  DenseMap<StringAttr, FlatSymbolRefAttr> replacements;
   for (func::FuncOp function : outlined) {
     auto equal = llvm::find_if(kept, [&](func::FuncOp other) {
       return other.getFunctionType() == function.getFunctionType() &&
@@ -276,11 +280,14 @@ unsigned Outliner::share() {
       kept.push_back(function);
       continue;
     }
-    if (failed(SymbolTable::replaceAllSymbolUses(
-            function.getSymNameAttr(), equal->getSymNameAttr(), module)))
-      continue;
+    replacements[function.getSymNameAttr()] =
+        FlatSymbolRefAttr::get(equal->getSymNameAttr());
     function.erase();
   }
+  module.walk([&](func::CallOp call) {
+    if (FlatSymbolRefAttr callee = replacements.lookup(call.getCalleeAttr().getAttr()))
+      call.setCalleeAttr(callee);
+  });
   return kept.size();
 }
 

@@ -71,31 +71,27 @@
 // CHECK-NEXT: return %[[LOSS]] : f32
 
 // grad_norm(grads, ranges) -> √(Σ g²) over each gradient's range of
-// elements: only the gradients, read-only, each as a 1-D row (a matrix
-// collapsed first) passed with its range (begin, length) to the kernel for
-// its element count; parameters are not arguments and nothing is written.
+// elements: only the gradients, read-only, each passed with the ranges and
+// its row in them to the kernel for its shape; parameters are not
+// arguments and nothing is written.
 // CHECK-LABEL: func.func @grad_norm
 // CHECK-SAME: (%[[DW:[^:]+]]: memref<4x3xf32> {loom.grad = "w"}, %[[DB:[^:]+]]: memref<3xf32> {loom.grad = "b"}, %[[R:[^:]+]]: memref<2x2xi64> {loom.hyper = "ranges"}) -> f32 {
 // CHECK-NOT: writable
 // CHECK: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
-// CHECK: %[[WB:.+]] = memref.load %[[R]][%{{.+}}, %{{.+}}] : memref<2x2xi64>
-// CHECK: %[[WBEGIN:.+]] = arith.index_cast %[[WB]] : i64 to index
-// CHECK: %[[WE:.+]] = memref.load %[[R]][%{{.+}}, %{{.+}}] : memref<2x2xi64>
-// CHECK: %[[WEND:.+]] = arith.index_cast %[[WE]] : i64 to index
-// CHECK: %[[WN:.+]] = arith.subi %[[WEND]], %[[WBEGIN]] : index
-// CHECK: %[[DWFLAT:.+]] = memref.collapse_shape %[[DW]] {{\[\[}}0, 1]] : memref<4x3xf32> into memref<12xf32>
-// CHECK: %[[SW:.+]] = call @sum_squares.range.12(%[[DWFLAT]], %[[WBEGIN]], %[[WN]]) : (memref<12xf32>, index, index) -> f32
+// CHECK: %[[P0:.+]] = arith.constant 0 : index
+// CHECK: %[[SW:.+]] = call @sum_squares.range.4x3(%[[DW]], %[[R]], %[[P0]]) : (memref<4x3xf32>, memref<2x2xi64>, index) -> f32
 // CHECK: %[[ACC:.+]] = arith.addf %[[ZERO]], %[[SW]] : f32
-// CHECK: %[[SB:.+]] = call @sum_squares.range.3(%[[DB]], %{{.+}}, %{{.+}}) : (memref<3xf32>, index, index) -> f32
+// CHECK: %[[P1:.+]] = arith.constant 1 : index
+// CHECK: %[[SB:.+]] = call @sum_squares.range.3(%[[DB]], %[[R]], %[[P1]]) : (memref<3xf32>, memref<2x2xi64>, index) -> f32
 // CHECK: %[[TOTAL:.+]] = arith.addf %[[ACC]], %[[SB]] : f32
 // CHECK: %[[NORM:.+]] = math.sqrt %[[TOTAL]] : f32
 // CHECK-NOT: materialize_in_destination
 // CHECK: return %[[NORM]] : f32
 
 // update_sgd(params, grads, momentum buffers, lr, momentum, grad_scale,
-// ranges): per parameter, a call of the kernel for its element count with
-// parameter, gradient and state as 1-D rows, the hyperparameters and the
-// range [begin, end) as (begin, length). No step argument, no result.
+// ranges): per parameter, a call of the kernel for its shape with its
+// parameter, gradient and state buffers, the hyperparameters, the ranges
+// and its row in them. No step argument, no result.
 // CHECK-LABEL: func.func @update_sgd
 // CHECK-SAME: (%[[W:[^:]+]]: memref<4x3xf32> {loom.init = #loom.init<normal(0.5)>, loom.param = "w"},
 // CHECK-SAME: %[[B:[^:]+]]: memref<3xf32> {loom.init = #loom.init<zeros>, loom.param = "b"},
@@ -107,14 +103,10 @@
 // CHECK-SAME: %[[MU:[^:]+]]: f32 {loom.hyper = "momentum"},
 // CHECK-SAME: %[[S:[^:]+]]: f32 {loom.hyper = "grad_scale"},
 // CHECK-SAME: %[[R:[^:]+]]: memref<2x2xi64> {loom.hyper = "ranges"}) {
-// CHECK: %[[BEGIN:.+]] = arith.index_cast %{{.+}} : i64 to index
-// CHECK: %[[END:.+]] = arith.index_cast %{{.+}} : i64 to index
-// CHECK: %[[N:.+]] = arith.subi %[[END]], %[[BEGIN]] : index
-// CHECK: %[[WFLAT:.+]] = memref.collapse_shape %[[W]]
-// CHECK: %[[DWFLAT:.+]] = memref.collapse_shape %[[DW]]
-// CHECK: %[[VWFLAT:.+]] = memref.collapse_shape %[[VW]]
-// CHECK: call @sgd.range.12(%[[WFLAT]], %[[DWFLAT]], %[[VWFLAT]], %[[LR]], %[[MU]], %[[S]], %[[BEGIN]], %[[N]])
-// CHECK: call @sgd.range.3(%[[B]], %[[DB]], %[[VB]], %[[LR]], %[[MU]], %[[S]], %{{.+}}, %{{.+}})
+// CHECK: %[[P0:.+]] = arith.constant 0 : index
+// CHECK: call @sgd.range.4x3(%[[W]], %[[DW]], %[[VW]], %[[LR]], %[[MU]], %[[S]], %[[R]], %[[P0]])
+// CHECK: %[[P1:.+]] = arith.constant 1 : index
+// CHECK: call @sgd.range.3(%[[B]], %[[DB]], %[[VB]], %[[LR]], %[[MU]], %[[S]], %[[R]], %[[P1]])
 // CHECK: return{{$}}
 
 // update_adamw(params, grads, exp_avg..., exp_avg_sq..., lr, beta1, beta2,
@@ -138,22 +130,32 @@
 // CHECK-SAME: %[[S:[^:]+]]: f32 {loom.hyper = "grad_scale"},
 // CHECK-SAME: %[[STEP:[^:]+]]: i64 {loom.hyper = "step"},
 // CHECK-SAME: %[[R:[^:]+]]: memref<2x2xi64> {loom.hyper = "ranges"}) {
-// CHECK: call @adamw.range.12.decay(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[LR]], %[[B1]], %[[B2]], %[[EPS]], %[[WD]], %[[S]], %[[STEP]], %{{.+}}, %{{.+}})
-// CHECK: call @adamw.range.3(%[[B]], %[[DB]], %[[MB]], %[[VB]], %[[LR]], %[[B1]], %[[B2]], %[[EPS]], %[[WD]], %[[S]], %[[STEP]], %{{.+}}, %{{.+}})
+// CHECK: call @adamw.range.4x3.decay(%[[W]], %[[DW]], %[[MW]], %[[VW]], %[[LR]], %[[B1]], %[[B2]], %[[EPS]], %[[WD]], %[[S]], %[[STEP]], %[[R]], %{{.+}})
+// CHECK: call @adamw.range.3(%[[B]], %[[DB]], %[[MB]], %[[VB]], %[[LR]], %[[B1]], %[[B2]], %[[EPS]], %[[WD]], %[[S]], %[[STEP]], %[[R]], %{{.+}})
 // CHECK: return{{$}}
 
-// The kernels, one per optimizer, element count and decay. AdamW's:
-// parameter and gradient through views at begin, the state buffer (which
-// holds the range alone) from its start; parameter and state are read
-// through writable tensors and written back into the same views; the
-// gradient is read-only.
-// CHECK-LABEL: func.func private @adamw.range.12.decay
-// CHECK-SAME: (%[[P:[^:]+]]: memref<12xf32>, %[[G:[^:]+]]: memref<12xf32>, %[[M:[^:]+]]: memref<12xf32>, %[[V:[^:]+]]: memref<12xf32>, %[[LR:[^:]+]]: f32, %[[B1:[^:]+]]: f32, %[[B2:[^:]+]]: f32, %[[EPS:[^:]+]]: f32, %[[WD:[^:]+]]: f32, %[[S:[^:]+]]: f32, %[[STEP:[^:]+]]: i64, %[[BEGIN:[^:]+]]: index, %[[N:[^:]+]]: index) attributes {loom.entry = "update_adamw"} {
-// CHECK: %[[PR:.+]] = memref.subview %[[P]][%[[BEGIN]]] [%[[N]]] [1]
-// CHECK: %[[GR:.+]] = memref.subview %[[G]][%[[BEGIN]]] [%[[N]]] [1]
-// CHECK: %[[MR:.+]] = memref.subview %[[M]][0] [%[[N]]] [1]
+// The kernels, one per optimizer, parameter shape and decay, never
+// inlined. AdamW's: [begin, end) from the ranges' row p; 1-D views of
+// parameter and gradient at begin, of the state buffers (which hold the
+// range alone) from their start; parameter and state are read through
+// writable tensors and written back into the same views; the gradient is
+// read-only.
+// CHECK-LABEL: func.func private @adamw.range.4x3.decay
+// CHECK-SAME: (%[[P:[^:]+]]: memref<4x3xf32>, %[[G:[^:]+]]: memref<4x3xf32>, %[[M:[^:]+]]: memref<4x3xf32>, %[[V:[^:]+]]: memref<4x3xf32>, %[[LR:[^:]+]]: f32, %[[B1:[^:]+]]: f32, %[[B2:[^:]+]]: f32, %[[EPS:[^:]+]]: f32, %[[WD:[^:]+]]: f32, %[[S:[^:]+]]: f32, %[[STEP:[^:]+]]: i64, %[[R:[^:]+]]: memref<2x2xi64>, %[[ROW:[^:]+]]: index) attributes {loom.entry = "update_adamw", no_inline} {
+// CHECK: %[[BEGIN64:.+]] = memref.load %[[R]][%[[ROW]], %{{.+}}] : memref<2x2xi64>
+// CHECK: %[[BEGIN:.+]] = arith.index_cast %[[BEGIN64]] : i64 to index
+// CHECK: %[[END64:.+]] = memref.load %[[R]][%[[ROW]], %{{.+}}] : memref<2x2xi64>
+// CHECK: %[[END:.+]] = arith.index_cast %[[END64]] : i64 to index
+// CHECK: %[[N:.+]] = arith.subi %[[END]], %[[BEGIN]] : index
+// CHECK: %[[PFLAT:.+]] = memref.collapse_shape %[[P]] {{\[\[}}0, 1]] : memref<4x3xf32> into memref<12xf32>
+// CHECK: %[[PR:.+]] = memref.subview %[[PFLAT]][%[[BEGIN]]] [%[[N]]] [1]
+// CHECK: %[[GFLAT:.+]] = memref.collapse_shape %[[G]]
+// CHECK: %[[GR:.+]] = memref.subview %[[GFLAT]][%[[BEGIN]]] [%[[N]]] [1]
+// CHECK: %[[MFLAT:.+]] = memref.collapse_shape %[[M]]
+// CHECK: %[[MR:.+]] = memref.subview %[[MFLAT]][0] [%[[N]]] [1]
 // CHECK: %[[MT:.+]] = bufferization.to_tensor %[[MR]] restrict writable :
-// CHECK: %[[VR:.+]] = memref.subview %[[V]][0] [%[[N]]] [1]
+// CHECK: %[[VFLAT:.+]] = memref.collapse_shape %[[V]]
+// CHECK: %[[VR:.+]] = memref.subview %[[VFLAT]][0] [%[[N]]] [1]
 // CHECK: %[[VT:.+]] = bufferization.to_tensor %[[VR]] restrict writable :
 // CHECK-DAG: %[[PT:.+]] = bufferization.to_tensor %[[PR]] restrict writable :
 // CHECK-DAG: %[[GT:.+]] = bufferization.to_tensor %[[GR]] restrict :
@@ -166,8 +168,8 @@
 // CHECK-LABEL: func.func private @adamw.range.3(
 // CHECK: %[[NODECAY:.+]] = arith.constant 0.000000e+00 : f32
 // CHECK: loom.adamw_update {{.+}} weight_decay %[[NODECAY]], {{.+}} : tensor<?xf32>
-// SGD has no decay: one kernel per element count.
-// CHECK-LABEL: func.func private @sgd.range.12(
+// SGD has no decay: one kernel per shape.
+// CHECK-LABEL: func.func private @sgd.range.4x3(
 // CHECK: %[[PR:.+]] = memref.subview %{{.+}}[%{{.+}}] [%[[N:.+]]] [1]
 // CHECK: %[[GR:.+]] = memref.subview %{{.+}}[%{{.+}}] [%[[N]]] [1]
 // CHECK: %[[VR:.+]] = memref.subview %{{.+}}[0] [%[[N]]] [1]
@@ -175,11 +177,14 @@
 // CHECK-DAG: bufferization.materialize_in_destination %[[NP]] in writable %[[PR]] :
 // CHECK-DAG: bufferization.materialize_in_destination %[[NV]] in writable %[[VR]] :
 // CHECK-NOT: in {{(restrict )?}}writable %[[GR]] :
-// CHECK-LABEL: func.func private @sum_squares.range.12(
-// CHECK-SAME: %[[ROW:[^:]+]]: memref<12xf32>, %[[BEGIN:[^:]+]]: index, %[[N:[^:]+]]: index) -> f32 attributes {loom.entry = "grad_norm"} {
-// CHECK: %[[RR:.+]] = memref.subview %[[ROW]][%[[BEGIN]]] [%[[N]]] [1]
-// CHECK: %[[RT:.+]] = bufferization.to_tensor %[[RR]] restrict :
-// CHECK: loom.sum_squares %[[RT]] : tensor<?xf32>
+// CHECK: return{{$}}
+// CHECK-LABEL: func.func private @sum_squares.range.4x3(
+// CHECK-SAME: %[[G:[^:]+]]: memref<4x3xf32>, %[[R:[^:]+]]: memref<2x2xi64>, %[[ROW:[^:]+]]: index) -> f32 attributes {loom.entry = "grad_norm", no_inline} {
+// CHECK: memref.load %[[R]][%[[ROW]],
+// CHECK: %[[GFLAT:.+]] = memref.collapse_shape %[[G]]
+// CHECK: %[[GR:.+]] = memref.subview %[[GFLAT]][
+// CHECK: %[[GT:.+]] = bufferization.to_tensor %[[GR]] restrict :
+// CHECK: loom.sum_squares %[[GT]] : tensor<?xf32>
 
 func.func @linear_layer_model(%x: tensor<8x4xf32> {loom.input = "x"},
                    %w: tensor<4x3xf32> {loom.param = "w", loom.init = #loom.init<normal(0.5)>},
@@ -194,9 +199,9 @@ func.func @linear_layer_model(%x: tensor<8x4xf32> {loom.input = "x"},
 // -----
 
 // AdamW's weight decay depends on the rank only: a rank-3 parameter is
-// decayed like a matrix, a rank-0 one (a scalar offset) is not. Both are
-// updated through 1-D rows: the rank-3 one collapsed, the scalar expanded
-// to one element.
+// decayed like a matrix, a rank-0 one (a scalar offset) is not. Their
+// kernels update them through 1-D rows: the rank-3 one collapsed, the
+// scalar expanded to one element.
 
 // CHECK-LABEL: func.func @update_adamw
 // CHECK-SAME: (%[[P:[^:]+]]: memref<2x4x3xf32> {loom.param = "p"},
@@ -210,15 +215,15 @@ func.func @linear_layer_model(%x: tensor<8x4xf32> {loom.input = "x"},
 // CHECK-SAME: %[[WD:[^:]+]]: f32 {loom.hyper = "weight_decay"},
 // CHECK-SAME: %[[STEP:[^:]+]]: i64 {loom.hyper = "step"},
 // CHECK-SAME: %{{[^:]+}}: memref<2x2xi64> {loom.hyper = "ranges"}) {
-// CHECK: %[[PFLAT:.+]] = memref.collapse_shape %[[P]] {{\[\[}}0, 1, 2]] : memref<2x4x3xf32> into memref<24xf32>
-// CHECK: call @adamw.range.24.decay(%[[PFLAT]], {{.+}}, %[[WD]], %{{.+}}, %[[STEP]], %{{.+}}, %{{.+}})
-// CHECK: %[[QFLAT:.+]] = memref.expand_shape %[[Q]] [] output_shape [1] : memref<f32> into memref<1xf32>
-// CHECK: call @adamw.range.1(%[[QFLAT]], {{.+}}, %[[WD]], %{{.+}}, %[[STEP]], %{{.+}}, %{{.+}})
+// CHECK: call @adamw.range.2x4x3.decay(%[[P]], {{.+}}, %[[WD]], %{{.+}}, %[[STEP]], %{{.+}}, %{{.+}})
+// CHECK: call @adamw.range.scalar(%[[Q]], {{.+}}, %[[WD]], %{{.+}}, %[[STEP]], %{{.+}}, %{{.+}})
 // CHECK: return{{$}}
-// CHECK-LABEL: func.func private @adamw.range.24.decay(
+// CHECK-LABEL: func.func private @adamw.range.2x4x3.decay(
 // CHECK-SAME: %{{[^:]+}}: f32, %[[KWD:[^:]+]]: f32, %{{[^:]+}}: f32, %{{[^:]+}}: i64,
+// CHECK: memref.collapse_shape %{{.+}} {{\[\[}}0, 1, 2]] : memref<2x4x3xf32> into memref<24xf32>
 // CHECK: loom.adamw_update {{.+}} weight_decay %[[KWD]], {{.+}} : tensor<?xf32>
-// CHECK-LABEL: func.func private @adamw.range.1(
+// CHECK-LABEL: func.func private @adamw.range.scalar(
+// CHECK: memref.expand_shape %{{.+}} [] output_shape [1] : memref<f32> into memref<1xf32>
 // CHECK: %[[NODECAY:.+]] = arith.constant 0.000000e+00 : f32
 // CHECK: loom.adamw_update {{.+}} weight_decay %[[NODECAY]], {{.+}} : tensor<?xf32>
 

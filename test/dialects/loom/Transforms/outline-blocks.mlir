@@ -19,7 +19,7 @@
 // CHECK: return %[[H1]]
 // CHECK-NOT: @step.h.1
 // CHECK-LABEL: func.func private @step.h.0.0
-// CHECK-SAME: (%[[IN:[^:]+]]: tensor<4x8xf32>, %[[W:[^:]+]]: tensor<8x8xf32>, %[[DEST:[^:]+]]: tensor<4x8xf32>, %[[G:[^:]+]]: memref<8x8xf32>) -> tensor<4x8xf32> attributes {loom.entry = "step"}
+// CHECK-SAME: (%[[IN:[^:]+]]: tensor<4x8xf32>, %[[W:[^:]+]]: tensor<8x8xf32>, %[[DEST:[^:]+]]: tensor<4x8xf32>, %[[G:[^:]+]]: memref<8x8xf32>) -> tensor<4x8xf32> attributes {loom.entry = "step", no_inline}
 // CHECK: %[[A:.+]] = loom.matmul %[[IN]], %[[W]]
 // CHECK: %[[B:.+]] = loom.gelu %[[A]]
 // CHECK: %[[D:.+]] = loom.matmul %[[IN]], %[[B]] {transpose_lhs}
