@@ -120,6 +120,34 @@ def LoomExpandStridedCopiesPass : Pass<"loom-expand-strided-copies", "::mlir::fu
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def LoomReshapeDestinationsPass : Pass<"loom-reshape-destinations", "::mlir::func::FuncOp"> {
+  let summary = "Move a reshape from a written value to its destination";
+  let description = [{
+    Before empty-tensor elimination: every `materialize_in_destination` of
+    a reshape (`tensor.expand_shape` or `tensor.collapse_shape`, static
+    shapes) into a tensor destination becomes a write of the reshape's
+    source into the inversely reshaped destination, and the reshape is
+    applied to the write's result instead:
+
+    ```mlir
+    %e = tensor.expand_shape %x [[0, 1], [2]] output_shape [8, 128, 256]
+    %r = bufferization.materialize_in_destination %e in %dest
+    // =>
+    %d = tensor.collapse_shape %dest [[0, 1], [2]]
+    %w = bufferization.materialize_in_destination %x in %d
+    %r = tensor.expand_shape %w [[0, 1], [2]] output_shape [8, 128, 256]
+    ```
+
+    The elimination then finds the tensor.empty that %x was computed into
+    (of %x's shape) and computes %x in a view of the destination, instead
+    of a copy at the end: a repeated block's function writes most of what
+    it saves for the backward pass this way (-loom-outline-blocks). Writes
+    into memref destinations (gradients) are left alone.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect",
+                           "::mlir::bufferization::BufferizationDialect"];
+}
+
 def LoomOrderConstantGlobalsPass : Pass<"loom-order-constant-globals", "::mlir::ModuleOp"> {
   let summary = "Name and place bufferization's constant globals in the order the module reads them";
   let description = [{

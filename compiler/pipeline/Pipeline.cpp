@@ -147,18 +147,24 @@ static void populateStage(OpPassManager &pm, loomc::Stage stage,
   //    Last, each gradient is said ready after the last access to its
   //    buffer (abi.h's loom_gradient_ready).
   case loomc::Stage::bufferized: {
+    // Values a block's function writes into its caller's destinations
+    // reshaped, so that they are computed there (ReshapeDestinations.cpp).
+    pm.addNestedPass<mlir::func::FuncOp>(
+        loomc::createLoomReshapeDestinationsPass());
     pm.addPass(mlir::bufferization::createEmptyTensorEliminationPass());
     mlir::bufferization::OneShotBufferizePassOptions bufferize;
     bufferize.bufferizeFunctionBoundaries = true;
     bufferize.functionBoundaryTypeConversion =
         mlir::bufferization::LayoutMapOption::IdentityLayoutMap;
     pm.addPass(mlir::bufferization::createOneShotBufferizePass(bufferize));
-    // A block's function writes the destinations its caller passes: its
-    // results are those buffers, and the caller reads them there.
-    pm.addPass(mlir::bufferization::createDropEquivalentBufferResultsPass());
     pm.addPass(loomc::createLoomOrderConstantGlobalsPass());
     pm.addPass(mlir::createCSEPass());
     pm.addPass(mlir::createCanonicalizerPass());
+    // A block's function writes the destinations its caller passes: its
+    // results are those buffers, and the caller reads them there. (After
+    // canonicalization, which folds the reshapes of
+    // -loom-reshape-destinations back into the destination itself.)
+    pm.addPass(mlir::bufferization::createDropEquivalentBufferResultsPass());
     mlir::bufferization::buildBufferDeallocationPipeline(pm);
     pm.addPass(mlir::createCSEPass());
     pm.addPass(mlir::createCanonicalizerPass());
