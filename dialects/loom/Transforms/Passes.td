@@ -118,10 +118,13 @@ def LoomOutlineBlocksPass : Pass<"loom-outline-blocks", "::mlir::ModuleOp"> {
     of one instance (constants and `loom.gradient_ready` aside) becomes a
     call of a private function, in destination-passing style: the function
     takes what the run reads (parameters, activations), a destination
-    tensor for each value it computes for outside (which the caller
-    creates empty, so that the caller's memory plan holds it), and the
-    buffer of each gradient the run computes, which it writes itself; the
-    gradients said ready in the run are said so after the call. Then the
+    tensor for each value it computes for outside (a
+    `bufferization.alloc_tensor` of the caller's, so that the caller's
+    memory plan holds it; `tensor.empty` ones would be merged by CSE), and
+    the buffer of each gradient the run computes, which it writes itself,
+    in the caller's order of writes; the gradients said ready in the run
+    are said so after the call, which is marked `loom.instance`. The
+    functions are `no_inline` and marked `loom.entry`. Then the
     functions that are the same up to locations -- every instance's forward
     ops, and every instance's backward ops -- are one:
 
@@ -129,8 +132,10 @@ def LoomOutlineBlocksPass : Pass<"loom-outline-blocks", "::mlir::ModuleOp"> {
     %h1 = loom.fused_linear ... loc("h.0")     ...   loc("h.0")
     %h2 = loom.fused_linear ... loc("h.1")     ...   loc("h.1")
     // =>
-    %h1 = call @forward_backward.h.0.0(%h0, %w0, ..., %empty0)
-    %h2 = call @forward_backward.h.0.0(%h1, %w1, ..., %empty1)
+    %d0 = bufferization.alloc_tensor() : tensor<...>
+    %h1 = call @forward_backward.h.0.0(%h0, %w0, ..., %d0) {loom.instance = "h.0"}
+    %d1 = bufferization.alloc_tensor() : tensor<...>
+    %h2 = call @forward_backward.h.0.0(%h1, %w1, ..., %d1) {loom.instance = "h.1"}
     ```
 
     Fusion has run already, inside each instance. Runs that differ (the
