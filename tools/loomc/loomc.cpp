@@ -263,6 +263,10 @@ int main(int argc, char **argv) {
                                  mlir::loom::kRepeatsAttr),
                        errs());
   }
+  if (rematBlocks && !(*module)->hasAttr(mlir::loom::kRepeatsAttr))
+    WithColor::warning(errs(), "loomc")
+        << "--remat-blocks: the model repeats no block; nothing is "
+           "recomputed\n";
   if (built)
     loomc::printMemoryPlan(report.model, errs());
   if (timing) {
