@@ -54,6 +54,14 @@ static bool isNeutral(Operation *op) {
          (op->hasTrait<OpTrait::ConstantLike>() && op->getNumOperands() == 0);
 }
 
+// A slice at a fixed offset: a view of its input, which a function is
+// better passed whole than as the slice (a strided view passed to a
+// function is copied, since functions take identity-layout buffers).
+static bool isFixedSlice(Operation *op) {
+  auto slice = dyn_cast_or_null<SliceOp>(op);
+  return slice && !slice.getPosition();
+}
+
 namespace {
 
 // Consecutive ops of one instance, with the gradient_ready ops among them.
@@ -82,6 +90,8 @@ private:
   ArrayRef<StringRef> scopes;
   SmallVector<func::FuncOp> outlined;
   Operation *lastOutlined = nullptr; // in the function being outlined
+  // Slices made again in the caller from a source a call returned whole.
+  SmallVector<Operation *> callerSlices;
 };
 
 } // namespace
@@ -134,17 +144,22 @@ bool Outliner::outlineRun(func::FuncOp function, const Run &run,
   Block &body = function.front();
   DenseSet<Operation *> inRun(run.ops.begin(), run.ops.end());
   // What the run reads from outside (constants are recreated inside) ...
+  // (and slices are taken inside, from their sources).
   llvm::SetVector<Value> inputs;
-  llvm::SetVector<Operation *> constants;
+  llvm::SetVector<Operation *> constants, slicesInside;
   for (Operation *op : run.ops)
     for (Value operand : op->getOperands()) {
       Operation *def = operand.getDefiningOp();
       if (def && inRun.contains(def))
         continue;
-      if (def && isNeutral(def))
+      if (def && isNeutral(def)) {
         constants.insert(def);
-      else
+      } else if (isFixedSlice(def)) {
+        slicesInside.insert(def);
+        inputs.insert(def->getOperand(0));
+      } else {
         inputs.insert(operand);
+      }
     }
   // ... and what it computes for outside: values returned through a
   // destination the caller passes, and gradients written into buffers.
@@ -172,6 +187,30 @@ bool Outliner::outlineRun(func::FuncOp function, const Run &run,
   llvm::sort(writes, [](auto a, auto b) {
     return a->isBeforeInBlock(b.getOperation());
   });
+  // Slices that cover their source (attention's q, k and v of one packed
+  // projection): the source is returned instead, and the slices are made
+  // again in the caller, as views; returned, each would be copied into a
+  // destination of its own.
+  SmallVector<Operation *> slicedAgain;
+  llvm::MapVector<Value, SmallVector<Value>> slicesBySource;
+  for (Value result : results)
+    if (isFixedSlice(result.getDefiningOp()))
+      slicesBySource[result.getDefiningOp()->getOperand(0)].push_back(result);
+  for (auto &[source, slices] : slicesBySource) {
+    auto sourceType = cast<RankedTensorType>(source.getType());
+    int64_t covered = 0;
+    for (Value slice : slices)
+      covered += cast<RankedTensorType>(slice.getType()).getNumElements();
+    if (!sourceType.hasStaticShape() || covered < sourceType.getNumElements())
+      continue;
+    for (Value slice : slices) {
+      slicedAgain.push_back(slice.getDefiningOp());
+      llvm::erase(results, slice);
+    }
+    Operation *def = source.getDefiningOp();
+    if (def && inRun.contains(def) && !llvm::is_contained(results, source))
+      results.push_back(source);
+  }
   for (Value result : results) {
     auto type = dyn_cast<RankedTensorType>(result.getType());
     if (!type || !type.hasStaticShape())
@@ -208,6 +247,8 @@ bool Outliner::outlineRun(func::FuncOp function, const Run &run,
     mapping.map(input, arg);
   for (Operation *constant : constants)
     builder.clone(*constant, mapping);
+  for (Operation *slice : slicesInside)
+    builder.clone(*slice, mapping);
   for (Operation *op : run.ops)
     builder.clone(*op, mapping);
   SmallVector<Value> returned;
@@ -224,6 +265,11 @@ bool Outliner::outlineRun(func::FuncOp function, const Run &run,
         buffer, write.getRestrict(), write.getWritable());
   }
   func::ReturnOp::create(builder, loc, returned);
+  // The slices made again by the caller, unless the run itself reads them.
+  for (Operation *slice : slicedAgain)
+    if (Operation *inside = mapping.lookup(slice->getResult(0)).getDefiningOp();
+        inside->use_empty())
+      inside->erase();
   outlined.push_back(callee);
   lastOutlined = callee;
 
@@ -243,15 +289,24 @@ bool Outliner::outlineRun(func::FuncOp function, const Run &run,
   call->setAttr(kInstanceAttr, builder.getStringAttr(run.instance));
   for (Operation *ready : run.readies)
     ready->moveAfter(call);
+  IRMapping fromCall;
+  for (auto [result, value] : llvm::zip(results, call.getResults()))
+    fromCall.map(result, value);
+  builder.setInsertionPointAfter(call);
+  for (Operation *slice : slicedAgain) {
+    Operation *again = builder.clone(*slice, fromCall);
+    slice->getResult(0).replaceAllUsesWith(again->getResult(0));
+    callerSlices.push_back(again);
+  }
   for (auto [result, value] : llvm::zip(results, call.getResults()))
     result.replaceAllUsesWith(value);
   for (auto write : writes)
     write.erase();
   for (Operation *op : llvm::reverse(run.ops))
     op->erase();
-  for (Operation *constant : constants)
-    if (constant->use_empty())
-      constant->erase();
+  for (Operation *op : llvm::concat<Operation *const>(constants, slicesInside))
+    if (op->use_empty() && !llvm::is_contained(callerSlices, op))
+      op->erase();
   return true;
 }
 
@@ -259,9 +314,14 @@ void Outliner::outlineFunction(func::FuncOp function) {
   if (function.isExternal() || !function.getBody().hasOneBlock())
     return;
   lastOutlined = nullptr;
+  callerSlices.clear();
   SmallVector<Run> runs = findRuns(function.front());
   for (auto [index, run] : llvm::enumerate(runs))
     outlineRun(function, run, index);
+  // The slices made again that later calls took inside.
+  for (Operation *slice : callerSlices)
+    if (slice->use_empty())
+      slice->erase();
 }
 
 unsigned Outliner::share() {

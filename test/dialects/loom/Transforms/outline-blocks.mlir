@@ -167,3 +167,32 @@ module attributes {loom.repeats = ["h"]} {
     return %l : tensor<4x8xf32>
   }
 }
+
+// -----
+
+// Slices that cover their source (q, k and v of one packed projection) are
+// not returned one by one (each would be copied into a destination): the
+// call returns the source, and a later call that reads the slices takes
+// the source and slices it inside.
+// CHECK-LABEL: func.func @slices
+// CHECK: %[[P:.+]] = call @slices.h.0.0(%{{.+}}, %{{.+}}, %{{.+}}) {loom.instance = "h.0"} : (tensor<4x8xf32>, tensor<8x24xf32>, tensor<4x24xf32>) -> tensor<4x24xf32>
+// CHECK-NOT: loom.slice
+// CHECK: call @slices.h.0.1(%[[P]], %{{.+}}) {loom.instance = "h.0"} : (tensor<4x24xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+// CHECK-LABEL: func.func private @slices.h.0.0
+// CHECK: loom.matmul
+// CHECK-NOT: loom.slice
+// CHECK: return
+// CHECK-LABEL: func.func private @slices.h.0.1
+// CHECK-COUNT-3: loom.slice
+module attributes {loom.repeats = ["h"]} {
+  func.func @slices(%x: tensor<4x8xf32>, %w: tensor<8x24xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+    %p = loom.matmul %x, %w : (tensor<4x8xf32>, tensor<8x24xf32>) -> tensor<4x24xf32> loc("h.0"("m.loom":3:5))
+    %q = loom.slice %p dim(1) offset(0) : (tensor<4x24xf32>) -> tensor<4x8xf32> loc("h.0"("m.loom":4:5))
+    %k = loom.slice %p dim(1) offset(8) : (tensor<4x24xf32>) -> tensor<4x8xf32> loc("h.0"("m.loom":4:5))
+    %v = loom.slice %p dim(1) offset(16) : (tensor<4x24xf32>) -> tensor<4x8xf32> loc("h.0"("m.loom":4:5))
+    %t = loom.tanh %x : tensor<4x8xf32> loc("m.loom":6:5)
+    %a = loom.add %q, %k : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32> loc("h.0"("m.loom":7:5))
+    %b = loom.add %a, %v : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32> loc("h.0"("m.loom":8:5))
+    return %b, %t : tensor<4x8xf32>, tensor<4x8xf32>
+  }
+}
