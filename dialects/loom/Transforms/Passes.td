@@ -138,6 +138,12 @@ def LoomOutlineBlocksPass : Pass<"loom-outline-blocks", "::mlir::ModuleOp"> {
     %h2 = call @forward_backward.h.0.0(%h1, %w1, ..., %d1) {loom.instance = "h.1"}
     ```
 
+    Slices at fixed offsets that together cover their source (attention's
+    q, k and v of one packed projection) are returned as the source and
+    sliced again where read; a run that reads a slice takes its source and
+    slices it inside (a slice passed to a function as a strided view would
+    be copied).
+
     Fusion has run already, inside each instance. Runs that differ (the
     first block when its input needs no gradient, say) keep functions of
     their own.
