@@ -163,7 +163,7 @@ bool Outliner::outlineRun(func::FuncOp function, const Run &run,
     }
   // ... and what it computes for outside: values returned through a
   // destination the caller passes, and gradients written into buffers.
-  SmallVector<Value> results, written;
+  SmallVector<Value> results;
   SmallVector<bufferization::MaterializeInDestinationOp> writes;
   for (Operation *op : run.ops)
     for (Value result : op->getResults()) {
@@ -171,7 +171,6 @@ bool Outliner::outlineRun(func::FuncOp function, const Run &run,
                        [&](Operation *user) { return inRun.contains(user); }))
         continue;
       if (onlyWrittenToArguments(result, body)) {
-        written.push_back(result);
         for (Operation *user : result.getUsers())
           writes.push_back(cast<bufferization::MaterializeInDestinationOp>(user));
       } else {
