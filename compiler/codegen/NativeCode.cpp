@@ -492,8 +492,11 @@ loomc::translateToLLVMIR(mlir::ModuleOp module, LLVMContext &context,
   // (a GPT-2 of 48 layers: 580 calls each, with their ranges): compiled
   // without optimization (FastISel), their code grows with depth at a
   // fraction of the cost, and the kernels they call are optimized as ever.
-  for (StringRef name : {"loom_update", "loom_grad_norm", "update_sgd",
-                         "update_adamw", "grad_norm"})
+  SmallVector<std::string> callers = {"loom_update", "loom_grad_norm",
+                                      "grad_norm"};
+  for (const OptimizerDescription &optimizer : description.optimizers)
+    callers.push_back(optimizer.update.symbol);
+  for (const std::string &name : callers)
     if (Function *caller = llvmModule->getFunction(name)) {
       caller->addFnAttr(Attribute::NoInline);
       caller->addFnAttr(Attribute::OptimizeNone);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <iterator>
 #include <omp.h>
 #include <set>
 #include <thread>
@@ -48,15 +49,25 @@ std::unique_ptr<CompiledModel> Bench::build(const Case &c,
   return model;
 }
 
+namespace {
+// The fused step built with one more loomc flag, reported against the
+// fused step: its variant name and the flag.
+struct ExtraBuild {
+  const char *variant, *flag;
+};
+constexpr ExtraBuild kExtraBuilds[] = {{"fused_remat", "--remat"},
+                                       {"fused_remat_blocks", "--remat-blocks"},
+                                       {"fused_unrolled", "--unroll-layers"}};
+} // namespace
+
 bool Bench::registerSteps(const Case &c) {
   std::vector<std::pair<std::string, std::vector<std::string>>> variants = {
       {"fused", {}}, {"unfused", {"--no-fuse"}}};
-  if (options.remat)
-    variants.push_back({"fused_remat", {"--remat"}});
-  if (options.rematBlocks)
-    variants.push_back({"fused_remat_blocks", {"--remat-blocks"}});
-  if (options.unrolled)
-    variants.push_back({"fused_unrolled", {"--unroll-layers"}});
+  const bool asked[] = {options.remat, options.rematBlocks, options.unrolled};
+  static_assert(std::size(asked) == std::size(kExtraBuilds));
+  for (size_t i = 0; i < std::size(kExtraBuilds); ++i)
+    if (asked[i])
+      variants.push_back({kExtraBuilds[i].variant, {kExtraBuilds[i].flag}});
   for (const auto &[variant, flags] : variants) {
     std::unique_ptr<CompiledModel> model = build(c, variant, flags);
     if (!model)
@@ -134,19 +145,15 @@ void Bench::printRatios(const std::vector<Case> &cases,
       return static_cast<double>(bytes) / (1 << 20);
     };
     const Plan &fusedPlan = plans[c.name + "/fused"];
-    for (const char *variant : {"remat", "remat_blocks", "unrolled"}) {
-      std::string name = std::string("fused_") + variant;
-      auto r = reporter.medians.find(prefix + "/" + name);
+    for (const ExtraBuild &extra : kExtraBuilds) {
+      auto r = reporter.medians.find(prefix + "/" + extra.variant);
       if (r == reporter.medians.end())
         continue;
-      const Plan &plan = plans[c.name + "/" + name];
-      std::string flag = std::string(variant) == "unrolled" ? "unroll-layers"
-                         : std::string(variant) == "remat" ? "remat"
-                                                            : "remat-blocks";
-      std::printf("    --%s: %.3f ms (%.3f x fused); memory plan: "
+      const Plan &plan = plans[c.name + "/" + extra.variant];
+      std::printf("    %s: %.3f ms (%.3f x fused); memory plan: "
                   "intermediates %.1f -> %.1f MiB, whole step %.1f -> %.1f "
                   "MiB (%.3f x)\n",
-                  flag.c_str(), r->second, r->second / f->second,
+                  extra.flag, r->second, r->second / f->second,
                   mib(fusedPlan.arena), mib(plan.arena), mib(fusedPlan.step),
                   mib(plan.step), static_cast<double>(plan.step) / fusedPlan.step);
     }

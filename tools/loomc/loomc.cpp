@@ -10,6 +10,7 @@
 #include "compiler/pipeline/Pipeline.h"
 #include "dialects/loom/IR/DiscardableAttributes.h"
 #include "dialects/loom/IR/LoomDialect.h"
+#include "dialects/loom/IR/RepeatInstances.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -127,29 +128,23 @@ static FusionLine reportLine(mlir::Diagnostic &diag) {
 }
 
 // "h.*.attn" for "h.3.attn" when "h" is a repeat's scope: the name of the
-// chain in every instance, which share one compiled function.
-static std::string everyInstance(StringRef instance, mlir::ArrayAttr scopes) {
-  for (auto scope : scopes.getAsValueRange<mlir::StringAttr>()) {
-    if (!instance.starts_with(scope) || !instance.drop_front(scope.size()).starts_with("."))
-      continue;
-    StringRef rest = instance.drop_front(scope.size() + 1);
-    StringRef index = rest.take_while([](char c) { return isdigit(c); });
-    if (!index.empty())
-      return (scope + ".*" + rest.drop_front(index.size())).str();
-  }
-  return instance.str();
+// chain in every instance of the block.
+static std::string everyInstance(StringRef name, ArrayRef<StringRef> scopes) {
+  std::optional<mlir::loom::RepeatInstance> instance =
+      mlir::loom::parseRepeatInstance(name, scopes);
+  return instance ? (instance->scope + ".*" + instance->rest).str() : name.str();
 }
 
-// The report's lines; a chain of a repeated block once, with the number of
-// instances, unless every instance was compiled on its own.
-static void printFusionLines(ArrayRef<FusionLine> lines, mlir::ArrayAttr scopes,
-                             raw_ostream &os) {
+// The report's lines; a chain of a repeated block (of one of `scopes`)
+// once, with the number of instances.
+static void printFusionLines(ArrayRef<FusionLine> lines,
+                             ArrayRef<StringRef> scopes, raw_ostream &os) {
   std::vector<std::pair<std::string, unsigned>> grouped;
   llvm::StringMap<size_t> index;
   for (const FusionLine &line : lines) {
     std::string key = line.text;
     if (!line.instance.empty())
-      key += " in " + (scopes ? everyInstance(line.instance, scopes) : line.instance);
+      key += " in " + everyInstance(line.instance, scopes);
     auto [it, added] = index.try_emplace(key, grouped.size());
     if (added)
       grouped.push_back({key, 0});
@@ -255,13 +250,14 @@ int main(int argc, char **argv) {
              unfused = report.fusion.unfusedTotal();
     errs() << "loomc: fusion: " << fused << " chain" << (fused == 1 ? "" : "s")
            << " fused, " << unfused << " left unfused\n";
+    // Every instance on its own with --unroll-layers.
+    SmallVector<StringRef> scopes;
+    if (auto repeats =
+            (*module)->getAttrOfType<mlir::ArrayAttr>(mlir::loom::kRepeatsAttr);
+        repeats && !options.unrollLayers)
+      scopes = llvm::to_vector(repeats.getAsValueRange<mlir::StringAttr>());
     if (fusionReport || unfused > 0)
-      printFusionLines(fusionLines,
-                       options.unrollLayers
-                           ? mlir::ArrayAttr()
-                           : (*module)->getAttrOfType<mlir::ArrayAttr>(
-                                 mlir::loom::kRepeatsAttr),
-                       errs());
+      printFusionLines(fusionLines, scopes, errs());
   }
   if (rematBlocks && !(*module)->hasAttr(mlir::loom::kRepeatsAttr))
     WithColor::warning(errs(), "loomc")

@@ -9,6 +9,7 @@
 
 #include "dialects/loom/IR/DiscardableAttributes.h"
 #include "dialects/loom/IR/LoomOps.h"
+#include "dialects/loom/IR/RepeatInstances.h"
 #include "dialects/loom/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -25,26 +26,15 @@ namespace mlir::loom {
 using namespace mlir;
 using namespace mlir::loom;
 
-// The repeat instance `op` was built in: "h.3" for an op located in "h.3"
-// or "h.3.attn" when "h" is one of `scopes` (shortest first, so that a
-// repeat inside a repeated block counts as part of the outer instance);
-// empty otherwise.
+// The repeat instance `op` was built in ("h.3" for an op located in "h.3"
+// or "h.3.attn"); empty for none.
 static StringRef instanceOf(Operation *op, ArrayRef<StringRef> scopes) {
   auto name = op->getLoc()->findInstanceOf<NameLoc>();
   if (!name)
     return {};
-  StringRef scoped = name.getName().getValue();
-  for (StringRef scope : scopes) {
-    if (!scoped.starts_with(scope) || scoped.size() <= scope.size() + 1 ||
-        scoped[scope.size()] != '.')
-      continue;
-    StringRef rest = scoped.drop_front(scope.size() + 1);
-    size_t digits = std::min(rest.find_first_not_of("0123456789"), rest.size());
-    if (digits == 0 || (digits < rest.size() && rest[digits] != '.'))
-      continue;
-    return scoped.take_front(scope.size() + 1 + digits);
-  }
-  return {};
+  std::optional<RepeatInstance> instance =
+      parseRepeatInstance(name.getName().getValue(), scopes);
+  return instance ? instance->instance : StringRef();
 }
 
 // Ops that do not break a run: constants (cloned into the functions that
@@ -78,9 +68,8 @@ public:
       : module(module), scopes(scopes) {}
 
   void outlineFunction(func::FuncOp function);
-  // Replaces every outlined function with the first equal one. Returns
-  // how many outlined functions remain.
-  unsigned share();
+  // Replaces every outlined function with the first equal one.
+  void share();
 
 private:
   SmallVector<Run> findRuns(Block &body);
@@ -323,7 +312,7 @@ void Outliner::outlineFunction(func::FuncOp function) {
       slice->erase();
 }
 
-unsigned Outliner::share() {
+void Outliner::share() {
   SmallVector<func::FuncOp> kept;
   // Every dropped function's name to the kept one's, replaced in one walk
   // (SymbolTable::replaceAllSymbolUses walks the module once per name).
@@ -347,7 +336,6 @@ unsigned Outliner::share() {
     if (FlatSymbolRefAttr callee = replacements.lookup(call.getCalleeAttr().getAttr()))
       call.setCalleeAttr(callee);
   });
-  return kept.size();
 }
 
 // --remat-blocks: for every instance of `function` whose calls are a
@@ -355,14 +343,13 @@ unsigned Outliner::share() {
 // the forward call made again right before the backward call, into new
 // destinations, and the backward call reading those. What the first
 // forward call saved then dies at once, except the block's output, which
-// the next instance reads. Returns how many instances are recomputed.
-static unsigned recomputeForwardCalls(func::FuncOp function) {
+// the next instance reads.
+static void recomputeForwardCalls(func::FuncOp function) {
   llvm::MapVector<StringRef, SmallVector<func::CallOp>> calls;
   function.walk([&](func::CallOp call) {
     if (auto instance = call->getAttrOfType<StringAttr>(kInstanceAttr))
       calls[instance.getValue()].push_back(call);
   });
-  unsigned recomputed = 0;
   for (auto &[instance, list] : calls) {
     if (list.size() != 2)
       continue;
@@ -396,9 +383,7 @@ static unsigned recomputeForwardCalls(func::FuncOp function) {
       if (auto result = dyn_cast<OpResult>(use.get());
           result && result.getOwner() == forward.getOperation())
         use.set(again.getResult(result.getResultNumber()));
-    ++recomputed;
   }
-  return recomputed;
 }
 
 namespace {
@@ -413,7 +398,6 @@ struct LoomOutlineBlocksPass
     SmallVector<StringRef> scopes;
     for (Attribute scope : repeats)
       scopes.push_back(cast<StringAttr>(scope).getValue());
-    llvm::sort(scopes, [](StringRef a, StringRef b) { return a.size() < b.size(); });
     Outliner outliner(module, scopes);
     for (auto function : llvm::to_vector(module.getOps<func::FuncOp>()))
       if (function.isPublic())
