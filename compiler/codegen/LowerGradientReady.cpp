@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/codegen/Passes.h"
+#include "dialects/loom/IR/DiscardableAttributes.h"
 #include "dialects/loom/IR/LoomOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -80,6 +81,16 @@ struct LoomLowerGradientReadyPass
       func::CallOp::create(builder, ready.getLoc(), hook, ValueRange{index});
       ready.erase();
     }
+    // The final order, kept for the model's description (abi.h's
+    // gradient_ready_order): once a loop over the layers holds the calls,
+    // their indices are no longer constants at the calls.
+    SmallVector<int32_t> order;
+    for (auto call : body.getOps<func::CallOp>())
+      if (call.getCallee() == hook.getSymName())
+        order.push_back(static_cast<int32_t>(
+            call.getOperand(0).getDefiningOp<arith::ConstantIntOp>().value()));
+    function->setAttr(ops::kGradientReadyOrderAttr,
+                      builder.getDenseI32ArrayAttr(order));
   }
 };
 } // namespace

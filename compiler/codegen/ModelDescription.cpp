@@ -6,6 +6,7 @@
 #include "dialects/loom/IR/ModelSignature.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "llvm/ADT/SmallBitVector.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -289,15 +290,12 @@ void readGradientReadyOrder(ModuleOp module, ModelDescription &description) {
   auto forwardBackward = module.lookupSymbol<func::FuncOp>("forward_backward");
   if (!forwardBackward)
     return;
-  std::vector<int32_t> order;
-  for (auto call : forwardBackward.front().getOps<func::CallOp>()) {
-    if (call.getCallee() != "loom_gradient_ready" || call.getNumOperands() != 1)
-      continue;
-    auto index = call.getOperand(0).getDefiningOp<arith::ConstantIntOp>();
-    if (!index)
-      return;
-    order.push_back(static_cast<int32_t>(index.value()));
-  }
+  auto recorded = forwardBackward->getAttrOfType<DenseI32ArrayAttr>(
+      mlir::loom::kGradientReadyOrderAttr);
+  if (!recorded)
+    return;
+  std::vector<int32_t> order(recorded.asArrayRef().begin(),
+                             recorded.asArrayRef().end());
   std::vector<int32_t> sorted(order);
   llvm::sort(sorted);
   // The same gradients, each once, in their final order.
@@ -305,6 +303,54 @@ void readGradientReadyOrder(ModuleOp module, ModelDescription &description) {
   llvm::sort(expected);
   if (sorted == expected)
     description.gradientReadyOrder = std::move(order);
+}
+
+// Every entry function of the description (const or not, as it is).
+template <typename Description>
+static auto entryFunctions(Description &description) {
+  SmallVector<decltype(&description.forwardBackward)> entries = {
+      &description.forwardBackward,
+                                          &description.gradNorm,
+                                          &description.evalLoss};
+  for (auto &optimizer : description.optimizers)
+    entries.push_back(&optimizer.update);
+  if (description.inference.available) {
+    entries.push_back(&description.inference.prefill);
+    entries.push_back(&description.inference.decode);
+  }
+  return entries;
+}
+
+void annotateTableIndices(ModuleOp module, const ModelDescription &description) {
+  Builder builder(module.getContext());
+  for (const EntryFunction *entry : entryFunctions(description)) {
+    auto function = module.lookupSymbol<func::FuncOp>(entry->symbol);
+    if (!function)
+      continue;
+    for (auto [position, arg] : llvm::enumerate(entry->args))
+      if (arg.kind == EntryArgument::Kind::buffer)
+        function.setArgAttr(position, mlir::loom::kTableIndexAttr,
+                            builder.getI64IntegerAttr(arg.index));
+  }
+}
+
+LogicalResult readBufferTables(ModuleOp module, ModelDescription &description) {
+  for (EntryFunction *entry : entryFunctions(description)) {
+    auto function = module.lookupSymbol<func::FuncOp>(entry->symbol);
+    if (!function)
+      continue;
+    unsigned arguments = function.getNumArguments();
+    if (arguments == entry->args.size())
+      continue;
+    // -loom-roll-repeated-calls appends the table, once.
+    if (arguments != entry->args.size() + 1 ||
+        !function.getArgAttr(arguments - 1, mlir::loom::kBufferTableAttr))
+      return function.emitError("expected the arguments the model's "
+                                "description lists, and at most the table "
+                                "of buffers after them");
+    entry->args.push_back({EntryArgument::Kind::table, 0});
+  }
+  return success();
 }
 
 int64_t ModelDescription::largestArenaBytes() const {
@@ -352,6 +398,18 @@ static ArenaPlan ownArena(func::FuncOp function) {
   return arena;
 }
 
+// How often `call` runs per call of its function: once, or once per
+// iteration of the loops with constant bounds around it (a loop over the
+// layers, -loom-roll-repeated-calls).
+static int64_t timesCalled(func::CallOp call) {
+  int64_t times = 1;
+  for (auto loop = call->getParentOfType<scf::ForOp>(); loop;
+       loop = loop->getParentOfType<scf::ForOp>())
+    if (std::optional<APInt> trips = loop.getStaticTripCount())
+      times *= trips->getSExtValue();
+  return times;
+}
+
 void readMemoryPlan(ModuleOp module, ModelDescription &description) {
   description.arenas.clear();
   for (auto function : module.getOps<func::FuncOp>()) {
@@ -367,7 +425,7 @@ void readMemoryPlan(ModuleOp module, ModelDescription &description) {
       ArenaPlan inner = ownArena(callee);
       if (inner.bytes == 0 && inner.allocationsLeft == 0)
         return;
-      ++arena.calleeCalls;
+      arena.calleeCalls += timesCalled(call);
       arena.calleeBytes = std::max(arena.calleeBytes, inner.bytes);
       arena.largestLeft = std::max(arena.largestLeft, inner.largestLeft);
       if (!counted.insert(callee).second)

@@ -36,7 +36,11 @@ struct EntryArgument {
     ranges,
     tokens,
     position,
-    logits
+    logits,
+    // The runtime's table of buffers itself (an argument marked
+    // loom.buffer_table: a loop over the layers picks each layer's buffers
+    // from it).
+    table
   };
   Kind kind;
   unsigned index = 0; // the tensor (buffer) or the hyperparameter (hyper)
@@ -113,6 +117,15 @@ mlir::FailureOr<ModelDescription> describeModel(mlir::ModuleOp module, bool fuse
 // Reads the order in which forward_backward calls loom_gradient_ready once
 // -loom-lower-gradient-ready has placed the calls (after bufferization).
 void readGradientReadyOrder(mlir::ModuleOp module, ModelDescription &description);
+
+// Marks each buffer argument of the entry functions with its tensor's
+// position in the table (loom.table_index), for -loom-roll-repeated-calls.
+void annotateTableIndices(mlir::ModuleOp module, const ModelDescription &description);
+
+// Adds the runtime's table to the arguments of the entry functions that
+// -loom-roll-repeated-calls gave an argument marked loom.buffer_table.
+mlir::LogicalResult readBufferTables(mlir::ModuleOp module,
+                                     ModelDescription &description);
 
 // Reads the arenas loom-plan-memory recorded on the module's functions.
 void readMemoryPlan(mlir::ModuleOp module, ModelDescription &description);

@@ -156,7 +156,8 @@ Constant *EntryPointBuilder::optimizerTable() {
 }
 
 // Calls the compiled function of `entry` with its arguments gathered from
-// the runtime's: buffers from the table, hyperparameters from `hyper`.
+// the runtime's: buffers from the table (or the table itself, for a loop
+// over the layers), hyperparameters from `hyper`.
 // Compiled functions take one bare pointer per buffer.
 Value *EntryPointBuilder::callEntry(IRBuilder<> &b, const loomc::EntryFunction &entry,
                                     const RuntimeArgs &runtime) {
@@ -190,6 +191,9 @@ Value *EntryPointBuilder::callEntry(IRBuilder<> &b, const loomc::EntryFunction &
       break;
     case loomc::EntryArgument::Kind::logits:
       args.push_back(runtime.logits);
+      break;
+    case loomc::EntryArgument::Kind::table:
+      args.push_back(runtime.buffers);
       break;
     }
   }

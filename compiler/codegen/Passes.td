@@ -244,4 +244,71 @@ def LoomLowerGradientReadyPass : Pass<"loom-lower-gradient-ready", "::mlir::func
                            "::mlir::arith::ArithDialect"];
 }
 
+def LoomRollRepeatedCallsPass : Pass<"loom-roll-repeated-calls", "::mlir::ModuleOp"> {
+  let summary = "Turn the calls of a repeated block, one per layer, into a loop";
+  let description = [{
+    After bufferization, memory planning and -loom-lower-gradient-ready,
+    in the body of every public (entry) function: a run of two or more
+    consecutive stretches of ops that each end in a call of one function
+    and differ only in
+
+    - constants (the arena offsets of the layer's saved activations, the
+      gradient numbers of loom_gradient_ready): read from a constant
+      table, `memref.global` `@<function>.layers.N`, one entry per stretch;
+    - the function's buffer arguments (the layer's parameters, gradients,
+      optimizer state): `loom.table_buffer` of the runtime's table
+      (abi.h's `buffers`), at the positions in a constant table of their
+      `loom.table_index`; the function gets the runtime's table as a last
+      argument, marked `loom.buffer_table`;
+
+    becomes one `scf.for` over the stretches, whose body is the first
+    stretch with those operands read from the tables. The calls of a
+    repeated block (-loom-outline-blocks) then cost their caller one call
+    and its arguments, whatever the depth; so do the optimizer's per-shape
+    kernels, one stretch per layer.
+
+    ```mlir
+    %v0 = memref.view %arena[%c0][] : memref<8xi8> to memref<2xf32>
+    call @block(%v0, %w0) {loom.instance = "h.0"}
+    %v1 = memref.view %arena[%c8][] : ...
+    call @block(%v1, %w1) {loom.instance = "h.1"}
+    // =>
+    scf.for %i = %c0 to %c2 step %c1 {
+      %offset = memref.load %offsets[%i]
+      %w_index = memref.load %indices[%i]
+      %w = loom.table_buffer %table[%w_index] : !llvm.ptr -> memref<...>
+      %v = memref.view %arena[%offset][] : ...
+      call @block(%v, %w) {loom.instance = "h.0"}
+    }
+    ```
+
+    Stretches are compared op by op (names, attributes but `loom.instance`,
+    types); an operand is the same value in every stretch, defined in its
+    own stretch at the same place, or one of the two kinds above. Views
+    (`memref.view`, `subview`, reshapes, casts) are first copied next to
+    each of their users, so that a stretch reads an earlier stretch's
+    buffer through a view of its own. A stretch whose value is used outside
+    it, an op with regions, or an argument without a `loom.table_index`
+    leaves the run as it is: rolling is an optimization of compile time and
+    code size, never a change of what runs.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::LLVM::LLVMDialect"];
+}
+
+def LoomLowerBufferTablesPass : Pass<"loom-lower-buffer-tables", "::mlir::ModuleOp"> {
+  let summary = "Lower loom.table_buffer to a load from the runtime's table";
+  let description = [{
+    Before the conversion to the llvm dialect: each `loom.table_buffer
+    %table[%i]` becomes a load of the `%i`-th pointer of the table and the
+    memref descriptor of the static shape around it (the runtime's buffers
+    are dense and row-major, abi.h), cast back to the memref for the
+    conversions that follow; -reconcile-unrealized-casts removes the cast.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // LOOM_CODEGEN_PASSES_TD

@@ -170,6 +170,9 @@ static void populateStage(OpPassManager &pm, loomc::Stage stage,
     pm.addPass(mlir::createCanonicalizerPass());
     pm.addNestedPass<FuncOp>(loomc::createLoomPlanMemoryPass());
     pm.addNestedPass<FuncOp>(loomc::createLoomLowerGradientReadyPass());
+    // Last, the calls of a repeated block, one per layer, become a loop
+    // over the layers (and the optimizer's kernel calls one per layer).
+    pm.addPass(loomc::createLoomRollRepeatedCallsPass());
     return;
   }
 
@@ -177,6 +180,7 @@ static void populateStage(OpPassManager &pm, loomc::Stage stage,
   //    polynomials, N-D transfers unrolled to 1-D ones, thread blocks to
   //    OpenMP, and functions called with bare pointers (abi.h).
   case loomc::Stage::llvm: {
+    pm.addPass(loomc::createLoomLowerBufferTablesPass());
     pm.addNestedPass<FuncOp>(loomc::createLoomLowerVectorsPass());
     pm.addPass(mlir::createConvertVectorToSCFPass(
         mlir::VectorTransferToSCFOptions().enableFullUnroll().setTargetRank(
@@ -315,10 +319,15 @@ LogicalResult loomc::compileModel(ModuleOp module,
       if (failed(described))
         return mlir::failure();
       report.model = std::move(*described);
+      // Loops over the layers pick buffers by their place in the table
+      // (-loom-roll-repeated-calls, which drops these attributes).
+      annotateTableIndices(module, report.model);
     }
     if (stage == Stage::bufferized) {
       readMemoryPlan(module, report.model);
       readGradientReadyOrder(module, report.model);
+      if (failed(readBufferTables(module, report.model)))
+        return mlir::failure();
     }
     if (output.done(stage))
       return mlir::success();

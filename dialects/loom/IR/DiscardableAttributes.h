@@ -17,7 +17,7 @@
 namespace mlir::loom {
 
 // What an attribute holds and where it belongs, for the verifier.
-enum class AttributeValue { string, strings, init, integer, unit };
+enum class AttributeValue { string, strings, init, integer, integers, unit };
 enum class AttributePlace { argument, module, function, anyOp };
 
 struct DiscardableAttribute {
@@ -47,6 +47,14 @@ inline constexpr DiscardableAttribute kCacheAttr{
     "loom.cache", AttributeValue::string, AttributePlace::argument};
 inline constexpr DiscardableAttribute kInferenceAttr{
     "loom.inference", AttributeValue::string, AttributePlace::argument};
+//   An entry function's buffer argument: its tensor's position in the
+//   runtime's table (abi.h's `buffers`), set once the table is known.
+inline constexpr DiscardableAttribute kTableIndexAttr{
+    "loom.table_index", AttributeValue::integer, AttributePlace::argument};
+//   The argument through which an entry function receives the runtime's
+//   table of buffers itself (-loom-roll-repeated-calls adds it).
+inline constexpr DiscardableAttribute kBufferTableAttr{
+    "loom.buffer_table", AttributeValue::unit, AttributePlace::argument};
 
 // The module: the model's name, and with --profile the loom ops timed, in
 // the order of their indices.
@@ -85,6 +93,12 @@ inline constexpr DiscardableAttribute kLargestLeftAttr{
 //   A private function's entry point: the public function whose code it
 //   is (a repeated block's, -loom-outline-blocks; an optimizer's kernel),
 //   for the profile and the memory plan's report.
+//   forward_backward's gradients (positions among its loom.grad arguments)
+//   in the order it calls loom_gradient_ready for them, recorded by
+//   -loom-lower-gradient-ready before any call is moved into a loop.
+inline constexpr DiscardableAttribute kGradientReadyOrderAttr{
+    "loom.gradient_ready_order", AttributeValue::integers,
+    AttributePlace::function};
 inline constexpr DiscardableAttribute kEntryAttr{
     "loom.entry", AttributeValue::string, AttributePlace::function};
 
@@ -128,6 +142,7 @@ inline constexpr const DiscardableAttribute *kDiscardableAttributes[] = {
     &kScatterAddAttr,   &kCacheAttr,           &kInferenceAttr,
     &kContextAttr,      &kNoInferenceAttr,     &kPositionsAttr,
     &kRepeatsAttr,      &kEntryAttr,           &kInstanceAttr,
+    &kTableIndexAttr,   &kBufferTableAttr,     &kGradientReadyOrderAttr,
 };
 
 } // namespace mlir::loom

@@ -71,6 +71,8 @@ static bool holds(Attribute value, AttributeValue kind) {
     return isa<InitAttr>(value);
   case AttributeValue::integer:
     return isa<IntegerAttr>(value);
+  case AttributeValue::integers:
+    return isa<DenseI32ArrayAttr>(value);
   case AttributeValue::unit:
     return isa<UnitAttr>(value);
   }
@@ -81,7 +83,8 @@ static bool holds(Attribute value, AttributeValue kind) {
 static StringRef describe(AttributeValue kind) {
   static constexpr StringLiteral kValues[] = {
       "a string", "an array of strings", "an initializer (#loom.init<...>)",
-      "an integer", "a unit attribute (present or absent)"};
+      "an integer", "an array of i32 (array<i32: ...>)",
+      "a unit attribute (present or absent)"};
   return kValues[static_cast<unsigned>(kind)];
 }
 

@@ -1,7 +1,9 @@
-//===- RuntimeOps.cpp - gradient_ready: its verifier ----------------------===//
+//===- RuntimeOps.cpp - gradient_ready, table_buffer: their verifiers -----===//
 
 #include "dialects/loom/IR/LoomOps.h"
+#include "dialects/loom/IR/DiscardableAttributes.h"
 #include "dialects/loom/IR/ModelSignature.h"
+#include "mlir/Dialect/LLVMIR/LLVMTypes.h"
 
 using namespace mlir;
 using namespace mlir::loom;
@@ -32,4 +34,24 @@ unsigned GradientReadyOp::getGradientIndex() {
     if (describeArgument(function, i).role == ArgumentRole::grad)
       ++index;
   return index;
+}
+
+//===----------------------------------------------------------------------===//
+// loom.table_buffer — a buffer of the runtime's table, by index
+//===----------------------------------------------------------------------===//
+
+LogicalResult TableBufferOp::verify() {
+  if (!isa<LLVM::LLVMPointerType>(getTable().getType()))
+    return emitOpError("table must be an !llvm.ptr, not ") << getTable().getType();
+  auto argument = dyn_cast<BlockArgument>(getTable());
+  auto function = getOperation()->getParentOfType<func::FuncOp>();
+  if (!argument || !function || argument.getOwner() != &function.front() ||
+      !function.getArgAttr(argument.getArgNumber(), kBufferTableAttr))
+    return emitOpError("table must be the enclosing function's argument "
+                       "marked loom.buffer_table, which the runtime passes");
+  if (!getBuffer().getType().getLayout().isIdentity())
+    return emitOpError("the buffer must be dense and row-major (an identity "
+                       "layout), as the runtime's buffers are, not ")
+           << getBuffer().getType();
+  return success();
 }

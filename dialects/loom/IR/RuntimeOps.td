@@ -37,3 +37,29 @@ def Loom_GradientReadyOp : Loom_RuntimeOp<"gradient_ready"> {
     unsigned getGradientIndex();
   }];
 }
+
+def Loom_TableBufferOp : Loom_RuntimeOp<"table_buffer", [Pure]> {
+  let summary = "one of the runtime's buffers, chosen at run time";
+  let description = [{
+    The buffer of tensor `index` of the runtime's table (abi.h's
+    `buffers`: one pointer per tensor of the model's tensor table), as a
+    memref of the tensor's static shape. `table` is the entry function's
+    argument marked `loom.buffer_table`, through which the runtime passes
+    the table itself.
+
+    `-loom-roll-repeated-calls` builds it when it turns the calls of a
+    repeated block, one per layer, into a loop over the layers: the
+    parameters and gradients of layer `i` are the buffers at the table
+    positions a constant array holds for `i`. Pure: the table does not
+    change during a call of the entry point.
+
+    ```mlir
+    %w = loom.table_buffer %table[%index] : memref<768x2304xf32>
+    ```
+  }];
+  let arguments = (ins AnyType:$table, Index:$index);
+  let results = (outs AnyStaticShapeMemRef:$buffer);
+  let assemblyFormat =
+      "$table `[` $index `]` attr-dict `:` type($table) `->` type($buffer)";
+  let hasVerifier = 1;
+}

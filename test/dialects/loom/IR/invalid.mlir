@@ -1500,3 +1500,39 @@ func.func @gradient_ready_of_integers(%ids: memref<4xi32> {loom.grad = "w"}) {
   loom.gradient_ready %ids : memref<4xi32>
   return
 }
+
+//===----------------------------------------------------------------------===//
+// loom.table_buffer
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @table_buffer_from_an_unmarked_argument(%table: !llvm.ptr, %i: index) {
+  // expected-error @+1 {{'loom.table_buffer' op table must be the enclosing function's argument marked loom.buffer_table, which the runtime passes}}
+  %0 = loom.table_buffer %table[%i] : !llvm.ptr -> memref<4xf32>
+  return
+}
+
+// -----
+
+func.func @table_buffer_from_a_memref(%table: memref<8xindex> {loom.buffer_table}, %i: index) {
+  // expected-error @+1 {{'loom.table_buffer' op table must be an !llvm.ptr, not 'memref<8xindex>'}}
+  %0 = loom.table_buffer %table[%i] : memref<8xindex> -> memref<4xf32>
+  return
+}
+
+// -----
+
+func.func @table_buffer_strided(%table: !llvm.ptr {loom.buffer_table}, %i: index) {
+  // expected-error @+1 {{'loom.table_buffer' op the buffer must be dense and row-major (an identity layout), as the runtime's buffers are, not 'memref<4xf32, strided<[2]>>'}}
+  %0 = loom.table_buffer %table[%i] : !llvm.ptr -> memref<4xf32, strided<[2]>>
+  return
+}
+
+// -----
+
+func.func @table_buffer_of_a_dynamic_shape(%table: !llvm.ptr {loom.buffer_table}, %i: index) {
+  // expected-error @+1 {{'loom.table_buffer' op result #0 must be statically shaped memref of any type values, but got 'memref<?xf32>'}}
+  %0 = loom.table_buffer %table[%i] : !llvm.ptr -> memref<?xf32>
+  return
+}

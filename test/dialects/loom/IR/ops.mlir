@@ -476,3 +476,13 @@ func.func @gradient_ready(%w: memref<4x3xf32> {loom.param = "w"},
   loom.gradient_ready %dw : memref<4x3xf32>
   return
 }
+
+// CHECK-LABEL: func.func @table_buffer
+// CHECK-SAME: %[[TABLE:[^:]+]]: !llvm.ptr {loom.buffer_table}
+// CHECK: loom.table_buffer %[[TABLE]][%{{.+}}] : !llvm.ptr -> memref<4x3xf32>
+// CHECK: loom.table_buffer %[[TABLE]][%{{.+}}] : !llvm.ptr -> memref<f32>
+func.func @table_buffer(%i: index, %table: !llvm.ptr {loom.buffer_table}) {
+  %0 = loom.table_buffer %table[%i] : !llvm.ptr -> memref<4x3xf32>
+  %1 = loom.table_buffer %table[%i] : !llvm.ptr -> memref<f32>
+  return
+}
