@@ -60,6 +60,30 @@ static void copyViewsToUsers(Block &body) {
   }
 }
 
+// A reshape of a view of the arena, made a view of the arena itself (the
+// same bytes, typed as the reshape's result), so that a block's input read
+// reshaped in one layer (the first backward layer's, from the final norm)
+// and as a view in the others looks the same.
+static void foldReshapesOfViews(Block &body) {
+  for (Operation &op : llvm::make_early_inc_range(body)) {
+    if (!isa<memref::ExpandShapeOp, memref::CollapseShapeOp>(op))
+      continue;
+    auto view = op.getOperand(0).getDefiningOp<memref::ViewOp>();
+    auto type = cast<MemRefType>(op.getResult(0).getType());
+    if (!view || !view.getSizes().empty() || !type.hasStaticShape() ||
+        !type.getLayout().isIdentity())
+      continue;
+    OpBuilder builder(&op);
+    Value folded = memref::ViewOp::create(builder, op.getLoc(), type,
+                                          view.getSource(), view.getByteShift(),
+                                          ValueRange{});
+    op.getResult(0).replaceAllUsesWith(folded);
+    op.erase();
+    if (view->use_empty())
+      view->erase();
+  }
+}
+
 namespace {
 
 // How the operand of one op of a stretch is found in each stretch.
@@ -596,6 +620,7 @@ struct LoomRollRepeatedCallsPass
         entries.push_back(function);
     for (func::FuncOp function : entries) {
       copyViewsToUsers(function.front());
+      foldReshapesOfViews(function.front());
       Roller roller(function, symbols);
       bool rolled = false;
       while (roller.rollOnce())
