@@ -121,7 +121,9 @@ extern const loom_model_info loom_model;
 
 /* `buffers` holds one pointer per tensor of the table, each 64-byte aligned
  * and densely packed in row-major order; the state of optimizers not in use
- * may be NULL. */
+ * may be NULL. The entry points read the array itself throughout the call
+ * (a loop over a model's layers picks each layer's buffers from it), so it
+ * must hold the same pointers until the call returns. */
 
 /* The forward and backward pass on the batch in the input buffers: returns
  * the loss and writes every gradient into its buffer. As soon as gradient
