@@ -16,6 +16,13 @@ struct MachinePeak {
 };
 MachinePeak measureMachinePeak(int threads);
 
+// The same for products of bf16 pairs accumulated in fp32 (a multiply and
+// an add per pair): AMX tile multiplies on tile registers where the CPU has
+// AMX-BF16 (and Linux grants the process its tile state), AVX512-BF16's
+// vdpbf16ps on vector registers otherwise. gflops 0 and `instructions`
+// saying why when it has neither.
+MachinePeak measureBf16Peak(int threads);
+
 } // namespace loomc::bench
 
 #endif // LOOM_TOOLS_LOOMBENCH_MACHINEPEAK_H

@@ -116,6 +116,15 @@ void Bench::printMachinePeak() {
       "\nthe machine's peak: %.1f GFLOP/s on %d threads (%s multiply-adds "
       "on registers, nothing else)\n",
       peak.gflops, omp_get_max_threads(), peak.instructions.c_str());
+  MachinePeak bf16 = measureBf16Peak(omp_get_max_threads());
+  if (bf16.gflops > 0)
+    std::printf("the machine's bf16 peak: %.1f GFLOP/s on %d threads (%s on "
+                "registers, bf16 products summed in fp32), %.2fx the fp32 peak\n",
+                bf16.gflops, omp_get_max_threads(), bf16.instructions.c_str(),
+                bf16.gflops / peak.gflops);
+  else
+    std::printf("the machine's bf16 peak: not measured (%s)\n",
+                bf16.instructions.c_str());
 }
 
 void Bench::printRatios(const std::vector<Case> &cases,
