@@ -65,3 +65,26 @@ if why_not:
 else:
     config.available_features.add("mpi")
 config.substitutions.append(("%mpirun", (mpirun or "mpirun") + mpirun_flags))
+
+# A CPU feature this host lacks (by /proc/cpuinfo's names, mapped to LLVM's),
+# for the test that an executable compiled for it refuses to start: without
+# one (a host with every feature listed), that test reports UNSUPPORTED.
+missing_cpu_feature = None
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        flags = next((line.split(":", 1)[1].split() for line in cpuinfo
+                      if line.startswith("flags")), [])
+    for kernel_name, llvm_name in (("avx512_fp16", "avx512fp16"),
+                                   ("amx_tile", "amx-tile"),
+                                   ("avx512_bf16", "avx512bf16"),
+                                   ("avx512f", "avx512f")):
+        if llvm_name and flags and kernel_name not in flags:
+            missing_cpu_feature = llvm_name
+            break
+except OSError:
+    pass
+if missing_cpu_feature:
+    config.available_features.add("missing-cpu-feature")
+    config.substitutions.append(("%missing_cpu_feature", missing_cpu_feature))
+else:
+    lit_config.note("no CPU start-up check test: this host has every feature it tries")

@@ -2,15 +2,18 @@
 
 #include "compiler/codegen/NativeCode.h"
 #include "dialects/loom/IR/DiscardableAttributes.h"
+#include "loom/runtime/cpu_features.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Intrinsics.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Verifier.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
@@ -21,7 +24,7 @@
 
 using namespace llvm;
 
-std::unique_ptr<TargetMachine> loomc::createHostTargetMachine() {
+std::unique_ptr<TargetMachine> loomc::createTargetMachine(const TargetSpec &spec) {
   InitializeNativeTarget();
   InitializeNativeTargetAsmPrinter();
   std::string tripleName = sys::getDefaultTargetTriple();
@@ -33,18 +36,63 @@ std::unique_ptr<TargetMachine> loomc::createHostTargetMachine() {
                                       << ": " << error << "\n";
     return nullptr;
   }
+  bool host = spec.cpu.empty();
+  std::string cpu = host ? sys::getHostCPUName().str() : spec.cpu;
   SubtargetFeatures features;
-  for (const auto &feature : sys::getHostCPUFeatures())
-    features.AddFeature(feature.getKey(), feature.getValue());
+  if (host)
+    for (const auto &feature : sys::getHostCPUFeatures())
+      features.AddFeature(feature.getKey(), feature.getValue());
+  // The names the target knows, to refuse a misspelt one rather than let
+  // LLVM warn and ignore it.
+  std::unique_ptr<MCSubtargetInfo> known(
+      target->createMCSubtargetInfo(triple, "generic", ""));
+  if (!host && !known->isCPUStringValid(cpu)) {
+    WithColor::error(errs(), "loomc")
+        << "--target-cpu=" << cpu << ": not a CPU LLVM knows for " << tripleName
+        << " (e.g. znver4, sapphirerapids, x86-64-v3)\n";
+    return nullptr;
+  }
+  for (StringRef item : split(spec.features, ',')) {
+    item = item.trim();
+    if (item.empty())
+      continue;
+    StringRef name = item.drop_front();
+    bool named = llvm::any_of(known->getAllProcessorFeatures(),
+                              [&](const SubtargetFeatureKV &kv) {
+                                return name == kv.Key;
+                              });
+    if ((!item.starts_with("+") && !item.starts_with("-")) || !named) {
+      WithColor::error(errs(), "loomc")
+          << "--target-features: '" << item
+          << "' is not +FEATURE or -FEATURE of a feature LLVM knows (e.g. "
+             "+avx512bf16, -avx512f)\n";
+      return nullptr;
+    }
+    features.AddFeature(item);
+  }
   TargetOptions options;
   return std::unique_ptr<TargetMachine>(target->createTargetMachine(
-      triple, sys::getHostCPUName(), features.getString(), options,
-      Reloc::PIC_, std::nullopt, CodeGenOptLevel::Aggressive));
+      triple, cpu, features.getString(), options, Reloc::PIC_, std::nullopt,
+      CodeGenOptLevel::Aggressive));
 }
 
-int64_t loomc::hostVectorWidth() {
-  StringMap<bool> features = sys::getHostCPUFeatures();
-  return features.lookup("avx512f") ? 16 : 8;
+// Whether `target` has feature `name` (LLVM's spelling).
+static bool hasFeature(const TargetMachine &target, StringRef name) {
+  return target.getMCSubtargetInfo()->checkFeatures(("+" + name).str());
+}
+
+int64_t loomc::vectorWidth(const TargetMachine &target) {
+  return hasFeature(target, "avx512f") ? 16 : 8;
+}
+
+std::vector<std::string> loomc::requiredCpuFeatures(const TargetMachine &target) {
+  std::vector<std::string> required;
+#define LOOM_REQUIRE_FEATURE(name, leaf, subleaf, reg, bit, state)             \
+  if (hasFeature(target, name))                                                \
+    required.push_back(name);
+  LOOM_CPU_FEATURES(LOOM_REQUIRE_FEATURE)
+#undef LOOM_REQUIRE_FEATURE
+  return required;
 }
 
 namespace {
@@ -53,9 +101,10 @@ namespace {
 class EntryPointBuilder {
 public:
   EntryPointBuilder(Module &module, const loomc::ModelDescription &description,
-                    std::vector<std::string> profiledOps)
+                    std::vector<std::string> profiledOps,
+                    std::vector<std::string> cpuFeatures)
       : module(module), context(module.getContext()), description(description),
-        profiledOps(std::move(profiledOps)),
+        profiledOps(std::move(profiledOps)), cpuFeatures(std::move(cpuFeatures)),
         i32(Type::getInt32Ty(context)), i64(Type::getInt64Ty(context)),
         f32(Type::getFloatTy(context)), f64(Type::getDoubleTy(context)),
         ptr(PointerType::getUnqual(context)) {}
@@ -66,7 +115,7 @@ private:
   Constant *string(StringRef text, const Twine &name);
   Constant *tensorTable();
   Constant *optimizerTable();
-  Constant *profiledOpNames();
+  Constant *stringArray(ArrayRef<std::string> texts, const Twine &name);
   // The runtime's arguments an entry function may take besides buffers.
   struct RuntimeArgs {
     Value *buffers = nullptr, *hyper = nullptr, *gradScale = nullptr,
@@ -88,6 +137,7 @@ private:
   LLVMContext &context;
   const loomc::ModelDescription &description;
   std::vector<std::string> profiledOps;
+  std::vector<std::string> cpuFeatures;
   IntegerType *i32, *i64;
   Type *f32, *f64;
   PointerType *ptr;
@@ -343,16 +393,18 @@ Constant *EntryPointBuilder::gradientReadyOrder() {
       "loom.gradient_ready_order");
 }
 
-// const char *[]: the names of the profiled ops, or null without --profile.
-Constant *EntryPointBuilder::profiledOpNames() {
-  if (profiledOps.empty())
+// const char *[] of `texts`, the global named `name` (its strings
+// `name.0`, ...), or null when there are none.
+Constant *EntryPointBuilder::stringArray(ArrayRef<std::string> texts,
+                                         const Twine &name) {
+  if (texts.empty())
     return ConstantPointerNull::get(ptr);
-  std::vector<Constant *> names;
-  for (auto [index, name] : llvm::enumerate(profiledOps))
-    names.push_back(string(name, "loom.profiled." + Twine(index)));
-  ArrayType *type = ArrayType::get(ptr, names.size());
+  std::vector<Constant *> strings;
+  for (auto [index, text] : llvm::enumerate(texts))
+    strings.push_back(string(text, name + "." + Twine(index)));
+  ArrayType *type = ArrayType::get(ptr, strings.size());
   return new GlobalVariable(module, type, true, GlobalValue::PrivateLinkage,
-                            ConstantArray::get(type, names), "loom.profiled");
+                            ConstantArray::get(type, strings), name);
 }
 
 // The compiled functions allocate their intermediate tensors through
@@ -411,11 +463,12 @@ LogicalResult EntryPointBuilder::build() {
   allocationFunctions();
   // loom_model_info: {abi_version, num_tensors, tensors, model_name, fused,
   // num_optimizers, optimizers, train_step_flops, num_profiled_ops,
-  // profiled_op_names, arena_bytes, inference, gradient_ready_order}
+  // profiled_op_names, arena_bytes, inference, gradient_ready_order,
+  // num_cpu_features, cpu_features}
   Constant *inference = inferenceInfo();
   StructType *modelType = StructType::get(
       context, {i32, i32, ptr, ptr, i32, i32, ptr, f64, i32, ptr, i64,
-                inference->getType(), ptr});
+                inference->getType(), ptr, i32, ptr});
   Constant *model = ConstantStruct::get(
       modelType,
       {ConstantInt::get(i32, LOOM_ABI_VERSION),
@@ -424,9 +477,11 @@ LogicalResult EntryPointBuilder::build() {
        ConstantInt::get(i32, description.fused ? 1 : 0),
        ConstantInt::get(i32, description.optimizers.size()), optimizerTable(),
        ConstantFP::get(f64, description.trainStepFlops),
-       ConstantInt::get(i32, profiledOps.size()), profiledOpNames(),
+       ConstantInt::get(i32, profiledOps.size()),
+       stringArray(profiledOps, "loom.profiled"),
        ConstantInt::get(i64, description.largestArenaBytes()), inference,
-       gradientReadyOrder()});
+       gradientReadyOrder(), ConstantInt::get(i32, cpuFeatures.size()),
+       stringArray(cpuFeatures, "loom.cpu_feature")});
   new GlobalVariable(module, modelType, true, GlobalValue::ExternalLinkage,
                      model, "loom_model");
   return success();
@@ -480,7 +535,8 @@ loomc::translateToLLVMIR(mlir::ModuleOp module, LLVMContext &context,
     return nullptr;
   llvmModule->setDataLayout(target.createDataLayout());
   llvmModule->setTargetTriple(target.getTargetTriple());
-  if (failed(EntryPointBuilder(*llvmModule, description, std::move(profiledOps))
+  if (failed(EntryPointBuilder(*llvmModule, description, std::move(profiledOps),
+                               requiredCpuFeatures(target))
                  .build())) {
     module.emitError("internal error: the lowered module lacks an entry "
                      "function with the expected arguments");

@@ -11,12 +11,26 @@
 
 namespace loomc {
 
-// A TargetMachine for the CPU loomc runs on, with all of its features
-// (AVX-512 where present). Null after reporting an error on `errs`.
-std::unique_ptr<llvm::TargetMachine> createHostTargetMachine();
+// The CPU generated code is for: the one loomc runs on (empty `cpu`), with
+// all of its features, or a named one (LLVM's names: "znver4",
+// "sapphirerapids", "x86-64-v3"), with its features; `features` ("+avx512f,
+// -avx512bf16", LLVM's spelling) then adds or removes some.
+struct TargetSpec {
+  std::string cpu;
+  std::string features;
+};
 
-// f32 lanes of the host's widest vector registers: 16 with AVX-512, else 8.
-int64_t hostVectorWidth();
+// A TargetMachine for `spec`. Null after reporting on `errs` what is wrong
+// with it, naming --target-cpu or --target-features.
+std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetSpec &spec);
+
+// f32 lanes of the target's widest vector registers: 16 with AVX-512,
+// else 8.
+int64_t vectorWidth(const llvm::TargetMachine &target);
+
+// The features of cpu_features.h's table the target has: what an
+// executable checks for at start-up.
+std::vector<std::string> requiredCpuFeatures(const llvm::TargetMachine &target);
 
 // Translates a module in the llvm dialect to LLVM IR and adds what the
 // runtime calls (abi.h): `loom_model`, `loom_train_step` and

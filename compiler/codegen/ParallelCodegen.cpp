@@ -19,7 +19,7 @@ using namespace llvm;
 mlir::FailureOr<std::vector<std::string>>
 loomc::compileInParallel(std::unique_ptr<Module> module,
                          const std::vector<std::string> &paths,
-                         PartTimes *seconds) {
+                         const TargetSpec &target, PartTimes *seconds) {
   // Parts travel between contexts as bitcode: a context is not shared
   // between threads.
   std::vector<SmallVector<char, 0>> parts;
@@ -39,7 +39,7 @@ loomc::compileInParallel(std::unique_ptr<Module> module,
   // the native target, which is not safe to do from several threads.
   std::vector<std::unique_ptr<TargetMachine>> targets;
   for (size_t i = 0; i < parts.size(); ++i) {
-    targets.push_back(createHostTargetMachine());
+    targets.push_back(createTargetMachine(target));
     if (!targets.back())
       return mlir::failure();
   }

@@ -12,7 +12,7 @@ namespace loomc {
 
 // Splits `module` into one part per path (at most), then optimizes (-O3)
 // and compiles each part to its object file on its own thread, with its
-// own LLVMContext and target machine. LLVM's optimization and code
+// own LLVMContext and target machine (for `target`). LLVM's optimization and code
 // generation take most of the time of compiling a model, and the functions
 // of a training step -- the outlined bodies of its parallel loops above all
 // -- optimize independently. `module` is consumed. Returns the object files
@@ -21,9 +21,10 @@ namespace loomc {
 struct PartTimes {
   double optimization = 0, codeGeneration = 0;
 };
+struct TargetSpec;
 mlir::FailureOr<std::vector<std::string>>
 compileInParallel(std::unique_ptr<llvm::Module> module,
-                  const std::vector<std::string> &paths,
+                  const std::vector<std::string> &paths, const TargetSpec &target,
                   PartTimes *seconds = nullptr);
 
 } // namespace loomc

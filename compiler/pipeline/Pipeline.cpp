@@ -279,17 +279,22 @@ static LogicalResult fail(const llvm::Twine &message) {
   return mlir::failure();
 }
 
-void loomc::printPipelines(mlir::MLIRContext &context,
+LogicalResult loomc::printPipelines(mlir::MLIRContext &context,
                            const PipelineOptions &options,
                            llvm::raw_ostream &os) {
   prepareContext(context);
+  std::unique_ptr<llvm::TargetMachine> target =
+      createTargetMachine({options.targetCpu, options.targetFeatures});
+  if (!target)
+    return mlir::failure();
   for (Stage stage : kPassStages) {
     auto pm = mlir::PassManager::on<ModuleOp>(&context);
-    populateStage(pm, stage, options, hostVectorWidth(), nullptr);
+    populateStage(pm, stage, options, vectorWidth(*target), nullptr);
     os << stageName(stage) << ": ";
     pm.printAsTextualPipeline(os);
     os << "\n";
   }
+  return mlir::success();
 }
 
 LogicalResult loomc::compileModel(ModuleOp module,
@@ -305,10 +310,11 @@ LogicalResult loomc::compileModel(ModuleOp module,
   if (output.done(Stage::loom))
     return mlir::success();
 
-  std::unique_ptr<llvm::TargetMachine> target = createHostTargetMachine();
+  std::unique_ptr<llvm::TargetMachine> target =
+      createTargetMachine({options.targetCpu, options.targetFeatures});
   if (!target)
     return mlir::failure();
-  int64_t vectorWidth = hostVectorWidth();
+  int64_t vectorWidth = loomc::vectorWidth(*target);
   for (Stage stage : kPassStages) {
     if (failed(runStage(module, stage, options, vectorWidth, report, output)))
       return mlir::failure();
@@ -388,7 +394,8 @@ LogicalResult loomc::compileModel(ModuleOp module,
   } else {
     PartTimes slowest;
     mlir::FailureOr<std::vector<std::string>> written =
-        compileInParallel(std::move(llvmModule), objectPaths, &slowest);
+        compileInParallel(std::move(llvmModule), objectPaths,
+                          {options.targetCpu, options.targetFeatures}, &slowest);
     if (failed(written))
       return mlir::failure();
     objects = std::move(*written);

@@ -50,6 +50,9 @@ struct PipelineOptions {
   // Compile every instance of a repeated block on its own instead of once
   // (no -loom-outline-blocks): today's code, for comparison.
   bool unrollLayers = false;
+  // The CPU the code is for (--target-cpu, --target-features): the host's
+  // when empty.
+  std::string targetCpu, targetFeatures;
   // The inference entry points (-loom-build-inference): sequences decoded
   // side by side, positions the key/value cache holds (0: the model's ctx),
   // tokens one prefill call takes (0: the training window).
@@ -96,7 +99,8 @@ mlir::LogicalResult compileModel(mlir::ModuleOp module,
 
 // Prints "STAGE: PIPELINE" for every stage that is a pass pipeline (grad to
 // llvm), in the textual form `loom-opt --pass-pipeline=PIPELINE` replays.
-void printPipelines(mlir::MLIRContext &context, const PipelineOptions &options,
+// Fails, having said why, on a bad target.
+mlir::LogicalResult printPipelines(mlir::MLIRContext &context, const PipelineOptions &options,
                     llvm::raw_ostream &os);
 
 } // namespace loomc

@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "checkpoint.h"
+#include "cpu_check.h"
 #include "data.h"
 #include "distributed.h"
 #include "flags.h"
@@ -431,6 +432,16 @@ int main(int argc, char **argv) {
   if (model->abi_version != LOOM_ABI_VERSION) {
     fprintf(stderr, "%s: error: compiled for runtime ABI %d, linked with %d\n",
             model->model_name, model->abi_version, LOOM_ABI_VERSION);
+    return 1;
+  }
+  /* Before any generated code runs: never SIGILL on another CPU. */
+  char missing[512];
+  if (loom_cpu_check(model, missing, sizeof missing) > 0) {
+    fprintf(stderr,
+            "%s: error: this executable was compiled for CPU features this "
+            "CPU lacks: %s (compile the model on this machine, or with "
+            "loomc --target-cpu/--target-features for it)\n",
+            model->model_name, missing);
     return 1;
   }
   if (loom_dist_init(argc, argv, model->model_name) != 0) {

@@ -90,6 +90,17 @@ static cl::opt<bool>
                  cl::desc("Compile every instance of a repeated block on its "
                           "own instead of once (slower to compile; for "
                           "comparison)"));
+static cl::opt<std::string>
+    targetCpu("target-cpu", cl::cat(category), cl::value_desc("cpu"),
+              cl::desc("Generate code for this CPU (LLVM's names: znver4, "
+                       "sapphirerapids, x86-64-v3, ...) instead of the one "
+                       "loomc runs on"));
+static cl::opt<std::string>
+    targetFeatures("target-features", cl::cat(category),
+                   cl::value_desc("+f1,-f2"),
+                   cl::desc("CPU features to add (+) or remove (-), LLVM's "
+                            "names (+avx512bf16, -avx512f), on top of the "
+                            "host's or --target-cpu's"));
 static cl::opt<bool>
     timing("timing", cl::cat(category),
            cl::desc("Print the wall time of every step of the compilation: "
@@ -170,6 +181,8 @@ int main(int argc, char **argv) {
   options.profile = profile;
   options.remat = remat;
   options.unrollLayers = unrollLayers;
+  options.targetCpu = targetCpu;
+  options.targetFeatures = targetFeatures;
   options.rematBlocks = rematBlocks;
   if (rematBlocks && unrollLayers)
     return fail("--remat-blocks recomputes the function a repeated block is "
@@ -185,8 +198,7 @@ int main(int argc, char **argv) {
   options.prefillLength = prefillLength;
   mlir::MLIRContext context;
   if (printPipeline) {
-    loomc::printPipelines(context, options, outs());
-    return 0;
+    return failed(loomc::printPipelines(context, options, outs())) ? 1 : 0;
   }
   if (inputFile.empty())
     return fail("no model given: loomc MODEL.loom -o EXECUTABLE");

@@ -16,7 +16,7 @@
 extern "C" {
 #endif
 
-#define LOOM_ABI_VERSION 6
+#define LOOM_ABI_VERSION 7
 
 /* What a tensor of the model is. The tensor table lists parameters, then
  * their gradients, then the state of every optimizer (optimizer by
@@ -115,6 +115,11 @@ typedef struct {
    * calls loom_gradient_ready for them: roughly the reverse of the order
    * the forward pass reads the parameters. One entry per parameter. */
   const int32_t *gradient_ready_order;
+  /* The CPU features the generated code may use (names of
+   * cpu_features.h's table, LLVM's spelling: "avx512f", "avx512bf16",
+   * "amx-tile"): the runtime checks them with CPUID before calling it. */
+  int32_t num_cpu_features;
+  const char *const *cpu_features;
 } loom_model_info;
 
 extern const loom_model_info loom_model;
