@@ -274,7 +274,7 @@ int loom_checkpoint_save(const char *dir, const loom_tensors *tensors,
   }
   char why[512] = "";
   ok = ok && loom_safetensors_write(file, file_path, list, count,
-                                    tensors->model->model_name, why,
+                                    tensors->model->model_name, 0, why,
                                     sizeof(why)) == 0;
   if (ok && fsync(fileno(file)) != 0) {
     snprintf(why, sizeof(why), "%s: cannot write: %s", file_path,
@@ -512,7 +512,7 @@ int loom_checkpoint_load(const char *path, loom_tensors *tensors,
   }
   if (optimizer < 0) {
     /* Parameters alone: the optimizer's state is skipped. */
-    if (loom_load_safetensors(tensors, file_path, err, err_size) != 0)
+    if (loom_load_safetensors(tensors, file_path, NULL, err, err_size) != 0)
       goto done;
   } else {
     list = checkpoint_tensors(tensors, optimizer, &count);
@@ -520,8 +520,9 @@ int loom_checkpoint_load(const char *path, loom_tensors *tensors,
       refuse(err, err_size, path, "out of memory");
       goto done;
     }
-    if (loom_safetensors_read(file_path, list, count, "tensor", NULL, NULL,
-                              err, err_size) != 0)
+    /* Loom's own F32 tensors, restored exactly: no widening. */
+    if (loom_safetensors_read(file_path, list, count, "tensor", NULL, NULL, 0,
+                              NULL, err, err_size) != 0)
       goto done;
   }
   if (position) {

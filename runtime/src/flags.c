@@ -19,6 +19,7 @@ void loom_default_options(loom_options *options) {
   options->subcommand = LOOM_TRAIN;
   options->steps = 100;
   options->optimizer = "adamw";
+  options->save_dtype = "f32";
   options->lr = NAN;
   options->schedule = "constant";
   options->accum = 1;
@@ -187,6 +188,9 @@ static const flag_info kFlags[] = {
      "none", TRAIN | EVAL | SAMPLE, 0},
     {"--save", kText, FIELD(save_path), 0, 0, {0}, "FILE",
      "write the trained parameters to a safetensors file", "none", TRAIN, 0},
+    {"--save-dtype", kChoice, FIELD(save_dtype), 0, 0, {"f32", "bf16", 0},
+     "TYPE", "f32 or bf16 (half the size, for inference) for --save's file; "
+     "checkpoints stay f32 so that a resume is exact", 0, TRAIN, 0},
     {"--checkpoint-dir", kText, FIELD(checkpoint_dir), 0, 0, {0}, "DIR",
      "where checkpoints go (and --resume, eval and sample read the newest)",
      "none", TRAIN | EVAL | SAMPLE, 0},

@@ -51,6 +51,7 @@ typedef struct {
   /* Parameters, checkpoints and output. */
   const char *init_from;      /* a safetensors file of initial parameters */
   const char *save_path;      /* where the trained parameters go */
+  const char *save_dtype;     /* "f32" or "bf16": --save's file */
   const char *checkpoint_dir; /* where checkpoints go, and resume from */
   int64_t checkpoint_every;   /* 0: only at the end */
   int64_t keep_checkpoints;

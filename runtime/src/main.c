@@ -171,8 +171,8 @@ static int load_parameters(loom_tensors *tensors, const loom_options *options,
   }
   if (!options->init_from)
     return 0;
-  if (loom_load_safetensors(tensors, options->init_from, err, sizeof(err)) !=
-      0) {
+  if (loom_load_safetensors(tensors, options->init_from, NULL, err,
+                            sizeof(err)) != 0) {
     fprintf(stderr, "%s: error: --init-from: %s\n", program, err);
     return -1;
   }
@@ -386,12 +386,18 @@ static int run(int argc, char **argv, const loom_model_info *model,
     status = evaluate_parameters(&trainer, program);
     goto done;
   }
+  int widened = 0;
   if (options.init_from &&
-      loom_load_safetensors(&tensors, options.init_from, err, sizeof(err)) != 0) {
+      loom_load_safetensors(&tensors, options.init_from, &widened, err,
+                            sizeof(err)) != 0) {
     fprintf(stderr, "%s: error: --init-from: %s\n", program, err);
     goto done;
   }
-  if (options.init_from)
+  if (options.init_from && widened)
+    printf("%s: parameters from %s (%d tensors BF16 or F16, widened to the "
+           "model's f32)\n",
+           program, options.init_from, widened);
+  else if (options.init_from)
     printf("%s: parameters from %s\n", program, options.init_from);
   /* Each rank has opened its data and allocated its tensors on its own. */
   checked = 1;
@@ -407,11 +413,14 @@ static int run(int argc, char **argv, const loom_model_info *model,
   describe_data(&options, &layout, train, val, program);
   status = loom_train(&trainer);
   if (status == 0 && options.save_path && loom_dist_rank() == 0) {
-    if (loom_save_safetensors(&tensors, options.save_path, err, sizeof(err)) != 0) {
+    int bf16 = strcmp(options.save_dtype, "bf16") == 0;
+    if (loom_save_safetensors(&tensors, options.save_path, bf16, err,
+                              sizeof(err)) != 0) {
       fprintf(stderr, "%s: error: --save: %s\n", program, err);
       status = 1;
     } else {
-      printf("%s: parameters saved to %s\n", program, options.save_path);
+      printf("%s: parameters saved to %s%s\n", program, options.save_path,
+             bf16 ? " (BF16, rounded to nearest even: for inference)" : "");
     }
   }
 done:

@@ -10,6 +10,8 @@
 
 #include "safetensors.h"
 
+#include "half_floats.h"
+
 #include "json.h"
 
 #include <errno.h>
@@ -57,18 +59,23 @@ int loom_safetensors_read(const char *path, const loom_named_tensor *wanted,
                           int count,
                           const char *what,
                           int (*skip)(const char *name, const void *context),
-                          const void *context, char *err, size_t err_size) {
+                          const void *context, int widen, int *widened,
+                          char *err, size_t err_size) {
   int status = -1;
   FILE *file = fopen(path, "rb");
   char *header = NULL;
   json_value *json = NULL;
   int *found = calloc((size_t)count + 1, sizeof(int));
   int64_t *offsets = calloc((size_t)count + 1, sizeof(int64_t));
+  /* Per tensor: 0 F32 in the file, 1 BF16, 2 F16. */
+  int *narrow = calloc((size_t)count + 1, sizeof(int));
+  if (widened)
+    *widened = 0;
   if (!file) {
     snprintf(err, err_size, "%s: %s", path, strerror(errno));
     goto done;
   }
-  if (!found || !offsets) {
+  if (!found || !offsets || !narrow) {
     snprintf(err, err_size, "%s: out of memory", path);
     goto done;
   }
@@ -137,11 +144,19 @@ int loom_safetensors_read(const char *path, const loom_named_tensor *wanted,
                "data_offsets)", path, name);
       goto done;
     }
-    if (strcmp(dtype->text, "F32") != 0) {
-      snprintf(err, err_size, "%s: tensor '%s' is %s; the model needs F32", path,
-               name, dtype->text);
+    /* 16-bit floats widen exactly into the model's f32 (when the caller
+     * allows it: a resume reads Loom's own F32 checkpoints, exactly). */
+    int kind = strcmp(dtype->text, "F32") == 0    ? 0
+               : strcmp(dtype->text, "BF16") == 0 ? 1
+               : strcmp(dtype->text, "F16") == 0  ? 2
+                                                  : -1;
+    if (kind < 0 || (kind > 0 && (!widen || param->dtype != LOOM_DTYPE_F32))) {
+      snprintf(err, err_size, "%s: tensor '%s' is %s; the model needs F32%s",
+               path, name, dtype->text,
+               widen && param->dtype == LOOM_DTYPE_F32 ? " (or BF16, F16)" : "");
       goto done;
     }
+    narrow[index] = kind;
     int shape_ok = shape->count == (size_t)param->rank;
     int64_t dims[16] = {0};
     for (size_t d = 0; d < shape->count && d < 16; ++d)
@@ -158,11 +173,11 @@ int loom_safetensors_read(const char *path, const loom_named_tensor *wanted,
     }
     int64_t begin = json_integer(&range->items[0]);
     int64_t end = json_integer(&range->items[1]);
-    if (begin < 0 || end < begin ||
-        (uint64_t)(end - begin) != loom_tensor_bytes(param)) {
+    size_t bytes = kind ? loom_tensor_bytes(param) / 2 : loom_tensor_bytes(param);
+    if (begin < 0 || end < begin || (uint64_t)(end - begin) != bytes) {
       snprintf(err, err_size,
                "%s: tensor '%s': data_offsets [%lld, %lld] do not hold %zu bytes",
-               path, name, (long long)begin, (long long)end, loom_tensor_bytes(param));
+               path, name, (long long)begin, (long long)end, bytes);
       goto done;
     }
     if ((uint64_t)end > data_size) {
@@ -184,11 +199,20 @@ int loom_safetensors_read(const char *path, const loom_named_tensor *wanted,
   /* Everything checks out: read the data. */
   for (int i = 0; i < count; ++i) {
     size_t bytes = loom_tensor_bytes(wanted[i].info);
+    /* A 16-bit tensor is read into the upper half of its buffer, then
+     * widened in place. */
+    size_t read = narrow[i] ? bytes / 2 : bytes;
+    unsigned char *into = (unsigned char *)wanted[i].data + (bytes - read);
     if (fseeko(file, (off_t)(data_start + (uint64_t)offsets[i]), SEEK_SET) != 0 ||
-        fread(wanted[i].data, 1, bytes, file) != bytes) {
+        fread(into, 1, read, file) != read) {
       snprintf(err, err_size, "%s: tensor '%s': read failed: %s", path,
                wanted[i].name, strerror(errno));
       goto done;
+    }
+    if (narrow[i]) {
+      loom_widen_in_place(wanted[i].data, bytes / 4, narrow[i] == 1);
+      if (widened)
+        ++*widened;
     }
   }
   status = 0;
@@ -199,6 +223,7 @@ done:
   json_free(json);
   free(found);
   free(offsets);
+  free(narrow);
   return status;
 }
 
@@ -237,9 +262,23 @@ append(text_buffer *b, const char *format, ...) {
   }
 }
 
+/* Writes `count` f32s as bf16, a block at a time. */
+static int write_bf16(FILE *file, const float *values, size_t count) {
+  uint16_t block[4096];
+  for (size_t done = 0; done < count;) {
+    size_t n = count - done < 4096 ? count - done : 4096;
+    for (size_t i = 0; i < n; ++i)
+      block[i] = loom_f32_to_bf16(values[done + i]);
+    if (fwrite(block, sizeof block[0], n, file) != n)
+      return 0;
+    done += n;
+  }
+  return 1;
+}
+
 int loom_safetensors_write(FILE *file, const char *path,
                            const loom_named_tensor *tensors, int count,
-                           const char *model_name, char *err,
+                           const char *model_name, int bf16, char *err,
                            size_t err_size) {
   text_buffer json = {malloc(4096), 0, 4096, 0};
   if (!json.data) {
@@ -260,10 +299,12 @@ int loom_safetensors_write(FILE *file, const char *path,
   uint64_t offset = 0;
   for (int i = 0; i < count; ++i) {
     const loom_tensor_info *t = tensors[i].info;
-    append(&json, ",\"%s\":{\"dtype\":\"F32\",\"shape\":[", tensors[i].name);
+    int narrow = bf16 && t->dtype == LOOM_DTYPE_F32;
+    append(&json, ",\"%s\":{\"dtype\":\"%s\",\"shape\":[", tensors[i].name,
+           narrow ? "BF16" : "F32");
     for (int d = 0; d < t->rank; ++d)
       append(&json, "%s%lld", d ? "," : "", (long long)t->shape[d]);
-    uint64_t bytes = loom_tensor_bytes(t);
+    uint64_t bytes = narrow ? loom_tensor_bytes(t) / 2 : loom_tensor_bytes(t);
     append(&json, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)offset,
            (unsigned long long)(offset + bytes));
     offset += bytes;
@@ -284,7 +325,10 @@ int loom_safetensors_write(FILE *file, const char *path,
            fwrite(json.data, 1, json.length, file) == json.length;
   for (int i = 0; ok && i < count; ++i) {
     size_t bytes = loom_tensor_bytes(tensors[i].info);
-    ok = fwrite(tensors[i].data, 1, bytes, file) == bytes;
+    if (bf16 && tensors[i].info->dtype == LOOM_DTYPE_F32)
+      ok = write_bf16(file, tensors[i].data, bytes / 4);
+    else
+      ok = fwrite(tensors[i].data, 1, bytes, file) == bytes;
   }
   ok = ok && fflush(file) == 0;
   free(json.data);
@@ -332,8 +376,8 @@ static int skippable(const char *name, const void *context) {
   return 0;
 }
 
-int loom_load_safetensors(loom_tensors *tensors, const char *path, char *err,
-                          size_t err_size) {
+int loom_load_safetensors(loom_tensors *tensors, const char *path,
+                          int *widened, char *err, size_t err_size) {
   int count = 0;
   loom_named_tensor *list = parameters_of(tensors, &count);
   if (!list) {
@@ -342,7 +386,7 @@ int loom_load_safetensors(loom_tensors *tensors, const char *path, char *err,
   }
   int status =
       loom_safetensors_read(path, list, count, "parameter", skippable,
-                            tensors->model, err, err_size);
+                            tensors->model, 1, widened, err, err_size);
   free(list);
   return status;
 }
@@ -363,7 +407,7 @@ int loom_fsync_directory_of(const char *path) {
 }
 
 int loom_save_safetensors(const loom_tensors *tensors, const char *path,
-                          char *err, size_t err_size) {
+                          int bf16, char *err, size_t err_size) {
   int count = 0;
   loom_named_tensor *list = parameters_of(tensors, &count);
   size_t path_length = strlen(path);
@@ -380,7 +424,7 @@ int loom_save_safetensors(const loom_tensors *tensors, const char *path,
   if (!ok)
     snprintf(err, err_size, "%s: cannot write: %s", path, strerror(errno));
   ok = ok && loom_safetensors_write(file, path, list, count,
-                                    tensors->model->model_name, err,
+                                    tensors->model->model_name, bf16, err,
                                     err_size) == 0;
   if (ok && fsync(fileno(file)) != 0) {
     snprintf(err, err_size, "%s: cannot write: %s", path, strerror(errno));

@@ -9,10 +9,12 @@
 
 extern "C" {
 #include "data.h"
+#include "half_floats.h"
 #include "safetensors.h"
 #include "tokens.h"
 }
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -54,7 +56,7 @@ struct TwoParameterModel {
       {"b", LOOM_ROLE_PARAM, LOOM_DTYPE_F32, 1, LOOM_INIT_ZEROS, bShape, 0, 0, 0, -1},
       {"w", LOOM_ROLE_GRAD, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, wShape, 0, 0, 0, -1},
   };
-  loom_model_info info = {LOOM_ABI_VERSION, 3, tensors, "two\"params", 1, 0, nullptr, 0.0, 0, nullptr, 0, {}, nullptr};
+  loom_model_info info = {LOOM_ABI_VERSION, 3, tensors, "two\"params", 1, 0, nullptr, 0.0, 0, nullptr, 0, {}, nullptr, 0, nullptr};
   loom_tensors buffers{};
   TwoParameterModel() { loom_tensors_alloc(&buffers, &info, -1); }
   ~TwoParameterModel() { loom_tensors_free(&buffers); }
@@ -66,7 +68,7 @@ struct TwoParameterModel {
     std::string path = tempPath("load.safetensors");
     writeFile(path, bytes);
     char err[512] = {0};
-    int status = loom_load_safetensors(&buffers, path.c_str(), err, sizeof(err));
+    int status = loom_load_safetensors(&buffers, path.c_str(), nullptr, err, sizeof(err));
     std::string message = err;
     size_t colon = message.find(": ");
     return status == 0 ? "" : message.substr(colon + 2); // drop the path
@@ -108,8 +110,8 @@ TEST(Safetensors, RefusesWhatIsNotTheModelNamingTheTensor) {
                 kGoodData)),
             "unexpected tensor 'h.0.mlp.bias': the model has no parameter of that name");
   EXPECT_EQ(model.load(safetensors(
-                "{" + w + R"(,"b":{"dtype":"F16","shape":[3],"data_offsets":[24,30]}})", kGoodData)),
-            "tensor 'b' is F16; the model needs F32");
+                "{" + w + R"(,"b":{"dtype":"I16","shape":[3],"data_offsets":[24,30]}})", kGoodData)),
+            "tensor 'b' is I16; the model needs F32 (or BF16, F16)");
   EXPECT_EQ(model.load(safetensors(
                 "{" + b + R"(,"w":{"dtype":"F32","shape":[3,2],"data_offsets":[0,24]}})", kGoodData)),
             "tensor 'w' has shape [3, 2]; the model needs [2, 3]");
@@ -150,20 +152,119 @@ TEST(Safetensors, SavedFilesLoadBack) {
   saved.b()[1] = -3.0f;
   std::string path = tempPath("saved.safetensors");
   char err[512] = {0};
-  ASSERT_EQ(loom_save_safetensors(&saved.buffers, path.c_str(), err, sizeof(err)), 0) << err;
+  ASSERT_EQ(loom_save_safetensors(&saved.buffers, path.c_str(), 0, err, sizeof(err)), 0) << err;
   TwoParameterModel loaded;
-  ASSERT_EQ(loom_load_safetensors(&loaded.buffers, path.c_str(), err, sizeof(err)), 0) << err;
+  ASSERT_EQ(loom_load_safetensors(&loaded.buffers, path.c_str(), nullptr, err, sizeof(err)), 0) << err;
   EXPECT_EQ(std::memcmp(saved.w(), loaded.w(), 6 * sizeof(float)), 0);
   EXPECT_EQ(loaded.b()[1], -3.0f);
   // Written next to the target and renamed: no temporary is left behind.
   EXPECT_EQ(std::fopen((path + ".tmp").c_str(), "rb"), nullptr);
 }
 
+// 16-bit little-endian values, as a safetensors file stores them.
+std::string halves(std::vector<uint16_t> values) {
+  std::string bytes;
+  for (uint16_t v : values) {
+    bytes.push_back(static_cast<char>(v & 0xff));
+    bytes.push_back(static_cast<char>(v >> 8));
+  }
+  return bytes;
+}
+
+TEST(HalfFloats, WidenExactlyAndRoundToNearestEven) {
+  EXPECT_EQ(loom_bf16_to_f32(0x3f80), 1.0f);
+  EXPECT_EQ(loom_bf16_to_f32(0xc040), -3.0f);
+  EXPECT_EQ(loom_bf16_to_f32(0x0001), std::ldexp(1.0f, -133)); // subnormal
+  EXPECT_TRUE(std::isinf(loom_bf16_to_f32(0x7f80)));
+  EXPECT_TRUE(std::isnan(loom_bf16_to_f32(0x7fc0)));
+  EXPECT_EQ(loom_f16_to_f32(0x3c00), 1.0f);
+  EXPECT_EQ(loom_f16_to_f32(0xc500), -5.0f);
+  EXPECT_EQ(loom_f16_to_f32(0x7bff), 65504.0f);               // largest
+  EXPECT_EQ(loom_f16_to_f32(0x0001), std::ldexp(1.0f, -24));  // subnormal
+  EXPECT_EQ(loom_f16_to_f32(0x83ff), -std::ldexp(1023.0f, -24));
+  EXPECT_TRUE(std::isinf(loom_f16_to_f32(0xfc00)));
+  EXPECT_TRUE(std::isnan(loom_f16_to_f32(0x7e00)));
+  EXPECT_EQ(loom_f32_to_bf16(1.0f), 0x3f80);
+  // 1 + 2^-8 lies halfway between bf16's 1 and 1 + 2^-7: to even (1).
+  EXPECT_EQ(loom_f32_to_bf16(1.0f + std::ldexp(1.0f, -8)), 0x3f80);
+  // 1 + 3·2^-8 lies halfway between 1 + 2^-7 and 1 + 2^-6: to even (1 + 2^-6).
+  EXPECT_EQ(loom_f32_to_bf16(1.0f + 3 * std::ldexp(1.0f, -8)), 0x3f82);
+  EXPECT_EQ(loom_f32_to_bf16(1.0f + 5 * std::ldexp(1.0f, -9)), 0x3f81);
+  EXPECT_EQ(loom_f32_to_bf16(-INFINITY), 0xff80);
+  EXPECT_TRUE(std::isnan(loom_bf16_to_f32(loom_f32_to_bf16(NAN))));
+  // The largest finite floats round up to infinity, as IEEE rounding does.
+  EXPECT_EQ(loom_f32_to_bf16(3.4028235e38f), 0x7f80);
+}
+
+TEST(Safetensors, WidensBf16AndF16Parameters) {
+  TwoParameterModel model;
+  std::string header =
+      R"({"w":{"dtype":"BF16","shape":[2,3],"data_offsets":[0,12]},)"
+      R"("b":{"dtype":"F16","shape":[3],"data_offsets":[12,18]}})";
+  std::string data = halves({0x3f80, 0x4000, 0x4040, 0xbf80, 0x0000, 0x3e80}) +
+                     halves({0x3c00, 0xc500, 0x0001});
+  std::string path = tempPath("halves.safetensors");
+  writeFile(path, safetensors(header, data));
+  char err[512] = {0};
+  int widened = 0;
+  ASSERT_EQ(loom_load_safetensors(&model.buffers, path.c_str(), &widened, err,
+                                  sizeof(err)), 0) << err;
+  EXPECT_EQ(widened, 2);
+  const float w[] = {1, 2, 3, -1, 0, 0.25f};
+  for (int i = 0; i < 6; ++i)
+    EXPECT_EQ(model.w()[i], w[i]) << i;
+  EXPECT_EQ(model.b()[0], 1.0f);
+  EXPECT_EQ(model.b()[1], -5.0f);
+  EXPECT_EQ(model.b()[2], std::ldexp(1.0f, -24));
+}
+
+TEST(Safetensors, RefusesOtherTypesAndSizes) {
+  TwoParameterModel model;
+  std::string b = R"("b":{"dtype":"F32","shape":[3],"data_offsets":[24,36]})";
+  // A BF16 tensor whose offsets hold F32's bytes.
+  EXPECT_EQ(model.load(safetensors(
+                R"({"w":{"dtype":"BF16","shape":[2,3],"data_offsets":[0,24]},)" + b + "}",
+                kGoodData)),
+            "tensor 'w': data_offsets [0, 24] do not hold 12 bytes");
+  EXPECT_EQ(model.load(safetensors(
+                R"({"w":{"dtype":"F64","shape":[2,3],"data_offsets":[0,48]},)" + b + "}",
+                kGoodData + kGoodData)),
+            "tensor 'w' is F64; the model needs F32 (or BF16, F16)");
+}
+
+TEST(Safetensors, SavesBf16RoundedAndLoadsItBack) {
+  TwoParameterModel saved;
+  for (int i = 0; i < 6; ++i)
+    saved.w()[i] = 1.0f + i * std::ldexp(1.0f, -9); // below bf16's precision
+  saved.b()[0] = -3.0f;
+  std::string path = tempPath("bf16.safetensors");
+  char err[512] = {0};
+  ASSERT_EQ(loom_save_safetensors(&saved.buffers, path.c_str(), 1, err, sizeof(err)), 0) << err;
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  std::streamoff size = in.tellg();
+  TwoParameterModel loaded;
+  int widened = 0;
+  ASSERT_EQ(loom_load_safetensors(&loaded.buffers, path.c_str(), &widened, err,
+                                  sizeof(err)), 0) << err;
+  EXPECT_EQ(widened, 2);
+  for (int i = 0; i < 6; ++i)
+    EXPECT_EQ(loaded.w()[i], loom_bf16_to_f32(loom_f32_to_bf16(saved.w()[i]))) << i;
+  EXPECT_EQ(loaded.b()[0], -3.0f);
+  // Half the data of F32: 9 values of 2 bytes after the header.
+  uint64_t header = 0;
+  std::ifstream again(path, std::ios::binary);
+  unsigned char length[8];
+  again.read(reinterpret_cast<char *>(length), 8);
+  for (int i = 7; i >= 0; --i)
+    header = (header << 8) | length[i];
+  EXPECT_EQ(static_cast<uint64_t>(size), 8 + header + 9 * 2);
+}
+
 TEST(Safetensors, AFailedSaveKeepsTheOldFile) {
   TwoParameterModel model;
   char err[512] = {0};
   std::string path = tempPath("no-such-directory/out.safetensors");
-  EXPECT_EQ(loom_save_safetensors(&model.buffers, path.c_str(), err, sizeof(err)), -1);
+  EXPECT_EQ(loom_save_safetensors(&model.buffers, path.c_str(), 0, err, sizeof(err)), -1);
   EXPECT_NE(std::string(err).find("cannot write"), std::string::npos) << err;
 }
 
@@ -200,7 +301,7 @@ struct TokenModel {
       {"tokens", LOOM_ROLE_INPUT, LOOM_DTYPE_I32, 2, LOOM_INIT_ZEROS, shape, 0, 0, 100, -1},
       {"targets", LOOM_ROLE_INPUT, LOOM_DTYPE_I32, 2, LOOM_INIT_ZEROS, shape, 0, 0, 100, -1},
   };
-  loom_model_info model = {LOOM_ABI_VERSION, 2, tensors, "m", 1, 0, nullptr, 0.0, 0, nullptr, 0, {}, nullptr};
+  loom_model_info model = {LOOM_ABI_VERSION, 2, tensors, "m", 1, 0, nullptr, 0.0, 0, nullptr, 0, {}, nullptr, 0, nullptr};
   loom_data_layout layout;
   TokenModel() {
     char err[256];

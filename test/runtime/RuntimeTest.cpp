@@ -160,7 +160,7 @@ struct FakeModel {
       {"normal", LOOM_ROLE_GRAD, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, shape, 0, 0, 0, -1},
       {"x", LOOM_ROLE_INPUT, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, shape, 0, 0, 0, -1},
   };
-  loom_model_info info = {LOOM_ABI_VERSION, 5, tensors, "fake", 1, 0, nullptr, 0.0, 0, nullptr, 0, {}, nullptr};
+  loom_model_info info = {LOOM_ABI_VERSION, 5, tensors, "fake", 1, 0, nullptr, 0.0, 0, nullptr, 0, {}, nullptr, 0, nullptr};
 };
 
 TEST(Tensors, InitializersFollowTheTable) {
@@ -201,7 +201,7 @@ TEST(Footprint, PlanCountsTheTableAndTheArena) {
       {"w.exp_avg_sq", LOOM_ROLE_STATE, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, matrix, 0, 0, 0, 1},
       {"labels", LOOM_ROLE_INPUT, LOOM_DTYPE_I32, 1, LOOM_INIT_ZEROS, vector, 0, 0, 64, -1},
   };
-  loom_model_info model = {LOOM_ABI_VERSION, 6, tensors, "m", 1, 2, nullptr, 0.0, 0, nullptr, 1 << 20, {}, nullptr};
+  loom_model_info model = {LOOM_ABI_VERSION, 6, tensors, "m", 1, 2, nullptr, 0.0, 0, nullptr, 1 << 20, {}, nullptr, 0, nullptr};
   const int64_t table = 64 * 50 * 4;
   EXPECT_EQ(loom_planned_bytes(&model, 0), 3 * table + 200 + (1 << 20));
   EXPECT_EQ(loom_planned_bytes(&model, 1), 4 * table + 200 + (1 << 20));
@@ -218,7 +218,7 @@ TEST(Tensors, CacheOnlyWhenAskedFor) {
       {"w", LOOM_ROLE_GRAD, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, matrix, 0, 0, 0, -1},
       {"cache.0.key", LOOM_ROLE_CACHE, LOOM_DTYPE_F32, 3, LOOM_INIT_ZEROS, cache, 0, 0, 0, -1},
   };
-  loom_model_info model = {LOOM_ABI_VERSION, 3, tensors, "m", 1, 0, nullptr, 0.0, 0, nullptr, 0, {}, nullptr};
+  loom_model_info model = {LOOM_ABI_VERSION, 3, tensors, "m", 1, 0, nullptr, 0.0, 0, nullptr, 0, {}, nullptr, 0, nullptr};
   loom_tensors training;
   ASSERT_EQ(loom_tensors_alloc(&training, &model, -1), 0);
   EXPECT_NE(training.buffers[1], nullptr);
@@ -246,7 +246,7 @@ TEST(Data, SyntheticLabelsAreLearnableAndInRange) {
       {"x", LOOM_ROLE_INPUT, LOOM_DTYPE_F32, 2, LOOM_INIT_ZEROS, featureShape, 0, 0, 0, -1},
       {"labels", LOOM_ROLE_INPUT, LOOM_DTYPE_I32, 1, LOOM_INIT_ZEROS, labelShape, 0, 0, 4, -1},
   };
-  loom_model_info model = {LOOM_ABI_VERSION, 2, tensors, "m", 1, 0, nullptr, 0.0, 0, nullptr, 0, {}, nullptr};
+  loom_model_info model = {LOOM_ABI_VERSION, 2, tensors, "m", 1, 0, nullptr, 0.0, 0, nullptr, 0, {}, nullptr, 0, nullptr};
   char err[256];
   loom_data_layout layout;
   ASSERT_EQ(loom_data_layout_of(&model, &layout, err, sizeof(err)), 0) << err;
@@ -282,7 +282,7 @@ TEST(Data, LanguageModelsGetTokenWindows) {
       {"tokens", LOOM_ROLE_INPUT, LOOM_DTYPE_I32, 2, LOOM_INIT_ZEROS, shape, 0, 0, 50, -1},
       {"targets", LOOM_ROLE_INPUT, LOOM_DTYPE_I32, 2, LOOM_INIT_ZEROS, shape, 0, 0, 40, -1},
   };
-  loom_model_info model = {LOOM_ABI_VERSION, 2, tensors, "m", 1, 0, nullptr, 0.0, 0, nullptr, 0, {}, nullptr};
+  loom_model_info model = {LOOM_ABI_VERSION, 2, tensors, "m", 1, 0, nullptr, 0.0, 0, nullptr, 0, {}, nullptr, 0, nullptr};
   char err[256];
   loom_data_layout layout;
   ASSERT_EQ(loom_data_layout_of(&model, &layout, err, sizeof(err)), 0) << err;
@@ -315,7 +315,7 @@ TEST(Data, LayoutRefusesModelsItCannotFeed) {
   int64_t shape[1] = {8};
   loom_tensor_info tensors[1] = {
       {"x", LOOM_ROLE_INPUT, LOOM_DTYPE_F32, 1, LOOM_INIT_ZEROS, shape, 0, 0, 0, -1}};
-  loom_model_info model = {LOOM_ABI_VERSION, 1, tensors, "m", 1, 0, nullptr, 0.0, 0, nullptr, 0, {}, nullptr};
+  loom_model_info model = {LOOM_ABI_VERSION, 1, tensors, "m", 1, 0, nullptr, 0.0, 0, nullptr, 0, {}, nullptr, 0, nullptr};
   char err[256];
   loom_data_layout layout;
   EXPECT_EQ(loom_data_layout_of(&model, &layout, err, sizeof(err)), -1);
