@@ -71,6 +71,13 @@ static void print_info(const loom_model_info *model, FILE *out) {
   else
     fprintf(out, "inference: unavailable (%s)\n",
             inference->unavailable ? inference->unavailable : "no reason");
+  fprintf(out, "parameter files: --init-from reads F32, BF16 and F16 tensors "
+               "(widened to these f32 parameters); --save writes F32, or BF16 "
+               "with --save-dtype bf16\n");
+  fprintf(out, "compiled for CPU features:");
+  for (int32_t f = 0; f < model->num_cpu_features; ++f)
+    fprintf(out, "%s %s", f ? "," : "", model->cpu_features[f]);
+  fprintf(out, "%s\n", model->num_cpu_features ? "" : " none checked");
 }
 
 static int find_optimizer(const loom_model_info *model, const char *name) {
