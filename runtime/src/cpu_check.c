@@ -22,7 +22,8 @@
 
 static int cpuid_bit(unsigned leaf, unsigned subleaf, int reg, int bit) {
   unsigned r[4];
-  if ((unsigned)__get_cpuid_max(0, NULL) < leaf)
+  /* The highest basic (0) or extended (0x80000000) leaf the CPU has. */
+  if ((unsigned)__get_cpuid_max(leaf & 0x80000000u, NULL) < leaf)
     return 0;
   __cpuid_count(leaf, subleaf, r[0], r[1], r[2], r[3]);
   return (r[reg] >> bit) & 1;

@@ -23,6 +23,20 @@ TEST(CpuCheck, AgreesWithTheCompilersReading) {
   EXPECT_EQ(loom_cpu_has("amx-tile"), __builtin_cpu_supports("amx-tile") ? 1 : 0);
   EXPECT_EQ(loom_cpu_has("avx512fp16"),
             __builtin_cpu_supports("avx512fp16") ? 1 : 0);
+  // Extended leaf 0x80000001.
+  EXPECT_EQ(loom_cpu_has("lzcnt"), __builtin_cpu_supports("lzcnt") ? 1 : 0);
+  EXPECT_EQ(loom_cpu_has("movbe"), __builtin_cpu_supports("movbe") ? 1 : 0);
+  EXPECT_EQ(loom_cpu_has("adx"), __builtin_cpu_supports("adx") ? 1 : 0);
+  EXPECT_EQ(loom_cpu_has("sha"), __builtin_cpu_supports("sha") ? 1 : 0);
+  EXPECT_EQ(loom_cpu_has("gfni"), __builtin_cpu_supports("gfni") ? 1 : 0);
+  EXPECT_EQ(loom_cpu_has("vaes"), __builtin_cpu_supports("vaes") ? 1 : 0);
+  EXPECT_EQ(loom_cpu_has("vpclmulqdq"), __builtin_cpu_supports("vpclmulqdq") ? 1 : 0);
+  EXPECT_EQ(loom_cpu_has("avx512ifma"), __builtin_cpu_supports("avx512ifma") ? 1 : 0);
+  EXPECT_EQ(loom_cpu_has("avx512vbmi2"), __builtin_cpu_supports("avx512vbmi2") ? 1 : 0);
+  EXPECT_EQ(loom_cpu_has("avx512bitalg"),
+            __builtin_cpu_supports("avx512bitalg") ? 1 : 0);
+  EXPECT_EQ(loom_cpu_has("avx512vpopcntdq"),
+            __builtin_cpu_supports("avx512vpopcntdq") ? 1 : 0);
   EXPECT_EQ(loom_cpu_has("no-such-feature"), -1);
 }
 

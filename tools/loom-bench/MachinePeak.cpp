@@ -64,9 +64,7 @@ __attribute__((target("avx2,fma"))) float chainsAvx2(float seed) {
     total += lane;
   return total;
 }
-#endif
 
-#if defined(__x86_64__)
 // kChains accumulators of 16 fp32 lanes, each adding 32 bf16 products a
 // cycle's worth at a time (vdpbf16ps: 64 flops). The bf16 operands (1.0
 // and 2^-15) keep the accumulators finite for any number of iterations.
