@@ -4,7 +4,6 @@
 #include "dialects/loom/IR/LoomBuilders.h"
 #include "dialects/loom/IR/LoomOps.h"
 #include "dialects/loom/IR/ModelSignature.h"
-#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "llvm/ADT/SmallBitVector.h"
@@ -309,9 +308,8 @@ void readGradientReadyOrder(ModuleOp module, ModelDescription &description) {
 template <typename Description>
 static auto entryFunctions(Description &description) {
   SmallVector<decltype(&description.forwardBackward)> entries = {
-      &description.forwardBackward,
-                                          &description.gradNorm,
-                                          &description.evalLoss};
+      &description.forwardBackward, &description.gradNorm,
+      &description.evalLoss};
   for (auto &optimizer : description.optimizers)
     entries.push_back(&optimizer.update);
   if (description.inference.available) {

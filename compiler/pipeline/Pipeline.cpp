@@ -279,12 +279,17 @@ static LogicalResult fail(const llvm::Twine &message) {
   return mlir::failure();
 }
 
+// The CPU the options ask code for (--target-cpu, --target-features).
+static loomc::TargetSpec targetOf(const loomc::PipelineOptions &options) {
+  return {options.targetCpu, options.targetFeatures};
+}
+
 LogicalResult loomc::printPipelines(mlir::MLIRContext &context,
-                           const PipelineOptions &options,
-                           llvm::raw_ostream &os) {
+                                    const PipelineOptions &options,
+                                    llvm::raw_ostream &os) {
   prepareContext(context);
   std::unique_ptr<llvm::TargetMachine> target =
-      createTargetMachine({options.targetCpu, options.targetFeatures});
+      createTargetMachine(targetOf(options));
   if (!target)
     return mlir::failure();
   for (Stage stage : kPassStages) {
@@ -311,7 +316,7 @@ LogicalResult loomc::compileModel(ModuleOp module,
     return mlir::success();
 
   std::unique_ptr<llvm::TargetMachine> target =
-      createTargetMachine({options.targetCpu, options.targetFeatures});
+      createTargetMachine(targetOf(options));
   if (!target)
     return mlir::failure();
   int64_t vectorWidth = loomc::vectorWidth(*target);
@@ -394,8 +399,8 @@ LogicalResult loomc::compileModel(ModuleOp module,
   } else {
     PartTimes slowest;
     mlir::FailureOr<std::vector<std::string>> written =
-        compileInParallel(std::move(llvmModule), objectPaths,
-                          {options.targetCpu, options.targetFeatures}, &slowest);
+        compileInParallel(std::move(llvmModule), objectPaths, targetOf(options),
+                          &slowest);
     if (failed(written))
       return mlir::failure();
     objects = std::move(*written);

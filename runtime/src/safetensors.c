@@ -201,10 +201,10 @@ int loom_safetensors_read(const char *path, const loom_named_tensor *wanted,
     size_t bytes = loom_tensor_bytes(wanted[i].info);
     /* A 16-bit tensor is read into the upper half of its buffer, then
      * widened in place. */
-    size_t read = narrow[i] ? bytes / 2 : bytes;
-    unsigned char *into = (unsigned char *)wanted[i].data + (bytes - read);
+    size_t stored = narrow[i] ? bytes / 2 : bytes;
+    unsigned char *into = (unsigned char *)wanted[i].data + (bytes - stored);
     if (fseeko(file, (off_t)(data_start + (uint64_t)offsets[i]), SEEK_SET) != 0 ||
-        fread(into, 1, read, file) != read) {
+        fread(into, 1, stored, file) != stored) {
       snprintf(err, err_size, "%s: tensor '%s': read failed: %s", path,
                wanted[i].name, strerror(errno));
       goto done;
