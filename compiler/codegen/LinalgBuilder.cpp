@@ -150,22 +150,74 @@ Value LinalgBuilder::expandRows(Value value, ArrayRef<int64_t> shape) {
   return tensor::ExpandShapeOp::create(b, loc, f32Tensor(shape), value, groups);
 }
 
+Value LinalgBuilder::pack(OpBuilder &b, Location loc, Value rhs, bool transpose,
+                          Type elementType) {
+  auto type = cast<RankedTensorType>(rhs.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  if (transpose)
+    std::swap(shape[0], shape[1]);
+  Value init = tensor::EmptyOp::create(b, loc, shape, elementType);
+  Operation *packOp;
+  if (elementType == type.getElementType()) {
+    if (!transpose)
+      return rhs;
+    packOp = linalg::TransposeOp::create(b, loc, rhs, init, ArrayRef<int64_t>{1, 0});
+  } else {
+    MLIRContext *ctx = b.getContext();
+    AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
+    AffineMap read = transpose ? AffineMap::getPermutationMap(ArrayRef<unsigned>{1, 0}, ctx) : identity;
+    packOp = linalg::GenericOp::create(
+        b, loc, TypeRange{init.getType()}, ValueRange{rhs}, ValueRange{init},
+        ArrayRef<AffineMap>{read, identity},
+        SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+        [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+          Value rounded = arith::TruncFOp::create(nested, nestedLoc, elementType, args[0]);
+          linalg::YieldOp::create(nested, nestedLoc, rounded);
+        });
+  }
+  packOp->setAttr(mlir::loom::kPackAttr, b.getUnitAttr());
+  return packOp->getResult(0);
+}
+
 Value LinalgBuilder::matmul(Value lhs, Value rhs, bool transposeLhs,
                             bool transposeRhs) {
   auto lhsType = cast<RankedTensorType>(lhs.getType());
+  if (transposeRhs)
+    rhs = pack(b, loc, rhs, /*transpose=*/true, b.getF32Type());
   auto rhsType = cast<RankedTensorType>(rhs.getType());
-  if (transposeRhs) {
-    auto transpose = linalg::TransposeOp::create(
-        b, loc, rhs,
-        empty(f32Tensor({rhsType.getDimSize(1), rhsType.getDimSize(0)})),
-        ArrayRef<int64_t>{1, 0});
-    transpose->setAttr(mlir::loom::kPackAttr, b.getUnitAttr());
-    rhs = transpose.getResult()[0];
-    rhsType = cast<RankedTensorType>(rhs.getType());
-  }
   int64_t rows = transposeLhs ? lhsType.getDimSize(1) : lhsType.getDimSize(0);
   RankedTensorType resultType = f32Tensor({rows, rhsType.getDimSize(1)});
   return matmulInto(lhs, rhs, filled(resultType, 0.0), transposeLhs);
+}
+
+// The dot-product instructions (vdpbf16ps, AMX's tdpbf16ps) multiply pairs
+// of consecutive k; a register tile broadcasts a row's pair of the left
+// operand as one 32-bit value, so the left operand is a bf16 copy in rows
+// of k (transposed here when the product reads it transposed) and the
+// right one is rounded as it is packed.
+Value LinalgBuilder::bf16Matmul(Value lhs, Value rhs, bool transposeLhs,
+                                bool transposeRhs) {
+  Type bf16 = b.getBF16Type();
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  SmallVector<int64_t> lhsShape(lhsType.getShape());
+  auto rounded = RankedTensorType::get(lhsShape, bf16);
+  Value lhsCopy = generic(2, 0, {lhs}, {empty(rounded)},
+                          [&](OpBuilder &nb, Location nl, ValueRange args) {
+                            return SmallVector<Value>{
+                                arith::TruncFOp::create(nb, nl, bf16, args[0])};
+                          })
+                      .getResult(0);
+  if (transposeLhs) {
+    auto transposedType = RankedTensorType::get({lhsShape[1], lhsShape[0]}, bf16);
+    lhsCopy = linalg::TransposeOp::create(b, loc, lhsCopy, empty(transposedType),
+                                          ArrayRef<int64_t>{1, 0})
+                  .getResult()[0];
+  }
+  Value packed = pack(b, loc, rhs, transposeRhs, bf16);
+  auto packedType = cast<RankedTensorType>(packed.getType());
+  int64_t rows = cast<RankedTensorType>(lhsCopy.getType()).getDimSize(0);
+  RankedTensorType resultType = f32Tensor({rows, packedType.getDimSize(1)});
+  return matmulInto(lhsCopy, packed, filled(resultType, 0.0), false);
 }
 
 Value LinalgBuilder::matmulInto(Value lhs, Value rhs, Value acc, bool transposeLhs) {

@@ -79,6 +79,16 @@ public:
   // copied into its transpose, a transposed left operand is read through
   // the map.
   Value matmul(Value lhs, Value rhs, bool transposeLhs, bool transposeRhs);
+  // The same product with bf16 operands and f32 accumulation
+  // (--precision=bf16): the left operand is rounded to a bf16 copy (a
+  // transposed one when transposeLhs), the right one rounded as it is
+  // packed, block by block inside the product's tiles.
+  Value bf16Matmul(Value lhs, Value rhs, bool transposeLhs, bool transposeRhs);
+  // The packed copy of a product's right operand (marked loom.pack): `rhs`,
+  // or its transpose, rounded to `elementType`. A linalg.transpose when
+  // nothing is rounded, a generic otherwise.
+  static Value pack(mlir::OpBuilder &b, mlir::Location loc, Value rhs,
+                    bool transpose, mlir::Type elementType);
   // A product of at most kFewRows rows (a decode step's x·W or x·Wᵀ), which
   // the products' lowering computes reading W in the order it is stored
   // (FewRowProduct.cpp) rather than with matmul's tiles and packing.
@@ -112,6 +122,9 @@ public:
 
   mlir::RewriterBase &b;
   mlir::Location loc;
+  // Products (matmul, fused_linear, fused_linear_grad) read bf16 operands
+  // (lowerProductOp; attention's and few-row products stay f32).
+  bool bf16Products = false;
 };
 
 } // namespace loomc::codegen

@@ -74,7 +74,7 @@ static func::FuncOp profileHook(ModuleOp module, StringRef name) {
 }
 
 static LogicalResult lowerOp(IRRewriter &rewriter, Operation *op,
-                             int64_t &nextGroup,
+                             int64_t &nextGroup, bool bf16Products,
                              SmallVectorImpl<Attribute> *profiled) {
   rewriter.setInsertionPoint(op);
   Operation *previous = op->getPrevNode();
@@ -89,6 +89,7 @@ static LogicalResult lowerOp(IRRewriter &rewriter, Operation *op,
     profiled->push_back(rewriter.getStringAttr(profileName(op)));
   }
   LinalgBuilder l(rewriter, op->getLoc());
+  l.bf16Products = bf16Products;
   IntegerAttr group;
   if (isa<mlir::loom::FusedLinearOp, mlir::loom::FusedLinearGradOp>(op))
     group = rewriter.getI64IntegerAttr(nextGroup++);
@@ -137,7 +138,7 @@ struct LoomLowerToLinalgPass
     int64_t nextGroup = 0;
     SmallVector<Attribute> profiled;
     for (Operation *op : loomOps)
-      if (failed(lowerOp(rewriter, op, nextGroup, profile ? &profiled : nullptr)))
+      if (failed(lowerOp(rewriter, op, nextGroup, bf16Products, profile ? &profiled : nullptr)))
         return signalPassFailure();
     // Lowerings that merge ops (a sum of slice gradients, a tied table's
     // gradients) leave the merged ops' lowerings unused.

@@ -13,11 +13,14 @@ using loomc::codegen::Lowered;
 namespace ops = mlir::loom;
 
 // op(A)·op(B) for matrices: as a few-row product when A has only a few rows
-// (a decode step's), a linalg.matmul otherwise.
+// (a decode step's), a linalg.matmul otherwise, with bf16 operands under
+// --precision=bf16.
 static Value matrixProduct(LinalgBuilder &l, Value lhs, Value rhs,
                            bool transposeLhs, bool transposeRhs) {
   if (LinalgBuilder::isFewRowProduct(lhs, rhs, transposeLhs))
     return l.fewRowProduct(lhs, rhs, transposeRhs);
+  if (l.bf16Products)
+    return l.bf16Matmul(lhs, rhs, transposeLhs, transposeRhs);
   return l.matmul(lhs, rhs, transposeLhs, transposeRhs);
 }
 
@@ -119,8 +122,8 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::FusedLinearGradOp op,
     results.push_back(l.expandRows(matrixProduct(l, dz, weight, false, !transposed),
                                    op.getInput().getType().getShape()));
   // dW = xᵀ·dz, or dzᵀ·x when W is stored transposed.
-  results.push_back(transposed ? l.matmul(dz, x, true, false)
-                               : l.matmul(x, dz, true, false));
+  results.push_back(transposed ? matrixProduct(l, dz, x, true, false)
+                               : matrixProduct(l, x, dz, true, false));
   if (withBias)
     results.push_back(db);
   return results;

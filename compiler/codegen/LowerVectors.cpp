@@ -5,6 +5,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace loomc {
@@ -22,9 +23,11 @@ struct LoomLowerVectorsPass
     func::FuncOp function = getOperation();
 
     // 1. Contractions (a register tile's k step) become outer products, then
-    //    one FMA per accumulator row.
+    //    one FMA per accumulator row; a bf16 tile's k pair becomes dot
+    //    products.
     {
       RewritePatternSet patterns(ctx);
+      loomc::codegen::populateBf16DotProductPatterns(patterns);
       vector::populateVectorContractLoweringPatterns(
           patterns, vector::VectorContractLowering::OuterProduct);
       vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);

@@ -85,6 +85,30 @@ int64_t loomc::vectorWidth(const TargetMachine &target) {
   return hasFeature(target, "avx512f") ? 16 : 8;
 }
 
+std::string loomc::bf16ProductsUnavailable(const TargetMachine &target) {
+  std::string cpu = target.getTargetCPU().str();
+  for (StringRef needed : {"avx512bf16", "avx512bw", "avx512vl"})
+    if (!hasFeature(target, needed))
+      return ("the target CPU (" + cpu + ") lacks " + needed +
+              ", which bf16 products need (vdpbf16ps, its operand shuffles "
+              "and conversions)")
+          .str();
+  if (hasFeature(target, "amx-bf16"))
+    return "the target CPU (" + cpu +
+           ") has AMX, whose tile code generation Loom does not have yet; "
+           "its vdpbf16ps issues at half its f32 FMA rate (measured on an "
+           "Intel Xeon with AMX), so bf16 products would be slower than f32 "
+           "ones";
+  // Measured: Zen 4 issues one 512-bit vdpbf16ps per cycle per core, as
+  // many as f32 FMAs and twice their work (loom-bench's bf16 peak).
+  if (!StringRef(cpu).starts_with("znver"))
+    return "the target CPU (" + cpu +
+           ") has AVX512-BF16, but its vdpbf16ps rate against f32 FMAs is "
+           "measured only on AMD Zen 4 (2x), not on this CPU; build with "
+           "--target-cpu=znver4 to force it";
+  return "";
+}
+
 std::vector<std::string> loomc::requiredCpuFeatures(const TargetMachine &target) {
   std::vector<std::string> required;
 #define LOOM_REQUIRE_FEATURE(name, leaf, subleaf, reg, bit, state)             \

@@ -24,6 +24,13 @@ namespace loomc {
 #define GEN_PASS_REGISTRATION
 #include "compiler/codegen/Passes.h.inc"
 
+namespace codegen {
+// A bf16 product's register tiles (vector.contract of [M, 2] by [2, N]
+// bf16 into f32) as AVX512-BF16 dot products (Bf16DotProducts.cpp); part
+// of -loom-lower-vectors.
+void populateBf16DotProductPatterns(mlir::RewritePatternSet &patterns);
+} // namespace codegen
+
 } // namespace loomc
 
 #endif // LOOM_COMPILER_CODEGEN_PASSES_H

@@ -38,6 +38,10 @@ def LoomLowerToLinalgPass : Pass<"loom-lower-to-linalg", "::mlir::ModuleOp"> {
            "Bracket the ops lowered from each loom op with calls to "
            "loom_profile_begin/end(index), and list the ops, in order of "
            "index, in the module attribute loom.profiled_ops">,
+    Option<"bf16Products", "bf16-products", "bool", "false",
+           "Matrix products (matmul, fused_linear, fused_linear_grad; not "
+           "attention's) read bf16 copies of their operands and accumulate "
+           "in f32 (--precision=bf16)">,
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
@@ -95,10 +99,13 @@ def LoomLowerVectorsPass : Pass<"loom-lower-vectors", "::mlir::func::FuncOp"> {
     After bufferization: `vector.contract` becomes outer products and then
     FMAs, multi-dimensional transfers and reductions become 1-D ones, and
     `math.tanh`, `math.exp`, `math.log`, `math.erf` become polynomial approximations
-    that vectorize (libm calls would not).
+    that vectorize (libm calls would not). A bf16 product's contraction of
+    one k pair becomes AVX512-BF16 dot products (`x86vector.avx512.dot`,
+    Bf16DotProducts.cpp).
   }];
   let dependentDialects = ["::mlir::vector::VectorDialect",
-                           "::mlir::arith::ArithDialect"];
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::x86vector::X86VectorDialect"];
 }
 
 def LoomExpandStridedCopiesPass : Pass<"loom-expand-strided-copies", "::mlir::func::FuncOp"> {

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/codegen/LinalgBuilder.h"
 #include "compiler/codegen/Passes.h"
 #include "compiler/codegen/TilingPolicy.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
@@ -83,11 +84,15 @@ static LoopNest loopNestOf(linalg::LinalgOp op) {
     linalg::MatmulOp product = isa<linalg::MatmulOp>(op)
                                    ? cast<linalg::MatmulOp>(op.getOperation())
                                    : groupMatmul(op);
-    if (product)
+    if (product) {
       nest.productRanges = product.getStaticLoopRanges();
+      nest.pairedReduction =
+          getElementTypeOrSelf(product.getDpsInputs()[0].getType()).isBF16();
+    }
     if (auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation()))
       nest.readsPackedOperand = readsPackedOperand(matmul);
-  } else if (isa<linalg::TransposeOp>(op) && nest.ranges.size() == 2) {
+  } else if ((isa<linalg::TransposeOp>(op) || op->hasAttr(mlir::loom::kPackAttr)) &&
+             nest.ranges.size() == 2) {
     nest.kind = LoopNest::Kind::transpose;
   }
   return nest;
@@ -236,31 +241,36 @@ static void findRoots(func::FuncOp function, SmallVectorImpl<linalg::LinalgOp> &
 }
 
 // A part of a split product reads a slice of its packed operand; the
-// transpose of the matching slice of the original operand gives the same
-// values as a pack of its own, which the part's tiles can take in.
+// pack of the matching slice of the original operand gives the same values
+// as a pack of its own, which the part's tiles can take in.
 static void repackSlicedOperand(RewriterBase &rewriter, linalg::LinalgOp part) {
   OpOperand &rhs = part->getOpOperand(1);
   auto slice = rhs.get().getDefiningOp<tensor::ExtractSliceOp>();
-  auto pack = slice ? slice.getSource().getDefiningOp<linalg::TransposeOp>()
-                    : linalg::TransposeOp();
-  if (!pack || !pack->hasAttr(mlir::loom::kPackAttr) ||
-      pack.getPermutation() != ArrayRef<int64_t>{1, 0} || !slice.hasUnitStride())
+  auto pack = slice ? slice.getSource().getDefiningOp<linalg::LinalgOp>()
+                    : linalg::LinalgOp();
+  if (!pack || !pack->hasAttr(mlir::loom::kPackAttr) || pack.getNumDpsInputs() != 1 ||
+      !slice.hasUnitStride())
+    return;
+  // A pack reads its source either as it is or transposed.
+  AffineMap read = pack.getIndexingMapsArray()[0];
+  bool transposed = read == AffineMap::getPermutationMap(ArrayRef<unsigned>{1, 0}, part.getContext());
+  if (!transposed && !read.isIdentity())
     return;
   rewriter.setInsertionPoint(part);
   Location loc = part.getLoc();
   SmallVector<OpFoldResult> offsets = slice.getMixedOffsets();
   SmallVector<OpFoldResult> sizes = slice.getMixedSizes();
   SmallVector<OpFoldResult> strides = slice.getMixedStrides();
+  if (transposed) {
+    std::swap(offsets[0], offsets[1]);
+    std::swap(sizes[0], sizes[1]);
+  }
   Value source = tensor::ExtractSliceOp::create(
-      rewriter, loc, pack.getInput(), {offsets[1], offsets[0]},
-      {sizes[1], sizes[0]}, {strides[1], strides[0]});
-  auto resultType = cast<RankedTensorType>(slice.getType());
-  Value init = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
-                                       resultType.getElementType());
-  auto repacked = linalg::TransposeOp::create(rewriter, loc, source, init,
-                                              ArrayRef<int64_t>{1, 0});
-  repacked->setAttr(mlir::loom::kPackAttr, rewriter.getUnitAttr());
-  rewriter.modifyOpInPlace(part, [&] { rhs.set(repacked.getResult()[0]); });
+      rewriter, loc, pack.getDpsInputs()[0], offsets, sizes, strides);
+  Value repacked = loomc::codegen::LinalgBuilder::pack(
+      rewriter, loc, source, transposed,
+      getElementTypeOrSelf(slice.getType()));
+  rewriter.modifyOpInPlace(part, [&] { rhs.set(repacked); });
   if (slice->use_empty())
     rewriter.eraseOp(slice);
   if (pack->use_empty())
@@ -341,15 +351,15 @@ static LogicalResult tileRoot(RewriterBase &rewriter, linalg::LinalgOp root,
       return root.emitError("tiling the reduction of a matmul into blocks failed");
     block = kTile;
   }
-  // A pack fused into the block is a transpose of a whole block; it is
-  // copied in register tiles like any transpose.
+  // A pack fused into the block is a copy (a transpose, a rounding) of a
+  // whole block; it is copied in register tiles like any transpose.
   auto tilePacks = [&](Operation *scope) -> LogicalResult {
-    SmallVector<linalg::TransposeOp> packs;
-    scope->walk([&](linalg::TransposeOp pack) {
+    SmallVector<linalg::LinalgOp> packs;
+    scope->walk([&](linalg::LinalgOp pack) {
       if (pack->hasAttr(mlir::loom::kPackAttr))
         packs.push_back(pack);
     });
-    for (linalg::TransposeOp pack : packs) {
+    for (linalg::LinalgOp pack : packs) {
       SmallVector<int64_t> ranges = pack.getStaticLoopRanges();
       SmallVector<int64_t> tiles = {registerTile(ranges[0], target.vectorWidth),
                                     registerTile(ranges[1], target.vectorWidth)};

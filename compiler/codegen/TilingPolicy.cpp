@@ -68,7 +68,7 @@ int64_t loomc::codegen::registerTile(int64_t size, int64_t target) {
 
 // Loops (m, n[, k]): thread blocks of up to 64 (or 128) x 256, register
 // tiles of rows x vectors, k stepped one at a time (an outer product per
-// step).
+// step), or two at a time for bf16 operands (one dot product per pair).
 static void planProduct(const LoopNest &nest, const TileTarget &target,
                         TilePlan &plan) {
   llvm::ArrayRef<int64_t> ranges = nest.ranges;
@@ -109,7 +109,7 @@ static void planProduct(const LoopNest &nest, const TileTarget &target,
   }
   plan.registerTiles[0] = registerTile(plan.threadTiles[0], rowTile);
   plan.registerTiles[1] = registerTile(plan.threadTiles[1], vectorTile);
-  plan.matmulReductionStep = 1;
+  plan.matmulReductionStep = nest.pairedReduction ? 2 : 1;
   // A long k is walked in blocks of 256: a block's slice of the right
   // operand stays in L2 while every register tile of the block reads it,
   // however long k is (the lm_head's backward contracts over the whole

@@ -43,6 +43,9 @@ struct LoopNest {
   // A plain product whose right operand is a packed copy, which each
   // thread block packs for itself.
   bool readsPackedOperand = false;
+  // A product of bf16 operands, whose register tiles step k in pairs: one
+  // dot-product instruction (vdpbf16ps) multiplies a pair per lane.
+  bool pairedReduction = false;
 };
 
 // Tile sizes per loop of a nest; 0 leaves a loop untiled.

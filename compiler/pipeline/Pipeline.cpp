@@ -123,6 +123,7 @@ static void populateStage(OpPassManager &pm, loomc::Stage stage,
   case loomc::Stage::linalg: {
     loomc::LoomLowerToLinalgPassOptions lowering;
     lowering.profile = options.profile;
+    lowering.bf16Products = options.precision == loomc::Precision::bf16;
     pm.addPass(loomc::createLoomLowerToLinalgPass(lowering));
     pm.addPass(mlir::createCSEPass());
     pm.addPass(mlir::createCanonicalizerPass());
@@ -197,7 +198,10 @@ static void populateStage(OpPassManager &pm, loomc::Stage stage,
     pm.addPass(mlir::memref::createExpandStridedMetadataPass());
     pm.addPass(mlir::createLowerAffinePass());
     pm.addPass(mlir::createSCFToControlFlowPass());
-    pm.addPass(mlir::createConvertVectorToLLVMPass());
+    mlir::ConvertVectorToLLVMPassOptions vectors;
+    // bf16 products' dot products (x86vector.avx512.dot).
+    vectors.x86Vector = options.precision == loomc::Precision::bf16;
+    pm.addPass(mlir::createConvertVectorToLLVMPass(vectors));
     pm.addPass(mlir::createConvertMathToLLVMPass());
     // Allocations go through _mlir_memref_to_llvm_alloc, which the entry
     // points define to fail with a message instead of crashing.
@@ -284,12 +288,27 @@ static loomc::TargetSpec targetOf(const loomc::PipelineOptions &options) {
   return {options.targetCpu, options.targetFeatures};
 }
 
+// The target machine for the options, or null after saying why: a bad
+// target, or one that cannot run the precision asked for faster.
+static std::unique_ptr<llvm::TargetMachine>
+checkedTarget(const loomc::PipelineOptions &options) {
+  std::unique_ptr<llvm::TargetMachine> target =
+      loomc::createTargetMachine(targetOf(options));
+  if (target && options.precision == loomc::Precision::bf16) {
+    std::string reason = loomc::bf16ProductsUnavailable(*target);
+    if (!reason.empty()) {
+      (void)fail("--precision=bf16: " + reason);
+      return nullptr;
+    }
+  }
+  return target;
+}
+
 LogicalResult loomc::printPipelines(mlir::MLIRContext &context,
                                     const PipelineOptions &options,
                                     llvm::raw_ostream &os) {
   prepareContext(context);
-  std::unique_ptr<llvm::TargetMachine> target =
-      createTargetMachine(targetOf(options));
+  std::unique_ptr<llvm::TargetMachine> target = checkedTarget(options);
   if (!target)
     return mlir::failure();
   for (Stage stage : kPassStages) {
@@ -315,8 +334,7 @@ LogicalResult loomc::compileModel(ModuleOp module,
   if (output.done(Stage::loom))
     return mlir::success();
 
-  std::unique_ptr<llvm::TargetMachine> target =
-      createTargetMachine(targetOf(options));
+  std::unique_ptr<llvm::TargetMachine> target = checkedTarget(options);
   if (!target)
     return mlir::failure();
   int64_t vectorWidth = loomc::vectorWidth(*target);

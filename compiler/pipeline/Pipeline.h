@@ -36,8 +36,18 @@ llvm::StringRef stageName(Stage stage);
 // "loom, grad, fused, ..." for messages.
 std::string stageNames();
 
+// What the matrix products compute in (--precision). Everything else --
+// master weights, gradients, the optimizer and its state, norms, softmax,
+// the loss -- is f32 either way.
+enum class Precision {
+  fp32,
+  // Products read bf16 copies of their operands and accumulate in f32.
+  bf16,
+};
+
 struct PipelineOptions {
   bool fuse = true;
+  Precision precision = Precision::fp32;
   // Recompute cheap forward values in the backward pass instead of keeping
   // them (-loom-rematerialize): less memory, a little more compute.
   bool remat = false;

@@ -101,6 +101,13 @@ static cl::opt<std::string>
                    cl::desc("CPU features to add (+) or remove (-), LLVM's "
                             "names (+avx512bf16, -avx512f), on top of the "
                             "host's or --target-cpu's"));
+static cl::opt<loomc::Precision> precision(
+    "precision", cl::cat(category), cl::init(loomc::Precision::fp32),
+    cl::desc("What the matrix products compute in (everything else is f32)"),
+    cl::values(clEnumValN(loomc::Precision::fp32, "fp32", "f32 (the default)"),
+               clEnumValN(loomc::Precision::bf16, "bf16",
+                          "bf16 operands, f32 accumulation (needs AVX512-BF16 "
+                          "at twice the f32 FMA rate: AMD Zen 4/5)")));
 static cl::opt<bool>
     timing("timing", cl::cat(category),
            cl::desc("Print the wall time of every step of the compilation: "
@@ -183,6 +190,7 @@ int main(int argc, char **argv) {
   options.unrollLayers = unrollLayers;
   options.targetCpu = targetCpu;
   options.targetFeatures = targetFeatures;
+  options.precision = precision;
   options.rematBlocks = rematBlocks;
   if (rematBlocks && unrollLayers)
     return fail("--remat-blocks recomputes the function a repeated block is "

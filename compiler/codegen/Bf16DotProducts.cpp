@@ -1,0 +1,120 @@
+//===- Bf16DotProducts.cpp - bf16 register tiles as vdpbf16ps -------------===//
+//
+// A bf16 product's register tile steps k in pairs (TilingPolicy.cpp), so
+// its vector.contract multiplies an [M, 2] tile of the left operand by a
+// [2, N] tile of the right one into an [M, N] f32 accumulator. AVX512-BF16's
+// dot product (vdpbf16ps, x86vector.avx512.dot) does exactly that for 16
+// columns of one row at once: lane j adds a0·b0[j] + a1·b1[j], reading the
+// pair (a0, a1) from every 32-bit element of one operand and the pairs
+// (b0[j], b1[j]) interleaved in the other. So, per k pair:
+//
+//   - the two rows of the right tile are interleaved, 16 columns at a time,
+//     with a shuffle (one vpermt2w per 16 columns, shared by all M rows);
+//   - each row's pair of the left tile is one 32-bit value, broadcast;
+//   - each (row, 16 columns) of the accumulator takes one dot product.
+//
+// That is M·N/16 dot products, each worth 32 multiply-adds, where the f32
+// outer products take M·N/16 FMAs for 16 each; on AMD Zen 4 the dot product
+// issues at the FMA's rate, so the tile does twice the work per cycle.
+// Contractions of any other shape (the odd last k of a peeled tile) are
+// left to the f32 lowering, which extends them: slower, never wrong.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/codegen/Passes.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+
+namespace {
+
+constexpr int64_t kDotLanes = 16; // f32 lanes of one vdpbf16ps zmm
+
+// The bf16 vector that `value` extends, or `value` itself when it is bf16.
+Value bf16Source(Value value) {
+  if (auto extend = value.getDefiningOp<arith::ExtFOp>())
+    value = extend.getIn();
+  auto type = dyn_cast<VectorType>(value.getType());
+  return type && type.getElementType().isBF16() ? value : Value();
+}
+
+struct Bf16ContractionToDots : OpRewritePattern<vector::ContractionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::ContractionOp contract,
+                                PatternRewriter &rewriter) const override {
+    Value lhs = bf16Source(contract.getLhs());
+    Value rhs = bf16Source(contract.getRhs());
+    auto accType = dyn_cast<VectorType>(contract.getAccType());
+    if (!lhs || !rhs || !accType || !accType.getElementType().isF32() ||
+        contract.getKind() != vector::CombiningKind::ADD)
+      return rewriter.notifyMatchFailure(contract, "not a bf16 product into f32");
+    MLIRContext *ctx = contract.getContext();
+    AffineExpr m, n, k;
+    bindDims(ctx, m, n, k);
+    if (contract.getIndexingMapsArray() !=
+        AffineMap::inferFromExprList(
+            ArrayRef<ArrayRef<AffineExpr>>{{m, k}, {k, n}, {m, n}}, ctx))
+      return rewriter.notifyMatchFailure(contract, "not a row-major product");
+    ArrayRef<int64_t> lhsShape = cast<VectorType>(lhs.getType()).getShape();
+    ArrayRef<int64_t> accShape = accType.getShape();
+    int64_t rows = accShape[0], columns = accShape[1];
+    if (lhsShape[1] != 2 || columns % kDotLanes != 0)
+      return rewriter.notifyMatchFailure(contract, "k is not one pair, or columns "
+                                                   "are not whole dot products");
+    Location loc = contract.getLoc();
+    Type bf16 = rewriter.getBF16Type();
+    auto pairsType = VectorType::get({2 * kDotLanes}, bf16);
+    auto lanesType = VectorType::get({kDotLanes}, rewriter.getF32Type());
+
+    // The right tile's two rows, interleaved 16 columns at a time.
+    Value first = vector::ExtractOp::create(rewriter, loc, rhs, int64_t(0));
+    Value second = vector::ExtractOp::create(rewriter, loc, rhs, int64_t(1));
+    SmallVector<Value> interleaved;
+    for (int64_t start = 0; start < columns; start += kDotLanes) {
+      SmallVector<int64_t> mask;
+      for (int64_t j = 0; j < kDotLanes; ++j) {
+        mask.push_back(start + j);
+        mask.push_back(columns + start + j);
+      }
+      interleaved.push_back(
+          vector::ShuffleOp::create(rewriter, loc, first, second, mask));
+    }
+
+    Value result = contract.getAcc();
+    for (int64_t row = 0; row < rows; ++row) {
+      // The row's pair (a0, a1), as one i32 broadcast to every lane.
+      Value pair = vector::ExtractOp::create(rewriter, loc, lhs, row);
+      Value bits = vector::BitCastOp::create(
+          rewriter, loc, VectorType::get({1}, rewriter.getI32Type()), pair);
+      Value word = vector::ExtractOp::create(rewriter, loc, bits, int64_t(0));
+      Value broadcast = vector::BroadcastOp::create(
+          rewriter, loc, VectorType::get({kDotLanes}, rewriter.getI32Type()), word);
+      Value pairs = vector::BitCastOp::create(rewriter, loc, pairsType, broadcast);
+      Value accRow = vector::ExtractOp::create(rewriter, loc, result, row);
+      for (auto [index, columnPairs] : llvm::enumerate(interleaved)) {
+        int64_t offset = index * kDotLanes;
+        Value lanes = vector::ExtractStridedSliceOp::create(
+            rewriter, loc, accRow, ArrayRef<int64_t>{offset},
+            ArrayRef<int64_t>{kDotLanes}, ArrayRef<int64_t>{1});
+        Value dot = x86vector::DotBF16Op::create(rewriter, loc, lanesType, lanes,
+                                                 pairs, columnPairs);
+        accRow = vector::InsertStridedSliceOp::create(
+            rewriter, loc, dot, accRow, ArrayRef<int64_t>{offset},
+            ArrayRef<int64_t>{1});
+      }
+      result = vector::InsertOp::create(rewriter, loc, accRow, result, row);
+    }
+    rewriter.replaceOp(contract, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void loomc::codegen::populateBf16DotProductPatterns(RewritePatternSet &patterns) {
+  patterns.add<Bf16ContractionToDots>(patterns.getContext(), /*benefit=*/2);
+}
