@@ -8,8 +8,12 @@ Prints the median ms per step and tokens/s; with --loom-ms, the ratio of
 PyTorch's time to Loom's; with --peak-gflops (loom-bench's "the machine's
 peak"), the largest ratio any implementation could reach on this machine.
 
+With --bf16, the step runs under torch.autocast("cpu", dtype=torch.bfloat16),
+PyTorch's mixed precision (its products in bf16 through oneDNN, float32
+parameters and optimizer): the baseline of loomc --precision=bf16.
+
 Usage: /usr/bin/python3 bench/pytorch_gpt2.py --config mini [--threads 2]
-       [--steps 10] [--loom-ms 123.4] [--peak-gflops 232.0]
+       [--steps 10] [--bf16] [--loom-ms 123.4] [--peak-gflops 232.0]
 """
 import argparse
 import os
@@ -65,6 +69,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--bf16", action="store_true",
+                        help="the step under torch.autocast(\"cpu\", dtype=torch.bfloat16)")
     parser.add_argument("--loom-ms", type=positive, help="Loom's median ms/step, for the ratio")
     parser.add_argument("--peak-gflops", type=positive,
                         help="the machine's multiply-add peak (loom-bench prints it), "
@@ -100,7 +106,8 @@ def main():
         tokens = torch.from_numpy(rng.integers(0, V, (c["batch"], c["seq"])))
         targets = torch.from_numpy(rng.integers(0, V, (c["batch"], c["seq"])))
         start = time.perf_counter()
-        loss = torch_models.loss("gpt2", params, tokens, targets, c)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            loss = torch_models.loss("gpt2", params, tokens, targets, c)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -109,7 +116,8 @@ def main():
     ms = sorted(times)[len(times) // 2] * 1e3
     tokens_per_s = c["batch"] * c["seq"] / (ms * 1e-3)
     flops = model_flops(c)
-    print(f"pytorch {torch.__version__} {args.config}: {ms:.1f} ms/step, "
+    print(f"pytorch {torch.__version__} {args.config}{' bf16 autocast' if args.bf16 else ''}: "
+          f"{ms:.1f} ms/step, "
           f"{tokens_per_s:.0f} tokens/s, {flops / (ms * 1e6):.1f} GFLOP/s "
           f"({flops / 1e9:.2f} GFLOP/step), {args.threads} threads")
     if args.loom_ms:

@@ -24,6 +24,15 @@ for config in mini gpt2s; do
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/pytorch_gpt2.py \
     --config "$config" --threads "$threads" --loom-ms "$loom_ms" --peak-gflops "$peak" \
     | tee -a "$out/pytorch.txt"
+  # PyTorch's bf16 autocast against Loom's bf16 step, where loom-bench built
+  # one (loomc --precision=bf16 runs on this CPU).
+  loom_bf16_ms=$(awk -v c="train_step/$config" '$1 == c && $2 == "bf16" {print $4}' "$out/loom-bench.txt")
+  bf16_peak=$(awk '/^the machine.s bf16 peak:/ {print $5}' "$out/loom-bench.txt")
+  if [[ -n "$loom_bf16_ms" ]]; then
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/pytorch_gpt2.py \
+      --config "$config" --threads "$threads" --bf16 --loom-ms "$loom_bf16_ms" \
+      ${bf16_peak:+--peak-gflops "$bf16_peak"} | tee -a "$out/pytorch.txt"
+  fi
 done
 
 /usr/bin/python3 bench/plot.py "$out/loom-bench.txt" "$out/pytorch.txt" "$out/bench.png"

@@ -88,3 +88,16 @@ if missing_cpu_feature:
     config.substitutions.append(("%missing_cpu_feature", missing_cpu_feature))
 else:
     lit_config.note("no CPU start-up check test: this host has every feature it tries")
+
+# Training with bf16 products (loomc --precision=bf16) runs only where loomc
+# builds it for the host: AVX512-BF16 measured faster than f32 FMAs (AMD
+# Zen 4). Elsewhere those tests report UNSUPPORTED, and loomc's reason is
+# printed here.
+bf16_probe = subprocess.run(
+    [os.path.join(config.loom_tools_dir, "loomc"), "--print-pipeline",
+     "--precision=bf16"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    text=True)
+if bf16_probe.returncode == 0:
+    config.available_features.add("bf16-products")
+else:
+    lit_config.note("no bf16 training tests: " + " ".join(bf16_probe.stderr.split()))

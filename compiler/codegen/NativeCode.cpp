@@ -104,8 +104,8 @@ std::string loomc::bf16ProductsUnavailable(const TargetMachine &target) {
   if (!StringRef(cpu).starts_with("znver"))
     return "the target CPU (" + cpu +
            ") has AVX512-BF16, but its vdpbf16ps rate against f32 FMAs is "
-           "measured only on AMD Zen 4 (2x), not on this CPU; build with "
-           "--target-cpu=znver4 to force it";
+           "measured only on AMD Zen 4 (2x) and Intel with AMX (0.5x), not on "
+           "this CPU, so Loom does not use it there";
   return "";
 }
 

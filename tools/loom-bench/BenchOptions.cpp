@@ -44,7 +44,7 @@ void loomc::bench::printUsage(const char *program) {
       "usage: %s [--config=mini,gpt2s] [--model=FILE] [-D NAME=VALUE]... "
       "[--sweep=NAME=V1,V2,...]\n"
       "          [--breakdown] [--products] [--remat] [--remat-blocks] "
-      "[--unrolled] [--loomc=PATH] "
+      "[--unrolled] [--bf16] [--loomc=PATH] "
       "[benchmark flags]\n"
       "       %s --decode [--config=...] [--model=FILE] [-D NAME=VALUE]...\n"
       "Times the fused against the unfused training step (forward, backward "
@@ -57,7 +57,8 @@ void loomc::bench::printUsage(const char *program) {
       "as well (--remat: its time\nand loomc's memory plan against the "
       "fused step's; --remat-blocks: the same for loomc --remat-blocks;\n"
       "--unrolled: the fused step with every layer compiled on its own, "
-      "loomc --unroll-layers).\n--model, -D and --sweep time other\nmodels; the other "
+      "loomc --unroll-layers;\n--bf16: the step with bf16 products, fused "
+      "and unfused, loomc --precision=bf16, where this CPU runs it).\n--model, -D and --sweep time other\nmodels; the other "
       "flags add their reports for them. Run it with "
       "OPENBLAS_CORETYPE unset, so that OpenBLAS uses its best kernel.\n"
       "Google Benchmark's flags (--benchmark_filter, --benchmark_repetitions, "
@@ -142,6 +143,8 @@ Parsed loomc::bench::parseOptions(int &argc, char **argv, Options &options) {
       options.unrolled = true;
     } else if (arg == "--remat-blocks") {
       options.rematBlocks = true;
+    } else if (arg == "--bf16") {
+      options.bf16 = true;
     } else if (arg == "--decode") {
       options.decode = true;
     } else if (arg == "--help") {
@@ -164,7 +167,7 @@ Parsed loomc::bench::parseOptions(int &argc, char **argv, Options &options) {
   if (!custom && options.configs.empty()) {
     options.configs = {"mini", "gpt2s"};
     options.breakdown = options.products = options.remat = true;
-    options.unrolled = options.rematBlocks = true;
+    options.unrolled = options.rematBlocks = options.bf16 = true;
   }
   return Parsed::run;
 }

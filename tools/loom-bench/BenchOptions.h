@@ -47,6 +47,9 @@ struct Options {
   // The fused step with every layer compiled on its own (loomc
   // --unroll-layers), and with every block recomputed (--remat-blocks).
   bool unrolled = false, rematBlocks = false;
+  // The step with bf16 products (loomc --precision=bf16), fused and
+  // unfused, where loomc builds it for this CPU.
+  bool bf16 = false;
   // Time the inference entry points instead of the training step.
   bool decode = false;
   int profileSteps = 9;

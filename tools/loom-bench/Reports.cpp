@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <iterator>
 #include <omp.h>
@@ -60,6 +61,26 @@ constexpr ExtraBuild kExtraBuilds[] = {{"fused_remat", "--remat"},
                                        {"fused_unrolled", "--unroll-layers"}};
 } // namespace
 
+// Why loomc refuses --precision=bf16 for this CPU (its message), or empty.
+std::string Bench::bf16Unavailable() {
+  std::string log = dir + "/bf16-probe.log";
+  std::string command = "'" + options.loomc +
+                        "' --print-pipeline --precision=bf16 > /dev/null 2> '" +
+                        log + "'";
+  if (std::system(command.c_str()) == 0)
+    return "";
+  std::string message;
+  if (FILE *file = std::fopen(log.c_str(), "r")) {
+    char line[1024];
+    while (std::fgets(line, sizeof line, file))
+      message += line;
+    std::fclose(file);
+  }
+  while (!message.empty() && message.back() == '\n')
+    message.pop_back();
+  return message.empty() ? "loomc --precision=bf16 failed" : message;
+}
+
 bool Bench::registerSteps(const Case &c) {
   std::vector<std::pair<std::string, std::vector<std::string>>> variants = {
       {"fused", {}}, {"unfused", {"--no-fuse"}}};
@@ -68,6 +89,18 @@ bool Bench::registerSteps(const Case &c) {
   for (size_t i = 0; i < std::size(kExtraBuilds); ++i)
     if (asked[i])
       variants.push_back({kExtraBuilds[i].variant, {kExtraBuilds[i].flag}});
+  if (options.bf16) {
+    // Where loomc refuses bf16 products for this CPU, it says why; the
+    // rest of the run goes on without them.
+    std::string why = bf16Unavailable();
+    if (why.empty()) {
+      variants.push_back({"bf16_fused", {"--precision=bf16"}});
+      variants.push_back({"bf16_unfused", {"--precision=bf16", "--no-fuse"}});
+    } else if (!bf16NoteGiven) {
+      std::fprintf(stderr, "loom-bench: note: no bf16 steps: %s\n", why.c_str());
+      bf16NoteGiven = true;
+    }
+  }
   for (const auto &[variant, flags] : variants) {
     std::unique_ptr<CompiledModel> model = build(c, variant, flags);
     if (!model)
@@ -117,6 +150,7 @@ void Bench::printMachinePeak() {
       "on registers, nothing else)\n",
       peak.gflops, omp_get_max_threads(), peak.instructions.c_str());
   MachinePeak bf16 = measureBf16Peak(omp_get_max_threads());
+  bf16Peak = bf16;
   if (bf16.gflops > 0)
     std::printf("the machine's bf16 peak: %.1f GFLOP/s on %d threads (%s on "
                 "registers, bf16 products summed in fp32), %.2fx the fp32 peak\n",
@@ -153,6 +187,17 @@ void Bench::printRatios(const std::vector<Case> &cases,
     auto mib = [](int64_t bytes) {
       return static_cast<double>(bytes) / (1 << 20);
     };
+    auto bf = reporter.medians.find(prefix + "/bf16_fused");
+    auto bu = reporter.medians.find(prefix + "/bf16_unfused");
+    if (bf != reporter.medians.end() && bu != reporter.medians.end()) {
+      double bf16Rate = flops / (bf->second * 1e6);
+      std::printf("  %-39s bf16 fused %9.3f ms  unfused %9.3f ms  ratio %.3f\n",
+                  prefix.c_str(), bf->second, bu->second, bu->second / bf->second);
+      std::printf("    fp32 fused / bf16 fused: %.3f; %.1f GFLOP/s, %.0f %% of "
+                  "the bf16 peak\n",
+                  f->second / bf->second, bf16Rate,
+                  bf16Peak.gflops > 0 ? 100 * bf16Rate / bf16Peak.gflops : 0.0);
+    }
     const Plan &fusedPlan = plans[c.name + "/fused"];
     for (const ExtraBuild &extra : kExtraBuilds) {
       auto r = reporter.medians.find(prefix + "/" + extra.variant);

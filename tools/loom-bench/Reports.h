@@ -48,6 +48,8 @@ public:
   bool printProducts(const Case &c);
 
 private:
+  std::string bf16Unavailable();
+  bool bf16NoteGiven = false;
   std::unique_ptr<CompiledModel> build(const Case &c,
                                        const std::string &variant,
                                        std::vector<std::string> extra);
@@ -59,7 +61,7 @@ private:
   Options options;
   std::string dir;
   std::vector<std::unique_ptr<CompiledModel>> models;
-  MachinePeak peak;
+  MachinePeak peak, bf16Peak;
   std::map<std::string, Plan> plans;
   // FLOP of a case's training step, by the formula its GFLOP/s use.
   std::map<std::string, double> stepFlops;

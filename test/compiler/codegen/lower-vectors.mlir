@@ -107,3 +107,80 @@ func.func @transcendentals(%x: vector<16xf32>) -> (vector<16xf32>, vector<16xf32
   %s = math.sqrt %x : vector<16xf32>
   return %t, %e, %l, %r, %s : vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>
 }
+
+// -----
+
+// A bf16 register tile's k pair (--precision=bf16): the right tile's two
+// rows interleaved 16 columns at a time (one shuffle each, shared by every
+// row), each row's pair of the left tile broadcast as one i32, and one
+// AVX512-BF16 dot product per row and 16 columns; no contraction or FMA is
+// left.
+
+// CHECK-LABEL: func.func @bf16_register_tile_k_pair
+// CHECK-SAME: (%[[A:[^:]+]]: vector<2x2xbf16>, %[[B:[^:]+]]: vector<2x32xbf16>, %[[C:[^:]+]]: vector<2x32xf32>)
+// CHECK-NOT: vector.contract
+// CHECK: %[[K0:.+]] = vector.extract %[[B]][0] : vector<32xbf16> from vector<2x32xbf16>
+// CHECK: %[[K1:.+]] = vector.extract %[[B]][1] : vector<32xbf16> from vector<2x32xbf16>
+// CHECK: %[[LO:.+]] = vector.shuffle %[[K0]], %[[K1]] [0, 32, 1, 33, 2, 34, 3, 35, 4, 36, 5, 37, 6, 38, 7, 39, 8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13, 45, 14, 46, 15, 47]
+// CHECK: %[[HI:.+]] = vector.shuffle %[[K0]], %[[K1]] [16, 48, 17, 49, 18, 50, 19, 51, 20, 52, 21, 53, 22, 54, 23, 55, 24, 56, 25, 57, 26, 58, 27, 59, 28, 60, 29, 61, 30, 62, 31, 63]
+// CHECK: %[[P0:.+]] = vector.extract %[[A]][0] : vector<2xbf16> from vector<2x2xbf16>
+// CHECK: %[[W0:.+]] = vector.bitcast %[[P0]] : vector<2xbf16> to vector<1xi32>
+// CHECK: %[[I0:.+]] = vector.extract %[[W0]][0] : i32 from vector<1xi32>
+// CHECK: %[[S0:.+]] = vector.broadcast %[[I0]] : i32 to vector<16xi32>
+// CHECK: %[[R0:.+]] = vector.bitcast %[[S0]] : vector<16xi32> to vector<32xbf16>
+// CHECK: x86vector.avx512.dot %{{.+}}, %[[R0]], %[[LO]] : vector<32xbf16> -> vector<16xf32>
+// CHECK: x86vector.avx512.dot %{{.+}}, %[[R0]], %[[HI]] : vector<32xbf16> -> vector<16xf32>
+// CHECK: vector.extract %[[A]][1] : vector<2xbf16> from vector<2x2xbf16>
+// CHECK-COUNT-2: x86vector.avx512.dot
+// CHECK-NOT: x86vector.avx512.dot
+// CHECK-NOT: vector.fma
+// CHECK: return
+#mk = affine_map<(m, n, k) -> (m, k)>
+#kn = affine_map<(m, n, k) -> (k, n)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+func.func @bf16_register_tile_k_pair(%a: vector<2x2xbf16>, %b: vector<2x32xbf16>, %c: vector<2x32xf32>) -> vector<2x32xf32> {
+  %0 = vector.contract {indexing_maps = [#mk, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %a, %b, %c : vector<2x2xbf16>, vector<2x32xbf16> into vector<2x32xf32>
+  return %0 : vector<2x32xf32>
+}
+
+// -----
+
+// The operands may come extended to f32 (as linalg's vectorizer may write
+// them): the same dot products read the bf16 vectors.
+
+// CHECK-LABEL: func.func @bf16_extended_operands
+// CHECK-NOT: arith.extf
+// CHECK: x86vector.avx512.dot
+// CHECK-NOT: vector.fma
+#mk1 = affine_map<(m, n, k) -> (m, k)>
+#kn1 = affine_map<(m, n, k) -> (k, n)>
+#mn1 = affine_map<(m, n, k) -> (m, n)>
+func.func @bf16_extended_operands(%a: vector<1x2xbf16>, %b: vector<2x16xbf16>, %c: vector<1x16xf32>) -> vector<1x16xf32> {
+  %ea = arith.extf %a : vector<1x2xbf16> to vector<1x2xf32>
+  %eb = arith.extf %b : vector<2x16xbf16> to vector<2x16xf32>
+  %0 = vector.contract {indexing_maps = [#mk1, #kn1, #mn1], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %ea, %eb, %c : vector<1x2xf32>, vector<2x16xf32> into vector<1x16xf32>
+  return %0 : vector<1x16xf32>
+}
+
+// -----
+
+// What a dot product cannot take stays f32 FMAs on extended operands: an
+// odd last k (one of a pair), 10 columns (not 16), a transposed left tile.
+
+// CHECK-LABEL: func.func @bf16_not_dot_products
+// CHECK-NOT: x86vector.avx512.dot
+// CHECK: vector.fma
+// CHECK-NOT: x86vector.avx512.dot
+// CHECK: return
+#mk2 = affine_map<(m, n, k) -> (m, k)>
+#km2 = affine_map<(m, n, k) -> (k, m)>
+#kn2 = affine_map<(m, n, k) -> (k, n)>
+#mn2 = affine_map<(m, n, k) -> (m, n)>
+func.func @bf16_not_dot_products(%odd: vector<2x1xbf16>, %oddB: vector<1x16xbf16>, %c16: vector<2x16xf32>,
+                                 %a: vector<2x2xbf16>, %b10: vector<2x10xbf16>, %c10: vector<2x10xf32>,
+                                 %at: vector<2x2xbf16>, %b16: vector<2x16xbf16>) -> (vector<2x16xf32>, vector<2x10xf32>, vector<2x16xf32>) {
+  %0 = vector.contract {indexing_maps = [#mk2, #kn2, #mn2], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %odd, %oddB, %c16 : vector<2x1xbf16>, vector<1x16xbf16> into vector<2x16xf32>
+  %1 = vector.contract {indexing_maps = [#mk2, #kn2, #mn2], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %a, %b10, %c10 : vector<2x2xbf16>, vector<2x10xbf16> into vector<2x10xf32>
+  %2 = vector.contract {indexing_maps = [#km2, #kn2, #mn2], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %at, %b16, %c16 : vector<2x2xbf16>, vector<2x16xbf16> into vector<2x16xf32>
+  return %0, %1, %2 : vector<2x16xf32>, vector<2x10xf32>, vector<2x16xf32>
+}

@@ -17,6 +17,15 @@ Tolerances, both relative:
   loss of step s:   |loom - torch| <= rtol * |torch|
   each parameter:   max |loom - torch| <= rtol * max |torch|, per tensor
 Exits 1 on any mismatch; prints the worst errors either way.
+
+With --precision bf16, Loom's products read bf16 operands (loomc
+--precision=bf16), and the reference is PyTorch's own mixed precision:
+float32 parameters, the forward pass under torch.autocast("cpu",
+torch.bfloat16) (its products in bf16, the loss in float32). The losses
+are compared with it and with Loom's float32 build on the same weights and
+tokens; the parameters are not (AdamW turns the sign of a gradient near
+zero, which bf16's rounding can flip, into a whole step of lr), only their
+largest difference from the float32 build is printed.
 """
 import argparse
 import os
@@ -87,10 +96,10 @@ def initial_weights(shapes, seed):
     return weights
 
 
-def run_loom(args, config, workdir, init_path, tokens_path):
+def run_loom(args, config, workdir, init_path, tokens_path, precision="fp32"):
     exe = os.path.join(workdir, f"{args.model}-{'fused' if args.fuse else 'unfused'}"
                        f"{'-unrolled' if args.unroll_layers else ''}"
-                       f"{'-remat-blocks' if args.remat_blocks else ''}")
+                       f"{'-remat-blocks' if args.remat_blocks else ''}-{precision}")
     defines = []
     for key in ["layers", "dim", "heads", "vocab", "ctx", "batch", "seq", "kv_heads", "hidden"]:
         if key in config:
@@ -102,8 +111,9 @@ def run_loom(args, config, workdir, init_path, tokens_path):
         command.append("--unroll-layers")
     if args.remat_blocks:
         command.append("--remat-blocks")
+    command.append("--precision=" + precision)
     subprocess.run(command, check=True, stderr=subprocess.DEVNULL if args.fuse else None)
-    saved = os.path.join(workdir, f"{args.model}-trained.safetensors")
+    saved = os.path.join(workdir, f"{args.model}-trained-{precision}.safetensors")
     run = [exe, "--init-from", init_path, "--data", tokens_path, "--data-order", "sequential",
            "--steps", str(args.steps), "--optimizer", "adamw", "--lr", str(args.lr),
            "--eps", str(args.eps),
@@ -117,7 +127,10 @@ def run_loom(args, config, workdir, init_path, tokens_path):
 
 
 def run_torch(args, config, weights, tokens):
-    params = {n: torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    """float64, or float32 under bf16 autocast with --precision bf16."""
+    bf16 = args.precision == "bf16"
+    dtype = torch.float32 if bf16 else torch.float64
+    params = {n: torch.tensor(w, dtype=dtype, requires_grad=True)
               for n, w in weights.items()}
     decay = [p for p in params.values() if p.dim() >= 2]
     no_decay = [p for p in params.values() if p.dim() < 2]
@@ -127,8 +140,9 @@ def run_torch(args, config, weights, tokens):
     losses, norms = [], []
     for step in range(args.steps):
         inputs, targets = loom_files.sequential_batch(tokens, step, config["batch"], config["seq"])
-        loss = torch_models.loss(args.model, params, torch.from_numpy(inputs),
-                                 torch.from_numpy(targets), config)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = torch_models.loss(args.model, params, torch.from_numpy(inputs),
+                                     torch.from_numpy(targets), config)
         optimizer.zero_grad()
         loss.backward()
         if args.grad_clip:
@@ -136,6 +150,32 @@ def run_torch(args, config, weights, tokens):
         optimizer.step()
         losses.append(loss.item())
     return losses, norms, {n: p.detach().numpy() for n, p in params.items()}
+
+
+def compare_bf16(args, config, init_path, tokens_path, loom_losses, loom_params,
+                 torch_losses):
+    f32_losses, _, f32_params = run_loom(args, config, args.workdir, init_path, tokens_path)
+    failures = 0
+    if len(loom_losses) != args.steps:
+        print(f"loom printed {len(loom_losses)} losses, expected {args.steps}")
+        failures += 1
+    for step, (a, b, c) in enumerate(zip(loom_losses, torch_losses, f32_losses), 1):
+        to_torch, to_f32 = abs(a - b) / abs(b), abs(a - c) / abs(c)
+        ok = to_torch <= args.rtol and to_f32 <= args.rtol
+        failures += not ok
+        print(f"step {step}: loss loom bf16 {a:.7f} torch bf16 autocast {b:.7f} "
+              f"loom fp32 {c:.7f} relative errors {to_torch:.1e} {to_f32:.1e} "
+              f"{'ok' if ok else 'MISMATCH'}")
+    worst_name, worst = max(
+        ((name, float(np.abs(loom_params[name] - f32_params[name]).max()
+                      / np.abs(f32_params[name]).max())) for name in f32_params),
+        key=lambda item: item[1])
+    print(f"parameters after {args.steps} AdamW steps, against loom fp32 (not compared): "
+          f"largest relative difference {worst:.1e} ({worst_name})")
+    print(f"{args.model} ({'fused' if args.fuse else 'unfused'}, bf16): "
+          f"{'agrees with PyTorch bf16 autocast and Loom fp32' if failures == 0 else f'{failures} mismatches'} "
+          f"within {args.rtol:g}")
+    return 1 if failures else 0
 
 
 def main():
@@ -158,6 +198,9 @@ def main():
     parser.add_argument("--grad-clip", type=float, default=0.0)
     parser.add_argument("--rtol", type=float, default=1e-4)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                        help="loomc --precision; bf16 compares losses with PyTorch's "
+                             "bf16 autocast and Loom's float32 build")
     args = parser.parse_args()
 
     config = {"theta": 10000.0, "eps": 1e-5}
@@ -186,8 +229,12 @@ def main():
     tokens_path = os.path.join(args.workdir, f"{args.model}-tokens.bin")
     loom_files.write_tokens(tokens_path, tokens, headered=args.model == "llama")
 
-    loom_losses, loom_norms, loom_params = run_loom(args, config, args.workdir, init_path, tokens_path)
+    loom_losses, loom_norms, loom_params = run_loom(args, config, args.workdir, init_path,
+                                                    tokens_path, args.precision)
     torch_losses, torch_norms, torch_params = run_torch(args, config, weights, tokens)
+    if args.precision == "bf16":
+        return compare_bf16(args, config, init_path, tokens_path, loom_losses, loom_params,
+                            torch_losses)
 
     failures = 0
     if len(loom_losses) != args.steps:
