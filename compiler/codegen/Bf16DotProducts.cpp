@@ -2,14 +2,17 @@
 //
 // A bf16 product's register tile steps k in pairs (TilingPolicy.cpp), so
 // its vector.contract multiplies an [M, 2] tile of the left operand by a
-// [2, N] tile of the right one into an [M, N] f32 accumulator. AVX512-BF16's
+// [2, N] tile of the right one into an [M, N] f32 accumulator (or, for a
+// product over pairs, [M, 1, 2] by [1, N, 2], the right tile's pairs
+// interleaved already by its pack, LinalgBuilder::bf16Matmul). AVX512-BF16's
 // dot product (vdpbf16ps, x86vector.avx512.dot) does exactly that for 16
 // columns of one row at once: lane j adds a0·b0[j] + a1·b1[j], reading the
 // pair (a0, a1) from every 32-bit element of one operand and the pairs
 // (b0[j], b1[j]) interleaved in the other. So, per k pair:
 //
 //   - the two rows of the right tile are interleaved, 16 columns at a time,
-//     with a shuffle (one vpermt2w per 16 columns, shared by all M rows);
+//     with a shuffle (one vpermt2w per 16 columns, shared by all M rows),
+//     unless its pack interleaved them (then 16 columns are one load);
 //   - each row's pair of the left tile is one 32-bit value, broadcast;
 //   - each (row, 16 columns) of the accumulator takes one dot product.
 //
@@ -41,6 +44,31 @@ Value bf16Source(Value value) {
   return type && type.getElementType().isBF16() ? value : Value();
 }
 
+// The shapes of a k pair's contraction the dot products take, in either
+// layout: a linalg.matmul's tile, (m, k) by (k, n), whose right tile has
+// the pair in two rows; or a product over pairs' tile (LinalgBuilder::
+// bf16Matmul), (m, pair, k) by (pair, n, k), whose right tile has the pair
+// interleaved already.
+enum class PairLayout { rows, interleaved };
+
+std::optional<PairLayout> pairLayout(vector::ContractionOp contract, Value lhs) {
+  MLIRContext *ctx = contract.getContext();
+  SmallVector<AffineMap> maps = contract.getIndexingMapsArray();
+  AffineExpr m, n, k, pair;
+  bindDims(ctx, m, n, k);
+  ArrayRef<int64_t> lhsShape = cast<VectorType>(lhs.getType()).getShape();
+  if (maps == AffineMap::inferFromExprList(
+                  ArrayRef<ArrayRef<AffineExpr>>{{m, k}, {k, n}, {m, n}}, ctx))
+    return lhsShape[1] == 2 ? std::optional(PairLayout::rows) : std::nullopt;
+  bindDims(ctx, m, n, pair, k);
+  if (maps == AffineMap::inferFromExprList(
+                  ArrayRef<ArrayRef<AffineExpr>>{{m, pair, k}, {pair, n, k}, {m, n}}, ctx))
+    return lhsShape[1] == 1 && lhsShape[2] == 2
+               ? std::optional(PairLayout::interleaved)
+               : std::nullopt;
+  return std::nullopt;
+}
+
 struct Bf16ContractionToDots : OpRewritePattern<vector::ContractionOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -52,42 +80,48 @@ struct Bf16ContractionToDots : OpRewritePattern<vector::ContractionOp> {
     if (!lhs || !rhs || !accType || !accType.getElementType().isF32() ||
         contract.getKind() != vector::CombiningKind::ADD)
       return rewriter.notifyMatchFailure(contract, "not a bf16 product into f32");
-    MLIRContext *ctx = contract.getContext();
-    AffineExpr m, n, k;
-    bindDims(ctx, m, n, k);
-    if (contract.getIndexingMapsArray() !=
-        AffineMap::inferFromExprList(
-            ArrayRef<ArrayRef<AffineExpr>>{{m, k}, {k, n}, {m, n}}, ctx))
-      return rewriter.notifyMatchFailure(contract, "not a row-major product");
-    ArrayRef<int64_t> lhsShape = cast<VectorType>(lhs.getType()).getShape();
+    std::optional<PairLayout> layout = pairLayout(contract, lhs);
     ArrayRef<int64_t> accShape = accType.getShape();
     int64_t rows = accShape[0], columns = accShape[1];
-    if (lhsShape[1] != 2 || columns % kDotLanes != 0)
-      return rewriter.notifyMatchFailure(contract, "k is not one pair, or columns "
-                                                   "are not whole dot products");
+    if (!layout || columns % kDotLanes != 0)
+      return rewriter.notifyMatchFailure(contract, "not one k pair of a row-major "
+                                                   "product in whole dot products");
     Location loc = contract.getLoc();
     Type bf16 = rewriter.getBF16Type();
     auto pairsType = VectorType::get({2 * kDotLanes}, bf16);
     auto lanesType = VectorType::get({kDotLanes}, rewriter.getF32Type());
 
-    // The right tile's two rows, interleaved 16 columns at a time.
-    Value first = vector::ExtractOp::create(rewriter, loc, rhs, int64_t(0));
-    Value second = vector::ExtractOp::create(rewriter, loc, rhs, int64_t(1));
+    // The right tile's pairs, 16 columns at a time: interleaved from its
+    // two rows, or as they lie.
     SmallVector<Value> interleaved;
-    for (int64_t start = 0; start < columns; start += kDotLanes) {
-      SmallVector<int64_t> mask;
-      for (int64_t j = 0; j < kDotLanes; ++j) {
-        mask.push_back(start + j);
-        mask.push_back(columns + start + j);
+    if (*layout == PairLayout::rows) {
+      Value first = vector::ExtractOp::create(rewriter, loc, rhs, int64_t(0));
+      Value second = vector::ExtractOp::create(rewriter, loc, rhs, int64_t(1));
+      for (int64_t start = 0; start < columns; start += kDotLanes) {
+        SmallVector<int64_t> mask;
+        for (int64_t j = 0; j < kDotLanes; ++j) {
+          mask.push_back(start + j);
+          mask.push_back(columns + start + j);
+        }
+        interleaved.push_back(
+            vector::ShuffleOp::create(rewriter, loc, first, second, mask));
       }
-      interleaved.push_back(
-          vector::ShuffleOp::create(rewriter, loc, first, second, mask));
+    } else {
+      Value flat = vector::ShapeCastOp::create(
+          rewriter, loc, VectorType::get({2 * columns}, bf16), rhs);
+      for (int64_t start = 0; start < columns; start += kDotLanes)
+        interleaved.push_back(vector::ExtractStridedSliceOp::create(
+            rewriter, loc, flat, ArrayRef<int64_t>{2 * start},
+            ArrayRef<int64_t>{2 * kDotLanes}, ArrayRef<int64_t>{1}));
     }
 
     Value result = contract.getAcc();
     for (int64_t row = 0; row < rows; ++row) {
       // The row's pair (a0, a1), as one i32 broadcast to every lane.
-      Value pair = vector::ExtractOp::create(rewriter, loc, lhs, row);
+      Value pair = *layout == PairLayout::rows
+                       ? vector::ExtractOp::create(rewriter, loc, lhs, row)
+                       : vector::ExtractOp::create(rewriter, loc, lhs,
+                                                   ArrayRef<int64_t>{row, 0});
       Value bits = vector::BitCastOp::create(
           rewriter, loc, VectorType::get({1}, rewriter.getI32Type()), pair);
       Value word = vector::ExtractOp::create(rewriter, loc, bits, int64_t(0));
@@ -113,8 +147,46 @@ struct Bf16ContractionToDots : OpRewritePattern<vector::ContractionOp> {
   }
 };
 
+// A product over pairs' tile that dot products cannot take (a peeled
+// remainder of fewer than 16 columns) as a matmul tile of one k pair,
+// (m, k) by (k, n): the f32 lowering's outer products take that.
+struct PairedContractionToRows : OpRewritePattern<vector::ContractionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::ContractionOp contract,
+                                PatternRewriter &rewriter) const override {
+    if (pairLayout(contract, contract.getLhs()) != PairLayout::interleaved)
+      return rewriter.notifyMatchFailure(contract, "not a tile of pairs");
+    Location loc = contract.getLoc();
+    auto lhsType = cast<VectorType>(contract.getLhs().getType());
+    auto rhsType = cast<VectorType>(contract.getRhs().getType());
+    int64_t rows = lhsType.getDimSize(0), columns = rhsType.getDimSize(1);
+    Value lhs = vector::ShapeCastOp::create(
+        rewriter, loc, VectorType::get({rows, 2}, lhsType.getElementType()),
+        contract.getLhs());
+    Value rhsColumns = vector::ShapeCastOp::create(
+        rewriter, loc, VectorType::get({columns, 2}, rhsType.getElementType()),
+        contract.getRhs());
+    Value rhs = vector::TransposeOp::create(rewriter, loc, rhsColumns,
+                                            ArrayRef<int64_t>{1, 0});
+    MLIRContext *ctx = contract.getContext();
+    AffineExpr m, n, k;
+    bindDims(ctx, m, n, k);
+    rewriter.replaceOpWithNewOp<vector::ContractionOp>(
+        contract, lhs, rhs, contract.getAcc(),
+        rewriter.getAffineMapArrayAttr(AffineMap::inferFromExprList(
+            ArrayRef<ArrayRef<AffineExpr>>{{m, k}, {k, n}, {m, n}}, ctx)),
+        rewriter.getArrayAttr(
+            {vector::IteratorTypeAttr::get(ctx, vector::IteratorType::parallel),
+             vector::IteratorTypeAttr::get(ctx, vector::IteratorType::parallel),
+             vector::IteratorTypeAttr::get(ctx, vector::IteratorType::reduction)}));
+    return success();
+  }
+};
+
 } // namespace
 
 void loomc::codegen::populateBf16DotProductPatterns(RewritePatternSet &patterns) {
-  patterns.add<Bf16ContractionToDots>(patterns.getContext(), /*benefit=*/2);
+  patterns.add<Bf16ContractionToDots>(patterns.getContext(), /*benefit=*/3);
+  patterns.add<PairedContractionToRows>(patterns.getContext(), /*benefit=*/2);
 }

@@ -190,11 +190,59 @@ Value LinalgBuilder::matmul(Value lhs, Value rhs, bool transposeLhs,
   return matmulInto(lhs, rhs, filled(resultType, 0.0), transposeLhs);
 }
 
+SmallVector<AffineMap> LinalgBuilder::pairedProductMaps(MLIRContext *ctx) {
+  AffineExpr m, n, pair, k;
+  bindDims(ctx, m, n, pair, k);
+  return AffineMap::inferFromExprList(
+      ArrayRef<ArrayRef<AffineExpr>>{{m, pair, k}, {pair, n, k}, {m, n}}, ctx);
+}
+
+bool LinalgBuilder::isPairedProduct(Operation *op) {
+  auto contract = dyn_cast<linalg::ContractOp>(op);
+  return contract && contract.getIndexingMapsArray() ==
+                         pairedProductMaps(op->getContext());
+}
+
+// The right operand of a product over pairs, packed: [K, N] (or [N, K]
+// when transposed) viewed as pairs of k, [K/2, 2, N] (or [N, K/2, 2]),
+// permuted to [K/2, N, 2] and rounded to bf16.
+static Value pairPack(OpBuilder &b, Location loc, Value rhs, bool transpose) {
+  auto type = cast<RankedTensorType>(rhs.getType());
+  int64_t k = type.getDimSize(transpose ? 1 : 0), n = type.getDimSize(transpose ? 0 : 1);
+  Type f32 = b.getF32Type(), bf16 = b.getBF16Type();
+  SmallVector<ReassociationIndices> groups =
+      transpose ? SmallVector<ReassociationIndices>{{0}, {1, 2}}
+                : SmallVector<ReassociationIndices>{{0, 1}, {2}};
+  SmallVector<int64_t> pairsShape = transpose ? SmallVector<int64_t>{n, k / 2, 2}
+                                              : SmallVector<int64_t>{k / 2, 2, n};
+  Value pairs = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(pairsShape, f32), rhs, groups);
+  MLIRContext *ctx = b.getContext();
+  AffineExpr pair, column, half;
+  bindDims(ctx, pair, column, half);
+  AffineMap read = transpose ? AffineMap::get(3, 0, {column, pair, half}, ctx)
+                             : AffineMap::get(3, 0, {pair, half, column}, ctx);
+  Value init = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{k / 2, n, 2}, bf16);
+  auto packOp = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{pairs}, ValueRange{init},
+      ArrayRef<AffineMap>{read, AffineMap::getMultiDimIdentityMap(3, ctx)},
+      SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        Value rounded = arith::TruncFOp::create(nested, nestedLoc, bf16, args[0]);
+        linalg::YieldOp::create(nested, nestedLoc, rounded);
+      });
+  packOp->setAttr(mlir::loom::kPackAttr, b.getUnitAttr());
+  return packOp.getResult(0);
+}
+
 // The dot-product instructions (vdpbf16ps, AMX's tdpbf16ps) multiply pairs
 // of consecutive k; a register tile broadcasts a row's pair of the left
 // operand as one 32-bit value, so the left operand is a bf16 copy in rows
-// of k (transposed here when the product reads it transposed) and the
-// right one is rounded as it is packed.
+// of k (transposed here when the product reads it transposed). The right
+// operand is packed with each pair of k rows interleaved, so that the dot
+// products read it as it lies; an odd k has no such layout and is a
+// linalg.matmul whose tiles interleave the pairs with shuffles instead
+// (Bf16DotProducts.cpp).
 Value LinalgBuilder::bf16Matmul(Value lhs, Value rhs, bool transposeLhs,
                                 bool transposeRhs) {
   Type bf16 = b.getBF16Type();
@@ -208,16 +256,29 @@ Value LinalgBuilder::bf16Matmul(Value lhs, Value rhs, bool transposeLhs,
                           })
                       .getResult(0);
   if (transposeLhs) {
-    auto transposedType = RankedTensorType::get({lhsShape[1], lhsShape[0]}, bf16);
-    lhsCopy = linalg::TransposeOp::create(b, loc, lhsCopy, empty(transposedType),
+    std::swap(lhsShape[0], lhsShape[1]);
+    lhsCopy = linalg::TransposeOp::create(b, loc, lhsCopy,
+                                          empty(RankedTensorType::get(lhsShape, bf16)),
                                           ArrayRef<int64_t>{1, 0})
                   .getResult()[0];
   }
-  Value packed = pack(b, loc, rhs, transposeRhs, bf16);
-  auto packedType = cast<RankedTensorType>(packed.getType());
-  int64_t rows = cast<RankedTensorType>(lhsCopy.getType()).getDimSize(0);
-  RankedTensorType resultType = f32Tensor({rows, packedType.getDimSize(1)});
-  return matmulInto(lhsCopy, packed, filled(resultType, 0.0), false);
+  int64_t rows = lhsShape[0], depth = lhsShape[1];
+  auto rhsType = cast<RankedTensorType>(rhs.getType());
+  int64_t columns = rhsType.getDimSize(transposeRhs ? 0 : 1);
+  Value acc = filled(f32Tensor({rows, columns}), 0.0);
+  if (depth % 2 != 0 || ShapedType::isDynamic(depth) || !rhsType.hasStaticShape()) {
+    Value packed = pack(b, loc, rhs, transposeRhs, bf16);
+    return matmulInto(lhsCopy, packed, acc, false);
+  }
+  Value lhsPairs = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({rows, depth / 2, 2}, bf16), lhsCopy,
+      SmallVector<ReassociationIndices>{{0}, {1, 2}});
+  Value rhsPairs = pairPack(b, loc, rhs, transposeRhs);
+  return linalg::ContractOp::create(
+             b, loc, TypeRange{acc.getType()}, ValueRange{lhsPairs, rhsPairs},
+             ValueRange{acc},
+             b.getAffineMapArrayAttr(pairedProductMaps(b.getContext())))
+      .getResult(0);
 }
 
 Value LinalgBuilder::matmulInto(Value lhs, Value rhs, Value acc, bool transposeLhs) {

@@ -82,8 +82,15 @@ public:
   // The same product with bf16 operands and f32 accumulation
   // (--precision=bf16): the left operand is rounded to a bf16 copy (a
   // transposed one when transposeLhs), the right one rounded as it is
-  // packed, block by block inside the product's tiles.
+  // packed, block by block inside the product's tiles. With an even k, a
+  // linalg.contract over pairs of k (pairedProduct), else a linalg.matmul.
   Value bf16Matmul(Value lhs, Value rhs, bool transposeLhs, bool transposeRhs);
+  // The maps of a product over pairs of k, loops (m, n, k/2, 2): A as
+  // [M, K/2, 2], B packed as [K/2, N, 2] (each pair of k rows interleaved,
+  // the layout of vdpbf16ps's and AMX's operands), C [M, N].
+  static llvm::SmallVector<mlir::AffineMap> pairedProductMaps(mlir::MLIRContext *ctx);
+  // Whether `op` is such a product.
+  static bool isPairedProduct(mlir::Operation *op);
   // The packed copy of a product's right operand (marked loom.pack): `rhs`,
   // or its transpose, rounded to `elementType`. A linalg.transpose when
   // nothing is rounded, a generic otherwise.

@@ -50,7 +50,8 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::FusedLinearOp op,
       matrixProduct(l, x, op.getWeight(), false, op.getTransposeWeight());
   // A few-row product (a decode step's) is its own loop nest, which tiling
   // cannot fuse: its epilogue is then a pass of its own.
-  bool fused = isa<linalg::MatmulOp>(productValue.getDefiningOp());
+  Operation *productOp = productValue.getDefiningOp();
+  bool fused = isa<linalg::MatmulOp>(productOp) || LinalgBuilder::isPairedProduct(productOp);
   if (fused)
     productValue.getDefiningOp()->setAttr(mlir::loom::kFusionGroupAttr, group);
   auto rowsType = cast<RankedTensorType>(productValue.getType());

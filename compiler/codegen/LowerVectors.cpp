@@ -28,6 +28,13 @@ struct LoomLowerVectorsPass
     {
       RewritePatternSet patterns(ctx);
       loomc::codegen::populateBf16DotProductPatterns(patterns);
+      // A product over pairs reads its right tile as [1, N, 2] bf16, N
+      // pairs side by side in memory: one 1-D read, not N reads of one
+      // pair. (Only transfers whose last dimension is narrower than 64
+      // bits: an f32 tile's last dimension is a vector, or a single
+      // element of a column, which is not contiguous.)
+      vector::populateFlattenVectorTransferPatterns(patterns,
+                                                    /*targetVectorBitwidth=*/64);
       vector::populateVectorContractLoweringPatterns(
           patterns, vector::VectorContractLowering::OuterProduct);
       vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);

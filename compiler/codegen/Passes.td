@@ -105,6 +105,8 @@ def LoomLowerVectorsPass : Pass<"loom-lower-vectors", "::mlir::func::FuncOp"> {
   }];
   let dependentDialects = ["::mlir::vector::VectorDialect",
                            "::mlir::arith::ArithDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::memref::MemRefDialect",
                            "::mlir::x86vector::X86VectorDialect"];
 }
 

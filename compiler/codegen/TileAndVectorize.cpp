@@ -43,29 +43,46 @@ static std::optional<int64_t> fusionGroup(Operation *op) {
   return std::nullopt;
 }
 
-// The matmul whose epilogue `op` is (bias, activation: a consumer in its
+// A matrix product: a linalg.matmul, loops (m, n, k), or a bf16 product
+// over pairs of k, loops (m, n, k/2, 2) (LinalgBuilder::bf16Matmul).
+static bool isProduct(Operation *op) {
+  return isa<linalg::MatmulOp>(op) ||
+         loomc::codegen::LinalgBuilder::isPairedProduct(op);
+}
+
+// A product's tile sizes for tiles of m, n and k rows and columns (k a
+// multiple of 2 for a product over pairs, whose last loop, the pair,
+// stays whole).
+static SmallVector<int64_t> productTiles(Operation *product, int64_t m, int64_t n,
+                                         int64_t k) {
+  if (loomc::codegen::LinalgBuilder::isPairedProduct(product))
+    return {m, n, k / 2, 0};
+  return {m, n, k};
+}
+
+// The product whose epilogue `op` is (bias, activation: a consumer in its
 // fusion group), or null.
-static linalg::MatmulOp groupMatmul(Operation *op) {
+static linalg::LinalgOp groupMatmul(Operation *op) {
   std::optional<int64_t> group = fusionGroup(op);
   auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
-  if (!group || !linalgOp || isa<linalg::MatmulOp>(op))
+  if (!group || !linalgOp || isProduct(op))
     return nullptr;
   for (Value input : linalgOp.getDpsInputs())
-    if (auto producer = input.getDefiningOp<linalg::MatmulOp>())
-      if (fusionGroup(producer) == group)
-        return producer;
+    if (Operation *producer = input.getDefiningOp())
+      if (isProduct(producer) && fusionGroup(producer) == group)
+        return cast<linalg::LinalgOp>(producer);
   return nullptr;
 }
 
-// Whether `op` is the matmul, or the epilogue of a matmul in its fusion
+// Whether `op` is the product, or the epilogue of a product in its fusion
 // group: such roots get matmul register tiles.
 static bool isMatmulKernel(linalg::LinalgOp op) {
-  return isa<linalg::MatmulOp>(op) || groupMatmul(op);
+  return isProduct(op) || groupMatmul(op);
 }
 
-// Whether the right operand of a matmul is a packed copy (or a slice of
-// one), to be computed inside the matmul's reduction blocks.
-static bool readsPackedOperand(linalg::MatmulOp matmul) {
+// Whether the right operand of a product is a packed copy (or a slice of
+// one), to be computed inside the product's reduction blocks.
+static bool readsPackedOperand(linalg::LinalgOp matmul) {
   Value rhs = matmul.getDpsInputs()[1];
   if (auto slice = rhs.getDefiningOp<tensor::ExtractSliceOp>())
     rhs = slice.getSource();
@@ -81,16 +98,20 @@ static LoopNest loopNestOf(linalg::LinalgOp op) {
     nest.parallel.push_back(iterator == utils::IteratorType::parallel);
   if (isMatmulKernel(op)) {
     nest.kind = LoopNest::Kind::product;
-    linalg::MatmulOp product = isa<linalg::MatmulOp>(op)
-                                   ? cast<linalg::MatmulOp>(op.getOperation())
-                                   : groupMatmul(op);
+    linalg::LinalgOp product = isProduct(op) ? op : groupMatmul(op);
     if (product) {
+      // (m, n, k) for the policy; a product over pairs has k/2 pairs.
       nest.productRanges = product.getStaticLoopRanges();
+      if (loomc::codegen::LinalgBuilder::isPairedProduct(product)) {
+        int64_t pairs = nest.productRanges[2];
+        nest.productRanges.pop_back();
+        nest.productRanges.back() = ShapedType::isDynamic(pairs) ? pairs : 2 * pairs;
+      }
       nest.pairedReduction =
           getElementTypeOrSelf(product.getDpsInputs()[0].getType()).isBF16();
     }
-    if (auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation()))
-      nest.readsPackedOperand = readsPackedOperand(matmul);
+    if (isProduct(op))
+      nest.readsPackedOperand = readsPackedOperand(op);
   } else if ((isa<linalg::TransposeOp>(op) || op->hasAttr(mlir::loom::kPackAttr)) &&
              nest.ranges.size() == 2) {
     nest.kind = LoopNest::Kind::transpose;
@@ -168,13 +189,13 @@ static FailureOr<Operation *> tileAndFuse(RewriterBase &rewriter,
   return tiled;
 }
 
-// Steps the reduction loop k of a matmul by `step`; `tiled`, when given,
-// receives the matmul inside the new loop.
+// Steps the reduction loop k of a product by `step`; `tiled`, when given,
+// receives the product inside the new loop.
 static LogicalResult tileMatmulReduction(RewriterBase &rewriter,
-                                         linalg::MatmulOp matmul, int64_t step,
+                                         linalg::LinalgOp matmul, int64_t step,
                                          Operation **tiled = nullptr) {
   scf::SCFTilingOptions options;
-  options.setTileSizes(asFoldResults(rewriter, {0, 0, step}));
+  options.setTileSizes(asFoldResults(rewriter, productTiles(matmul, 0, 0, step)));
   rewriter.setInsertionPoint(matmul);
   FailureOr<scf::SCFTilingResult> result =
       scf::tileUsingSCF(rewriter, cast<TilingInterface>(matmul.getOperation()),
@@ -191,9 +212,12 @@ static LogicalResult tileMatmulReduction(RewriterBase &rewriter,
 // by `step`.
 static LogicalResult stepMatmulReductions(RewriterBase &rewriter,
                                           Operation *scope, int64_t step) {
-  SmallVector<linalg::MatmulOp> matmuls;
-  scope->walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
-  for (linalg::MatmulOp matmul : matmuls)
+  SmallVector<linalg::LinalgOp> matmuls;
+  scope->walk([&](linalg::LinalgOp op) {
+    if (isProduct(op))
+      matmuls.push_back(op);
+  });
+  for (linalg::LinalgOp matmul : matmuls)
     if (failed(tileMatmulReduction(rewriter, matmul, step)))
       return matmul.emitError("tiling the reduction of a matmul failed");
   return success();
@@ -249,28 +273,34 @@ static void repackSlicedOperand(RewriterBase &rewriter, linalg::LinalgOp part) {
   auto pack = slice ? slice.getSource().getDefiningOp<linalg::LinalgOp>()
                     : linalg::LinalgOp();
   if (!pack || !pack->hasAttr(mlir::loom::kPackAttr) || pack.getNumDpsInputs() != 1 ||
-      !slice.hasUnitStride())
+      pack.getNumDpsInits() != 1 || !slice.hasUnitStride() ||
+      slice.getSourceType().getRank() != slice.getType().getRank())
     return;
-  // A pack reads its source either as it is or transposed.
-  AffineMap read = pack.getIndexingMapsArray()[0];
-  bool transposed = read == AffineMap::getPermutationMap(ArrayRef<unsigned>{1, 0}, part.getContext());
-  if (!transposed && !read.isIdentity())
+  // A pack reads its source through a permutation of its loops, and
+  // writes its result in their order.
+  SmallVector<AffineMap> maps = pack.getIndexingMapsArray();
+  if (!maps[0].isPermutation() || !maps[1].isIdentity())
     return;
   rewriter.setInsertionPoint(part);
   Location loc = part.getLoc();
   SmallVector<OpFoldResult> offsets = slice.getMixedOffsets();
   SmallVector<OpFoldResult> sizes = slice.getMixedSizes();
-  SmallVector<OpFoldResult> strides = slice.getMixedStrides();
-  if (transposed) {
-    std::swap(offsets[0], offsets[1]);
-    std::swap(sizes[0], sizes[1]);
+  SmallVector<OpFoldResult> sourceOffsets, sourceSizes;
+  for (unsigned i = 0; i < maps[0].getNumResults(); ++i) {
+    unsigned loop = maps[0].getDimPosition(i);
+    sourceOffsets.push_back(offsets[loop]);
+    sourceSizes.push_back(sizes[loop]);
   }
   Value source = tensor::ExtractSliceOp::create(
-      rewriter, loc, pack.getDpsInputs()[0], offsets, sizes, strides);
-  Value repacked = loomc::codegen::LinalgBuilder::pack(
-      rewriter, loc, source, transposed,
-      getElementTypeOrSelf(slice.getType()));
-  rewriter.modifyOpInPlace(part, [&] { rhs.set(repacked); });
+      rewriter, loc, pack.getDpsInputs()[0], sourceOffsets, sourceSizes,
+      SmallVector<OpFoldResult>(sourceSizes.size(), rewriter.getIndexAttr(1)));
+  auto sliceType = cast<RankedTensorType>(slice.getType());
+  Value init = tensor::EmptyOp::create(rewriter, loc, sliceType.getShape(),
+                                       sliceType.getElementType());
+  Operation *repacked = rewriter.clone(*pack.getOperation());
+  repacked->setOperands({source, init});
+  repacked->getResult(0).setType(sliceType);
+  rewriter.modifyOpInPlace(part, [&] { rhs.set(repacked->getResult(0)); });
   if (slice->use_empty())
     rewriter.eraseOp(slice);
   if (pack->use_empty())
@@ -288,7 +318,7 @@ static void repackSlicedOperand(RewriterBase &rewriter, linalg::LinalgOp part) {
 static SmallVector<linalg::LinalgOp> splitIntoWholeBlocks(RewriterBase &rewriter,
                                                           linalg::LinalgOp root) {
   SmallVector<linalg::LinalgOp> parts = {root};
-  if (!isa<linalg::MatmulOp>(root) || fusionGroup(root))
+  if (!isProduct(root) || fusionGroup(root))
     return parts;
   const int64_t blocks[] = {loomc::codegen::kWholeBlockRows,
                             loomc::codegen::kWholeBlockColumns};
@@ -341,11 +371,12 @@ static LogicalResult tileRoot(RewriterBase &rewriter, linalg::LinalgOp root,
   // transpose), fused into the thread block above, is computed block by
   // block inside them, where it stays in cache for every register tile that
   // reads it.
-  auto blockMatmul = dyn_cast<linalg::MatmulOp>(*block);
+  Operation *blockMatmul = isProduct(*block) ? *block : nullptr;
   if (blockMatmul && plan.matmulReductionBlock > 0) {
     FailureOr<Operation *> kTile = tileAndFuse(
-        rewriter, cast<TilingInterface>(blockMatmul.getOperation()),
-        {0, 0, plan.matmulReductionBlock}, scf::SCFTilingOptions::LoopType::ForOp,
+        rewriter, cast<TilingInterface>(blockMatmul),
+        productTiles(blockMatmul, 0, 0, plan.matmulReductionBlock),
+        scf::SCFTilingOptions::LoopType::ForOp,
         /*fusePacks=*/true);
     if (failed(kTile))
       return root.emitError("tiling the reduction of a matmul into blocks failed");
@@ -363,6 +394,10 @@ static LogicalResult tileRoot(RewriterBase &rewriter, linalg::LinalgOp root,
       SmallVector<int64_t> ranges = pack.getStaticLoopRanges();
       SmallVector<int64_t> tiles = {registerTile(ranges[0], target.vectorWidth),
                                     registerTile(ranges[1], target.vectorWidth)};
+      // A pack of pairs (k/2, n, 2): a few pairs of rows by a vector of
+      // columns, each pair whole.
+      if (ranges.size() == 3)
+        tiles = {registerTile(ranges[0], 8), registerTile(ranges[1], target.vectorWidth), 0};
       if (failed(tileAndFuse(rewriter, cast<TilingInterface>(pack.getOperation()),
                              tiles, scf::SCFTilingOptions::LoopType::ForOp)))
         return pack.emitError("tiling a packed operand failed");
@@ -375,17 +410,18 @@ static LogicalResult tileRoot(RewriterBase &rewriter, linalg::LinalgOp root,
   // An epilogue over a product with a long k: the product's reduction blocks
   // and register tiles first, over the whole thread block, then the
   // epilogue's own register tiles read the block's product from cache.
-  if (linalg::MatmulOp product = blockMatmul ? nullptr : groupMatmul(*block);
+  if (linalg::LinalgOp product = blockMatmul ? nullptr : groupMatmul(*block);
       product && plan.matmulReductionBlock > 0) {
     FailureOr<Operation *> kTile = tileAndFuse(
         rewriter, cast<TilingInterface>(product.getOperation()),
-        {0, 0, plan.matmulReductionBlock}, scf::SCFTilingOptions::LoopType::ForOp,
+        productTiles(product, 0, 0, plan.matmulReductionBlock),
+        scf::SCFTilingOptions::LoopType::ForOp,
         /*fusePacks=*/true);
     if (failed(kTile) || failed(tilePacks((*kTile)->getParentOp())))
       return root.emitError("tiling the reduction of a fused matmul into blocks failed");
     FailureOr<Operation *> productTile = tileAndFuse(
         rewriter, cast<TilingInterface>(*kTile),
-        {plan.registerTiles[0], plan.registerTiles[1], 0},
+        productTiles(*kTile, plan.registerTiles[0], plan.registerTiles[1], 0),
         scf::SCFTilingOptions::LoopType::ForOp);
     if (failed(productTile))
       return root.emitError("tiling a fused matmul into register tiles failed");

@@ -184,3 +184,52 @@ func.func @bf16_not_dot_products(%odd: vector<2x1xbf16>, %oddB: vector<1x16xbf16
   %2 = vector.contract {indexing_maps = [#km2, #kn2, #mn2], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %at, %b16, %c16 : vector<2x2xbf16>, vector<2x16xbf16> into vector<2x16xf32>
   return %0, %1, %2 : vector<2x16xf32>, vector<2x10xf32>, vector<2x16xf32>
 }
+
+// -----
+
+// A tile of a product over pairs (m, n, pair, k): the right tile's pairs
+// are interleaved already, 16 columns' pairs one contiguous half of it (no
+// lane moves: a zmm register each), where the row layout needs a vpermt2w;
+// its read of [1, 32, 2] pairs is flattened into one read of 64 elements.
+
+// CHECK-LABEL: func.func @bf16_paired_tile
+// CHECK-SAME: (%[[A:[^:]+]]: vector<2x1x2xbf16>, %[[MEM:[^:]+]]: memref<4x32x2xbf16>, %[[P:[^:]+]]: index, %[[C:[^:]+]]: vector<2x32xf32>)
+// CHECK: %[[FLAT:.+]] = memref.collapse_shape %[[MEM]] {{\[\[}}0], [1, 2]] : memref<4x32x2xbf16> into memref<4x64xbf16>
+// CHECK: %[[B:.+]] = vector.load %[[FLAT]][%[[P]], %{{.+}}] : memref<4x64xbf16>, vector<64xbf16>
+// CHECK: %[[LO:.+]] = vector.shuffle %[[B]], %[[B]] [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31] : vector<64xbf16>, vector<64xbf16>
+// CHECK: %[[HI:.+]] = vector.shuffle %[[B]], %[[B]] [32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63] : vector<64xbf16>, vector<64xbf16>
+// CHECK: vector.extract %[[A]][0, 0] : vector<2xbf16> from vector<2x1x2xbf16>
+// CHECK: x86vector.avx512.dot %{{.+}}, %{{.+}}, %[[LO]]
+// CHECK: x86vector.avx512.dot %{{.+}}, %{{.+}}, %[[HI]]
+// CHECK: x86vector.avx512.dot %{{.+}}, %{{.+}}, %[[LO]]
+// CHECK: x86vector.avx512.dot %{{.+}}, %{{.+}}, %[[HI]]
+// CHECK-NOT: x86vector.avx512.dot
+// CHECK-NOT: vector.fma
+// CHECK: return
+#a = affine_map<(m, n, p, k) -> (m, p, k)>
+#b = affine_map<(m, n, p, k) -> (p, n, k)>
+#c = affine_map<(m, n, p, k) -> (m, n)>
+func.func @bf16_paired_tile(%a: vector<2x1x2xbf16>, %mem: memref<4x32x2xbf16>, %p: index, %c: vector<2x32xf32>) -> vector<2x32xf32> {
+  %c0 = arith.constant 0 : index
+  %pad = arith.constant 0.0 : bf16
+  %b = vector.transfer_read %mem[%p, %c0, %c0], %pad {in_bounds = [true, true, true]} : memref<4x32x2xbf16>, vector<1x32x2xbf16>
+  %0 = vector.contract {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction", "reduction"], kind = #vector.kind<add>} %a, %b, %c : vector<2x1x2xbf16>, vector<1x32x2xbf16> into vector<2x32xf32>
+  return %0 : vector<2x32xf32>
+}
+
+// -----
+
+// A tile of pairs too narrow for dot products (a remainder of 3 columns)
+// becomes a matmul tile of one k pair, which the f32 lowering takes.
+
+// CHECK-LABEL: func.func @bf16_paired_remainder
+// CHECK-NOT: x86vector.avx512.dot
+// CHECK-NOT: vector.contract
+// CHECK: vector.fma
+#a2 = affine_map<(m, n, p, k) -> (m, p, k)>
+#b2 = affine_map<(m, n, p, k) -> (p, n, k)>
+#c2 = affine_map<(m, n, p, k) -> (m, n)>
+func.func @bf16_paired_remainder(%a: vector<2x1x2xbf16>, %b: vector<1x3x2xbf16>, %c: vector<2x3xf32>) -> vector<2x3xf32> {
+  %0 = vector.contract {indexing_maps = [#a2, #b2, #c2], iterator_types = ["parallel", "parallel", "reduction", "reduction"], kind = #vector.kind<add>} %a, %b, %c : vector<2x1x2xbf16>, vector<1x3x2xbf16> into vector<2x3xf32>
+  return %0 : vector<2x3xf32>
+}
