@@ -1135,11 +1135,22 @@ func.func @sgd(%p: tensor<4x3xf32>, %g: tensor<4x3xf32>, %v: tensor<4x3xf32>, %l
 // CHECK-NEXT: %[[NP:.+]] = arith.addf %[[PD]], %[[UPD]] : f32
 // CHECK-NEXT: linalg.yield %[[NP]], %[[NM]], %[[NV]] : f32, f32, f32
 // CHECK-NOT: math.powf
-// CHECK: %[[N:.+]] = linalg.generic {{.+}} iterator_types = ["reduction", "reduction"]} ins(%[[G]] : tensor<4x3xf32>) outs(%{{.+}} : tensor<f32>)
-// CHECK-NEXT: ^bb0(%[[GI:[^:]+]]: f32, %[[ACC:[^:]+]]: f32):
-// CHECK-NEXT: %[[G2:.+]] = arith.mulf %[[GI]], %[[GI]] : f32
-// CHECK-NEXT: %[[NACC:.+]] = arith.addf %[[ACC]], %[[G2]] : f32
-// CHECK-NEXT: linalg.yield %[[NACC]] : f32
+// The sum of squares: the gradient as one row, 4 independent chains of
+// 16-lane FMAs over whole steps of 64, the rest read with zero padding into
+// the first chain, the chains' lanes added last.
+// CHECK: %[[FLAT:.+]] = tensor.collapse_shape %[[G]] {{\[\[}}0, 1]] : tensor<4x3xf32> into tensor<12xf32>
+// CHECK: %[[LEN:.+]] = tensor.dim %[[FLAT]], %{{.+}} : tensor<12xf32>
+// CHECK: %[[WHOLE:.+]] = arith.subi %[[LEN]], %{{.+}} : index
+// CHECK: %[[MAIN:.+]]:4 = scf.for %[[I:.+]] = %{{.+}} to %[[WHOLE]] step %{{.+}} iter_args({{.+}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-COUNT-4: vector.fma
+// CHECK: %[[TAIL:.+]] = scf.for %{{.+}} = %[[WHOLE]] to %[[LEN]] step %{{.+}} iter_args(%{{.+}} = %[[MAIN]]#0) -> (vector<16xf32>)
+// CHECK: vector.transfer_read %[[FLAT]][%{{.+}}], %{{.+}} : tensor<12xf32>, vector<16xf32>
+// CHECK: vector.fma
+// CHECK: %[[S1:.+]] = arith.addf %[[TAIL]], %[[MAIN]]#1 : vector<16xf32>
+// CHECK: %[[S2:.+]] = arith.addf %[[S1]], %[[MAIN]]#2 : vector<16xf32>
+// CHECK: %[[S3:.+]] = arith.addf %[[S2]], %[[MAIN]]#3 : vector<16xf32>
+// CHECK: %[[SUM:.+]] = vector.reduction <add>, %[[S3]] : vector<16xf32> into f32
+// CHECK: %[[N:.+]] = tensor.from_elements %[[SUM]] : tensor<f32>
 // CHECK: return %[[R]]#0, %[[R]]#1, %[[R]]#2, %[[N]]
 func.func @adamw(%p: tensor<4x3xf32>, %g: tensor<4x3xf32>, %m: tensor<4x3xf32>, %v: tensor<4x3xf32>,
                  %lr: f32, %b1: f32, %b2: f32, %eps: f32, %wd: f32, %t: i64, %s: f32)
