@@ -148,29 +148,36 @@ struct Bf16ContractionToDots : OpRewritePattern<vector::ContractionOp> {
 };
 
 // A product over pairs' tile that dot products cannot take (a peeled
-// remainder of fewer than 16 columns) as a matmul tile of one k pair,
-// (m, k) by (k, n): the f32 lowering's outer products take that.
+// remainder of fewer than 16 columns, or several pairs at once: an AMX
+// tile's remainder) as a matmul tile of its k, (m, k) by (k, n), whose
+// pairs are consecutive k: the f32 lowering's outer products take that.
 struct PairedContractionToRows : OpRewritePattern<vector::ContractionOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(vector::ContractionOp contract,
                                 PatternRewriter &rewriter) const override {
-    if (pairLayout(contract, contract.getLhs()) != PairLayout::interleaved)
+    MLIRContext *ctx = contract.getContext();
+    AffineExpr m, n, k, pair;
+    bindDims(ctx, m, n, pair, k);
+    if (contract.getIndexingMapsArray() !=
+        AffineMap::inferFromExprList(
+            ArrayRef<ArrayRef<AffineExpr>>{{m, pair, k}, {pair, n, k}, {m, n}}, ctx))
       return rewriter.notifyMatchFailure(contract, "not a tile of pairs");
     Location loc = contract.getLoc();
     auto lhsType = cast<VectorType>(contract.getLhs().getType());
     auto rhsType = cast<VectorType>(contract.getRhs().getType());
-    int64_t rows = lhsType.getDimSize(0), columns = rhsType.getDimSize(1);
+    int64_t rows = lhsType.getDimSize(0), pairs = lhsType.getDimSize(1),
+            width = lhsType.getDimSize(2), columns = rhsType.getDimSize(1);
+    // [M, P, 2] is [M, 2P] as it lies; [P, N, 2] is [2P, N] once its
+    // pairs are moved in front of the columns.
     Value lhs = vector::ShapeCastOp::create(
-        rewriter, loc, VectorType::get({rows, 2}, lhsType.getElementType()),
+        rewriter, loc, VectorType::get({rows, pairs * width}, lhsType.getElementType()),
         contract.getLhs());
-    Value rhsColumns = vector::ShapeCastOp::create(
-        rewriter, loc, VectorType::get({columns, 2}, rhsType.getElementType()),
-        contract.getRhs());
-    Value rhs = vector::TransposeOp::create(rewriter, loc, rhsColumns,
-                                            ArrayRef<int64_t>{1, 0});
-    MLIRContext *ctx = contract.getContext();
-    AffineExpr m, n, k;
+    Value pairsFirst = vector::TransposeOp::create(rewriter, loc, contract.getRhs(),
+                                                   ArrayRef<int64_t>{0, 2, 1});
+    Value rhs = vector::ShapeCastOp::create(
+        rewriter, loc, VectorType::get({pairs * width, columns}, rhsType.getElementType()),
+        pairsFirst);
     bindDims(ctx, m, n, k);
     rewriter.replaceOpWithNewOp<vector::ContractionOp>(
         contract, lhs, rhs, contract.getAcc(),

@@ -1,6 +1,8 @@
 //===- LowerVectors.cpp - Vector ops to what LLVM turns into FMAs ---------===//
 
 #include "compiler/codegen/Passes.h"
+#include "mlir/Conversion/VectorToAMX/VectorToAMX.h"
+#include "mlir/Dialect/AMX/AMXDialect.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
@@ -18,9 +20,36 @@ using namespace mlir;
 namespace {
 struct LoomLowerVectorsPass
     : public ::loomc::impl::LoomLowerVectorsPassBase<LoomLowerVectorsPass> {
+  using Base::Base;
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     func::FuncOp function = getOperation();
+
+    // 0. With AMX, a bf16 product's register tile -- [16, 16 pairs] by
+    //    [16 pairs, 16] into 16 x 16 f32, all three read from buffers (the
+    //    accumulator is not hoisted out of the k loop for it) -- becomes
+    //    tile loads, one tile product and a store of the accumulator tile
+    //    (MLIR's vector-to-amx patterns). What they do not take is left to
+    //    the dot products and FMAs below.
+    //    Only whole tiles: partial ones (a peeled remainder) would give a
+    //    function tiles of several shapes, on which LLVM 22's tile register
+    //    allocation fails ("ran out of registers").
+    if (amxTiles) {
+      SmallVector<Operation *> wholeTiles;
+      auto bf16Tile = VectorType::get({16, 16, 2}, BFloat16Type::get(ctx));
+      auto accTile = VectorType::get({16, 16}, Float32Type::get(ctx));
+      function.walk([&](vector::ContractionOp contract) {
+        if (contract.getLhsType() == bf16Tile && contract.getRhsType() == bf16Tile &&
+            contract.getAccType() == accTile)
+          wholeTiles.push_back(contract);
+      });
+      RewritePatternSet patterns(ctx);
+      populateVectorToAMXConversionPatterns(patterns);
+      GreedyRewriteConfig config;
+      config.setStrictness(GreedyRewriteStrictness::ExistingOps);
+      if (failed(applyOpPatternsGreedily(wholeTiles, std::move(patterns), config)))
+        return signalPassFailure();
+    }
 
     // 1. Contractions (a register tile's k step) become outer products, then
     //    one FMA per accumulator row; a bf16 tile's k pair becomes dot

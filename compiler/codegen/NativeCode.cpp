@@ -85,6 +85,10 @@ int64_t loomc::vectorWidth(const TargetMachine &target) {
   return hasFeature(target, "avx512f") ? 16 : 8;
 }
 
+bool loomc::hasAmxTiles(const TargetMachine &target) {
+  return hasFeature(target, "amx-tile") && hasFeature(target, "amx-bf16");
+}
+
 std::string loomc::bf16ProductsUnavailable(const TargetMachine &target) {
   std::string cpu = target.getTargetCPU().str();
   for (StringRef needed : {"avx512bf16", "avx512bw", "avx512vl"})
@@ -93,12 +97,8 @@ std::string loomc::bf16ProductsUnavailable(const TargetMachine &target) {
               ", which bf16 products need (vdpbf16ps, its operand shuffles "
               "and conversions)")
           .str();
-  if (hasFeature(target, "amx-bf16"))
-    return "the target CPU (" + cpu +
-           ") has AMX, whose tile code generation Loom does not have yet; "
-           "its vdpbf16ps issues at half its f32 FMA rate (measured on an "
-           "Intel Xeon with AMX), so bf16 products would be slower than f32 "
-           "ones";
+  if (hasAmxTiles(target))
+    return "";
   // Measured: Zen 4 issues one 512-bit vdpbf16ps per cycle per core, as
   // many as f32 FMAs and twice their work (loom-bench's bf16 peak).
   if (!StringRef(cpu).starts_with("znver"))

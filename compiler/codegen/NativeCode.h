@@ -30,10 +30,15 @@ int64_t vectorWidth(const llvm::TargetMachine &target);
 
 // Why products with bf16 operands (--precision=bf16) would not run faster
 // than f32 ones on `target`, naming what it lacks; empty when they would.
-// They are built from AVX512-BF16's dot product (vdpbf16ps), measured at
-// twice the f32 FMA rate on AMD Zen 4 and half of it on an Intel Xeon with
-// AMX, whose tiles Loom does not generate code for yet.
+// They are AMX tile products where the target has AMX-BF16 (about 16x the
+// f32 FMA's work per cycle), else AVX512-BF16's dot product (vdpbf16ps),
+// measured at twice the f32 FMA rate on AMD Zen 4 and half of it on an
+// Intel Xeon with AMX.
 std::string bf16ProductsUnavailable(const llvm::TargetMachine &target);
+
+// Whether `target` has AMX tiles for bf16 products (AMX-TILE, AMX-BF16),
+// which --precision=bf16 then uses.
+bool hasAmxTiles(const llvm::TargetMachine &target);
 
 // The features of cpu_features.h's table the target has: what an
 // executable checks for at start-up.

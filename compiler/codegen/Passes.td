@@ -87,6 +87,9 @@ def LoomTileAndVectorizePass : Pass<"loom-tile-and-vectorize", "::mlir::func::Fu
            "Rows of a matmul register tile">,
     Option<"registerVectors", "register-vectors", "int64_t", "2",
            "Vectors per row of a matmul register tile">,
+    Option<"amxTiles", "amx-tiles", "bool", "false",
+           "Register tiles of bf16 products over pairs are AMX tiles: 16 "
+           "rows x 16 columns, 16 pairs of k at a time">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect",
@@ -107,7 +110,13 @@ def LoomLowerVectorsPass : Pass<"loom-lower-vectors", "::mlir::func::FuncOp"> {
                            "::mlir::arith::ArithDialect",
                            "::mlir::affine::AffineDialect",
                            "::mlir::memref::MemRefDialect",
+                           "::mlir::amx::AMXDialect",
                            "::mlir::x86vector::X86VectorDialect"];
+  let options = [
+    Option<"amxTiles", "amx-tiles", "bool", "false",
+           "Contractions of bf16 pairs shaped as AMX tiles become AMX tile "
+           "loads, products and stores (-convert-vector-to-amx's patterns)">,
+  ];
 }
 
 def LoomExpandStridedCopiesPass : Pass<"loom-expand-strided-copies", "::mlir::func::FuncOp"> {
@@ -127,6 +136,20 @@ def LoomExpandStridedCopiesPass : Pass<"loom-expand-strided-copies", "::mlir::fu
     ```
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def LoomHoistStackBuffersPass : Pass<"loom-hoist-stack-buffers", "::mlir::func::FuncOp"> {
+  let summary = "Allocate loop-invariant stack buffers once per thread";
+  let description = [{
+    After the OpenMP conversion: every statically shaped `memref.alloca`
+    (outside a `memref.alloca_scope`) moves to the entry block of its
+    `omp.parallel` region, or of the function when it is in none. An alloca
+    left inside a loop would allocate again at every iteration (LLVM keeps
+    only entry-block allocas as fixed slots); the AMX tiles' accumulator
+    buffers are such allocas. A buffer in a parallel region stays one per
+    thread.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
 def LoomReshapeDestinationsPass : Pass<"loom-reshape-destinations", "::mlir::func::FuncOp"> {

@@ -501,8 +501,12 @@ static void vectorizeTiles(RewriterBase &rewriter, func::FuncOp function) {
   for (linalg::LinalgOp op : candidates) {
     if (op.hasDynamicShape() || readsByIndex(op))
       continue;
-    // Guard against an untiled op becoming one enormous vector.
-    if (computeProduct(op.getStaticLoopRanges()) > 8192)
+    // Guard against an untiled op becoming one enormous vector; a pack's
+    // register tiles are at most 16 x 16 (a whole pack left untiled, of a
+    // product too small for thread blocks, permutes lanes one by one when
+    // vectorized: thousands of scalar moves that LLVM takes minutes over).
+    int64_t elements = computeProduct(op.getStaticLoopRanges());
+    if (elements > 8192 || (op->hasAttr(mlir::loom::kPackAttr) && elements > 512))
       continue;
     rewriter.setInsertionPoint(op);
     FailureOr<linalg::VectorizationResult> result = linalg::vectorize(
@@ -516,12 +520,25 @@ static void vectorizeTiles(RewriterBase &rewriter, func::FuncOp function) {
 }
 
 // Moves the accumulator of every reduction loop out of it: read before the
-// loop, carried in registers, written after it.
-static void hoistAccumulators(RewriterBase &rewriter, func::FuncOp function) {
+// loop, carried in registers, written after it. Except, with AMX, for a
+// bf16 product's k loop: an AMX tile product reads its accumulator tile
+// from memory and stores it back (vector-to-amx's patterns), and a vector
+// carried across iterations would pass through a stack buffer each time.
+static void hoistAccumulators(RewriterBase &rewriter, func::FuncOp function,
+                              bool amxTiles) {
   SmallVector<scf::ForOp> loops;
   function.walk<WalkOrder::PostOrder>([&](scf::ForOp loop) { loops.push_back(loop); });
-  for (scf::ForOp loop : loops)
-    hoistLoopInvariantSubsets(rewriter, cast<LoopLikeOpInterface>(loop.getOperation()));
+  for (scf::ForOp loop : loops) {
+    bool amxProduct =
+        amxTiles && llvm::any_of(loop.getBody()->getOperations(), [](Operation &op) {
+          // An AMX tile: several pairs of k at a time.
+          auto contract = dyn_cast<vector::ContractionOp>(op);
+          return contract && contract.getIteratorTypes().size() == 4 &&
+                 contract.getLhsType().getDimSize(1) > 1;
+        });
+    if (!amxProduct)
+      hoistLoopInvariantSubsets(rewriter, cast<LoopLikeOpInterface>(loop.getOperation()));
+  }
 }
 
 namespace {
@@ -532,7 +549,7 @@ struct LoomTileAndVectorizePass
     func::FuncOp function = getOperation();
     if (function.isExternal())
       return;
-    TileTarget target{vectorWidth, registerRows, registerVectors};
+    TileTarget target{vectorWidth, registerRows, registerVectors, amxTiles};
     IRRewriter rewriter(&getContext());
     SmallVector<linalg::LinalgOp> topRoots, blockRoots, roots;
     findRoots(function, topRoots, blockRoots);
@@ -569,7 +586,7 @@ struct LoomTileAndVectorizePass
     }
     vectorizeTiles(rewriter, function);
     canonicalize(function);
-    hoistAccumulators(rewriter, function);
+    hoistAccumulators(rewriter, function, amxTiles);
     canonicalize(function);
   }
 };

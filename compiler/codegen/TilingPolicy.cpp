@@ -66,6 +66,10 @@ int64_t loomc::codegen::registerTile(int64_t size, int64_t target) {
   return size <= target ? size : target;
 }
 
+// An AMX tile product: 16 rows of 64 bytes each, so a bf16 tile holds 16
+// rows of 16 pairs of k and an f32 tile 16 x 16 accumulators.
+static constexpr int64_t kAmxTileRows = 16, kAmxTileColumns = 16, kAmxTileDepth = 32;
+
 // Loops (m, n[, k]): thread blocks of up to 64 (or 128) x 256, register
 // tiles of rows x vectors, k stepped one at a time (an outer product per
 // step), or two at a time for bf16 operands (one dot product per pair).
@@ -73,8 +77,16 @@ static void planProduct(const LoopNest &nest, const TileTarget &target,
                         TilePlan &plan) {
   llvm::ArrayRef<int64_t> ranges = nest.ranges;
   llvm::ArrayRef<int64_t> productRanges = nest.productRanges;
-  int64_t rowTile = target.registerRows;
-  int64_t vectorTile = target.vectorWidth * target.registerVectors;
+  // AMX tiles only for products of whole tiles: a partial tile would need
+  // its own tile shape (and remainders of several pairs, vector code that
+  // LLVM 22 cannot select for an AMX target); other products keep the
+  // vector registers' tiles.
+  llvm::ArrayRef<int64_t> mnk = nest.productRanges;
+  bool wholeTiles = mnk.size() == 3 && !anyDynamic(mnk) && mnk[0] % kAmxTileRows == 0 &&
+                    mnk[1] % kAmxTileColumns == 0 && mnk[2] % kAmxTileDepth == 0;
+  bool amx = nest.pairedReduction && target.amxTiles && wholeTiles;
+  int64_t rowTile = amx ? kAmxTileRows : target.registerRows;
+  int64_t vectorTile = amx ? kAmxTileColumns : target.vectorWidth * target.registerVectors;
   bool large = !productRanges.empty() && !anyDynamic(productRanges) &&
                product(productRanges) >= kBalancedWork;
   plan.threadTiles[0] =
@@ -109,7 +121,7 @@ static void planProduct(const LoopNest &nest, const TileTarget &target,
   }
   plan.registerTiles[0] = registerTile(plan.threadTiles[0], rowTile);
   plan.registerTiles[1] = registerTile(plan.threadTiles[1], vectorTile);
-  plan.matmulReductionStep = nest.pairedReduction ? 2 : 1;
+  plan.matmulReductionStep = amx ? kAmxTileDepth : nest.pairedReduction ? 2 : 1;
   // A long k is walked in blocks of 256: a block's slice of the right
   // operand stays in L2 while every register tile of the block reads it,
   // however long k is (the lm_head's backward contracts over the whole

@@ -25,6 +25,9 @@ struct TileTarget {
   int64_t vectorWidth = 16;    // f32 lanes of a vector register
   int64_t registerRows = 8;    // rows of a product's register tile
   int64_t registerVectors = 2; // vectors per row of it
+  // bf16 products over pairs run on AMX tiles: 16 x 16 f32 accumulators,
+  // 16 pairs of k per tile product.
+  bool amxTiles = false;
 };
 
 // What the policy is told about a loop nest to tile.

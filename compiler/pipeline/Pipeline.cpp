@@ -75,12 +75,23 @@ std::string loomc::stageNames() {
   return names;
 }
 
+// What the stages need to know of the target machine.
+struct TargetTraits {
+  int64_t vectorWidth; // f32 lanes of its widest vectors
+  bool amxTiles;       // bf16 products on AMX tiles (it has AMX-BF16)
+};
+
+static TargetTraits traitsOf(const llvm::TargetMachine &target) {
+  return {loomc::vectorWidth(target), loomc::hasAmxTiles(target)};
+}
+
 // The passes of an MLIR stage. `fusion`, when given, receives the fusion
 // pass's counts.
 static void populateStage(OpPassManager &pm, loomc::Stage stage,
                           const loomc::PipelineOptions &options,
-                          int64_t vectorWidth,
+                          const TargetTraits &target,
                           mlir::loom::FusionStatistics *fusion) {
+  bool amxTiles = options.precision == loomc::Precision::bf16 && target.amxTiles;
   switch (stage) {
   // 1. Autodiff, inference and the training step: forward → forward_grad
   //    → forward_backward, grad_norm, update_sgd, update_adamw, eval_loss;
@@ -133,7 +144,8 @@ static void populateStage(OpPassManager &pm, loomc::Stage stage,
   // 4. Thread blocks, register tiles and vectors, still on tensors.
   case loomc::Stage::tiled: {
     loomc::LoomTileAndVectorizePassOptions tiling;
-    tiling.vectorWidth = vectorWidth;
+    tiling.vectorWidth = target.vectorWidth;
+    tiling.amxTiles = amxTiles;
     pm.addNestedPass<FuncOp>(loomc::createLoomTileAndVectorizePass(tiling));
     pm.addPass(mlir::createCSEPass());
     return;
@@ -182,7 +194,8 @@ static void populateStage(OpPassManager &pm, loomc::Stage stage,
   //    OpenMP, and functions called with bare pointers (abi.h).
   case loomc::Stage::llvm: {
     pm.addPass(loomc::createLoomLowerBufferTablesPass());
-    pm.addNestedPass<FuncOp>(loomc::createLoomLowerVectorsPass());
+    pm.addNestedPass<FuncOp>(
+        loomc::createLoomLowerVectorsPass(loomc::LoomLowerVectorsPassOptions{amxTiles}));
     pm.addPass(mlir::createConvertVectorToSCFPass(
         mlir::VectorTransferToSCFOptions().enableFullUnroll().setTargetRank(
             1)));
@@ -195,12 +208,16 @@ static void populateStage(OpPassManager &pm, loomc::Stage stage,
     // Right after the OpenMP conversion, or its alloca scopes break the
     // conversion of scf to cf.
     pm.addPass(mlir::createCanonicalizerPass());
+    // Stack buffers inside loops (AMX accumulators') once per thread.
+    pm.addNestedPass<FuncOp>(loomc::createLoomHoistStackBuffersPass());
     pm.addPass(mlir::memref::createExpandStridedMetadataPass());
     pm.addPass(mlir::createLowerAffinePass());
     pm.addPass(mlir::createSCFToControlFlowPass());
     mlir::ConvertVectorToLLVMPassOptions vectors;
     // bf16 products' dot products (x86vector.avx512.dot).
     vectors.x86Vector = options.precision == loomc::Precision::bf16;
+    // ... or AMX tiles' loads, products and stores.
+    vectors.amx = amxTiles;
     pm.addPass(mlir::createConvertVectorToLLVMPass(vectors));
     pm.addPass(mlir::createConvertMathToLLVMPass());
     // Allocations go through _mlir_memref_to_llvm_alloc, which the entry
@@ -239,11 +256,11 @@ static auto printModule(ModuleOp module) {
 // Runs MLIR stage `stage` on the module and writes its IR where asked.
 static LogicalResult runStage(ModuleOp module, loomc::Stage stage,
                               const loomc::PipelineOptions &options,
-                              int64_t vectorWidth,
+                              const TargetTraits &target,
                               loomc::CompilationReport &report,
                               loomc::StageOutput &output) {
   auto pm = mlir::PassManager::on<ModuleOp>(module.getContext());
-  populateStage(pm, stage, options, vectorWidth, &report.fusion);
+  populateStage(pm, stage, options, target, &report.fusion);
   if (failed(pm.run(module)))
     return mlir::failure();
   return output.write(stage, printModule(module));
@@ -313,7 +330,7 @@ LogicalResult loomc::printPipelines(mlir::MLIRContext &context,
     return mlir::failure();
   for (Stage stage : kPassStages) {
     auto pm = mlir::PassManager::on<ModuleOp>(&context);
-    populateStage(pm, stage, options, vectorWidth(*target), nullptr);
+    populateStage(pm, stage, options, traitsOf(*target), nullptr);
     os << stageName(stage) << ": ";
     pm.printAsTextualPipeline(os);
     os << "\n";
@@ -337,9 +354,9 @@ LogicalResult loomc::compileModel(ModuleOp module,
   std::unique_ptr<llvm::TargetMachine> target = checkedTarget(options);
   if (!target)
     return mlir::failure();
-  int64_t vectorWidth = loomc::vectorWidth(*target);
+  TargetTraits traits = traitsOf(*target);
   for (Stage stage : kPassStages) {
-    if (failed(runStage(module, stage, options, vectorWidth, report, output)))
+    if (failed(runStage(module, stage, options, traits, report, output)))
       return mlir::failure();
     clock.done(stageName(stage));
     if (stage == Stage::grad) {

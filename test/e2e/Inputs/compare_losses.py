@@ -1,23 +1,25 @@
 """Compares the per-step losses of two training logs.
 
-Usage: compare_losses.py A.log B.log --rtol R [--below L]
+Usage: compare_losses.py A.log B.log --rtol R [--below L] [--validation]
 
 Both logs come from a training executable ("step N loss X (T ms)" lines).
 Fails (exit 1) unless both have the same steps, every pair of losses agrees
 to within relative tolerance R, and, with --below, the last loss of each is
-below L.
+below L. With --validation the validation losses ("step N val loss X")
+are compared instead of the training batches'.
 """
 import argparse
 import re
 import sys
 
 STEP = re.compile(r"^step (\d+) loss (\S+) ")
+VALIDATION = re.compile(r"^step (\d+) val loss (\S+) ")
 
 
-def losses(path):
+def losses(path, pattern=STEP):
     with open(path) as log:
         return [(int(m.group(1)), float(m.group(2)))
-                for m in map(STEP.match, log) if m]
+                for m in map(pattern.match, log) if m]
 
 
 def main():
@@ -26,9 +28,11 @@ def main():
     parser.add_argument("second")
     parser.add_argument("--rtol", type=float, required=True)
     parser.add_argument("--below", type=float)
+    parser.add_argument("--validation", action="store_true")
     args = parser.parse_args()
 
-    first, second = losses(args.first), losses(args.second)
+    pattern = VALIDATION if args.validation else STEP
+    first, second = losses(args.first, pattern), losses(args.second, pattern)
     if not first or [s for s, _ in first] != [s for s, _ in second]:
         print(f"the logs have different steps: {len(first)} and {len(second)} lines")
         return 1
