@@ -93,6 +93,7 @@ bool Bench::registerSteps(const Case &c) {
     // Where loomc refuses bf16 products for this CPU, it says why; the
     // rest of the run goes on without them.
     std::string why = bf16Unavailable();
+    bf16Built = why.empty();
     if (why.empty()) {
       variants.push_back({"bf16_fused", {"--precision=bf16"}});
       variants.push_back({"bf16_unfused", {"--precision=bf16", "--no-fuse"}});
@@ -214,14 +215,19 @@ void Bench::printRatios(const std::vector<Case> &cases,
   }
 }
 
-bool Bench::printBreakdown(const Case &c) {
+bool Bench::printBreakdown(const Case &c, bool bf16) {
   std::map<std::string, std::pair<double, double>> bySource;
   std::map<std::string, std::set<std::string>> kinds;
   double totals[2] = {0, 0};
-  std::unique_ptr<CompiledModel> fusedModel =
-      build(c, "profiled_fused", {"--profile"});
+  std::vector<std::string> fusedFlags = {"--profile"};
+  if (bf16)
+    fusedFlags.push_back("--precision=bf16");
+  std::vector<std::string> unfusedFlags = fusedFlags;
+  unfusedFlags.push_back("--no-fuse");
+  std::string prefix = bf16 ? "profiled_bf16_" : "profiled_";
+  std::unique_ptr<CompiledModel> fusedModel = build(c, prefix + "fused", fusedFlags);
   std::unique_ptr<CompiledModel> unfusedModel =
-      build(c, "profiled_unfused", {"--profile", "--no-fuse"});
+      build(c, prefix + "unfused", unfusedFlags);
   if (!fusedModel || !unfusedModel)
     return false;
   letThreadsSettle();
@@ -242,9 +248,10 @@ bool Bench::printBreakdown(const Case &c) {
   std::sort(rows.begin(), rows.end(), [](const auto &a, const auto &b) {
     return a.second.first > b.second.first;
   });
-  std::printf("\n%s: a step by operation of the model, ms per step, median "
-              "of %d steps of each build in turn (loomc --profile):\n",
-              c.name.c_str(), options.profileSteps);
+  std::printf("\n%s%s: a step by operation of the model, ms per step, median "
+              "of %d steps of each build in turn (loomc --profile%s):\n",
+              c.name.c_str(), bf16 ? ", bf16 products" : "", options.profileSteps,
+              bf16 ? " --precision=bf16" : "");
   std::printf("  %-38s %10s %10s %8s  %s\n", "operation (source)", "fused",
               "unfused", "u/f", "ops");
   for (const auto &[source, times] : rows) {

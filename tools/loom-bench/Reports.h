@@ -42,14 +42,17 @@ public:
                    const RatioReporter &reporter);
   // Unloads the steps' libraries (before the reports that build their own).
   void unloadSteps() { models.clear(); }
-  // A step by line of the model, fused against unfused (--profile builds).
-  bool printBreakdown(const Case &c);
+  // A step by line of the model, fused against unfused (--profile builds),
+  // with bf16 products when `bf16`.
+  bool printBreakdown(const Case &c, bool bf16 = false);
+  // Whether the bf16 steps were built (--bf16, and loomc builds them here).
+  bool builtBf16() const { return bf16Built; }
   // Every product shape of a GPT-2 config against OpenBLAS.
   bool printProducts(const Case &c);
 
 private:
   std::string bf16Unavailable();
-  bool bf16NoteGiven = false;
+  bool bf16NoteGiven = false, bf16Built = false;
   std::unique_ptr<CompiledModel> build(const Case &c,
                                        const std::string &variant,
                                        std::vector<std::string> extra);

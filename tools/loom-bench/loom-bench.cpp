@@ -101,6 +101,8 @@ int main(int argc, char **argv) {
   for (const Case &c : cases) {
     if (options.breakdown && !bench.printBreakdown(c))
       return 1;
+    if (options.breakdown && bench.builtBf16() && !bench.printBreakdown(c, /*bf16=*/true))
+      return 1;
     if (options.products && c.gpt2 && !bench.printProducts(c))
       return 1;
   }
