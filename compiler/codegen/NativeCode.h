@@ -34,7 +34,9 @@ int64_t vectorWidth(const llvm::TargetMachine &target);
 // f32 FMA's work per cycle), else AVX512-BF16's dot product (vdpbf16ps),
 // measured at twice the f32 FMA rate on AMD Zen 4 and half of it on an
 // Intel Xeon with AMX.
-std::string bf16ProductsUnavailable(const llvm::TargetMachine &target);
+// `amxTiles`: the user asked for the AMX tile code (--amx-tiles), which has
+// not yet run on an AMX CPU; without it an AMX target is refused.
+std::string bf16ProductsUnavailable(const llvm::TargetMachine &target, bool amxTiles);
 
 // Whether `target` has AMX tiles for bf16 products (AMX-TILE, AMX-BF16),
 // which --precision=bf16 then uses.

@@ -91,7 +91,8 @@ static void populateStage(OpPassManager &pm, loomc::Stage stage,
                           const loomc::PipelineOptions &options,
                           const TargetTraits &target,
                           mlir::loom::FusionStatistics *fusion) {
-  bool amxTiles = options.precision == loomc::Precision::bf16 && target.amxTiles;
+  bool amxTiles = options.precision == loomc::Precision::bf16 && options.amxTiles &&
+                  target.amxTiles;
   switch (stage) {
   // 1. Autodiff, inference and the training step: forward → forward_grad
   //    → forward_backward, grad_norm, update_sgd, update_adamw, eval_loss;
@@ -312,7 +313,7 @@ checkedTarget(const loomc::PipelineOptions &options) {
   std::unique_ptr<llvm::TargetMachine> target =
       loomc::createTargetMachine(targetOf(options));
   if (target && options.precision == loomc::Precision::bf16) {
-    std::string reason = loomc::bf16ProductsUnavailable(*target);
+    std::string reason = loomc::bf16ProductsUnavailable(*target, options.amxTiles);
     if (!reason.empty()) {
       (void)fail("--precision=bf16: " + reason);
       return nullptr;

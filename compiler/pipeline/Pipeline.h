@@ -48,6 +48,9 @@ enum class Precision {
 struct PipelineOptions {
   bool fuse = true;
   Precision precision = Precision::fp32;
+  // bf16 products on AMX tiles where the target has them (--amx-tiles):
+  // built and checked in IR, not yet run on an AMX CPU.
+  bool amxTiles = false;
   // Recompute cheap forward values in the backward pass instead of keeping
   // them (-loom-rematerialize): less memory, a little more compute.
   bool remat = false;

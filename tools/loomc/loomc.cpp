@@ -108,6 +108,11 @@ static cl::opt<loomc::Precision> precision(
                clEnumValN(loomc::Precision::bf16, "bf16",
                           "bf16 operands, f32 accumulation (needs AVX512-BF16 "
                           "at twice the f32 FMA rate: AMD Zen 4/5)")));
+static cl::opt<bool> amxTiles(
+    "amx-tiles", cl::cat(category),
+    cl::desc("With --precision=bf16 on a CPU with AMX: the products on AMX "
+             "tiles (experimental: built and checked in IR, never run on an "
+             "AMX CPU)"));
 static cl::opt<bool>
     timing("timing", cl::cat(category),
            cl::desc("Print the wall time of every step of the compilation: "
@@ -191,6 +196,9 @@ int main(int argc, char **argv) {
   options.targetCpu = targetCpu;
   options.targetFeatures = targetFeatures;
   options.precision = precision;
+  options.amxTiles = amxTiles;
+  if (amxTiles && precision != loomc::Precision::bf16)
+    return fail("--amx-tiles: only bf16 products use AMX tiles; add --precision=bf16");
   options.rematBlocks = rematBlocks;
   if (rematBlocks && unrollLayers)
     return fail("--remat-blocks recomputes the function a repeated block is "
