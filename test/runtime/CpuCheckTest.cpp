@@ -12,31 +12,31 @@ extern "C" {
 #include <gtest/gtest.h>
 #include <string>
 
+// __builtin_cpu_supports takes only a literal: one line per feature.
+#define EXPECT_AGREES(feature)                                                 \
+  EXPECT_EQ(loom_cpu_has(feature), __builtin_cpu_supports(feature) ? 1 : 0)
+
 TEST(CpuCheck, AgreesWithTheCompilersReading) {
   __builtin_cpu_init();
-  EXPECT_EQ(loom_cpu_has("avx2"), __builtin_cpu_supports("avx2") ? 1 : 0);
-  EXPECT_EQ(loom_cpu_has("fma"), __builtin_cpu_supports("fma") ? 1 : 0);
-  EXPECT_EQ(loom_cpu_has("avx512f"), __builtin_cpu_supports("avx512f") ? 1 : 0);
-  EXPECT_EQ(loom_cpu_has("avx512bw"), __builtin_cpu_supports("avx512bw") ? 1 : 0);
-  EXPECT_EQ(loom_cpu_has("avx512bf16"),
-            __builtin_cpu_supports("avx512bf16") ? 1 : 0);
-  EXPECT_EQ(loom_cpu_has("amx-tile"), __builtin_cpu_supports("amx-tile") ? 1 : 0);
-  EXPECT_EQ(loom_cpu_has("avx512fp16"),
-            __builtin_cpu_supports("avx512fp16") ? 1 : 0);
+  EXPECT_AGREES("avx2");
+  EXPECT_AGREES("fma");
+  EXPECT_AGREES("avx512f");
+  EXPECT_AGREES("avx512bw");
+  EXPECT_AGREES("avx512bf16");
+  EXPECT_AGREES("amx-tile");
+  EXPECT_AGREES("avx512fp16");
   // Extended leaf 0x80000001.
-  EXPECT_EQ(loom_cpu_has("lzcnt"), __builtin_cpu_supports("lzcnt") ? 1 : 0);
-  EXPECT_EQ(loom_cpu_has("movbe"), __builtin_cpu_supports("movbe") ? 1 : 0);
-  EXPECT_EQ(loom_cpu_has("adx"), __builtin_cpu_supports("adx") ? 1 : 0);
-  EXPECT_EQ(loom_cpu_has("sha"), __builtin_cpu_supports("sha") ? 1 : 0);
-  EXPECT_EQ(loom_cpu_has("gfni"), __builtin_cpu_supports("gfni") ? 1 : 0);
-  EXPECT_EQ(loom_cpu_has("vaes"), __builtin_cpu_supports("vaes") ? 1 : 0);
-  EXPECT_EQ(loom_cpu_has("vpclmulqdq"), __builtin_cpu_supports("vpclmulqdq") ? 1 : 0);
-  EXPECT_EQ(loom_cpu_has("avx512ifma"), __builtin_cpu_supports("avx512ifma") ? 1 : 0);
-  EXPECT_EQ(loom_cpu_has("avx512vbmi2"), __builtin_cpu_supports("avx512vbmi2") ? 1 : 0);
-  EXPECT_EQ(loom_cpu_has("avx512bitalg"),
-            __builtin_cpu_supports("avx512bitalg") ? 1 : 0);
-  EXPECT_EQ(loom_cpu_has("avx512vpopcntdq"),
-            __builtin_cpu_supports("avx512vpopcntdq") ? 1 : 0);
+  EXPECT_AGREES("lzcnt");
+  EXPECT_AGREES("movbe");
+  EXPECT_AGREES("adx");
+  EXPECT_AGREES("sha");
+  EXPECT_AGREES("gfni");
+  EXPECT_AGREES("vaes");
+  EXPECT_AGREES("vpclmulqdq");
+  EXPECT_AGREES("avx512ifma");
+  EXPECT_AGREES("avx512vbmi2");
+  EXPECT_AGREES("avx512bitalg");
+  EXPECT_AGREES("avx512vpopcntdq");
   EXPECT_EQ(loom_cpu_has("no-such-feature"), -1);
 }
 
