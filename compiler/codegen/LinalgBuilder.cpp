@@ -150,33 +150,43 @@ Value LinalgBuilder::expandRows(Value value, ArrayRef<int64_t> shape) {
   return tensor::ExpandShapeOp::create(b, loc, f32Tensor(shape), value, groups);
 }
 
+// A packed copy (marked loom.pack) of `source`, read through `read` and
+// rounded to `elementType`, of shape `shape`.
+static Value roundingPack(OpBuilder &b, Location loc, Value source, AffineMap read,
+                          ArrayRef<int64_t> shape, Type elementType) {
+  Value init = tensor::EmptyOp::create(b, loc, shape, elementType);
+  auto packOp = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{source}, ValueRange{init},
+      ArrayRef<AffineMap>{read, AffineMap::getMultiDimIdentityMap(shape.size(),
+                                                                 b.getContext())},
+      SmallVector<utils::IteratorType>(shape.size(), utils::IteratorType::parallel),
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        Value rounded = arith::TruncFOp::create(nested, nestedLoc, elementType, args[0]);
+        linalg::YieldOp::create(nested, nestedLoc, rounded);
+      });
+  packOp->setAttr(mlir::loom::kPackAttr, b.getUnitAttr());
+  return packOp.getResult(0);
+}
+
 Value LinalgBuilder::pack(OpBuilder &b, Location loc, Value rhs, bool transpose,
                           Type elementType) {
   auto type = cast<RankedTensorType>(rhs.getType());
   SmallVector<int64_t> shape(type.getShape());
   if (transpose)
     std::swap(shape[0], shape[1]);
-  Value init = tensor::EmptyOp::create(b, loc, shape, elementType);
-  Operation *packOp;
-  if (elementType == type.getElementType()) {
-    if (!transpose)
-      return rhs;
-    packOp = linalg::TransposeOp::create(b, loc, rhs, init, ArrayRef<int64_t>{1, 0});
-  } else {
-    MLIRContext *ctx = b.getContext();
-    AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
-    AffineMap read = transpose ? AffineMap::getPermutationMap(ArrayRef<unsigned>{1, 0}, ctx) : identity;
-    packOp = linalg::GenericOp::create(
-        b, loc, TypeRange{init.getType()}, ValueRange{rhs}, ValueRange{init},
-        ArrayRef<AffineMap>{read, identity},
-        SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
-        [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
-          Value rounded = arith::TruncFOp::create(nested, nestedLoc, elementType, args[0]);
-          linalg::YieldOp::create(nested, nestedLoc, rounded);
-        });
+  if (elementType != type.getElementType()) {
+    AffineMap read = transpose ? AffineMap::getPermutationMap(ArrayRef<unsigned>{1, 0},
+                                                              b.getContext())
+                               : AffineMap::getMultiDimIdentityMap(2, b.getContext());
+    return roundingPack(b, loc, rhs, read, shape, elementType);
   }
-  packOp->setAttr(mlir::loom::kPackAttr, b.getUnitAttr());
-  return packOp->getResult(0);
+  if (!transpose)
+    return rhs;
+  Value init = tensor::EmptyOp::create(b, loc, shape, elementType);
+  auto transposeOp =
+      linalg::TransposeOp::create(b, loc, rhs, init, ArrayRef<int64_t>{1, 0});
+  transposeOp->setAttr(mlir::loom::kPackAttr, b.getUnitAttr());
+  return transposeOp.getResult()[0];
 }
 
 Value LinalgBuilder::matmul(Value lhs, Value rhs, bool transposeLhs,
@@ -195,6 +205,10 @@ SmallVector<AffineMap> LinalgBuilder::pairedProductMaps(MLIRContext *ctx) {
   bindDims(ctx, m, n, pair, k);
   return AffineMap::inferFromExprList(
       ArrayRef<ArrayRef<AffineExpr>>{{m, pair, k}, {pair, n, k}, {m, n}}, ctx);
+}
+
+bool LinalgBuilder::isProduct(Operation *op) {
+  return isa<linalg::MatmulOp>(op) || isPairedProduct(op);
 }
 
 bool LinalgBuilder::isPairedProduct(Operation *op) {
@@ -222,17 +236,7 @@ static Value pairPack(OpBuilder &b, Location loc, Value rhs, bool transpose) {
   bindDims(ctx, pair, column, half);
   AffineMap read = transpose ? AffineMap::get(3, 0, {column, pair, half}, ctx)
                              : AffineMap::get(3, 0, {pair, half, column}, ctx);
-  Value init = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{k / 2, n, 2}, bf16);
-  auto packOp = linalg::GenericOp::create(
-      b, loc, TypeRange{init.getType()}, ValueRange{pairs}, ValueRange{init},
-      ArrayRef<AffineMap>{read, AffineMap::getMultiDimIdentityMap(3, ctx)},
-      SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
-      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
-        Value rounded = arith::TruncFOp::create(nested, nestedLoc, bf16, args[0]);
-        linalg::YieldOp::create(nested, nestedLoc, rounded);
-      });
-  packOp->setAttr(mlir::loom::kPackAttr, b.getUnitAttr());
-  return packOp.getResult(0);
+  return roundingPack(b, loc, pairs, read, {k / 2, n, 2}, bf16);
 }
 
 // The dot-product instructions (vdpbf16ps, AMX's tdpbf16ps) multiply pairs

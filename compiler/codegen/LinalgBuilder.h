@@ -91,6 +91,9 @@ public:
   static llvm::SmallVector<mlir::AffineMap> pairedProductMaps(mlir::MLIRContext *ctx);
   // Whether `op` is such a product.
   static bool isPairedProduct(mlir::Operation *op);
+  // Whether `op` is a matrix product: a linalg.matmul, loops (m, n, k), or
+  // a product over pairs.
+  static bool isProduct(mlir::Operation *op);
   // The packed copy of a product's right operand (marked loom.pack): `rhs`,
   // or its transpose, rounded to `elementType`. A linalg.transpose when
   // nothing is rounded, a generic otherwise.

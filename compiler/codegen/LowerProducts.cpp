@@ -50,8 +50,7 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::FusedLinearOp op,
       matrixProduct(l, x, op.getWeight(), false, op.getTransposeWeight());
   // A few-row product (a decode step's) is its own loop nest, which tiling
   // cannot fuse: its epilogue is then a pass of its own.
-  Operation *productOp = productValue.getDefiningOp();
-  bool fused = isa<linalg::MatmulOp>(productOp) || LinalgBuilder::isPairedProduct(productOp);
+  bool fused = LinalgBuilder::isProduct(productValue.getDefiningOp());
   if (fused)
     productValue.getDefiningOp()->setAttr(mlir::loom::kFusionGroupAttr, group);
   auto rowsType = cast<RankedTensorType>(productValue.getType());

@@ -43,11 +43,8 @@ static std::optional<int64_t> fusionGroup(Operation *op) {
   return std::nullopt;
 }
 
-// A matrix product: a linalg.matmul, loops (m, n, k), or a bf16 product
-// over pairs of k, loops (m, n, k/2, 2) (LinalgBuilder::bf16Matmul).
 static bool isProduct(Operation *op) {
-  return isa<linalg::MatmulOp>(op) ||
-         loomc::codegen::LinalgBuilder::isPairedProduct(op);
+  return loomc::codegen::LinalgBuilder::isProduct(op);
 }
 
 // A product's tile sizes for tiles of m, n and k rows and columns (k a
