@@ -17,6 +17,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include "mlir/IR/TypeUtilities.h"
+
 using namespace mlir;
 using loomc::codegen::LinalgBuilder;
 
@@ -37,8 +39,9 @@ bool LinalgBuilder::isFewRowProduct(Value lhs, Value rhs, bool transposeLhs) {
 // end of the row is padded with zeros.
 static Value readLanes(OpBuilder &b, Location loc, Value source, Value row,
                        Value column, bool inBounds) {
-  auto type = VectorType::get({kLanes}, b.getF32Type());
-  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+  Type element = getElementTypeOrSelf(source.getType());
+  auto type = VectorType::get({kLanes}, element);
+  Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(element, 0.0));
   return vector::TransferReadOp::create(b, loc, type, source,
                                         ValueRange{row, column}, zero,
                                         ArrayRef<bool>{inBounds});
@@ -54,11 +57,11 @@ static Value dotProducts(LinalgBuilder &l, Value x, Value w) {
   auto xType = cast<RankedTensorType>(x.getType());
   int64_t rows = xType.getDimSize(0), depth = xType.getDimSize(1);
   int64_t columns = cast<RankedTensorType>(w.getType()).getDimSize(0);
-  auto vecType = VectorType::get({kLanes}, b.getF32Type());
+  auto vecType = VectorType::get({kLanes}, l.element);
 
   auto forall = scf::ForallOp::create(
       b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(columns)},
-      ValueRange{l.empty(l.f32Tensor({rows, columns}))}, std::nullopt);
+      ValueRange{l.empty(l.floatTensor({rows, columns}))}, std::nullopt);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(forall.getBody());
   Value column = forall.getInductionVar(0);
@@ -75,8 +78,7 @@ static Value dotProducts(LinalgBuilder &l, Value x, Value w) {
     }
     return next;
   };
-  Value zeroVec =
-      arith::ConstantOp::create(b, loc, DenseElementsAttr::get(vecType, 0.0f));
+  Value zeroVec = l.splat(vecType, 0.0);
   SmallVector<Value> acc(rows, zeroVec);
   int64_t whole = depth - depth % kLanes;
   if (whole > 0) {
@@ -97,7 +99,7 @@ static Value dotProducts(LinalgBuilder &l, Value x, Value w) {
   SmallVector<OpFoldResult> sizes = l.indexAttrs({rows, 1});
   SmallVector<OpFoldResult> strides = l.indexAttrs({1, 1});
   Value shared = forall.getRegionIterArgs()[0];
-  Value slice = tensor::ExtractSliceOp::create(b, loc, l.f32Tensor({rows, 1}),
+  Value slice = tensor::ExtractSliceOp::create(b, loc, l.floatTensor({rows, 1}),
                                                shared, offsets, sizes, strides);
   for (int64_t r = 0; r < rows; ++r) {
     Value sum = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
@@ -123,8 +125,8 @@ static Value rowSweeps(LinalgBuilder &l, Value x, Value w) {
   int64_t columns = cast<RankedTensorType>(w.getType()).getDimSize(1);
   int64_t sliceDepth = llvm::divideCeil(depth, std::min(kDepthSlices, depth));
   int64_t slices = llvm::divideCeil(depth, sliceDepth);
-  RankedTensorType partialType = l.f32Tensor({slices, rows, columns});
-  RankedTensorType resultType = l.f32Tensor({rows, columns});
+  RankedTensorType partialType = l.floatTensor({slices, rows, columns});
+  RankedTensorType resultType = l.floatTensor({rows, columns});
 
   auto forall = scf::ForallOp::create(
       b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(slices)},
@@ -146,7 +148,7 @@ static Value rowSweeps(LinalgBuilder &l, Value x, Value w) {
     auto overK = scf::ForOp::create(
         b, loc, begin, end, l.index(1), ValueRange{partial},
         [&](OpBuilder &kb, Location kl, Value k, ValueRange kAcc) {
-          auto vecType = VectorType::get({kLanes}, kb.getF32Type());
+          auto vecType = VectorType::get({kLanes}, l.element);
           SmallVector<Value> xk;
           for (int64_t r = 0; r < rows; ++r) {
             Value row = arith::ConstantIndexOp::create(kb, kl, r);

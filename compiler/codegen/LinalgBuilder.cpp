@@ -11,16 +11,25 @@
 using namespace mlir;
 using loomc::codegen::LinalgBuilder;
 
-Value LinalgBuilder::f32(double value) {
-  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
+Value LinalgBuilder::floatConstant(double value) {
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(element, value));
+}
+
+VectorType LinalgBuilder::fullVector() {
+  return VectorType::get({kVectorBits / element.getIntOrFloatBitWidth()}, element);
+}
+
+Value LinalgBuilder::splat(VectorType type, double value) {
+  return arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(type, b.getFloatAttr(type.getElementType(), value)));
 }
 
 Value LinalgBuilder::index(int64_t value) {
   return arith::ConstantIndexOp::create(b, loc, value);
 }
 
-RankedTensorType LinalgBuilder::f32Tensor(ArrayRef<int64_t> shape) {
-  return RankedTensorType::get(shape, b.getF32Type());
+RankedTensorType LinalgBuilder::floatTensor(ArrayRef<int64_t> shape) {
+  return RankedTensorType::get(shape, element);
 }
 
 Value LinalgBuilder::empty(RankedTensorType type) {
@@ -28,7 +37,7 @@ Value LinalgBuilder::empty(RankedTensorType type) {
 }
 
 Value LinalgBuilder::filled(RankedTensorType type, double value) {
-  return linalg::FillOp::create(b, loc, f32(value), empty(type)).getResult(0);
+  return linalg::FillOp::create(b, loc, floatConstant(value), empty(type)).getResult(0);
 }
 
 AffineMap LinalgBuilder::trailingMap(unsigned loops, unsigned rank) {
@@ -84,16 +93,16 @@ LinalgBuilder::rowBlockedPass(ValueRange inputs, unsigned rowOutputs,
     }
   auto split = [&](Value rowsValue) -> Value {
     return tensor::ExpandShapeOp::create(
-        b, loc, f32Tensor({blocks, rows / blocks, cols}), rowsValue,
+        b, loc, floatTensor({blocks, rows / blocks, cols}), rowsValue,
         ArrayRef<ReassociationIndices>{{0, 1}, {2}});
   };
   SmallVector<Value> blockedInputs, outputs;
   for (Value input : inputs)
     blockedInputs.push_back(split(input));
   for (unsigned i = 0; i < rowOutputs; ++i)
-    outputs.push_back(empty(f32Tensor({blocks, rows / blocks, cols})));
+    outputs.push_back(empty(floatTensor({blocks, rows / blocks, cols})));
   for (unsigned i = 0; i < sums; ++i)
-    outputs.push_back(filled(f32Tensor({blocks, cols}), 0.0));
+    outputs.push_back(filled(floatTensor({blocks, cols}), 0.0));
   // Loops (block, row, column): rows reduce into each block's sums.
   SmallVector<AffineMap> maps(blockedInputs.size() + rowOutputs,
                               dimsMap(3, {0, 1, 2}));
@@ -108,7 +117,7 @@ LinalgBuilder::rowBlockedPass(ValueRange inputs, unsigned rowOutputs,
         b, loc, result.pass.getResult(i), ArrayRef<ReassociationIndices>{{0, 1}, {2}}));
   for (unsigned i = 0; i < sums; ++i)
     result.sums.push_back(
-        generic({result.pass.getResult(rowOutputs + i)}, {filled(f32Tensor({cols}), 0.0)},
+        generic({result.pass.getResult(rowOutputs + i)}, {filled(floatTensor({cols}), 0.0)},
                 {dimsMap(2, {0, 1}), dimsMap(2, {1})},
                 {utils::IteratorType::reduction, utils::IteratorType::parallel},
                 sumBody)
@@ -147,7 +156,7 @@ Value LinalgBuilder::expandRows(Value value, ArrayRef<int64_t> shape) {
   for (int64_t d = 0; d + 1 < static_cast<int64_t>(shape.size()); ++d)
     groups[0].push_back(d);
   groups[1].push_back(shape.size() - 1);
-  return tensor::ExpandShapeOp::create(b, loc, f32Tensor(shape), value, groups);
+  return tensor::ExpandShapeOp::create(b, loc, floatTensor(shape), value, groups);
 }
 
 // A packed copy (marked loom.pack) of `source`, read through `read` and
@@ -193,10 +202,10 @@ Value LinalgBuilder::matmul(Value lhs, Value rhs, bool transposeLhs,
                             bool transposeRhs) {
   auto lhsType = cast<RankedTensorType>(lhs.getType());
   if (transposeRhs)
-    rhs = pack(b, loc, rhs, /*transpose=*/true, b.getF32Type());
+    rhs = pack(b, loc, rhs, /*transpose=*/true, element);
   auto rhsType = cast<RankedTensorType>(rhs.getType());
   int64_t rows = transposeLhs ? lhsType.getDimSize(1) : lhsType.getDimSize(0);
-  RankedTensorType resultType = f32Tensor({rows, rhsType.getDimSize(1)});
+  RankedTensorType resultType = floatTensor({rows, rhsType.getDimSize(1)});
   return matmulInto(lhs, rhs, filled(resultType, 0.0), transposeLhs);
 }
 
@@ -269,7 +278,7 @@ Value LinalgBuilder::bf16Matmul(Value lhs, Value rhs, bool transposeLhs,
   int64_t rows = lhsShape[0], depth = lhsShape[1];
   auto rhsType = cast<RankedTensorType>(rhs.getType());
   int64_t columns = rhsType.getDimSize(transposeRhs ? 0 : 1);
-  Value acc = filled(f32Tensor({rows, columns}), 0.0);
+  Value acc = filled(floatTensor({rows, columns}), 0.0);
   if (depth % 2 != 0 || ShapedType::isDynamic(depth) || !rhsType.hasStaticShape()) {
     Value packed = pack(b, loc, rhs, transposeRhs, bf16);
     return matmulInto(lhsCopy, packed, acc, false);
@@ -309,7 +318,7 @@ SmallVector<OpFoldResult> LinalgBuilder::indexAttrs(ArrayRef<int64_t> values) {
 Value LinalgBuilder::slice(Value source, ArrayRef<OpFoldResult> offsets,
                            ArrayRef<int64_t> sizes, ArrayRef<int64_t> shape) {
   return tensor::ExtractSliceOp::create(
-      b, loc, f32Tensor(shape), source, offsets, indexAttrs(sizes),
+      b, loc, floatTensor(shape), source, offsets, indexAttrs(sizes),
       indexAttrs(SmallVector<int64_t>(sizes.size(), 1)));
 }
 
@@ -326,17 +335,17 @@ Value LinalgBuilder::transposed(Value value, ArrayRef<int64_t> perm) {
   SmallVector<int64_t> shape;
   for (int64_t d : perm)
     shape.push_back(type.getDimSize(d));
-  return linalg::TransposeOp::create(b, loc, value, empty(f32Tensor(shape)), perm)
+  return linalg::TransposeOp::create(b, loc, value, empty(floatTensor(shape)), perm)
       .getResult()[0];
 }
 
 std::pair<Value, Value> LinalgBuilder::softmaxStatistics(Value logits) {
-  constexpr int64_t kLanes = 16;
   auto type = cast<RankedTensorType>(logits.getType());
   int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
-  RankedTensorType rowType = f32Tensor({rows});
-  auto vecType = VectorType::get({kLanes}, b.getF32Type());
-  float negInf = -std::numeric_limits<float>::infinity();
+  RankedTensorType rowType = floatTensor({rows});
+  VectorType vecType = fullVector();
+  int64_t lanes = vecType.getNumElements();
+  double negInf = -std::numeric_limits<double>::infinity();
 
   auto forall = scf::ForallOp::create(
       b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(rows)},
@@ -345,16 +354,14 @@ std::pair<Value, Value> LinalgBuilder::softmaxStatistics(Value logits) {
   b.setInsertionPointToStart(forall.getBody());
   Value row = forall.getInductionVar(0);
   Value limit = index(cols);
-  Value negInfScalar = f32(negInf);
-  Value negInfVec = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(vecType, negInf));
-  Value zeroVec =
-      arith::ConstantOp::create(b, loc, DenseElementsAttr::get(vecType, 0.0f));
+  Value negInfScalar = floatConstant(negInf);
+  Value negInfVec = splat(vecType, negInf);
+  Value zeroVec = splat(vecType, 0.0);
 
   // Lane-wise running maximum vm and normalizer vl: vl·exp(vm) is the sum
   // of exp over the lane's elements so far.
   auto loop = scf::ForOp::create(
-      b, loc, index(0), limit, index(kLanes), ValueRange{negInfVec, zeroVec},
+      b, loc, index(0), limit, index(lanes), ValueRange{negInfVec, zeroVec},
       [&](OpBuilder &nb, Location nl, Value col, ValueRange acc) {
         Value x = vector::TransferReadOp::create(
             nb, nl, vecType, logits, ValueRange{row, col}, negInfScalar,
@@ -392,7 +399,7 @@ std::pair<Value, Value> LinalgBuilder::softmaxStatistics(Value logits) {
   // one-element tensor would be an allocation and a copy per row).
   SmallVector<OpFoldResult> offsets = {row}, sizes = {b.getIndexAttr(1)},
                             strides = {b.getIndexAttr(1)};
-  auto one = f32Tensor({1});
+  auto one = floatTensor({1});
   SmallVector<Value> elements;
   for (auto [shared, value] :
        llvm::zip(forall.getRegionIterArgs(), ValueRange{rowMax, rowSum})) {

@@ -19,18 +19,24 @@ using mlir::Value;
 class LinalgBuilder {
 public:
   LinalgBuilder(mlir::RewriterBase &rewriter, mlir::Location loc)
-      : b(rewriter), loc(loc) {}
+      : b(rewriter), loc(loc), element(rewriter.getF32Type()) {}
 
   using BodyFn = llvm::function_ref<llvm::SmallVector<Value>(
       mlir::OpBuilder &, mlir::Location, mlir::ValueRange args)>;
   using ElementFn =
       llvm::function_ref<Value(mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
 
-  Value f32(double value);
+  // A scalar constant, and a tensor type, of the element type.
+  Value floatConstant(double value);
+  mlir::RankedTensorType floatTensor(llvm::ArrayRef<int64_t> shape);
   Value index(int64_t value);
   Value empty(mlir::RankedTensorType type);
   Value filled(mlir::RankedTensorType type, double value);
-  mlir::RankedTensorType f32Tensor(llvm::ArrayRef<int64_t> shape);
+  // The widest vector of the element type the row kernels use (512 bits:
+  // 16 f32 lanes, 8 f64), and a constant vector of `value`.
+  static constexpr unsigned kVectorBits = 512;
+  mlir::VectorType fullVector();
+  Value splat(mlir::VectorType type, double value);
 
   // The map that reads an operand of rank `rank` in a nest of `loops`
   // dimensions through the trailing ones (a bias [N] in an [M, N] nest).
@@ -132,6 +138,9 @@ public:
 
   mlir::RewriterBase &b;
   mlir::Location loc;
+  // The element type the op computes in: f32, or f64 in --precision=fp64's
+  // entry points (lowerOp sets it from the op's tensors).
+  mlir::Type element;
   // Products (matmul, fused_linear, fused_linear_grad) read bf16 operands
   // (lowerProductOp; attention's and few-row products stay f32).
   bool bf16Products = false;

@@ -12,6 +12,7 @@
 
 #include "compiler/codegen/Lowerings.h"
 #include "compiler/codegen/Passes.h"
+#include "compiler/codegen/ScalarMath.h"
 #include "dialects/loom/IR/LoomOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -36,7 +37,7 @@ Value splitHeads(LinalgBuilder &l, Value x, int64_t heads) {
   int64_t width = type.getDimSize(2);
   return tensor::ExpandShapeOp::create(
       l.b, l.loc,
-      l.f32Tensor({type.getDimSize(0), type.getDimSize(1), heads, width / heads}),
+      l.floatTensor({type.getDimSize(0), type.getDimSize(1), heads, width / heads}),
       x, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
 }
 
@@ -56,10 +57,10 @@ Value sumHeadGroups(LinalgBuilder &l, Value x4, int64_t kvHeads) {
   int64_t group = heads / kvHeads;
   Value grouped = tensor::ExpandShapeOp::create(
       l.b, l.loc,
-      l.f32Tensor({type.getDimSize(0), type.getDimSize(1), kvHeads, group,
+      l.floatTensor({type.getDimSize(0), type.getDimSize(1), kvHeads, group,
                    type.getDimSize(3)}),
       x4, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}, {4}});
-  RankedTensorType outType = l.f32Tensor(
+  RankedTensorType outType = l.floatTensor(
       {type.getDimSize(0), type.getDimSize(1), kvHeads, type.getDimSize(3)});
   // Loops (b, t, hk, d, g): the group g is the reduction.
   return l.generic({grouped}, {l.filled(outType, 0.0)},
@@ -141,16 +142,16 @@ struct HeadBlocks {
   // terms, with the log-sum-exps the probabilities themselves.
   Value probabilities(Value scores, Value shift, double scale, Value queryStart,
                       Value keyStart) {
-    return l.generic({scores, shift}, {l.empty(l.f32Tensor({block, block}))},
+    return l.generic({scores, shift}, {l.empty(l.floatTensor({block, block}))},
                      {l.dimsMap(2, {0, 1}), l.dimsMap(2, {0}), l.dimsMap(2, {0, 1})},
                      {kParallel, kParallel},
                      [&](OpBuilder &b, Location loc, ValueRange args) {
                        Value scaled = arith::MulFOp::create(
                            b, loc, args[0],
-                           arith::ConstantOp::create(b, loc, b.getF32FloatAttr(scale)));
+                           loomc::scalar::constant(b, loc, args[0], scale));
                        Value p = math::ExpOp::create(
                            b, loc, arith::SubFOp::create(b, loc, scaled, args[1]));
-                       Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+                       Value zero = loomc::scalar::constant(b, loc, args[0], 0.0);
                        return SmallVector<Value>{arith::SelectOp::create(
                            b, loc, visible(b, loc, queryStart, keyStart), p, zero)};
                      })
@@ -233,15 +234,15 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionOp op) {
   Value v4 = splitHeads(l, op.getValue(), kvHeads);    // [B, T, Hkv, D]
   int64_t block = attentionBlock(seq), blocks = seq / block;
   float negInf = -std::numeric_limits<float>::infinity();
-  RankedTensorType blockType = l.f32Tensor({block, headDim});
-  RankedTensorType statsType = l.f32Tensor({block});
+  RankedTensorType blockType = l.floatTensor({block, headDim});
+  RankedTensorType statsType = l.floatTensor({block});
   auto rowwise = [&](unsigned loops) {
     return SmallVector<utils::IteratorType>(loops, kParallel);
   };
 
   auto forall = forEachHead(
       l, batch, heads, kvHeads, headDim, seq,
-      {l.f32Tensor({batch, seq, heads, headDim}), l.f32Tensor({batch * heads, seq})},
+      {l.floatTensor({batch, seq, heads, headDim}), l.floatTensor({batch * heads, seq})},
       [&](HeadBlocks &at, ValueRange windows) -> SmallVector<Value> {
         Value kT = at.transposedHead(k4);                          // [D, T]
         auto queryLoop = scf::ForOp::create(
@@ -263,9 +264,8 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionOp op) {
                                   {l.dimsMap(2, {0, 1}), l.dimsMap(2, {0})},
                                   {kParallel, kReduction},
                                   [&](OpBuilder &b, Location loc, ValueRange args) {
-                                    auto constant = [&](float value) -> Value {
-                                      return arith::ConstantOp::create(
-                                          b, loc, b.getF32FloatAttr(value));
+                                    auto constant = [&](double value) -> Value {
+                                      return loomc::scalar::constant(b, loc, args[0], value);
                                     };
                                     Value scaled = arith::MulFOp::create(
                                         b, loc, args[0], constant(scale));
@@ -345,7 +345,7 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionOp op) {
         return {queryLoop.getResult(0), queryLoop.getResult(1)};
       });
   Value logSumExp = tensor::ExpandShapeOp::create(
-      l.b, l.loc, l.f32Tensor({batch, heads, seq}), forall.getResult(1),
+      l.b, l.loc, l.floatTensor({batch, heads, seq}), forall.getResult(1),
       ArrayRef<ReassociationIndices>{{0, 1}, {2}});
   return {mergeHeads(l, forall.getResult(0)), logSumExp};
 }
@@ -373,9 +373,9 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionGradOp op) {
       l.b, l.loc, op.getLogsumexp(), ArrayRef<ReassociationIndices>{{0, 1}, {2}});
 
   int64_t block = attentionBlock(seq), blocks = seq / block;
-  RankedTensorType blockType = l.f32Tensor({block, headDim});
-  RankedTensorType scoresType = l.f32Tensor({block, block});
-  RankedTensorType gradType = l.f32Tensor({batch, seq, heads, headDim});
+  RankedTensorType blockType = l.floatTensor({block, headDim});
+  RankedTensorType scoresType = l.floatTensor({block, block});
+  RankedTensorType gradType = l.floatTensor({batch, seq, heads, headDim});
   auto forall = forEachHead(
       l, batch, heads, kvHeads, headDim, seq, {gradType, gradType, gradType},
       [&](HeadBlocks &at, ValueRange windows) -> SmallVector<Value> {
@@ -383,7 +383,7 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionGradOp op) {
         Value vT = at.transposedHead(v4);                          // [D, T]
         Value delta =
             l.generic({at.whole(dO4, at.queryHead), at.whole(o4, at.queryHead)},
-                      {l.filled(l.f32Tensor({seq}), 0.0)},
+                      {l.filled(l.floatTensor({seq}), 0.0)},
                       {l.dimsMap(2, {0, 1}), l.dimsMap(2, {0, 1}), l.dimsMap(2, {0})},
                       {kParallel, kReduction},
                       [](OpBuilder &b, Location loc, ValueRange args) {
@@ -392,7 +392,7 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionGradOp op) {
                       })
                 .getResult(0);
         Value lseHead = l.slice(logSumExp, {at.head, l.b.getIndexAttr(0)}, {1, seq}, {seq});
-        Value dQHead = linalg::FillOp::create(l.b, l.loc, ValueRange{l.f32(0.0)},
+        Value dQHead = linalg::FillOp::create(l.b, l.loc, ValueRange{l.floatConstant(0.0)},
                                               ValueRange{windows[0]})
                            .getResult(0);
         auto keyLoop = scf::ForOp::create(
@@ -427,8 +427,8 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::AttentionGradOp op) {
                                         arith::SubFOp::create(b, loc, args[1], args[2]);
                                     Value dScores =
                                         arith::MulFOp::create(b, loc, args[0], centered);
-                                    Value scaleValue = arith::ConstantOp::create(
-                                        b, loc, b.getF32FloatAttr(scale));
+                                    Value scaleValue =
+                                        loomc::scalar::constant(b, loc, args[0], scale);
                                     return SmallVector<Value>{
                                         arith::MulFOp::create(b, loc, dScores, scaleValue)};
                                   })
@@ -483,20 +483,20 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::CachedAttentionOp op) {
   Value q4 = splitHeads(l, op.getQuery(), heads);  // [B, T, H, D]
   Value k4 = splitHeads(l, keyCache, kvHeads);      // [B, C, Hkv, D]
   Value v4 = splitHeads(l, valueCache, kvHeads);    // [B, C, Hkv, D]
-  auto vecType = VectorType::get({headDim}, l.b.getF32Type());
-  float negInf = -std::numeric_limits<float>::infinity();
+  auto vecType = VectorType::get({headDim}, l.element);
+  double negInf = -std::numeric_limits<double>::infinity();
 
   auto forall = forEachHead(
       l, batch, heads, kvHeads, headDim, seq,
-      {l.f32Tensor({batch, seq, heads, headDim})},
+      {l.floatTensor({batch, seq, heads, headDim})},
       [&](HeadBlocks &head, ValueRange windows) -> SmallVector<Value> {
         auto queries = scf::ForOp::create(
             l.b, l.loc, l.index(0), l.index(seq), l.index(1), windows,
             [&](OpBuilder &b, Location loc, Value i, ValueRange out) {
-              auto constant = [&](float value) -> Value {
-                return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
+              auto constant = [&](double value) -> Value {
+                return arith::ConstantOp::create(b, loc, b.getFloatAttr(l.element, value));
               };
-              Value zero = constant(0.0f);
+              Value zero = constant(0.0);
               auto row = [&](Value x4, Value t, Value h) -> Value {
                 Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
                 return vector::TransferReadOp::create(
@@ -573,11 +573,18 @@ static Value lower(LinalgBuilder &l, ops::RopeOp op) {
       sines.push_back(op.getInverse() ? -std::sin(angle) : std::sin(angle));
     }
   }
-  RankedTensorType tableType = l.f32Tensor({rows, half});
-  Value cosTable = arith::ConstantOp::create(
-      l.b, l.loc, DenseElementsAttr::get(tableType, ArrayRef<float>(cosines)));
-  Value sinTable = arith::ConstantOp::create(
-      l.b, l.loc, DenseElementsAttr::get(tableType, ArrayRef<float>(sines)));
+  // The f32 angles in every precision (an f64 build widens them): the
+  // tables are constants that forward and backward passes share.
+  RankedTensorType tableType = l.floatTensor({rows, half});
+  auto table = [&](ArrayRef<float> values) -> Value {
+    DenseElementsAttr attr =
+        l.element.isF64()
+            ? DenseElementsAttr::get(tableType,
+                                     ArrayRef<double>(SmallVector<double>(values)))
+            : DenseElementsAttr::get(tableType, values);
+    return arith::ConstantOp::create(l.b, l.loc, attr);
+  };
+  Value cosTable = table(cosines), sinTable = table(sines);
   if (Value position = op.getPosition()) {
     cosTable = l.slice(cosTable, {position, l.b.getIndexAttr(0)}, {seq, half},
                        {seq, half});
@@ -585,7 +592,7 @@ static Value lower(LinalgBuilder &l, ops::RopeOp op) {
                        {seq, half});
   }
   // [B, T, H·D] as [B, T, H, 2, D/2]: the half is a dimension of its own.
-  RankedTensorType halvesType = l.f32Tensor({batch, seq, heads, 2, half});
+  RankedTensorType halvesType = l.floatTensor({batch, seq, heads, 2, half});
   Value halves = tensor::ExpandShapeOp::create(
       l.b, l.loc, halvesType, op.getInput(),
       ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3, 4}});

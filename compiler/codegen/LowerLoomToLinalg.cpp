@@ -90,6 +90,14 @@ static LogicalResult lowerOp(IRRewriter &rewriter, Operation *op,
   }
   LinalgBuilder l(rewriter, op->getLoc());
   l.bf16Products = bf16Products;
+  // The op's floating-point tensors share one element type (the dialect's
+  // Loom_SameFloatElementType): f32, or f64 (-loom-compute-in-f64).
+  for (Type type : llvm::concat<const Type>(op->getOperandTypes(), op->getResultTypes()))
+    if (auto tensor = dyn_cast<RankedTensorType>(type);
+        tensor && isa<FloatType>(tensor.getElementType())) {
+      l.element = tensor.getElementType();
+      break;
+    }
   IntegerAttr group;
   if (isa<mlir::loom::FusedLinearOp, mlir::loom::FusedLinearGradOp>(op))
     group = rewriter.getI64IntegerAttr(nextGroup++);

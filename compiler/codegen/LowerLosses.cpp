@@ -53,7 +53,7 @@ static Value lower(LinalgBuilder &l, ops::CrossEntropyOp op) {
                          b, loc, arith::AddFOp::create(b, loc, logSum, args[0]),
                          target);
                      Value scaled = arith::MulFOp::create(
-                         b, loc, term, scalar::constant(b, loc, invRows));
+                         b, loc, term, scalar::constant(b, loc, term, invRows));
                      return SmallVector<Value>{
                          arith::AddFOp::create(b, loc, args[3], scaled)};
                    })
@@ -82,10 +82,10 @@ static Value lower(LinalgBuilder &l, ops::CrossEntropyGradOp op) {
                   Value isTarget = arith::CmpIOp::create(
                       b, loc, arith::CmpIPredicate::eq, column, args[3]);
                   Value onehot = arith::SelectOp::create(
-                      b, loc, isTarget, scalar::constant(b, loc, 1.0),
-                      scalar::constant(b, loc, 0.0));
+                      b, loc, isTarget, scalar::constant(b, loc, args[0], 1.0),
+                      scalar::constant(b, loc, args[0], 0.0));
                   Value scale = arith::MulFOp::create(
-                      b, loc, args[4], scalar::constant(b, loc, invRows));
+                      b, loc, args[4], scalar::constant(b, loc, args[4], invRows));
                   return SmallVector<Value>{arith::MulFOp::create(
                       b, loc, arith::SubFOp::create(b, loc, p, onehot), scale)};
                 })
@@ -104,7 +104,7 @@ static Value lower(LinalgBuilder &l, ops::MseOp op) {
                      Value diff = arith::SubFOp::create(b, loc, args[0], args[1]);
                      Value square = arith::MulFOp::create(b, loc, diff, diff);
                      Value scaled = arith::MulFOp::create(
-                         b, loc, square, scalar::constant(b, loc, invCount));
+                         b, loc, square, scalar::constant(b, loc, square, invCount));
                      return SmallVector<Value>{
                          arith::AddFOp::create(b, loc, args[2], scaled)};
                    })
@@ -119,7 +119,7 @@ static Value lower(LinalgBuilder &l, ops::MseGradOp op) {
                        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
                          Value diff = arith::SubFOp::create(b, loc, args[0], args[1]);
                          Value scale = arith::MulFOp::create(
-                             b, loc, args[2], scalar::constant(b, loc, twoOverCount));
+                             b, loc, args[2], scalar::constant(b, loc, args[2], twoOverCount));
                          return arith::MulFOp::create(b, loc, diff, scale);
                        });
 }

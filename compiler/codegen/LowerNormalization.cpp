@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/codegen/ScalarMath.h"
 #include "compiler/codegen/Lowerings.h"
 #include "dialects/loom/IR/LoomOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -28,7 +29,7 @@ std::pair<Value, Value> layerNormStatistics(LinalgBuilder &l, Value x,
                                             float epsilon) {
   auto type = cast<RankedTensorType>(x.getType());
   int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
-  RankedTensorType rowType = l.f32Tensor({rows});
+  RankedTensorType rowType = l.floatTensor({rows});
   MLIRContext *ctx = l.b.getContext();
   AffineMap first = AffineMap::get(2, 0, {l.b.getAffineDimExpr(0),
                                           getAffineConstantExpr(0, ctx)}, ctx);
@@ -49,13 +50,13 @@ std::pair<Value, Value> layerNormStatistics(LinalgBuilder &l, Value x,
        AffineMap::get(1, 0, {l.b.getAffineDimExpr(0), getAffineConstantExpr(0, ctx)}, ctx),
        l.dimsMap(1, {0}), l.dimsMap(1, {0})},
       {kParallel}, [&](OpBuilder &b, Location loc, ValueRange args) {
-        Value inv = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(invCols));
+        Value inv = loomc::scalar::constant(b, loc, args[0], invCols);
         Value shiftedMean = arith::MulFOp::create(b, loc, args[0], inv);
         Value meanSquare = arith::MulFOp::create(b, loc, args[1], inv);
         Value var = arith::SubFOp::create(
             b, loc, meanSquare,
             arith::MulFOp::create(b, loc, shiftedMean, shiftedMean));
-        Value eps = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(epsilon));
+        Value eps = loomc::scalar::constant(b, loc, args[0], epsilon);
         Value rstd = math::RsqrtOp::create(b, loc, arith::AddFOp::create(b, loc, var, eps));
         Value mean = arith::AddFOp::create(b, loc, args[2], shiftedMean);
         return SmallVector<Value>{mean, rstd};
@@ -67,7 +68,7 @@ std::pair<Value, Value> layerNormStatistics(LinalgBuilder &l, Value x,
 Value rmsStatistic(LinalgBuilder &l, Value x, float epsilon) {
   auto type = cast<RankedTensorType>(x.getType());
   int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
-  RankedTensorType rowType = l.f32Tensor({rows});
+  RankedTensorType rowType = l.floatTensor({rows});
   Value squares =
       l.generic({x}, {l.filled(rowType, 0.0)},
                 {l.dimsMap(2, {0, 1}), l.dimsMap(2, {0})}, {kParallel, kReduction},
@@ -81,8 +82,8 @@ Value rmsStatistic(LinalgBuilder &l, Value x, float epsilon) {
                        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
                          Value mean = arith::MulFOp::create(
                              b, loc, args[0],
-                             arith::ConstantOp::create(b, loc, b.getF32FloatAttr(invCols)));
-                         Value eps = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(epsilon));
+                             loomc::scalar::constant(b, loc, args[0], invCols));
+                         Value eps = loomc::scalar::constant(b, loc, args[0], epsilon);
                          return math::RsqrtOp::create(
                              b, loc, arith::AddFOp::create(b, loc, mean, eps));
                        });
@@ -132,7 +133,7 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::LayerNormGradOp op) {
   auto hat = [](OpBuilder &b, Location loc, Value x, Value mean, Value rstd) -> Value {
     return arith::MulFOp::create(b, loc, arith::SubFOp::create(b, loc, x, mean), rstd);
   };
-  RankedTensorType rowType = l.f32Tensor({rows});
+  RankedTensorType rowType = l.floatTensor({rows});
   auto sums = l.generic(
       {x, dy, mean, rstd, gain}, {l.filled(rowType, 0.0), l.filled(rowType, 0.0)},
       {m.full, m.full, m.row, m.row, m.column, m.row, m.row}, {kParallel, kReduction},
@@ -149,7 +150,7 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::LayerNormGradOp op) {
                 {m.full, m.full, m.row, m.row, m.column, m.row, m.row, m.full},
                 {kParallel, kParallel},
                 [&](OpBuilder &b, Location loc, ValueRange args) {
-                  Value inv = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(invCols));
+                  Value inv = loomc::scalar::constant(b, loc, args[0], invCols);
                   Value g = arith::MulFOp::create(b, loc, args[1], args[4]);
                   Value xHat = hat(b, loc, args[0], args[2], args[3]);
                   Value meanG = arith::MulFOp::create(b, loc, args[5], inv);
@@ -161,7 +162,7 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::LayerNormGradOp op) {
                       arith::MulFOp::create(b, loc, args[3], centered)};
                 })
           .getResult(0);
-  RankedTensorType columnType = l.f32Tensor({cols});
+  RankedTensorType columnType = l.floatTensor({cols});
   auto columns = l.generic(
       {x, dy, mean, rstd}, {l.filled(columnType, 0.0), l.filled(columnType, 0.0)},
       {m.full, m.full, m.row, m.row, m.column, m.column}, {kReduction, kParallel},
@@ -203,7 +204,7 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::RmsNormGradOp op) {
   RowMaps m(l);
   Value gain = op.getGain();
   Value gx =
-      l.generic({x, dy, gain}, {l.filled(l.f32Tensor({rows}), 0.0)},
+      l.generic({x, dy, gain}, {l.filled(l.floatTensor({rows}), 0.0)},
                 {m.full, m.full, m.column, m.row}, {kParallel, kReduction},
                 [](OpBuilder &b, Location loc, ValueRange args) {
                   Value g = arith::MulFOp::create(b, loc, args[1], args[2]);
@@ -221,7 +222,7 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::RmsNormGradOp op) {
                   Value r3 = arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, r, r), r);
                   Value meanGx = arith::MulFOp::create(
                       b, loc, args[4],
-                      arith::ConstantOp::create(b, loc, b.getF32FloatAttr(invCols)));
+                      loomc::scalar::constant(b, loc, args[0], invCols));
                   Value correction = arith::MulFOp::create(
                       b, loc, arith::MulFOp::create(b, loc, args[0], r3), meanGx);
                   return SmallVector<Value>{arith::SubFOp::create(
@@ -229,7 +230,7 @@ static SmallVector<Value> lower(LinalgBuilder &l, ops::RmsNormGradOp op) {
                 })
           .getResult(0);
   Value dgain =
-      l.generic({x, dy, rstd}, {l.filled(l.f32Tensor({cols}), 0.0)},
+      l.generic({x, dy, rstd}, {l.filled(l.floatTensor({cols}), 0.0)},
                 {m.full, m.full, m.row, m.column}, {kReduction, kParallel},
                 [](OpBuilder &b, Location loc, ValueRange args) {
                   Value normalized = arith::MulFOp::create(b, loc, args[0], args[2]);

@@ -123,7 +123,7 @@ static Value lower(LinalgBuilder &l, ops::SumSquaresOp op) {
   auto vecType = VectorType::get({kLanes}, b.getF32Type());
   Value zeroVec =
       arith::ConstantOp::create(b, loc, DenseElementsAttr::get(vecType, 0.0f));
-  Value zero = l.f32(0.0);
+  Value zero = l.floatConstant(0.0);
   Value length = tensor::DimOp::create(b, loc, input, 0);
   Value whole = arith::SubIOp::create(
       b, loc, length, arith::RemUIOp::create(b, loc, length, l.index(kStep)));

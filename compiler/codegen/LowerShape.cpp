@@ -50,8 +50,8 @@ static Value lower(LinalgBuilder &l, ops::EmbeddingGradOp op) {
   Value dy = l.collapseRows(op.getOutputGrad());
   auto dyType = cast<RankedTensorType>(dy.getType());
   int64_t tokens = dyType.getDimSize(0), width = dyType.getDimSize(1);
-  auto vecType = VectorType::get({kLanes}, l.b.getF32Type());
-  Value zero = l.f32(0.0);
+  auto vecType = VectorType::get({kLanes}, l.element);
+  Value zero = l.floatConstant(0.0);
   auto rows = scf::ForOp::create(
       l.b, l.loc, l.index(0), l.index(tokens), l.index(1),
       ValueRange{l.filled(op.getResult().getType(), 0.0)},

@@ -91,6 +91,8 @@ struct InferenceDescription {
 struct ModelDescription {
   std::string modelName;
   bool fused = true;
+  // loom_precision (abi.h): what the entry points compute in.
+  int32_t precision = 0;
   std::vector<TensorDescription> tensors;
   std::vector<OptimizerDescription> optimizers;
   EntryFunction forwardBackward, gradNorm, evalLoss;

@@ -331,12 +331,15 @@ LogicalResult EntryPointBuilder::lossWrapper(StringRef name,
   Function *callee = module.getFunction(entry.symbol);
   if (!callee || callee->arg_size() != entry.args.size())
     return failure();
-  auto *wrapper = Function::Create(FunctionType::get(f32, {ptr}, false),
+  // The loss as double (abi.h): f32 losses widened exactly, an fp64
+  // build's whole.
+  auto *wrapper = Function::Create(FunctionType::get(f64, {ptr}, false),
                                    GlobalValue::ExternalLinkage, name, module);
   IRBuilder<> b(BasicBlock::Create(context, "entry", wrapper));
   RuntimeArgs runtime;
   runtime.buffers = wrapper->getArg(0);
-  b.CreateRet(callEntry(b, entry, runtime));
+  Value *loss = callEntry(b, entry, runtime);
+  b.CreateRet(loss->getType() == f64 ? loss : b.CreateFPExt(loss, f64));
   return success();
 }
 
@@ -495,11 +498,11 @@ LogicalResult EntryPointBuilder::build() {
   // loom_model_info: {abi_version, num_tensors, tensors, model_name, fused,
   // num_optimizers, optimizers, train_step_flops, num_profiled_ops,
   // profiled_op_names, arena_bytes, inference, gradient_ready_order,
-  // num_cpu_features, cpu_features}
+  // num_cpu_features, cpu_features, precision}
   Constant *inference = inferenceInfo();
   StructType *modelType = StructType::get(
       context, {i32, i32, ptr, ptr, i32, i32, ptr, f64, i32, ptr, i64,
-                inference->getType(), ptr, i32, ptr});
+                inference->getType(), ptr, i32, ptr, i32});
   Constant *model = ConstantStruct::get(
       modelType,
       {ConstantInt::get(i32, LOOM_ABI_VERSION),
@@ -512,7 +515,8 @@ LogicalResult EntryPointBuilder::build() {
        stringArray(profiledOps, "loom.profiled"),
        ConstantInt::get(i64, description.largestArenaBytes()), inference,
        gradientReadyOrder(), ConstantInt::get(i32, cpuFeatures.size()),
-       stringArray(cpuFeatures, "loom.cpu_feature")});
+       stringArray(cpuFeatures, "loom.cpu_feature"),
+       ConstantInt::get(i32, description.precision)});
   new GlobalVariable(module, modelType, true, GlobalValue::ExternalLinkage,
                      model, "loom_model");
   return success();

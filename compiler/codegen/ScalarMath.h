@@ -14,7 +14,10 @@
 
 namespace loomc::scalar {
 
-mlir::Value constant(mlir::OpBuilder &b, mlir::Location loc, double value);
+// `value` as a constant of `like`'s type, or of its element type: f32, or
+// f64 in --precision=fp64's entry points.
+mlir::Value constant(mlir::OpBuilder &b, mlir::Location loc, mlir::Value like,
+                     double value);
 
 // y = f(x) for an activation; `none` returns x.
 mlir::Value activation(mlir::OpBuilder &b, mlir::Location loc,

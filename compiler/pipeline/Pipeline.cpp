@@ -14,6 +14,7 @@
 #include "compiler/codegen/ParallelCodegen.h"
 #include "compiler/codegen/Passes.h"
 #include "compiler/pipeline/StageOutput.h"
+#include "loom/runtime/abi.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -111,6 +112,8 @@ static void populateStage(OpPassManager &pm, loomc::Stage stage,
     mlir::loom::LoomBuildTrainStepPassOptions trainStep;
     trainStep.functionName = "forward";
     pm.addPass(mlir::loom::createLoomBuildTrainStepPass(trainStep));
+    if (options.precision == loomc::Precision::fp64)
+      pm.addPass(mlir::loom::createLoomComputeInF64Pass());
     pm.addPass(mlir::createCSEPass());
     return;
   }
@@ -137,6 +140,10 @@ static void populateStage(OpPassManager &pm, loomc::Stage stage,
     lowering.profile = options.profile;
     lowering.bf16Products = options.precision == loomc::Precision::bf16;
     pm.addPass(loomc::createLoomLowerToLinalgPass(lowering));
+    // An fp64 build's widening and rounding at the buffers (arith.extf and
+    // arith.truncf on tensors) as linalg generics.
+    if (options.precision == loomc::Precision::fp64)
+      pm.addPass(mlir::createConvertElementwiseToLinalgPass());
     pm.addPass(mlir::createCSEPass());
     pm.addPass(mlir::createCanonicalizerPass());
     return;
@@ -165,7 +172,13 @@ static void populateStage(OpPassManager &pm, loomc::Stage stage,
     // reshaped, so that they are computed there (ReshapeDestinations.cpp).
     pm.addNestedPass<mlir::func::FuncOp>(
         loomc::createLoomReshapeDestinationsPass());
-    pm.addPass(mlir::bufferization::createEmptyTensorEliminationPass());
+    // Not in fp64 builds: there a block's gradients reach their buffers
+    // through arith.truncf, so the caller passes fresh destinations, and
+    // computing a weight gradient's loop nest in one of those has left
+    // One-Shot Bufferize with a read-after-write conflict it cannot avoid
+    // (GPT-2 at dim 64). fp64 builds are for checking; a copy costs little.
+    if (options.precision != loomc::Precision::fp64)
+      pm.addPass(mlir::bufferization::createEmptyTensorEliminationPass());
     mlir::bufferization::OneShotBufferizePassOptions bufferize;
     bufferize.bufferizeFunctionBoundaries = true;
     bufferize.functionBoundaryTypeConversion =
@@ -214,6 +227,14 @@ static void populateStage(OpPassManager &pm, loomc::Stage stage,
     pm.addPass(mlir::memref::createExpandStridedMetadataPass());
     pm.addPass(mlir::createLowerAffinePass());
     pm.addPass(mlir::createSCFToControlFlowPass());
+    // An fp64 build's math (the polynomials of -loom-lower-vectors are f32
+    // alone): LLVM's intrinsics where they exist (exp, log, sqrt), libm
+    // calls element by element for the rest (tanh, erf). After the OpenMP
+    // conversion, whose alloca scopes a call would keep.
+    if (options.precision == loomc::Precision::fp64) {
+      pm.addPass(mlir::createConvertMathToLLVMPass());
+      pm.addPass(mlir::createConvertMathToLibmPass());
+    }
     mlir::ConvertVectorToLLVMPassOptions vectors;
     // bf16 products' dot products (x86vector.avx512.dot).
     vectors.x86Vector = options.precision == loomc::Precision::bf16;
@@ -269,6 +290,18 @@ static LogicalResult runStage(ModuleOp module, loomc::Stage stage,
 
 // Every dialect and interface the stages use (bufferization finds its
 // interfaces through the registry's extensions).
+bool loomc::canResumeAfter(Stage stage) {
+  return stage == Stage::loom || stage == Stage::grad;
+}
+
+void loomc::loadDialects(mlir::MLIRContext &context) {
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  context.appendDialectRegistry(registry);
+  context.loadAllAvailableDialects();
+}
+
 static void prepareContext(mlir::MLIRContext &context) {
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
@@ -296,9 +329,40 @@ private:
   std::chrono::steady_clock::time_point last;
 };
 
+// abi.h's loom_precision for --precision.
+static int32_t abiPrecision(loomc::Precision precision) {
+  switch (precision) {
+  case loomc::Precision::fp32:
+    return LOOM_PRECISION_FP32;
+  case loomc::Precision::bf16:
+    return LOOM_PRECISION_BF16;
+  case loomc::Precision::fp64:
+    return LOOM_PRECISION_FP64;
+  }
+  return LOOM_PRECISION_FP32;
+}
+
 static LogicalResult fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "loomc") << message << "\n";
   return mlir::failure();
+}
+
+// IR read back after the grad stage (--from=grad) was built with or
+// without -loom-compute-in-f64: the precision asked for now must be the
+// one it has, or the executable would claim a precision it lacks.
+static LogicalResult checkResumedPrecision(ModuleOp module,
+                                           const loomc::PipelineOptions &options) {
+  if (options.resumeAfter != loomc::Stage::grad)
+    return mlir::success();
+  auto step = module.lookupSymbol<FuncOp>("forward_backward");
+  if (!step || step.getNumResults() != 1)
+    return mlir::success(); // describeModel has said what is missing
+  bool f64 = step.getResultTypes()[0].isF64();
+  if (f64 == (options.precision == loomc::Precision::fp64))
+    return mlir::success();
+  return fail(llvm::Twine("--from=grad: the IR computes its loss in ") +
+              (f64 ? "f64; add --precision=fp64" :
+                     "f32; it was not emitted with --precision=fp64"));
 }
 
 // The CPU the options ask code for (--target-cpu, --target-features).
@@ -356,20 +420,29 @@ LogicalResult loomc::compileModel(ModuleOp module,
   if (!target)
     return mlir::failure();
   TargetTraits traits = traitsOf(*target);
+  // The tensor table, once the training step exists.
+  auto describe = [&]() -> LogicalResult {
+    mlir::FailureOr<ModelDescription> described =
+        describeModel(module, options.fuse);
+    if (failed(described))
+      return mlir::failure();
+    report.model = std::move(*described);
+    report.model.precision = abiPrecision(options.precision);
+    // Loops over the layers pick buffers by their place in the table
+    // (-loom-roll-repeated-calls, which drops these attributes).
+    annotateTableIndices(module, report.model);
+    return checkResumedPrecision(module, options);
+  };
+  if (options.resumeAfter == Stage::grad && failed(describe()))
+    return mlir::failure();
   for (Stage stage : kPassStages) {
+    if (options.resumeAfter && stage <= *options.resumeAfter)
+      continue;
     if (failed(runStage(module, stage, options, traits, report, output)))
       return mlir::failure();
     clock.done(stageName(stage));
-    if (stage == Stage::grad) {
-      mlir::FailureOr<ModelDescription> described =
-          describeModel(module, options.fuse);
-      if (failed(described))
-        return mlir::failure();
-      report.model = std::move(*described);
-      // Loops over the layers pick buffers by their place in the table
-      // (-loom-roll-repeated-calls, which drops these attributes).
-      annotateTableIndices(module, report.model);
-    }
+    if (stage == Stage::grad && failed(describe()))
+      return mlir::failure();
     if (stage == Stage::bufferized) {
       readMemoryPlan(module, report.model);
       readGradientReadyOrder(module, report.model);

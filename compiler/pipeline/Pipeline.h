@@ -36,13 +36,18 @@ llvm::StringRef stageName(Stage stage);
 // "loom, grad, fused, ..." for messages.
 std::string stageNames();
 
-// What the matrix products compute in (--precision). Everything else --
-// master weights, gradients, the optimizer and its state, norms, softmax,
-// the loss -- is f32 either way.
+// What a build computes in (--precision). Tensors in buffers -- master
+// weights, gradients, the optimizer's state, inputs -- are f32 in every
+// build (abi.h).
 enum class Precision {
   fp32,
-  // Products read bf16 copies of their operands and accumulate in f32.
+  // Matrix products read bf16 copies of their operands and accumulate in
+  // f32; norms, softmax, the loss and the optimizer stay f32.
   bf16,
+  // The forward and backward passes (the loss, the gradients, inference)
+  // in f64, from the f32 buffers (-loom-compute-in-f64): for checking
+  // (--grad-check), not speed. The optimizer updates the f32 masters in f32.
+  fp64,
 };
 
 struct PipelineOptions {
@@ -80,6 +85,10 @@ struct PipelineOptions {
   std::string runtimeLibrary;
   // Print the IR after this stage on the emit stream and build nothing.
   std::optional<Stage> emit;
+  // The module is IR that --emit printed after this stage (loom or grad),
+  // read back (loomc --from=STAGE), perhaps edited: the stages up to it
+  // are not run again.
+  std::optional<Stage> resumeAfter;
   // Write the IR of every stage that runs into this directory, as
   // NN-STAGE.mlir, .ll and .s.
   std::string dumpDirectory;
@@ -105,6 +114,12 @@ struct CompilationReport {
 // IR goes to `emitStream`) or to the linked output. Errors are reported
 // through the context's diagnostic handler, or on stderr for files and
 // tools.
+// The stages after which compileModel can resume from IR (--from): those
+// before the tensor table is read from the module.
+bool canResumeAfter(Stage stage);
+// Loads every dialect the stages' IR uses, for reading it back.
+void loadDialects(mlir::MLIRContext &context);
+
 mlir::LogicalResult compileModel(mlir::ModuleOp module,
                                  const PipelineOptions &options,
                                  CompilationReport &report,

@@ -8,6 +8,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* Why `model` cannot be checked, or NULL when it can: the check needs an
+ * fp64 build (loomc --precision=fp64), whose losses and gradients are
+ * computed in f64. Finite differences of an f32 loss measure its rounding
+ * and its curvature as much as its gradient (torch.autograd.gradcheck
+ * insists on double for the same reason), so no tolerance separates a
+ * wrong gradient rule from them. */
+const char *loom_grad_check_unavailable(const loom_model_info *model);
+
 /* With the current batch in the input buffers, computes every gradient with
  * the compiled forward and backward pass, then compares sampled entries of each
  * with the central difference (L(w + h) − L(w − h)) / 2h of the compiled

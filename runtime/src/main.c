@@ -304,6 +304,11 @@ static int run(int argc, char **argv, const loom_model_info *model,
             program, alone);
     return 1;
   }
+  const char *unchecked = loom_grad_check_unavailable(model);
+  if (options.grad_check && unchecked) {
+    fprintf(stderr, "%s: error: --grad-check: %s\n", program, unchecked);
+    return 1;
+  }
   if (options.threads > 0)
     omp_set_num_threads(options.threads);
   if (options.subcommand == LOOM_SAMPLE)

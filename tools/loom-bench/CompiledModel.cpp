@@ -62,7 +62,7 @@ CompiledModel::build(const std::string &loomc, const std::string &modelPath,
   }
   compiled->model =
       static_cast<const loom_model_info *>(dlsym(compiled->handle, "loom_model"));
-  compiled->forwardBackward = reinterpret_cast<float (*)(void *const *)>(
+  compiled->forwardBackward = reinterpret_cast<double (*)(void *const *)>(
       dlsym(compiled->handle, "loom_forward_backward"));
   compiled->update = reinterpret_cast<decltype(compiled->update)>(
       dlsym(compiled->handle, "loom_update"));

@@ -40,7 +40,7 @@ private:
 
   void *handle = nullptr;
   const loom_model_info *model = nullptr;
-  float (*forwardBackward)(void *const *) = nullptr;
+  double (*forwardBackward)(void *const *) = nullptr;
   void (*update)(int32_t, void *const *, const float *, float, int64_t,
                  const int64_t *) = nullptr;
   int32_t optimizer = -1;

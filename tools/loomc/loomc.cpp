@@ -14,6 +14,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -35,6 +36,10 @@ static cl::opt<std::string>
               cl::desc("Print the IR after a stage and stop: loom, grad, "
                        "fused, linalg, tiled, "
                        "bufferized, llvm, llvm-ir, asm"));
+static cl::opt<std::string>
+    fromStage("from", cl::value_desc("stage"), cl::cat(category),
+              cl::desc("The input is IR that --emit printed after this stage "
+                       "(loom or grad), perhaps edited: go on from there"));
 static cl::opt<std::string>
     dumpDir("dump-ir", cl::value_desc("dir"), cl::cat(category),
             cl::desc("Write the IR of every stage to files in this directory"));
@@ -103,11 +108,15 @@ static cl::opt<std::string>
                             "host's or --target-cpu's"));
 static cl::opt<loomc::Precision> precision(
     "precision", cl::cat(category), cl::init(loomc::Precision::fp32),
-    cl::desc("What the matrix products compute in (everything else is f32)"),
+    cl::desc("What the step computes in (tensors in buffers are f32 in every build)"),
     cl::values(clEnumValN(loomc::Precision::fp32, "fp32", "f32 (the default)"),
                clEnumValN(loomc::Precision::bf16, "bf16",
-                          "bf16 operands, f32 accumulation (needs AVX512-BF16 "
-                          "at twice the f32 FMA rate: AMD Zen 4/5)")));
+                          "matrix products with bf16 operands, f32 accumulation "
+                          "(needs AVX512-BF16 at twice the f32 FMA rate: AMD "
+                          "Zen 4/5)"),
+               clEnumValN(loomc::Precision::fp64, "fp64",
+                          "the forward and backward passes in f64, for "
+                          "--grad-check (slow: for checking, not training)")));
 static cl::opt<bool> amxTiles(
     "amx-tiles", cl::cat(category),
     cl::desc("With --precision=bf16 on a CPU with AMX: the products on AMX "
@@ -229,6 +238,15 @@ int main(int argc, char **argv) {
                                ? loomc::defaultRuntimeLibrary(argv[0])
                                : std::string(runtimeLibrary);
   options.dumpDirectory = dumpDir;
+  if (!fromStage.empty()) {
+    options.resumeAfter = loomc::parseStage(fromStage);
+    if (!options.resumeAfter || !loomc::canResumeAfter(*options.resumeAfter))
+      return fail("--from=" + fromStage +
+                  ": IR can be read back after the loom or grad stage");
+    if (!defines.empty())
+      return fail("-D: constants are those of a .loom definition; --from "
+                  "reads IR whose shapes are already fixed");
+  }
 
   // The front end parses each -D value according to its constant's kind.
   loomc::frontend::ModelOptions modelOptions;
@@ -261,13 +279,18 @@ int main(int argc, char **argv) {
       });
 
   auto start = std::chrono::steady_clock::now();
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      loomc::frontend::loadModel(sourceMgr, context, modelOptions);
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  if (options.resumeAfter) {
+    loomc::loadDialects(context);
+    module = mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
+  } else {
+    module = loomc::frontend::loadModel(sourceMgr, context, modelOptions);
+  }
   if (!module)
     return 1;
   loomc::CompilationReport report;
   report.times.push_back(
-      {"front end",
+      {options.resumeAfter ? "reading IR" : "front end",
        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
            .count()});
   if (failed(loomc::compileModel(*module, options, report, outs())))

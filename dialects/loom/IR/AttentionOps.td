@@ -22,9 +22,9 @@ def Loom_AttentionOp : Loom_DifferentiableOp<"attention",
     %o, %lse = loom.attention %q, %k, %v heads(3, 3) : tensor<4x37x96xf32>, tensor<4x37x96xf32> -> tensor<4x3x37xf32>
     ```
   }];
-  let arguments = (ins 3DTensorOf<[F32]>:$query, 3DTensorOf<[F32]>:$key,
-                       3DTensorOf<[F32]>:$value, I64Attr:$heads, I64Attr:$kv_heads);
-  let results = (outs 3DTensorOf<[F32]>:$output, 3DTensorOf<[F32]>:$logsumexp);
+  let arguments = (ins 3DTensorOf<[F32, F64]>:$query, 3DTensorOf<[F32, F64]>:$key,
+                       3DTensorOf<[F32, F64]>:$value, I64Attr:$heads, I64Attr:$kv_heads);
+  let results = (outs 3DTensorOf<[F32, F64]>:$output, 3DTensorOf<[F32, F64]>:$logsumexp);
   let assemblyFormat = [{
     $query `,` $key `,` $value `heads` `(` $heads `,` $kv_heads `)` attr-dict `:` type($query) `,` type($key) `->` type($logsumexp)
   }];
@@ -52,10 +52,10 @@ def Loom_RopeOp : Loom_DifferentiableOp<"rope", [AllTypesMatch<["input", "result
     %qd = loom.rope %q1 at %pos positions(64) heads(3) theta(10000.0) : tensor<1x1x96xf32>
     ```
   }];
-  let arguments = (ins 3DTensorOf<[F32]>:$input, Optional<Index>:$position,
+  let arguments = (ins 3DTensorOf<[F32, F64]>:$input, Optional<Index>:$position,
                        OptionalAttr<I64Attr>:$positions, I64Attr:$heads,
                        F64Attr:$theta, UnitAttr:$inverse);
-  let results = (outs 3DTensorOf<[F32]>:$result);
+  let results = (outs 3DTensorOf<[F32, F64]>:$result);
   let assemblyFormat = [{
     $input (`at` $position^ `positions` `(` $positions `)`)? `heads` `(` $heads `)` `theta` `(` $theta `)` attr-dict `:` type($input)
   }];
@@ -84,13 +84,13 @@ def Loom_CachedAttentionOp : Loom_Op<"cached_attention",
     %o, %kc2, %vc2 = loom.cached_attention %q, %k, %v into %kc, %vc at %pos heads(4, 2) : tensor<1x1x64xf32>, tensor<1x1x32xf32>, tensor<1x128x32xf32>
     ```
   }];
-  let arguments = (ins 3DTensorOf<[F32]>:$query, 3DTensorOf<[F32]>:$key,
-                       3DTensorOf<[F32]>:$value, 3DTensorOf<[F32]>:$key_cache,
-                       3DTensorOf<[F32]>:$value_cache, Index:$position,
+  let arguments = (ins 3DTensorOf<[F32, F64]>:$query, 3DTensorOf<[F32, F64]>:$key,
+                       3DTensorOf<[F32, F64]>:$value, 3DTensorOf<[F32, F64]>:$key_cache,
+                       3DTensorOf<[F32, F64]>:$value_cache, Index:$position,
                        I64Attr:$heads, I64Attr:$kv_heads);
-  let results = (outs 3DTensorOf<[F32]>:$output,
-                      3DTensorOf<[F32]>:$new_key_cache,
-                      3DTensorOf<[F32]>:$new_value_cache);
+  let results = (outs 3DTensorOf<[F32, F64]>:$output,
+                      3DTensorOf<[F32, F64]>:$new_key_cache,
+                      3DTensorOf<[F32, F64]>:$new_value_cache);
   let assemblyFormat = [{
     $query `,` $key `,` $value `into` $key_cache `,` $value_cache `at` $position `heads` `(` $heads `,` $kv_heads `)` attr-dict `:` type($query) `,` type($key) `,` type($key_cache)
   }];
@@ -115,13 +115,13 @@ def Loom_AttentionGradOp : Loom_Op<"attention_grad",
     %dq, %dk, %dv = loom.attention_grad %q, %k, %v, %o, %lse, %do heads(3, 3) : tensor<4x37x96xf32>, tensor<4x37x96xf32>, tensor<4x3x37xf32>
     ```
   }];
-  let arguments = (ins 3DTensorOf<[F32]>:$query, 3DTensorOf<[F32]>:$key,
-                       3DTensorOf<[F32]>:$value, 3DTensorOf<[F32]>:$output,
-                       3DTensorOf<[F32]>:$logsumexp,
-                       3DTensorOf<[F32]>:$output_grad, I64Attr:$heads,
+  let arguments = (ins 3DTensorOf<[F32, F64]>:$query, 3DTensorOf<[F32, F64]>:$key,
+                       3DTensorOf<[F32, F64]>:$value, 3DTensorOf<[F32, F64]>:$output,
+                       3DTensorOf<[F32, F64]>:$logsumexp,
+                       3DTensorOf<[F32, F64]>:$output_grad, I64Attr:$heads,
                        I64Attr:$kv_heads);
-  let results = (outs 3DTensorOf<[F32]>:$query_grad, 3DTensorOf<[F32]>:$key_grad,
-                      3DTensorOf<[F32]>:$value_grad);
+  let results = (outs 3DTensorOf<[F32, F64]>:$query_grad, 3DTensorOf<[F32, F64]>:$key_grad,
+                      3DTensorOf<[F32, F64]>:$value_grad);
   let assemblyFormat = [{
     $query `,` $key `,` $value `,` $output `,` $logsumexp `,` $output_grad `heads` `(` $heads `,` $kv_heads `)` attr-dict `:` type($query) `,` type($key) `,` type($logsumexp)
   }];

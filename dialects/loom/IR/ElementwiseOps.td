@@ -14,8 +14,8 @@ def Loom_AddOp : Loom_DifferentiableOp<"add"> {
     %y = loom.add %xw, %b : (tensor<256x128xf32>, tensor<128xf32>) -> tensor<256x128xf32>
     ```
   }];
-  let arguments = (ins Loom_F32Tensor:$lhs, Loom_F32Tensor:$rhs);
-  let results = (outs Loom_F32Tensor:$result);
+  let arguments = (ins Loom_FloatTensor:$lhs, Loom_FloatTensor:$rhs);
+  let results = (outs Loom_FloatTensor:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }
@@ -30,8 +30,8 @@ class Loom_ActivationOp<string mnemonic, string kind, bit readsInput,
                      Loom_ActivationOpInterface],
                     !if(readsInput, [Loom_CheapToRecompute], []))> {
   let summary = "Elementwise " # formula;
-  let arguments = (ins Loom_F32Tensor:$input);
-  let results = (outs Loom_F32Tensor:$result);
+  let arguments = (ins Loom_FloatTensor:$input);
+  let results = (outs Loom_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
   let extraClassDeclaration = [{
     static ::mlir::loom::Activation getKind() {
@@ -101,8 +101,8 @@ def Loom_SwigluOp : Loom_DifferentiableOp<"swiglu",
     ```
     Its gradient needs both operands.
   }];
-  let arguments = (ins Loom_F32Tensor:$gate, Loom_F32Tensor:$up);
-  let results = (outs Loom_F32Tensor:$result);
+  let arguments = (ins Loom_FloatTensor:$gate, Loom_FloatTensor:$up);
+  let results = (outs Loom_FloatTensor:$result);
   let assemblyFormat = "$gate `,` $up attr-dict `:` type($result)";
 }
 
@@ -122,9 +122,9 @@ def Loom_ActivationGradOp : Loom_Op<"activation_grad",
     %dx = loom.activation_grad gelu %x, %dy : tensor<256x128xf32>
     ```
   }];
-  let arguments = (ins Loom_ActivationAttr:$activation, Loom_F32Tensor:$saved,
-                       Loom_F32Tensor:$output_grad);
-  let results = (outs Loom_F32Tensor:$result);
+  let arguments = (ins Loom_ActivationAttr:$activation, Loom_FloatTensor:$saved,
+                       Loom_FloatTensor:$output_grad);
+  let results = (outs Loom_FloatTensor:$result);
   let assemblyFormat =
       "custom<Activation>($activation) $saved `,` $output_grad attr-dict `:` type($result)";
   let hasVerifier = 1;
@@ -140,9 +140,9 @@ def Loom_SwigluGradOp : Loom_Op<"swiglu_grad",
     %dg, %du = loom.swiglu_grad %gate, %up, %dy : tensor<4x37x344xf32>
     ```
   }];
-  let arguments = (ins Loom_F32Tensor:$gate, Loom_F32Tensor:$up,
-                       Loom_F32Tensor:$output_grad);
-  let results = (outs Loom_F32Tensor:$gate_grad, Loom_F32Tensor:$up_grad);
+  let arguments = (ins Loom_FloatTensor:$gate, Loom_FloatTensor:$up,
+                       Loom_FloatTensor:$output_grad);
+  let results = (outs Loom_FloatTensor:$gate_grad, Loom_FloatTensor:$up_grad);
   let assemblyFormat = "$gate `,` $up `,` $output_grad attr-dict `:` type($gate)";
 }
 
@@ -157,8 +157,8 @@ def Loom_ReduceSumOp : Loom_Op<"reduce_sum"> {
     %db = loom.reduce_sum %dy : (tensor<256x128xf32>) -> tensor<128xf32>
     ```
   }];
-  let arguments = (ins Loom_F32Tensor:$input);
-  let results = (outs Loom_F32Tensor:$result);
+  let arguments = (ins Loom_FloatTensor:$input);
+  let results = (outs Loom_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }
@@ -172,6 +172,6 @@ def Loom_ZerosOp : Loom_Op<"zeros"> {
     %z = loom.zeros : tensor<64x128xf32>
     ```
   }];
-  let results = (outs Loom_F32Tensor:$result);
+  let results = (outs Loom_FloatTensor:$result);
   let assemblyFormat = "attr-dict `:` type($result)";
 }

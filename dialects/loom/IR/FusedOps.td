@@ -18,11 +18,11 @@ def Loom_FusedLinearOp : Loom_Op<"fused_linear", [AttrSizedOperandSegments]> {
     %h = loom.fused_linear none %x, %w, %b residual %r : (tensor<256x64xf32>, tensor<64x128xf32>, tensor<128xf32>, tensor<256x128xf32>) -> tensor<256x128xf32>
     ```
   }];
-  let arguments = (ins Loom_ActivationAttr:$activation, Loom_F32Tensor:$input,
-                       Loom_F32Matrix:$weight, Optional<1DTensorOf<[F32]>>:$bias,
-                       Optional<Loom_F32Tensor>:$residual,
+  let arguments = (ins Loom_ActivationAttr:$activation, Loom_FloatTensor:$input,
+                       Loom_FloatMatrix:$weight, Optional<1DTensorOf<[F32, F64]>>:$bias,
+                       Optional<Loom_FloatTensor>:$residual,
                        UnitAttr:$transpose_weight);
-  let results = (outs Loom_F32Tensor:$output, Optional<Loom_F32Tensor>:$pre_activation);
+  let results = (outs Loom_FloatTensor:$output, Optional<Loom_FloatTensor>:$pre_activation);
   let assemblyFormat = [{
     custom<Activation>($activation) $input `,` $weight (`,` $bias^)? (`residual` $residual^)? attr-dict `:` functional-type(operands, results)
   }];
@@ -50,11 +50,11 @@ def Loom_FusedLinearGradOp : Loom_Op<"fused_linear_grad", [AttrSizedOperandSegme
     ```
   }];
   let arguments = (ins Loom_ActivationAttr:$activation,
-                       Loom_F32Tensor:$output_grad, Loom_F32Tensor:$input,
-                       Optional<Loom_F32Matrix>:$weight,
-                       Optional<Loom_F32Tensor>:$saved, UnitAttr:$with_bias,
+                       Loom_FloatTensor:$output_grad, Loom_FloatTensor:$input,
+                       Optional<Loom_FloatMatrix>:$weight,
+                       Optional<Loom_FloatTensor>:$saved, UnitAttr:$with_bias,
                        UnitAttr:$transpose_weight);
-  let results = (outs Variadic<Loom_F32Tensor>:$grads);
+  let results = (outs Variadic<Loom_FloatTensor>:$grads);
   let assemblyFormat = [{
     custom<Activation>($activation) $output_grad `,` $input
     (`weight` $weight^)? (`saved` $saved^)? attr-dict

@@ -21,9 +21,9 @@ def Loom_MatmulOp : Loom_DifferentiableOp<"matmul"> {
     %dw = loom.matmul %x, %dy {transpose_lhs} : (tensor<4x64x96xf32>, tensor<4x64x288xf32>) -> tensor<96x288xf32>
     ```
   }];
-  let arguments = (ins Loom_F32Tensor:$lhs, Loom_F32Tensor:$rhs,
+  let arguments = (ins Loom_FloatTensor:$lhs, Loom_FloatTensor:$rhs,
                        UnitAttr:$transpose_lhs, UnitAttr:$transpose_rhs);
-  let results = (outs Loom_F32Tensor:$result);
+  let results = (outs Loom_FloatTensor:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }

@@ -37,15 +37,34 @@ def Loom_Dialect : Dialect {
   let hasRegionArgAttrVerify = 1;
 }
 
+def Loom_SameFloatElementType : NativeOpTrait<"SameFloatElementType"> {
+  let cppNamespace = "::mlir::OpTrait::loom";
+}
+
+// `scalar` is a 0-d tensor of `tensor`'s element type.
+class Loom_ScalarOfElementType<string tensor, string scalar>
+    : TypesMatchWith<scalar # " has " # tensor # "'s element type", tensor, scalar,
+                     "::mlir::RankedTensorType::get({}, ::mlir::getElementTypeOrSelf($_self))">;
+
 // Every loom op but the runtime's (RuntimeOps.td) is free of side effects on
 // memory: it reads its operands and produces new tensors.
 class Loom_Op<string mnemonic, list<Trait> traits = []>
-    : Op<Loom_Dialect, mnemonic, !listconcat(traits, [Pure])>;
+    : Op<Loom_Dialect, mnemonic,
+         !listconcat(traits, [Pure, Loom_SameFloatElementType])>;
 
+// Every floating-point tensor an op reads or writes has one element type:
+// f32, or f64 inside an `--precision=fp64` build's entry points
+// (-loom-compute-in-f64). Checked for every op by Loom_Op's
+// Loom_SameFloatElementType.
+def Loom_FloatTensor : RankedTensorOf<[F32, F64]>;
+def Loom_FloatMatrix : 2DTensorOf<[F32, F64]>;
+// A loss or another scalar, `tensor<f32>` or `tensor<f64>`: never spelt out
+// in an op's assembly, but inferred from a tensor operand
+// (Loom_ScalarOfElementType).
+def Loom_FloatScalar : 0DTensorOf<[F32, F64]>;
+// The optimizer's operands: the f32 masters, gradients and state, in every
+// build.
 def Loom_F32Tensor : RankedTensorOf<[F32]>;
-def Loom_F32Matrix : 2DTensorOf<[F32]>;
-// A loss or another scalar: `tensor<f32>`, never spelt out in an op's
-// assembly.
 def Loom_F32Scalar : 0DTensorOf<[F32]> {
   let builderCall = "::mlir::RankedTensorType::get({}, $_builder.getF32Type())";
 }

@@ -2,6 +2,7 @@
 
 #include "dialects/loom/IR/LoomBuilders.h"
 #include "dialects/loom/IR/LoomOps.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 using namespace mlir::loom;
@@ -80,8 +81,10 @@ mlir::loom::addResultShape(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs) {
   return SmallVector<int64_t>(longer);
 }
 
-static RankedTensorType f32Tensor(Builder &builder, ArrayRef<int64_t> shape) {
-  return RankedTensorType::get(shape, builder.getF32Type());
+// A tensor of `shape` with the element type of `like` (f32, or f64 in
+// -loom-compute-in-f64's entry points).
+static RankedTensorType tensorLike(Value like, ArrayRef<int64_t> shape) {
+  return RankedTensorType::get(shape, getElementTypeOrSelf(like.getType()));
 }
 
 Value mlir::loom::createMatmul(OpBuilder &builder, Location loc, Value lhs,
@@ -96,7 +99,7 @@ Value mlir::loom::createMatmul(OpBuilder &builder, Location loc, Value lhs,
   ArrayRef<int64_t> resultShape =
       succeeded(shape) ? ArrayRef<int64_t>(*shape)
                        : cast<RankedTensorType>(lhs.getType()).getShape();
-  return MatmulOp::create(builder, loc, f32Tensor(builder, resultShape), lhs,
+  return MatmulOp::create(builder, loc, tensorLike(lhs, resultShape), lhs,
                           rhs, transposeLhs, transposeRhs)
       .getResult();
 }
@@ -109,7 +112,7 @@ Value mlir::loom::createAdd(OpBuilder &builder, Location loc, Value lhs,
   ArrayRef<int64_t> resultShape =
       succeeded(shape) ? ArrayRef<int64_t>(*shape)
                        : cast<RankedTensorType>(lhs.getType()).getShape();
-  return AddOp::create(builder, loc, f32Tensor(builder, resultShape), lhs, rhs)
+  return AddOp::create(builder, loc, tensorLike(lhs, resultShape), lhs, rhs)
       .getResult();
 }
 
@@ -117,7 +120,7 @@ Value mlir::loom::createReduceSumTo(OpBuilder &builder, Location loc,
                                     Value input, ArrayRef<int64_t> shape) {
   if (cast<RankedTensorType>(input.getType()).getShape() == shape)
     return input;
-  return ReduceSumOp::create(builder, loc, f32Tensor(builder, shape), input)
+  return ReduceSumOp::create(builder, loc, tensorLike(input, shape), input)
       .getResult();
 }
 

@@ -32,6 +32,33 @@ static void printActivation(OpAsmPrinter &printer, Operation *,
   printer << stringifyActivation(activation.getValue());
 }
 
+LogicalResult
+mlir::OpTrait::loom::detail::verifySameFloatElementType(Operation *op) {
+  Type common;
+  auto check = [&](Type type, StringRef what, unsigned index) -> LogicalResult {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!tensor || !isa<FloatType>(tensor.getElementType()))
+      return success();
+    if (!common) {
+      common = tensor.getElementType();
+      return success();
+    }
+    if (tensor.getElementType() == common)
+      return success();
+    return op->emitOpError() << what << " #" << index << " has element type "
+                             << tensor.getElementType() << ", but the op's first "
+                             << "floating-point tensor has " << common
+                             << ": an op computes in one precision";
+  };
+  for (auto [index, type] : llvm::enumerate(op->getOperandTypes()))
+    if (failed(check(type, "operand", index)))
+      return failure();
+  for (auto [index, type] : llvm::enumerate(op->getResultTypes()))
+    if (failed(check(type, "result", index)))
+      return failure();
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "dialects/loom/IR/LoomOps.cpp.inc"
 

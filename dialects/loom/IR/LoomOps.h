@@ -15,6 +15,21 @@ namespace mlir::OpTrait::loom {
 template <typename ConcreteType>
 class CheapToRecompute
     : public ::mlir::OpTrait::TraitBase<ConcreteType, CheapToRecompute> {};
+
+namespace detail {
+LogicalResult verifySameFloatElementType(Operation *op);
+} // namespace detail
+
+// Loom_SameFloatElementType (LoomBase.td): the op's floating-point tensors,
+// operands and results, share one element type.
+template <typename ConcreteType>
+class SameFloatElementType
+    : public ::mlir::OpTrait::TraitBase<ConcreteType, SameFloatElementType> {
+public:
+  static LogicalResult verifyTrait(Operation *op) {
+    return detail::verifySameFloatElementType(op);
+  }
+};
 } // namespace mlir::OpTrait::loom
 
 #include "dialects/loom/IR/LoomInterfaces.h.inc"

@@ -14,9 +14,9 @@ def Loom_LayerNormOp : Loom_DifferentiableOp<"layer_norm",
     %y = loom.layer_norm %x, %g, %b epsilon(1.0e-05) : tensor<4x64x768xf32>, tensor<768xf32>
     ```
   }];
-  let arguments = (ins Loom_F32Tensor:$input, 1DTensorOf<[F32]>:$gain,
-                       1DTensorOf<[F32]>:$bias, F32Attr:$epsilon);
-  let results = (outs Loom_F32Tensor:$result);
+  let arguments = (ins Loom_FloatTensor:$input, 1DTensorOf<[F32, F64]>:$gain,
+                       1DTensorOf<[F32, F64]>:$bias, F32Attr:$epsilon);
+  let results = (outs Loom_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $gain `,` $bias `epsilon` `(` $epsilon `)` attr-dict `:` type($input) `,` type($gain)
   }];
@@ -34,9 +34,9 @@ def Loom_RmsNormOp : Loom_DifferentiableOp<"rms_norm",
     %y = loom.rms_norm %x, %g epsilon(1.0e-06) : tensor<4x37x96xf32>, tensor<96xf32>
     ```
   }];
-  let arguments = (ins Loom_F32Tensor:$input, 1DTensorOf<[F32]>:$gain,
+  let arguments = (ins Loom_FloatTensor:$input, 1DTensorOf<[F32, F64]>:$gain,
                        F32Attr:$epsilon);
-  let results = (outs Loom_F32Tensor:$result);
+  let results = (outs Loom_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $gain `epsilon` `(` $epsilon `)` attr-dict `:` type($input) `,` type($gain)
   }];
@@ -60,10 +60,10 @@ def Loom_LayerNormGradOp : Loom_Op<"layer_norm_grad",
     %dx, %dg, %db = loom.layer_norm_grad %x, %g, %dy epsilon(1.0e-05) : tensor<4x64x768xf32>, tensor<768xf32>
     ```
   }];
-  let arguments = (ins Loom_F32Tensor:$input, 1DTensorOf<[F32]>:$gain,
-                       Loom_F32Tensor:$output_grad, F32Attr:$epsilon);
-  let results = (outs Loom_F32Tensor:$input_grad, 1DTensorOf<[F32]>:$gain_grad,
-                      1DTensorOf<[F32]>:$bias_grad);
+  let arguments = (ins Loom_FloatTensor:$input, 1DTensorOf<[F32, F64]>:$gain,
+                       Loom_FloatTensor:$output_grad, F32Attr:$epsilon);
+  let results = (outs Loom_FloatTensor:$input_grad, 1DTensorOf<[F32, F64]>:$gain_grad,
+                      1DTensorOf<[F32, F64]>:$bias_grad);
   let assemblyFormat = [{
     $input `,` $gain `,` $output_grad `epsilon` `(` $epsilon `)` attr-dict `:` type($input) `,` type($gain)
   }];
@@ -82,9 +82,9 @@ def Loom_RmsNormGradOp : Loom_Op<"rms_norm_grad",
     %dx, %dg = loom.rms_norm_grad %x, %g, %dy epsilon(1.0e-06) : tensor<4x37x96xf32>, tensor<96xf32>
     ```
   }];
-  let arguments = (ins Loom_F32Tensor:$input, 1DTensorOf<[F32]>:$gain,
-                       Loom_F32Tensor:$output_grad, F32Attr:$epsilon);
-  let results = (outs Loom_F32Tensor:$input_grad, 1DTensorOf<[F32]>:$gain_grad);
+  let arguments = (ins Loom_FloatTensor:$input, 1DTensorOf<[F32, F64]>:$gain,
+                       Loom_FloatTensor:$output_grad, F32Attr:$epsilon);
+  let results = (outs Loom_FloatTensor:$input_grad, 1DTensorOf<[F32, F64]>:$gain_grad);
   let assemblyFormat = [{
     $input `,` $gain `,` $output_grad `epsilon` `(` $epsilon `)` attr-dict `:` type($input) `,` type($gain)
   }];

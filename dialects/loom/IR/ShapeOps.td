@@ -12,8 +12,8 @@ def Loom_EmbeddingOp : Loom_DifferentiableOp<"embedding"> {
     %x = loom.embedding %wte, %idx : (tensor<50257x768xf32>, tensor<4x64xi32>) -> tensor<4x64x768xf32>
     ```
   }];
-  let arguments = (ins 2DTensorOf<[F32]>:$table, Loom_I32Tensor:$ids);
-  let results = (outs Loom_F32Tensor:$result);
+  let arguments = (ins 2DTensorOf<[F32, F64]>:$table, Loom_I32Tensor:$ids);
+  let results = (outs Loom_FloatTensor:$result);
   let assemblyFormat = "$table `,` $ids attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }
@@ -34,9 +34,9 @@ def Loom_SliceOp : Loom_DifferentiableOp<"slice"> {
     %p = loom.slice %wpe dim(0) offset(0) at %pos : (tensor<1024x768xf32>) -> tensor<1x768xf32>
     ```
   }];
-  let arguments = (ins Loom_F32Tensor:$input, I64Attr:$dim, I64Attr:$offset,
+  let arguments = (ins Loom_FloatTensor:$input, I64Attr:$dim, I64Attr:$offset,
                        Optional<Index>:$position);
-  let results = (outs Loom_F32Tensor:$result);
+  let results = (outs Loom_FloatTensor:$result);
   let assemblyFormat = [{
     $input `dim` `(` $dim `)` `offset` `(` $offset `)` (`at` $position^)? attr-dict `:` functional-type($input, results)
   }];
@@ -57,8 +57,8 @@ def Loom_EmbeddingGradOp : Loom_Op<"embedding_grad"> {
     %dwte = loom.embedding_grad %idx, %dx : (tensor<4x64xi32>, tensor<4x64x768xf32>) -> tensor<50257x768xf32>
     ```
   }];
-  let arguments = (ins Loom_I32Tensor:$ids, Loom_F32Tensor:$output_grad);
-  let results = (outs 2DTensorOf<[F32]>:$result);
+  let arguments = (ins Loom_I32Tensor:$ids, Loom_FloatTensor:$output_grad);
+  let results = (outs 2DTensorOf<[F32, F64]>:$result);
   let assemblyFormat = "$ids `,` $output_grad attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }
@@ -73,9 +73,9 @@ def Loom_SliceGradOp : Loom_Op<"slice_grad"> {
     %dqkv = loom.slice_grad %dk dim(2) offset(96) : (tensor<4x37x96xf32>) -> tensor<4x37x288xf32>
     ```
   }];
-  let arguments = (ins Loom_F32Tensor:$output_grad, I64Attr:$dim, I64Attr:$offset,
+  let arguments = (ins Loom_FloatTensor:$output_grad, I64Attr:$dim, I64Attr:$offset,
                        Optional<Index>:$position);
-  let results = (outs Loom_F32Tensor:$result);
+  let results = (outs Loom_FloatTensor:$result);
   let assemblyFormat = [{
     $output_grad `dim` `(` $dim `)` `offset` `(` $offset `)` (`at` $position^)? attr-dict `:` functional-type($output_grad, results)
   }];

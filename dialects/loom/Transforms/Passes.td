@@ -107,6 +107,37 @@ def LoomBuildTrainStepPass : Pass<"loom-build-train-step", "::mlir::ModuleOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def LoomComputeInF64Pass : Pass<"loom-compute-in-f64", "::mlir::ModuleOp"> {
+  let summary = "Compute the forward and backward passes in f64 behind an f32 interface";
+  let description = [{
+    `loomc --precision=fp64`, for checking rather than speed: in the entry
+    points named by `functions` (by default the loss, the gradients and
+    inference), every floating-point value becomes f64. The buffers stay
+    f32, as abi.h and the runtime hold them: each f32 tensor read from a
+    buffer (`bufferization.to_tensor`) is widened once with `arith.extf`,
+    and each tensor written into one (`materialize_in_destination`) is
+    rounded with `arith.truncf`. A returned loss is returned as f64.
+
+    ```mlir
+    %w = bufferization.to_tensor %arg0 : memref<5x7xf32> to tensor<5x7xf32>
+    %y = loom.matmul %x, %w : (tensor<8x5xf32>, tensor<5x7xf32>) -> tensor<8x7xf32>
+    // =>
+    %w = bufferization.to_tensor %arg0 : memref<5x7xf32> to tensor<5x7xf32>
+    %w64 = arith.extf %w : tensor<5x7xf32> to tensor<5x7xf64>
+    %y = loom.matmul %x64, %w64 : (tensor<8x5xf64>, tensor<5x7xf64>) -> tensor<8x7xf64>
+    ```
+
+    The optimizer's functions are left alone: they update the f32 masters.
+    Run it after -loom-build-train-step; every later pass sees f64 there.
+  }];
+  let options = [
+    ListOption<"functions", "functions", "std::string",
+               "The functions to compute in f64 (default: forward_backward, "
+               "eval_loss, prefill, decode; those missing are skipped)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def LoomOutlineBlocksPass : Pass<"loom-outline-blocks", "::mlir::ModuleOp"> {
   let summary = "Compile the code of a repeated block once, called per instance";
   let description = [{

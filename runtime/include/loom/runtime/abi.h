@@ -16,7 +16,7 @@
 extern "C" {
 #endif
 
-#define LOOM_ABI_VERSION 7
+#define LOOM_ABI_VERSION 8
 
 /* What a tensor of the model is. The tensor table lists parameters, then
  * their gradients, then the state of every optimizer (optimizer by
@@ -37,6 +37,18 @@ typedef enum {
   LOOM_DTYPE_F32 = 0,
   LOOM_DTYPE_I32 = 1,
 } loom_dtype;
+
+/* What the entry points compute in (loomc --precision). The tensors in
+ * buffers are f32 in every build. */
+typedef enum {
+  LOOM_PRECISION_FP32 = 0,
+  /* Matrix products read bf16 copies of their operands, accumulate in f32. */
+  LOOM_PRECISION_BF16 = 1,
+  /* The forward and backward passes in f64 from the f32 buffers, rounding
+   * only what they store; losses are returned in full. For checking
+   * (--grad-check), not speed. */
+  LOOM_PRECISION_FP64 = 2,
+} loom_precision;
 
 /* Numbered as the dialect's InitKind. */
 typedef enum {
@@ -120,6 +132,7 @@ typedef struct {
    * "amx-tile"): the runtime checks them with CPUID before calling it. */
   int32_t num_cpu_features;
   const char *const *cpu_features;
+  int32_t precision; /* loom_precision */
 } loom_model_info;
 
 extern const loom_model_info loom_model;
@@ -132,8 +145,10 @@ extern const loom_model_info loom_model;
 
 /* The forward and backward pass on the batch in the input buffers: returns
  * the loss and writes every gradient into its buffer. As soon as gradient
- * g is final it calls loom_gradient_ready(g) (below). */
-float loom_forward_backward(void *const *buffers);
+ * g is final it calls loom_gradient_ready(g) (below). Losses are returned
+ * as double: exactly the f32 loss of an fp32 or bf16 build, the whole f64
+ * loss of an fp64 one. */
+double loom_forward_backward(void *const *buffers);
 
 /* Parameter element ranges, for loom_grad_norm and loom_update: NULL for
  * every element of every parameter, or 2 int64_t per parameter in the
@@ -155,7 +170,7 @@ void loom_update(int32_t optimizer, void *const *buffers, const float *hyper,
 
 /* The loss of the current parameters on the batch in the input buffers;
  * changes nothing. */
-float loom_eval_loss(void *const *buffers);
+double loom_eval_loss(void *const *buffers);
 
 /* Inference. `tokens` holds inference.prefill_length token ids per sequence
  * (row-major [batch, prefill_length]) at positions position ...
