@@ -243,7 +243,8 @@ static const flag_info kFlags[] = {
     {"--sample-every", kInteger, FIELD(sample_every), 0, HUGE_COUNT, {0}, "N",
      "print a sample of the model every N steps (0: never)", 0, TRAIN, 0},
     {"--grad-check", kSwitch, FIELD(grad_check), 0, 0, {0}, NULL,
-     "compare the gradients with finite differences of the loss and exit",
+     "compare the gradients with finite differences of the loss and exit "
+     "(needs an fp64 build: loomc --precision=fp64)",
      "off", TRAIN, 0},
     {"--info", kSwitch, FIELD(info), 0, 0, {0}, NULL,
      "describe the model's tensors and exit (as the info subcommand)", "off",

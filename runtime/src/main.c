@@ -37,8 +37,14 @@ static void print_info(const loom_model_info *model, FILE *out) {
     int length = (int)strlen(model->tensors[i].name);
     width = length > width ? length : width;
   }
-  fprintf(out, "model %s (%s)\n", model->model_name,
-          model->fused ? "fused" : "unfused");
+  static const char *precisions[] = {
+      "fp32", "bf16 (matrix products read bf16 operands, accumulate in f32)",
+      "fp64 (the forward and backward passes in f64, for --grad-check)"};
+  int32_t precision = model->precision;
+  fprintf(out, "model %s (%s), precision %s\n", model->model_name,
+          model->fused ? "fused" : "unfused",
+          precision >= 0 && precision <= LOOM_PRECISION_FP64 ? precisions[precision]
+                                                             : "unknown");
   for (int32_t i = 0; i < model->num_tensors; ++i) {
     const loom_tensor_info *info = &model->tensors[i];
     static const char *roles[] = {"parameter", "gradient", "state", "input",

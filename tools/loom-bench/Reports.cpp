@@ -2,6 +2,8 @@
 
 #include "Reports.h"
 
+#include "PytorchBaseline.h"
+
 #include "BlasBaseline.h"
 #include "StepProfile.h"
 
@@ -270,7 +272,7 @@ bool Bench::printBreakdown(const Case &c, bool bf16) {
   return true;
 }
 
-bool Bench::printProducts(const Case &c) {
+bool Bench::printProducts(const Case &c, bool bf16) {
   const Gpt2Sizes &s = *c.gpt2;
   int64_t rows = s.batch * s.seq;
   struct Layer {
@@ -286,13 +288,14 @@ bool Bench::printProducts(const Case &c) {
       {"lm_head (tied wte)", s.dim, s.vocab, true},
   };
   int threads = omp_get_max_threads();
-  std::printf("\n%s: matrix products, GFLOP/s (fastest of %d), Loom against "
-              "%s, %d threads:\n",
-              c.name.c_str(), options.profileSteps,
-              openblasDescription().c_str(), threads);
-  std::printf("  %-20s %-28s %9s %9s %8s %10s\n", "layer", "product", "loom",
-              "openblas", "loom/ob", "loom/peak");
-  double loomTime = 0, blasTime = 0, totalFlops = 0;
+  // Loom's rate of every product of every layer's training step first,
+  // then the baseline's at the same shapes.
+  struct Row {
+    const char *layer;
+    ProductShape shape;
+    double loom;
+  };
+  std::vector<Row> measured;
   for (const Layer &layer : layers) {
     Case linear{
         c.name + "_" + std::to_string(layer.k) + "x" + std::to_string(layer.n),
@@ -301,8 +304,11 @@ bool Bench::printProducts(const Case &c) {
         {"m=" + std::to_string(rows), "k=" + std::to_string(layer.k),
          "n=" + std::to_string(layer.n)},
         std::nullopt};
+    std::vector<std::string> flags = {"--profile"};
+    if (bf16)
+      flags.push_back("--precision=bf16");
     std::unique_ptr<CompiledModel> model =
-        build(linear, "products", {"--profile"});
+        build(linear, bf16 ? "products_bf16" : "products", flags);
     if (!model)
       return false;
     letThreadsSettle();
@@ -311,21 +317,66 @@ bool Bench::printProducts(const Case &c) {
                            Statistic::fastest)
             .front();
     letThreadsSettle();
-    for (const OpTime &op : ops) {
-      if (!op.product || op.msPerStep <= 0 ||
-          op.source.find("forward_backward") == std::string::npos)
-        continue;
-      double loom = op.product->flops() / (op.msPerStep * 1e6);
-      double blas = openblasRate(*op.product, threads, options.profileSteps);
-      totalFlops += op.product->flops();
-      loomTime += op.product->flops() / loom;
-      blasTime += op.product->flops() / blas;
-      std::printf("  %-20s %-28s %9.1f %9.1f %8.3f %10.3f\n", layer.name,
-                  op.product->text().c_str(), loom, blas, loom / blas,
-                  loom / peak.gflops);
-    }
+    for (const OpTime &op : ops)
+      if (op.product && op.msPerStep > 0 &&
+          op.source.find("forward_backward") != std::string::npos)
+        measured.push_back(
+            {layer.name, *op.product, op.product->flops() / (op.msPerStep * 1e6)});
   }
-  std::printf("  %-49s %9s %9s %8.3f %10.3f\n", "all of them, by time", "", "",
-              blasTime / loomTime, totalFlops / loomTime / peak.gflops);
+
+  std::string baseline;
+  std::map<ProductShape, double> baselineRates;
+  if (bf16) {
+    std::vector<ProductShape> shapes;
+    for (const Row &row : measured)
+      shapes.push_back(row.shape);
+    PytorchRates pytorch = pytorchBf16Rates(shapes, threads, options.profileSteps);
+    if (!pytorch.why.empty())
+      std::fprintf(stderr, "loom-bench: note: no oneDNN baseline: %s\n",
+                   pytorch.why.c_str());
+    baseline = pytorch.why.empty() ? pytorch.description : "nothing";
+    baselineRates = std::move(pytorch.gflops);
+  } else {
+    baseline = openblasDescription();
+    for (const Row &row : measured)
+      baselineRates[row.shape] = openblasRate(row.shape, threads, options.profileSteps);
+  }
+  const MachinePeak &ceiling = bf16 ? bf16Peak : peak;
+  const char *against = bf16 ? "onednn" : "openblas";
+  std::printf("\n%s: %smatrix products, GFLOP/s (fastest of %d), Loom against "
+              "%s, %d threads:\n",
+              c.name.c_str(), bf16 ? "bf16 " : "", options.profileSteps,
+              baseline.c_str(), threads);
+  std::printf("  %-20s %-28s %9s %9s %8s %10s\n", "layer", "product", "loom",
+              against, bf16 ? "loom/dnn" : "loom/ob",
+              bf16 ? "loom/bf16 peak" : "loom/peak");
+  double loomTime = 0, baselineTime = 0, totalFlops = 0;
+  bool everyBaseline = true;
+  for (const Row &row : measured) {
+    auto found = baselineRates.find(row.shape);
+    double other = found == baselineRates.end() ? 0 : found->second;
+    everyBaseline = everyBaseline && other > 0;
+    totalFlops += row.shape.flops();
+    loomTime += row.shape.flops() / row.loom;
+    if (other > 0)
+      baselineTime += row.shape.flops() / other;
+    char otherText[32] = "-", ratioText[32] = "-";
+    if (other > 0) {
+      std::snprintf(otherText, sizeof(otherText), "%.1f", other);
+      std::snprintf(ratioText, sizeof(ratioText), "%.3f", row.loom / other);
+    }
+    char peakText[32] = "-";
+    if (ceiling.gflops > 0)
+      std::snprintf(peakText, sizeof(peakText), "%.3f", row.loom / ceiling.gflops);
+    std::printf("  %-20s %-28s %9.1f %9s %8s %10s\n", row.layer,
+                row.shape.text().c_str(), row.loom, otherText, ratioText, peakText);
+  }
+  char ratioText[32] = "-", peakText[32] = "-";
+  if (everyBaseline && loomTime > 0)
+    std::snprintf(ratioText, sizeof(ratioText), "%.3f", baselineTime / loomTime);
+  if (ceiling.gflops > 0 && loomTime > 0)
+    std::snprintf(peakText, sizeof(peakText), "%.3f", totalFlops / loomTime / ceiling.gflops);
+  std::printf("  %-49s %9s %9s %8s %10s\n", "all of them, by time", "", "",
+              ratioText, peakText);
   return true;
 }

@@ -47,8 +47,9 @@ public:
   bool printBreakdown(const Case &c, bool bf16 = false);
   // Whether the bf16 steps were built (--bf16, and loomc builds them here).
   bool builtBf16() const { return bf16Built; }
-  // Every product shape of a GPT-2 config against OpenBLAS.
-  bool printProducts(const Case &c);
+  // Every product shape of a GPT-2 config against OpenBLAS, or with bf16
+  // products (`bf16`) against PyTorch's bf16 matmul (oneDNN), and the peak.
+  bool printProducts(const Case &c, bool bf16 = false);
 
 private:
   std::string bf16Unavailable();

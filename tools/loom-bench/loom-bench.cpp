@@ -105,6 +105,9 @@ int main(int argc, char **argv) {
       return 1;
     if (options.products && c.gpt2 && !bench.printProducts(c))
       return 1;
+    if (options.products && c.gpt2 && bench.builtBf16() &&
+        !bench.printProducts(c, /*bf16=*/true))
+      return 1;
   }
   benchmark::Shutdown();
   return 0;

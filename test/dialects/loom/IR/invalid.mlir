@@ -131,7 +131,7 @@ func.func @matmul_wrong_transpose_lhs_result(%a: tensor<2x8x4xf32>, %b: tensor<2
 // -----
 
 func.func @matmul_integer(%a: tensor<8x4xi32>, %b: tensor<4x3xf32>) -> tensor<8x3xf32> {
-  // expected-error @+1 {{'loom.matmul' op operand #0 must be ranked tensor of 32-bit float values, but got 'tensor<8x4xi32>'}}
+  // expected-error @+1 {{'loom.matmul' op operand #0 must be ranked tensor of 32-bit float or 64-bit float values, but got 'tensor<8x4xi32>'}}
   %0 = loom.matmul %a, %b : (tensor<8x4xi32>, tensor<4x3xf32>) -> tensor<8x3xf32>
   return %0 : tensor<8x3xf32>
 }
@@ -184,7 +184,7 @@ func.func @add_wrong_result_lhs_lower(%a: tensor<4xf32>, %b: tensor<2x8x4xf32>) 
 // -----
 
 func.func @add_integer(%a: tensor<8xi32>, %b: tensor<8xf32>) -> tensor<8xf32> {
-  // expected-error @+1 {{'loom.add' op operand #0 must be ranked tensor of 32-bit float values, but got 'tensor<8xi32>'}}
+  // expected-error @+1 {{'loom.add' op operand #0 must be ranked tensor of 32-bit float or 64-bit float values, but got 'tensor<8xi32>'}}
   %0 = loom.add %a, %b : (tensor<8xi32>, tensor<8xf32>) -> tensor<8xf32>
   return %0 : tensor<8xf32>
 }
@@ -236,7 +236,7 @@ func.func @silu_shape_change(%a: tensor<8x4xf32>) -> tensor<8x3xf32> {
 // -----
 
 func.func @relu_integer(%a: tensor<8xi32>) -> tensor<8xi32> {
-  // expected-error @+1 {{'loom.relu' op operand #0 must be ranked tensor of 32-bit float values, but got 'tensor<8xi32>'}}
+  // expected-error @+1 {{'loom.relu' op operand #0 must be ranked tensor of 32-bit float or 64-bit float values, but got 'tensor<8xi32>'}}
   %0 = loom.relu %a : tensor<8xi32>
   return %0 : tensor<8xi32>
 }
@@ -333,7 +333,7 @@ func.func @reduce_sum_from_scalar(%x: tensor<f32>) -> tensor<1xf32> {
 // -----
 
 func.func @zeros_integer() -> tensor<4xi32> {
-  // expected-error @+1 {{'loom.zeros' op result #0 must be ranked tensor of 32-bit float values, but got 'tensor<4xi32>'}}
+  // expected-error @+1 {{'loom.zeros' op result #0 must be ranked tensor of 32-bit float or 64-bit float values, but got 'tensor<4xi32>'}}
   %0 = loom.zeros : tensor<4xi32>
   return %0 : tensor<4xi32>
 }
@@ -371,7 +371,7 @@ func.func @layer_norm_scalar_input(%x: tensor<f32>, %g: tensor<4xf32>) -> tensor
 // -----
 
 func.func @layer_norm_gain_rank(%x: tensor<8x4xf32>, %g: tensor<1x4xf32>, %b: tensor<4xf32>) -> tensor<8x4xf32> {
-  // expected-error @+1 {{'loom.layer_norm' op operand #1 must be 1D tensor of 32-bit float values, but got 'tensor<1x4xf32>'}}
+  // expected-error @+1 {{'loom.layer_norm' op operand #1 must be 1D tensor of 32-bit float or 64-bit float values, but got 'tensor<1x4xf32>'}}
   %0 = "loom.layer_norm"(%x, %g, %b) <{epsilon = 1.0e-05 : f32}> : (tensor<8x4xf32>, tensor<1x4xf32>, tensor<4xf32>) -> tensor<8x4xf32>
   return %0 : tensor<8x4xf32>
 }
@@ -603,7 +603,7 @@ func.func @attention_logsumexp(%q: tensor<2x8x16xf32>, %kv: tensor<2x8x8xf32>) {
 // -----
 
 func.func @attention_rank(%q: tensor<8x12xf32>) {
-  // expected-error @+1 {{'loom.attention' op operand #0 must be 3D tensor of 32-bit float values, but got 'tensor<8x12xf32>'}}
+  // expected-error @+1 {{'loom.attention' op operand #0 must be 3D tensor of 32-bit float or 64-bit float values, but got 'tensor<8x12xf32>'}}
   %0:2 = loom.attention %q, %q, %q heads(3, 3) : tensor<8x12xf32>, tensor<8x12xf32> -> tensor<1x3x8xf32>
   return
 }
@@ -741,7 +741,7 @@ func.func @rope_type_change(%x: tensor<2x8x12xf32>) -> tensor<2x8x24xf32> {
 // -----
 
 func.func @rope_rank(%x: tensor<8x12xf32>) -> tensor<8x12xf32> {
-  // expected-error @+1 {{'loom.rope' op operand #0 must be 3D tensor of 32-bit float values, but got 'tensor<8x12xf32>'}}
+  // expected-error @+1 {{'loom.rope' op operand #0 must be 3D tensor of 32-bit float or 64-bit float values, but got 'tensor<8x12xf32>'}}
   %0 = loom.rope %x heads(3) theta(10000.0) : tensor<8x12xf32>
   return %0 : tensor<8x12xf32>
 }
@@ -777,7 +777,7 @@ func.func @embedding_float_ids(%t: tensor<50x12xf32>, %ids: tensor<8xf32>) -> te
 // -----
 
 func.func @embedding_table_rank(%t: tensor<50xf32>, %ids: tensor<8xi32>) -> tensor<8x1xf32> {
-  // expected-error @+1 {{'loom.embedding' op operand #0 must be 2D tensor of 32-bit float values, but got 'tensor<50xf32>'}}
+  // expected-error @+1 {{'loom.embedding' op operand #0 must be 2D tensor of 32-bit float or 64-bit float values, but got 'tensor<50xf32>'}}
   %0 = loom.embedding %t, %ids : (tensor<50xf32>, tensor<8xi32>) -> tensor<8x1xf32>
   return %0 : tensor<8x1xf32>
 }
@@ -801,7 +801,7 @@ func.func @embedding_grad_width(%ids: tensor<8xi32>, %dy: tensor<8x12xf32>) -> t
 // -----
 
 func.func @embedding_grad_result_rank(%ids: tensor<8xi32>, %dy: tensor<8x12xf32>) -> tensor<2x50x12xf32> {
-  // expected-error @+1 {{'loom.embedding_grad' op result #0 must be 2D tensor of 32-bit float values, but got 'tensor<2x50x12xf32>'}}
+  // expected-error @+1 {{'loom.embedding_grad' op result #0 must be 2D tensor of 32-bit float or 64-bit float values, but got 'tensor<2x50x12xf32>'}}
   %0 = loom.embedding_grad %ids, %dy : (tensor<8xi32>, tensor<8x12xf32>) -> tensor<2x50x12xf32>
   return %0 : tensor<2x50x12xf32>
 }
@@ -948,7 +948,7 @@ func.func @cross_entropy_float_labels(%z: tensor<8x10xf32>, %l: tensor<8xf32>) -
 // -----
 
 func.func @cross_entropy_loss_not_scalar(%z: tensor<8x10xf32>, %l: tensor<8xi32>) -> tensor<8xf32> {
-  // expected-error @+1 {{'loom.cross_entropy' op result #0 must be 0D tensor of 32-bit float values, but got 'tensor<8xf32>'}}
+  // expected-error @+1 {{'loom.cross_entropy' op result #0 must be 0D tensor of 32-bit float or 64-bit float values, but got 'tensor<8xf32>'}}
   %0 = "loom.cross_entropy"(%z, %l) : (tensor<8x10xf32>, tensor<8xi32>) -> tensor<8xf32>
   return %0 : tensor<8xf32>
 }
@@ -972,7 +972,7 @@ func.func @cross_entropy_grad_labels(%z: tensor<2x8x10xf32>, %l: tensor<2x7xi32>
 // -----
 
 func.func @cross_entropy_grad_loss_grad(%z: tensor<8x10xf32>, %l: tensor<8xi32>, %d: tensor<1xf32>) -> tensor<8x10xf32> {
-  // expected-error @+1 {{'loom.cross_entropy_grad' op operand #2 must be 0D tensor of 32-bit float values, but got 'tensor<1xf32>'}}
+  // expected-error @+1 {{'loom.cross_entropy_grad' op operand #2 must be 0D tensor of 32-bit float or 64-bit float values, but got 'tensor<1xf32>'}}
   %0 = "loom.cross_entropy_grad"(%z, %l, %d) : (tensor<8x10xf32>, tensor<8xi32>, tensor<1xf32>) -> tensor<8x10xf32>
   return %0 : tensor<8x10xf32>
 }
@@ -1138,7 +1138,7 @@ func.func @fused_linear_bias_transposed(%x: tensor<8x4xf32>, %w: tensor<3x4xf32>
 // -----
 
 func.func @fused_linear_weight_rank(%x: tensor<8x4xf32>, %w: tensor<2x4x3xf32>) -> tensor<8x3xf32> {
-  // expected-error @+1 {{'loom.fused_linear' op operand #1 must be 2D tensor of 32-bit float values, but got 'tensor<2x4x3xf32>'}}
+  // expected-error @+1 {{'loom.fused_linear' op operand #1 must be 2D tensor of 32-bit float or 64-bit float values, but got 'tensor<2x4x3xf32>'}}
   %y = loom.fused_linear none %x, %w : (tensor<8x4xf32>, tensor<2x4x3xf32>) -> tensor<8x3xf32>
   return %y : tensor<8x3xf32>
 }
@@ -1535,4 +1535,32 @@ func.func @table_buffer_of_a_dynamic_shape(%table: !llvm.ptr {loom.buffer_table}
   // expected-error @+1 {{'loom.table_buffer' op result #0 must be statically shaped memref of any type values, but got 'memref<?xf32>'}}
   %0 = loom.table_buffer %table[%i] : !llvm.ptr -> memref<?xf32>
   return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// One element type per op (Loom_SameFloatElementType)
+//===----------------------------------------------------------------------===//
+
+func.func @mixed_precision_operands(%a: tensor<8x4xf32>, %b: tensor<4x3xf64>) -> tensor<8x3xf64> {
+  // expected-error @+1 {{'loom.matmul' op operand #1 has element type 'f64', but the op's first floating-point tensor has 'f32': an op computes in one precision}}
+  %0 = loom.matmul %a, %b : (tensor<8x4xf32>, tensor<4x3xf64>) -> tensor<8x3xf64>
+  return %0 : tensor<8x3xf64>
+}
+
+// -----
+
+func.func @mixed_precision_result(%a: tensor<8x4xf64>) -> tensor<4xf32> {
+  // expected-error @+1 {{'loom.reduce_sum' op result #0 has element type 'f32', but the op's first floating-point tensor has 'f64': an op computes in one precision}}
+  %0 = loom.reduce_sum %a : (tensor<8x4xf64>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @bf16_operands(%a: tensor<8x4xbf16>) -> tensor<8x4xbf16> {
+  // expected-error @+1 {{'loom.gelu' op operand #0 must be ranked tensor of 32-bit float or 64-bit float values}}
+  %0 = loom.gelu %a : tensor<8x4xbf16>
+  return %0 : tensor<8x4xbf16>
 }

@@ -486,3 +486,22 @@ func.func @table_buffer(%i: index, %table: !llvm.ptr {loom.buffer_table}) {
   %1 = loom.table_buffer %table[%i] : !llvm.ptr -> memref<f32>
   return
 }
+
+// f64, as -loom-compute-in-f64 leaves an fp64 build's entry points: the
+// same ops, the loss's scalar type inferred from its operand.
+// CHECK-LABEL: func.func @in_f64
+// CHECK: loom.matmul %{{.+}}, %{{.+}} : (tensor<8x4xf64>, tensor<4x10xf64>) -> tensor<8x10xf64>
+// CHECK: loom.layer_norm %{{.+}}, %{{.+}}, %{{.+}} epsilon({{.+}}) : tensor<8x10xf64>, tensor<10xf64>
+// CHECK: %[[LOSS:.+]] = loom.cross_entropy %{{.+}}, %{{.+}} : tensor<8x10xf64>, tensor<8xi32>
+// CHECK: loom.cross_entropy_grad %{{.+}}, %{{.+}}, %[[LOSS]] : tensor<8x10xf64>, tensor<8xi32>
+// CHECK: loom.mse %{{.+}}, %{{.+}} : tensor<8x10xf64>
+// CHECK: return %[[LOSS]] : tensor<f64>
+func.func @in_f64(%x: tensor<8x4xf64>, %w: tensor<4x10xf64>, %g: tensor<10xf64>,
+                  %b: tensor<10xf64>, %labels: tensor<8xi32>) -> tensor<f64> {
+  %y = loom.matmul %x, %w : (tensor<8x4xf64>, tensor<4x10xf64>) -> tensor<8x10xf64>
+  %n = loom.layer_norm %y, %g, %b epsilon(1.0e-05) : tensor<8x10xf64>, tensor<10xf64>
+  %loss = loom.cross_entropy %n, %labels : tensor<8x10xf64>, tensor<8xi32>
+  %dn = loom.cross_entropy_grad %n, %labels, %loss : tensor<8x10xf64>, tensor<8xi32>
+  %m = loom.mse %n, %dn : tensor<8x10xf64>
+  return %loss : tensor<f64>
+}
