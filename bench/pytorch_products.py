@@ -73,8 +73,8 @@ def main():
     import torch
     torch.set_num_threads(args.threads)
     dtype = torch.float32 if args.f32 else torch.bfloat16
-    print(f"# torch {torch.__version__}, {dtype} matmul, {args.threads} "
-          f"threads, oneDNN {'on' if torch.backends.mkldnn.is_available() else 'off'}")
+    onednn = "on" if torch.backends.mkldnn.is_available() else "off"
+    print(f"# torch {torch.__version__}, {dtype} matmul, oneDNN {onednn}")
     with torch.no_grad():
         for shape in args.shapes:
             print(*shape, f"{rate(torch, shape, dtype, args.repetitions):.2f}",
