@@ -1,6 +1,7 @@
 //===- LowerLoomToLinalg.cpp - The loom-lower-to-linalg pass --------------===//
 
 #include "compiler/codegen/Lowerings.h"
+#include "compiler/codegen/OpCost.h"
 #include "compiler/codegen/Passes.h"
 #include "dialects/loom/IR/LoomBuilders.h"
 #include "dialects/loom/IR/LoomOps.h"
@@ -75,7 +76,8 @@ static func::FuncOp profileHook(ModuleOp module, StringRef name) {
 
 static LogicalResult lowerOp(IRRewriter &rewriter, Operation *op,
                              int64_t &nextGroup, bool bf16Products,
-                             SmallVectorImpl<Attribute> *profiled) {
+                             SmallVectorImpl<Attribute> *profiled,
+                             SmallVectorImpl<double> *costs) {
   rewriter.setInsertionPoint(op);
   Operation *previous = op->getPrevNode();
   Value profileIndex;
@@ -87,6 +89,8 @@ static LogicalResult lowerOp(IRRewriter &rewriter, Operation *op,
                          profileHook(module, "loom_profile_begin"),
                          ValueRange{profileIndex});
     profiled->push_back(rewriter.getStringAttr(profileName(op)));
+    costs->push_back(loomc::codegen::productFlops(op));
+    costs->push_back(loomc::codegen::tensorBytes(op));
   }
   LinalgBuilder l(rewriter, op->getLoc());
   l.bf16Products = bf16Products;
@@ -145,8 +149,10 @@ struct LoomLowerToLinalgPass
     IRRewriter rewriter(&getContext());
     int64_t nextGroup = 0;
     SmallVector<Attribute> profiled;
+    SmallVector<double> costs;
     for (Operation *op : loomOps)
-      if (failed(lowerOp(rewriter, op, nextGroup, bf16Products, profile ? &profiled : nullptr)))
+      if (failed(lowerOp(rewriter, op, nextGroup, bf16Products,
+                         profile ? &profiled : nullptr, &costs)))
         return signalPassFailure();
     // Lowerings that merge ops (a sum of slice gradients, a tied table's
     // gradients) leave the merged ops' lowerings unused.
@@ -154,8 +160,11 @@ struct LoomLowerToLinalgPass
       if (isOpTriviallyDead(op))
         op->erase();
     });
-    if (profile)
+    if (profile) {
       getOperation()->setAttr(mlir::loom::kProfiledOpsAttr, rewriter.getArrayAttr(profiled));
+      getOperation()->setAttr(mlir::loom::kProfiledCostsAttr,
+                              rewriter.getDenseF64ArrayAttr(costs));
+    }
   }
 };
 } // namespace

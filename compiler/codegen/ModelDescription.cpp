@@ -1,6 +1,7 @@
 //===- ModelDescription.cpp - The tensor table a model's executable uses --===//
 
 #include "compiler/codegen/ModelDescription.h"
+#include "compiler/codegen/OpCost.h"
 #include "dialects/loom/IR/LoomBuilders.h"
 #include "dialects/loom/IR/LoomOps.h"
 #include "dialects/loom/IR/ModelSignature.h"
@@ -116,17 +117,6 @@ describeEntry(func::FuncOp function, const std::vector<TensorDescription> &tenso
   return entry;
 }
 
-// 2·M·N·K summed over the matmuls of `function`.
-static double matmulFlops(func::FuncOp function) {
-  double flops = 0.0;
-  function.walk([&](ops::MatmulOp matmul) {
-    ArrayRef<int64_t> lhs = matmul.getLhs().getType().getShape();
-    int64_t inner = ops::matmulInnerSize(lhs, matmul.getTransposeLhs());
-    int64_t outputs = matmul.getResult().getType().getNumElements();
-    flops += 2.0 * static_cast<double>(outputs) * inner;
-  });
-  return flops;
-}
 
 // The gradients in the order forward_backward says they are final
 // (loom.gradient_ready), each once. -loom-lower-gradient-ready may still
@@ -192,7 +182,8 @@ static LogicalResult describeInference(ModuleOp module,
       return failure();
     *entry = std::move(*described);
   }
-  inference.decodeFlops = matmulFlops(decode);
+  inference.decodeFlops = 0;
+  decode.walk([&](Operation *op) { inference.decodeFlops += codegen::productFlops(op); });
   inference.available = true;
   return success();
 }
@@ -266,22 +257,11 @@ FailureOr<ModelDescription> describeModel(ModuleOp module, bool fused) {
     return failure();
   description.gradientReadyOrder = std::move(*order);
 
-  // Products: 2·M·N·K each. Attention: Q·Kᵀ and P·V forward, four such
-  // products backward, each 2·B·H·T²·D, halved because the causal mask
-  // leaves half of every T×T product.
-  description.trainStepFlops = matmulFlops(forwardBackward);
-  forwardBackward.walk([&](Operation *op) {
-    auto attentionProducts = [&](Type query, double products) {
-      auto type = cast<RankedTensorType>(query);
-      double batch = type.getDimSize(0), seq = type.getDimSize(1),
-             width = type.getDimSize(2);
-      description.trainStepFlops += products * 2.0 * batch * seq * seq * width / 2;
-    };
-    if (auto attention = dyn_cast<ops::AttentionOp>(op))
-      attentionProducts(attention.getQuery().getType(), 2);
-    if (auto grad = dyn_cast<ops::AttentionGradOp>(op))
-      attentionProducts(grad.getQuery().getType(), 4);
-  });
+  // The matrix products of the step (OpCost.h): 2·M·N·K each, attention's
+  // halved by the causal mask.
+  description.trainStepFlops = 0;
+  forwardBackward.walk(
+      [&](Operation *op) { description.trainStepFlops += codegen::productFlops(op); });
   return description;
 }
 

@@ -133,9 +133,11 @@ class EntryPointBuilder {
 public:
   EntryPointBuilder(Module &module, const loomc::ModelDescription &description,
                     std::vector<std::string> profiledOps,
+                    std::vector<double> profiledCosts,
                     std::vector<std::string> cpuFeatures)
       : module(module), context(module.getContext()), description(description),
-        profiledOps(std::move(profiledOps)), cpuFeatures(std::move(cpuFeatures)),
+        profiledOps(std::move(profiledOps)), profiledCosts(std::move(profiledCosts)),
+        cpuFeatures(std::move(cpuFeatures)),
         i32(Type::getInt32Ty(context)), i64(Type::getInt64Ty(context)),
         f32(Type::getFloatTy(context)), f64(Type::getDoubleTy(context)),
         ptr(PointerType::getUnqual(context)) {}
@@ -162,12 +164,15 @@ private:
   LogicalResult gradNormWrapper();
   LogicalResult updateWrapper();
   Constant *gradientReadyOrder();
+  Constant *profiledCostArray(unsigned which, const Twine &name);
   void allocationFunctions();
 
   Module &module;
   LLVMContext &context;
   const loomc::ModelDescription &description;
   std::vector<std::string> profiledOps;
+  // Flops and bytes of each profiled op, interleaved (kProfiledCostsAttr).
+  std::vector<double> profiledCosts;
   std::vector<std::string> cpuFeatures;
   IntegerType *i32, *i64;
   Type *f32, *f64;
@@ -427,6 +432,20 @@ Constant *EntryPointBuilder::gradientReadyOrder() {
       "loom.gradient_ready_order");
 }
 
+// double[] of the profiled ops' flops (`which` 0) or bytes (1), or null
+// without profiled ops.
+Constant *EntryPointBuilder::profiledCostArray(unsigned which, const Twine &name) {
+  if (profiledOps.empty() || profiledCosts.size() != 2 * profiledOps.size())
+    return ConstantPointerNull::get(ptr);
+  std::vector<double> values;
+  for (size_t op = 0; op < profiledOps.size(); ++op)
+    values.push_back(profiledCosts[2 * op + which]);
+  return new GlobalVariable(module, ArrayType::get(f64, values.size()), true,
+                            GlobalValue::PrivateLinkage,
+                            ConstantDataArray::get(context, ArrayRef<double>(values)),
+                            name);
+}
+
 // const char *[] of `texts`, the global named `name` (its strings
 // `name.0`, ...), or null when there are none.
 Constant *EntryPointBuilder::stringArray(ArrayRef<std::string> texts,
@@ -498,11 +517,12 @@ LogicalResult EntryPointBuilder::build() {
   // loom_model_info: {abi_version, num_tensors, tensors, model_name, fused,
   // num_optimizers, optimizers, train_step_flops, num_profiled_ops,
   // profiled_op_names, arena_bytes, inference, gradient_ready_order,
-  // num_cpu_features, cpu_features, precision}
+  // num_cpu_features, cpu_features, precision, profiled_op_flops,
+  // profiled_op_bytes}
   Constant *inference = inferenceInfo();
   StructType *modelType = StructType::get(
       context, {i32, i32, ptr, ptr, i32, i32, ptr, f64, i32, ptr, i64,
-                inference->getType(), ptr, i32, ptr, i32});
+                inference->getType(), ptr, i32, ptr, i32, ptr, ptr});
   Constant *model = ConstantStruct::get(
       modelType,
       {ConstantInt::get(i32, LOOM_ABI_VERSION),
@@ -516,7 +536,9 @@ LogicalResult EntryPointBuilder::build() {
        ConstantInt::get(i64, description.largestArenaBytes()), inference,
        gradientReadyOrder(), ConstantInt::get(i32, cpuFeatures.size()),
        stringArray(cpuFeatures, "loom.cpu_feature"),
-       ConstantInt::get(i32, description.precision)});
+       ConstantInt::get(i32, description.precision),
+       profiledCostArray(0, "loom.profiled_flops"),
+       profiledCostArray(1, "loom.profiled_bytes")});
   new GlobalVariable(module, modelType, true, GlobalValue::ExternalLinkage,
                      model, "loom_model");
   return success();
@@ -557,6 +579,10 @@ loomc::translateToLLVMIR(mlir::ModuleOp module, LLVMContext &context,
   if (auto names = module->getAttrOfType<mlir::ArrayAttr>(mlir::loom::kProfiledOpsAttr))
     for (mlir::Attribute name : names)
       profiledOps.push_back(mlir::cast<mlir::StringAttr>(name).str());
+  std::vector<double> profiledCosts;
+  if (auto costs =
+          module->getAttrOfType<mlir::DenseF64ArrayAttr>(mlir::loom::kProfiledCostsAttr))
+    profiledCosts.assign(costs.asArrayRef().begin(), costs.asArrayRef().end());
   keepCalledFunctionsOutOfLine(module);
   dropModelAttributes(module);
   mlir::DialectRegistry registry;
@@ -571,7 +597,7 @@ loomc::translateToLLVMIR(mlir::ModuleOp module, LLVMContext &context,
   llvmModule->setDataLayout(target.createDataLayout());
   llvmModule->setTargetTriple(target.getTargetTriple());
   if (failed(EntryPointBuilder(*llvmModule, description, std::move(profiledOps),
-                               requiredCpuFeatures(target))
+                               std::move(profiledCosts), requiredCpuFeatures(target))
                  .build())) {
     module.emitError("internal error: the lowered module lacks an entry "
                      "function with the expected arguments");

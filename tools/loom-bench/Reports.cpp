@@ -2,6 +2,7 @@
 
 #include "Reports.h"
 
+#include "MemoryBandwidth.h"
 #include "PytorchBaseline.h"
 
 #include "BlasBaseline.h"
@@ -152,6 +153,12 @@ void Bench::printMachinePeak() {
       "\nthe machine's peak: %.1f GFLOP/s on %d threads (%s multiply-adds "
       "on registers, nothing else)\n",
       peak.gflops, omp_get_max_threads(), peak.instructions.c_str());
+  letThreadsSettle();
+  bandwidth = measureMemoryBandwidth(omp_get_max_threads(), kStreamArrayBytes);
+  std::printf("the machine's memory bandwidth: %.1f GB/s on %d threads (STREAM "
+              "triad over 3 arrays of %lld MiB)\n",
+              bandwidth, omp_get_max_threads(),
+              static_cast<long long>(kStreamArrayBytes >> 20));
   MachinePeak bf16 = measureBf16Peak(omp_get_max_threads());
   bf16Peak = bf16;
   if (bf16.gflops > 0)
@@ -217,6 +224,23 @@ void Bench::printRatios(const std::vector<Case> &cases,
   }
 }
 
+void Roofline::add(const OpTime &op, double peakGflops, double bandwidthGBs) {
+  double compute = peakGflops > 0 ? op.flops / (peakGflops * 1e6) : 0;
+  double memory = bandwidthGBs > 0 ? op.bytes / (bandwidthGBs * 1e6) : 0;
+  computeMs += compute;
+  memoryMs += memory;
+  boundMs += std::max(compute, memory);
+}
+
+std::string Roofline::describe(double actualMs) const {
+  if (boundMs <= 0 || actualMs <= 0)
+    return "-";
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.0f %% %s", 100 * boundMs / actualMs,
+                computeMs >= memoryMs ? "compute" : "memory");
+  return text;
+}
+
 bool Bench::printBreakdown(const Case &c, bool bf16) {
   std::map<std::string, std::pair<double, double>> bySource;
   std::map<std::string, std::set<std::string>> kinds;
@@ -236,6 +260,11 @@ bool Bench::printBreakdown(const Case &c, bool bf16) {
   std::vector<std::vector<OpTime>> profiles =
       profileInterleaved({fusedModel.get(), unfusedModel.get()},
                          options.profileSteps, Statistic::median);
+  // The fused build's ops against their roofline: the least time the FMA
+  // peak allows their products and the memory bandwidth their tensors,
+  // whichever is longer, summed over the line's ops.
+  std::map<std::string, Roofline> rooflines;
+  const MachinePeak &ceiling = bf16 ? bf16Peak : peak;
   for (bool fused : {true, false}) {
     for (const OpTime &op : profiles[fused ? 0 : 1]) {
       auto &entry = bySource[op.source];
@@ -243,6 +272,8 @@ bool Bench::printBreakdown(const Case &c, bool bf16) {
       totals[fused ? 0 : 1] += op.msPerStep;
       if (op.msPerStep > 0)
         kinds[op.source].insert(op.kind);
+      if (fused)
+        rooflines[op.source].add(op, ceiling.gflops, bandwidth);
     }
   }
   std::vector<std::pair<std::string, std::pair<double, double>>> rows(
@@ -254,21 +285,31 @@ bool Bench::printBreakdown(const Case &c, bool bf16) {
               "of %d steps of each build in turn (loomc --profile%s):\n",
               c.name.c_str(), bf16 ? ", bf16 products" : "", options.profileSteps,
               bf16 ? " --precision=bf16" : "");
-  std::printf("  %-38s %10s %10s %8s  %s\n", "operation (source)", "fused",
-              "unfused", "u/f", "ops");
+  std::printf("  (bound: the fused ops' least time at the %s peak for their "
+              "products or at the memory bandwidth for their tensors, "
+              "whichever is longer, as a share of their time; over 100 %% "
+              "when the tensors stayed in cache)\n",
+              bf16 ? "bf16" : "FMA");
+  std::printf("  %-38s %10s %10s %8s %14s  %s\n", "operation (source)", "fused",
+              "unfused", "u/f", "bound", "ops");
+  Roofline whole;
   for (const auto &[source, times] : rows) {
+    const Roofline &roofline = rooflines[source];
+    whole.computeMs += roofline.computeMs;
+    whole.memoryMs += roofline.memoryMs;
+    whole.boundMs += roofline.boundMs;
     if (times.first < 0.005 && times.second < 0.005)
       continue;
     std::string ops;
     for (const std::string &kind : kinds[source])
       ops += (ops.empty() ? "" : ", ") + kind;
-    std::printf("  %-38s %10.3f %10.3f %8.3f  %s\n", source.c_str(),
+    std::printf("  %-38s %10.3f %10.3f %8.3f %14s  %s\n", source.c_str(),
                 times.first, times.second,
                 times.first > 0 ? times.second / times.first : 0.0,
-                ops.c_str());
+                roofline.describe(times.first).c_str(), ops.c_str());
   }
-  std::printf("  %-38s %10.3f %10.3f %8.3f\n", "total", totals[0], totals[1],
-              totals[1] / totals[0]);
+  std::printf("  %-38s %10.3f %10.3f %8.3f %14s\n", "total", totals[0], totals[1],
+              totals[1] / totals[0], whole.describe(totals[0]).c_str());
   return true;
 }
 

@@ -7,6 +7,7 @@
 #include "BenchOptions.h"
 #include "CompiledModel.h"
 #include "MachinePeak.h"
+#include "StepProfile.h"
 
 #include <benchmark/benchmark.h>
 #include <map>
@@ -26,6 +27,17 @@ public:
 // training steps with Google Benchmark, and prints the reports that follow
 // the run. Every function that builds returns false after printing why a
 // build failed.
+// Operations' least time on this machine, a roofline: the FLOP of their
+// products at the FMA (or bf16) peak, the bytes of their tensors at the
+// memory bandwidth, whichever is longer, summed over the operations.
+struct Roofline {
+  double computeMs = 0, memoryMs = 0, boundMs = 0;
+  void add(const OpTime &op, double peakGflops, double bandwidthGBs);
+  // "83 % compute" (of `actualMs`, and which bound dominates), or "-" when
+  // the build gave no costs.
+  std::string describe(double actualMs) const;
+};
+
 class Bench {
 public:
   Bench(Options options, std::string dir)
@@ -66,6 +78,9 @@ private:
   std::string dir;
   std::vector<std::unique_ptr<CompiledModel>> models;
   MachinePeak peak, bf16Peak;
+  // STREAM triad's GB/s, measured with the peaks.
+  double bandwidth = 0;
+  static constexpr int64_t kStreamArrayBytes = int64_t(256) << 20;
   std::map<std::string, Plan> plans;
   // FLOP of a case's training step, by the formula its GFLOP/s use.
   std::map<std::string, double> stepFlops;

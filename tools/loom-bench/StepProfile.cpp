@@ -36,17 +36,21 @@ static void parseWhere(StringRef where, OpTime &op) {
   op.product = product;
 }
 
-// The time of every operation in one step of `model`.
-static std::vector<double> timeOneStep(CompiledModel &model) {
+// The time of every operation in one step of `model`, and how many times
+// the step called it (once per layer in a repeated block's function).
+static std::vector<double> timeOneStep(CompiledModel &model,
+                                       std::vector<int64_t> &callsPerStep) {
   const loom_model_info &info = model.info();
   loom_profile_reset(&info);
   model.trainStep();
   std::vector<double> times;
+  callsPerStep.clear();
   for (int32_t i = 0; i < info.num_profiled_ops; ++i) {
     double total = 0;
     int64_t calls = 0;
     loom_profile_get(i, &total, &calls);
     times.push_back(total);
+    callsPerStep.push_back(calls);
   }
   return times;
 }
@@ -60,9 +64,10 @@ loomc::bench::profileInterleaved(const std::vector<CompiledModel *> &models,
   }
   // samples[model][op][round]
   std::vector<std::vector<std::vector<double>>> samples(models.size());
+  std::vector<std::vector<int64_t>> calls(models.size());
   for (int round = 0; round < rounds; ++round) {
     for (size_t m = 0; m < models.size(); ++m) {
-      std::vector<double> times = timeOneStep(*models[m]);
+      std::vector<double> times = timeOneStep(*models[m], calls[m]);
       samples[m].resize(times.size());
       for (size_t op = 0; op < times.size(); ++op)
         samples[m][op].push_back(times[op]);
@@ -82,6 +87,11 @@ loomc::bench::profileInterleaved(const std::vector<CompiledModel *> &models,
       op.msPerStep = s.empty() ? 0.0
                      : statistic == Statistic::fastest ? s.front()
                                                        : s[s.size() / 2];
+      double perStep = i < static_cast<int32_t>(calls[m].size()) ? calls[m][i] : 0;
+      if (info.profiled_op_flops && info.profiled_op_bytes) {
+        op.flops = info.profiled_op_flops[i] * perStep;
+        op.bytes = info.profiled_op_bytes[i] * perStep;
+      }
       ops.push_back(op);
     }
     results.push_back(std::move(ops));

@@ -18,6 +18,10 @@ struct OpTime {
   std::string source;   // "gpt2.loom:33 in forward_backward", without the instance
   std::optional<ProductShape> product; // for a matmul
   double msPerStep = 0;
+  // Per step (all its calls): the FLOP of its matrix products and the
+  // bytes of its tensors (abi.h's profiled_op_flops and _bytes); 0 when
+  // the build does not say.
+  double flops = 0, bytes = 0;
 };
 
 // How the single steps of a profile combine into one time per operation.

@@ -17,7 +17,7 @@
 namespace mlir::loom {
 
 // What an attribute holds and where it belongs, for the verifier.
-enum class AttributeValue { string, strings, init, integer, integers, unit };
+enum class AttributeValue { string, strings, init, integer, integers, unit, floats };
 enum class AttributePlace { argument, module, function, anyOp };
 
 struct DiscardableAttribute {
@@ -62,6 +62,11 @@ inline constexpr DiscardableAttribute kModelAttr{
     "loom.model", AttributeValue::string, AttributePlace::module};
 inline constexpr DiscardableAttribute kProfiledOpsAttr{
     "loom.profiled_ops", AttributeValue::strings, AttributePlace::module};
+//   Per profiled op, in the same order, two numbers: the FLOP of its
+//   matrix products and the bytes of its tensors (abi.h's
+//   profiled_op_flops and profiled_op_bytes).
+inline constexpr DiscardableAttribute kProfiledCostsAttr{
+    "loom.profiled_costs", AttributeValue::floats, AttributePlace::module};
 //   The positions a model is meant for (its `ctx` constant): the default
 //   length of the inference entry points' key/value cache.
 inline constexpr DiscardableAttribute kContextAttr{
@@ -143,6 +148,7 @@ inline constexpr const DiscardableAttribute *kDiscardableAttributes[] = {
     &kContextAttr,      &kNoInferenceAttr,     &kPositionsAttr,
     &kRepeatsAttr,      &kEntryAttr,           &kInstanceAttr,
     &kTableIndexAttr,   &kBufferTableAttr,     &kGradientReadyOrderAttr,
+    &kProfiledCostsAttr,
 };
 
 } // namespace mlir::loom

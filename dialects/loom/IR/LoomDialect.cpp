@@ -102,6 +102,8 @@ static bool holds(Attribute value, AttributeValue kind) {
     return isa<DenseI32ArrayAttr>(value);
   case AttributeValue::unit:
     return isa<UnitAttr>(value);
+  case AttributeValue::floats:
+    return isa<DenseF64ArrayAttr>(value);
   }
   return false;
 }
@@ -111,7 +113,8 @@ static StringRef describe(AttributeValue kind) {
   static constexpr StringLiteral kValues[] = {
       "a string", "an array of strings", "an initializer (#loom.init<...>)",
       "an integer", "an array of i32 (array<i32: ...>)",
-      "a unit attribute (present or absent)"};
+      "a unit attribute (present or absent)",
+      "an array of f64 (array<f64: ...>)"};
   return kValues[static_cast<unsigned>(kind)];
 }
 

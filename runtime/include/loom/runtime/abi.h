@@ -16,7 +16,7 @@
 extern "C" {
 #endif
 
-#define LOOM_ABI_VERSION 8
+#define LOOM_ABI_VERSION 9
 
 /* What a tensor of the model is. The tensor table lists parameters, then
  * their gradients, then the state of every optimizer (optimizer by
@@ -133,6 +133,13 @@ typedef struct {
   int32_t num_cpu_features;
   const char *const *cpu_features;
   int32_t precision; /* loom_precision */
+  /* With --profile, per profiled operation and call: the FLOP of its
+   * matrix products (2·M·N·K each; attention's products halved by the
+   * causal mask; 0 for operations without them) and the bytes of the
+   * tensors it reads and writes, each counted once -- the least it must
+   * move. NULL without --profile. */
+  const double *profiled_op_flops;
+  const double *profiled_op_bytes;
 } loom_model_info;
 
 extern const loom_model_info loom_model;

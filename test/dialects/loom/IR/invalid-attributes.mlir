@@ -107,3 +107,9 @@ func.func @unknown_op_attribute(%x: f32) -> f32 {
 // expected-error @+1 {{'loom.profiled_ops' must be an array of strings, not ["matmul", 3]}}
 module attributes {loom.profiled_ops = ["matmul", 3]} {
 }
+
+// -----
+
+// expected-error @+1 {{'loom.profiled_costs' must be an array of f64 (array<f64: ...>), not [1.000000e+00, 2.000000e+00]}}
+module attributes {loom.profiled_costs = [1.0, 2.0]} {
+}
