@@ -4,16 +4,23 @@
 #define LOOM_TOOLS_LOOMBENCH_MEMORYBANDWIDTH_H
 
 #include <cstdint>
+#include <string>
 
 namespace loomc::bench {
 
-// STREAM's triad, a[i] = b[i] + s·c[i], over float arrays of `arrayBytes`
-// each (far larger than the last-level cache), on `threads` threads: the
-// rate at which a loop that reads two arrays and writes one moves data to
-// and from memory. GB/s (1e9 bytes) as STREAM counts them, 12 bytes per
-// element (the write's read for ownership not counted), the best of a few
-// runs.
-double measureMemoryBandwidth(int threads, int64_t arrayBytes);
+// The fastest that streaming loops over float arrays of `arrayBytes` each
+// (far larger than the last-level cache) move data on `threads` threads,
+// counting each array read or written once: GB/s (1e9 bytes), and the
+// loop that reached it. The loops are STREAM's triad a = b + s·c, the
+// same in place a = a + s·b (no read for ownership of a fresh output), and
+// an update of three arrays in place from a fourth, as an optimizer does:
+// which is fastest varies with the machine, and the machine can move at
+// least that much.
+struct MemoryBandwidth {
+  double gbPerSecond = 0;
+  std::string loop;
+};
+MemoryBandwidth measureMemoryBandwidth(int threads, int64_t arrayBytes);
 
 } // namespace loomc::bench
 

@@ -78,7 +78,8 @@ private:
   std::string dir;
   std::vector<std::unique_ptr<CompiledModel>> models;
   MachinePeak peak, bf16Peak;
-  // STREAM triad's GB/s, measured with the peaks.
+  // The memory bandwidth, GB/s, measured with the peaks
+  // (MemoryBandwidth.h).
   double bandwidth = 0;
   static constexpr int64_t kStreamArrayBytes = int64_t(256) << 20;
   std::map<std::string, Plan> plans;
