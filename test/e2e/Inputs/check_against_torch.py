@@ -18,6 +18,11 @@ Tolerances, both relative:
   each parameter:   max |loom - torch| <= rtol * max |torch|, per tensor
 Exits 1 on any mismatch; prints the worst errors either way.
 
+With --precision fp64, Loom computes the forward and backward passes in
+float64 (loomc --precision=fp64) and is compared with the same float64
+reference; only the float32 parameters, AdamW's float32 update and the
+printed losses' 7 decimals are left between them.
+
 With --precision bf16, Loom's products read bf16 operands (loomc
 --precision=bf16), and the reference is PyTorch's own mixed precision:
 float32 parameters, the forward pass under torch.autocast("cpu",
@@ -198,9 +203,10 @@ def main():
     parser.add_argument("--grad-clip", type=float, default=0.0)
     parser.add_argument("--rtol", type=float, default=1e-4)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+    parser.add_argument("--precision", choices=["fp32", "bf16", "fp64"], default="fp32",
                         help="loomc --precision; bf16 compares losses with PyTorch's "
-                             "bf16 autocast and Loom's float32 build")
+                             "bf16 autocast and Loom's float32 build, fp64 with the "
+                             "float64 reference as fp32 does")
     args = parser.parse_args()
 
     config = {"theta": 10000.0, "eps": 1e-5}
