@@ -288,25 +288,22 @@ static LogicalResult runStage(ModuleOp module, loomc::Stage stage,
   return output.write(stage, printModule(module));
 }
 
-// Every dialect and interface the stages use (bufferization finds its
-// interfaces through the registry's extensions).
 bool loomc::canResumeAfter(Stage stage) {
   return stage == Stage::loom || stage == Stage::grad;
 }
 
-void loomc::loadDialects(mlir::MLIRContext &context) {
-  mlir::DialectRegistry registry;
-  mlir::registerAllDialects(registry);
-  mlir::registerAllExtensions(registry);
-  context.appendDialectRegistry(registry);
-  context.loadAllAvailableDialects();
-}
-
+// Every dialect and interface the stages use (bufferization finds its
+// interfaces through the registry's extensions).
 static void prepareContext(mlir::MLIRContext &context) {
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   context.appendDialectRegistry(registry);
+}
+
+void loomc::loadDialects(mlir::MLIRContext &context) {
+  prepareContext(context);
+  context.loadAllAvailableDialects();
 }
 
 // Adds each step's wall time to the report as the step ends.

@@ -110,16 +110,16 @@ struct CompilationReport {
   std::vector<StepTime> times;
 };
 
-// Runs every stage on the module the front end built, up to `emit` (whose
-// IR goes to `emitStream`) or to the linked output. Errors are reported
-// through the context's diagnostic handler, or on stderr for files and
-// tools.
 // The stages after which compileModel can resume from IR (--from): those
 // before the tensor table is read from the module.
 bool canResumeAfter(Stage stage);
 // Loads every dialect the stages' IR uses, for reading it back.
 void loadDialects(mlir::MLIRContext &context);
 
+// Runs every stage on the module the front end built (or read back after
+// `resumeAfter`), up to `emit` (whose IR goes to `emitStream`) or to the
+// linked output. Errors are reported through the context's diagnostic
+// handler, or on stderr for files and tools.
 mlir::LogicalResult compileModel(mlir::ModuleOp module,
                                  const PipelineOptions &options,
                                  CompilationReport &report,

@@ -18,9 +18,11 @@ const char *loom_grad_check_unavailable(const loom_model_info *model);
 
 /* With the current batch in the input buffers, computes every gradient with
  * the compiled forward and backward pass, then compares sampled entries of each
- * with the central difference (L(w + h) − L(w − h)) / 2h of the compiled
- * forward pass. Prints one line per entry and a summary; returns the number
- * of entries outside the tolerance. Parameters are left as they were. */
+ * with a finite difference of the compiled forward pass (three-point
+ * differences at two steps, extrapolated; gradcheck.c). Prints one line per
+ * entry and a summary; returns the number of entries outside the tolerance.
+ * Parameters are left as they were. Call it only when
+ * loom_grad_check_unavailable says it can run. */
 int loom_grad_check(loom_tensors *tensors, uint64_t seed, FILE *out);
 
 #endif /* LOOM_RUNTIME_GRADCHECK_H */
