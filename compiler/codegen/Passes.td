@@ -71,6 +71,13 @@ def LoomTileAndVectorizePass : Pass<"loom-tile-and-vectorize", "::mlir::func::Fu
     3. Vectorize every tile and hoist the accumulator of each reduction loop
        into registers.
 
+    The sizes come from the tiling policy's rules for the target (the
+    options), except for a product carrying a tiling chosen for its shape
+    (`loom.tiling = array<i64: block rows, block columns, register rows,
+    register columns, reduction block>`, which `loomc --tune` measures and
+    -loom-apply-tuning sets): its blocks, its register tiles and its k
+    blocks are those, and a malformed one is an error.
+
     A lowering that builds its own thread blocks (an `scf.forall` marked
     `loom.thread_block`: attention, one iteration per head) keeps them: the
     linalg ops inside are tiled into register tiles only, in the loops the
@@ -90,10 +97,26 @@ def LoomTileAndVectorizePass : Pass<"loom-tile-and-vectorize", "::mlir::func::Fu
     Option<"amxTiles", "amx-tiles", "bool", "false",
            "Register tiles of bf16 products over pairs are AMX tiles: 16 "
            "rows x 16 columns, 16 pairs of k at a time">,
+    Option<"reductionBlock", "reduction-block", "int64_t", "256",
+           "The k extent of a long product's thread blocks">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect",
                            "::mlir::affine::AffineDialect"];
+}
+
+def LoomApplyTuningPass : Pass<"loom-apply-tuning", "::mlir::ModuleOp"> {
+  let summary = "Give products the tilings a tuning table measured for their shapes";
+  let description = [{
+    Reads a tuning table (docs/tuning.md; `loomc --tune` writes it) and
+    sets `loom.tiling` on every product at the top of a function whose
+    shape ("f32 256x768x3072 A.B^T") it has; -loom-tile-and-vectorize
+    then applies those tilings, and its rules to the other products. A
+    table that cannot be read is an error naming the file and the entry.
+  }];
+  let options = [
+    Option<"file", "file", "std::string", "", "The tuning table (JSON)">,
+  ];
 }
 
 def LoomLowerVectorsPass : Pass<"loom-lower-vectors", "::mlir::func::FuncOp"> {

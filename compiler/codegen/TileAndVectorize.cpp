@@ -87,8 +87,27 @@ static bool readsPackedOperand(linalg::LinalgOp matmul) {
   return producer && producer->hasAttr(mlir::loom::kPackAttr);
 }
 
-// What the tiling policy needs to know about a root's loop nest.
-static LoopNest loopNestOf(linalg::LinalgOp op) {
+// The tiling chosen for `product` (its loom.tiling attribute), if any;
+// fails, having said why, on a malformed one.
+static FailureOr<std::optional<loomc::codegen::ProductTiling>>
+chosenTiling(Operation *product, int64_t vectorWidth) {
+  Attribute attr = product->getAttr(mlir::loom::kTilingAttr);
+  if (!attr)
+    return std::optional<loomc::codegen::ProductTiling>();
+  auto values = dyn_cast<DenseI64ArrayAttr>(attr);
+  if (!values)
+    return product->emitError() << mlir::loom::kTilingAttr.name
+                                << " must be an array of i64 (array<i64: ...>)";
+  loomc::codegen::ProductTiling tiling;
+  std::string why = loomc::codegen::parseTiling(values.asArrayRef(), vectorWidth, tiling);
+  if (!why.empty())
+    return product->emitError() << mlir::loom::kTilingAttr.name << ": " << why;
+  return std::optional(tiling);
+}
+
+// What the tiling policy needs to know about a root's loop nest (its
+// product's loom.tiling already checked).
+static LoopNest loopNestOf(linalg::LinalgOp op, int64_t vectorWidth) {
   LoopNest nest;
   nest.ranges = op.getStaticLoopRanges();
   for (utils::IteratorType iterator : op.getIteratorTypesArray())
@@ -106,6 +125,10 @@ static LoopNest loopNestOf(linalg::LinalgOp op) {
       }
       nest.pairedReduction =
           getElementTypeOrSelf(product.getDpsInputs()[0].getType()).isBF16();
+      FailureOr<std::optional<loomc::codegen::ProductTiling>> chosen =
+          chosenTiling(product, vectorWidth);
+      if (succeeded(chosen))
+        nest.chosen = *chosen;
     }
     if (isProduct(op))
       nest.readsPackedOperand = readsPackedOperand(op);
@@ -313,12 +336,19 @@ static void repackSlicedOperand(RewriterBase &rewriter, linalg::LinalgOp part) {
 // would read them through the split's slices, which tiling cannot fuse
 // through.
 static SmallVector<linalg::LinalgOp> splitIntoWholeBlocks(RewriterBase &rewriter,
-                                                          linalg::LinalgOp root) {
+                                                          linalg::LinalgOp root,
+                                                          int64_t vectorWidth) {
   SmallVector<linalg::LinalgOp> parts = {root};
   if (!isProduct(root) || fusionGroup(root))
     return parts;
-  const int64_t blocks[] = {loomc::codegen::kWholeBlockRows,
-                            loomc::codegen::kWholeBlockColumns};
+  int64_t blocks[] = {loomc::codegen::kWholeBlockRows,
+                      loomc::codegen::kWholeBlockColumns};
+  // A chosen tiling's blocks, where it has them.
+  if (std::optional<loomc::codegen::ProductTiling> chosen =
+          loopNestOf(root, vectorWidth).chosen) {
+    blocks[0] = chosen->blockRows;
+    blocks[1] = chosen->blockColumns;
+  }
   for (auto [dim, block] : llvm::enumerate(blocks)) {
     SmallVector<linalg::LinalgOp> next;
     for (linalg::LinalgOp part : parts) {
@@ -350,7 +380,8 @@ static SmallVector<linalg::LinalgOp> splitIntoWholeBlocks(RewriterBase &rewriter
 
 static LogicalResult tileRoot(RewriterBase &rewriter, linalg::LinalgOp root,
                               const TileTarget &target, bool insideBlock = false) {
-  TilePlan plan = loomc::codegen::planTiles(loopNestOf(root), target);
+  TilePlan plan =
+      loomc::codegen::planTiles(loopNestOf(root, target.vectorWidth), target);
   // Inside a lowering's own thread block already: register tiles only,
   // each walking k whole (attention's blocks are a few register tiles).
   if (insideBlock) {
@@ -546,12 +577,22 @@ struct LoomTileAndVectorizePass
     func::FuncOp function = getOperation();
     if (function.isExternal())
       return;
-    TileTarget target{vectorWidth, registerRows, registerVectors, amxTiles};
+    TileTarget target{vectorWidth, registerRows, registerVectors, amxTiles,
+                      reductionBlock};
+    // Every chosen tiling (loom.tiling) is well formed, or the pass says
+    // which is not and why.
+    bool malformed = false;
+    function.walk([&](Operation *op) {
+      if (isProduct(op) && failed(chosenTiling(op, vectorWidth)))
+        malformed = true;
+    });
+    if (malformed)
+      return signalPassFailure();
     IRRewriter rewriter(&getContext());
     SmallVector<linalg::LinalgOp> topRoots, blockRoots, roots;
     findRoots(function, topRoots, blockRoots);
     for (linalg::LinalgOp root : topRoots)
-      llvm::append_range(roots, splitIntoWholeBlocks(rewriter, root));
+      llvm::append_range(roots, splitIntoWholeBlocks(rewriter, root, vectorWidth));
     // A part reads its slice of a producer through two slices (the split's
     // and the tile's); merged into one, the producer fuses into the tiles.
     {

@@ -7,6 +7,7 @@
 #include "compiler/codegen/TilingPolicy.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/bit.h"
 #include "llvm/Support/MathExtras.h"
 #include <algorithm>
 
@@ -16,7 +17,6 @@ using namespace loomc::codegen;
 // product's block.
 static constexpr int64_t kBlockRows = kWholeBlockRows;
 static constexpr int64_t kBlockColumns = kWholeBlockColumns;
-static constexpr int64_t kReductionBlock = 256;
 static constexpr int64_t kPackedBlockRows = 256;
 // The fewest thread blocks a product of at least kBalancedWork
 // multiply-adds is cut into when its shape allows.
@@ -70,12 +70,39 @@ int64_t loomc::codegen::registerTile(int64_t size, int64_t target) {
 // rows of 16 pairs of k and an f32 tile 16 x 16 accumulators.
 static constexpr int64_t kAmxTileRows = 16, kAmxTileColumns = 16, kAmxTileDepth = 32;
 
+// A tiling chosen for the product's shape, applied as it is: its blocks
+// (the largest divisors of the ranges not above them that are whole
+// register tiles, as for the rules' blocks), its register tiles, and its
+// reduction block where k is longer.
+static void planChosenProduct(const LoopNest &nest, const ProductTiling &chosen,
+                              const TileTarget &target, TilePlan &plan) {
+  llvm::ArrayRef<int64_t> ranges = nest.ranges;
+  plan.threadTiles[0] =
+      isDynamic(ranges[0]) ? chosen.blockRows
+                           : divisorTile(ranges[0], chosen.blockRows, chosen.registerRows);
+  plan.threadTiles[1] =
+      isDynamic(ranges[1])
+          ? chosen.blockColumns
+          : divisorTile(ranges[1], chosen.blockColumns, target.vectorWidth);
+  plan.registerTiles[0] = registerTile(plan.threadTiles[0], chosen.registerRows);
+  plan.registerTiles[1] = registerTile(plan.threadTiles[1], chosen.registerColumns);
+  plan.matmulReductionStep = nest.pairedReduction ? 2 : 1;
+  llvm::ArrayRef<int64_t> mnk = nest.productRanges;
+  if (chosen.reductionBlock > 0 && mnk.size() == 3 && !isDynamic(mnk[2]) &&
+      mnk[2] > chosen.reductionBlock)
+    plan.matmulReductionBlock = chosen.reductionBlock;
+}
+
 // Loops (m, n[, k]): thread blocks of up to 64 (or 128) x 256, register
 // tiles of rows x vectors, k stepped one at a time (an outer product per
 // step), or two at a time for bf16 operands (one dot product per pair).
 static void planProduct(const LoopNest &nest, const TileTarget &target,
                         TilePlan &plan) {
   llvm::ArrayRef<int64_t> ranges = nest.ranges;
+  if (nest.chosen && !(nest.pairedReduction && target.amxTiles)) {
+    planChosenProduct(nest, *nest.chosen, target, plan);
+    return;
+  }
   llvm::ArrayRef<int64_t> productRanges = nest.productRanges;
   // AMX tiles only for products of whole tiles: a partial tile would need
   // its own tile shape (and remainders of several pairs, vector code that
@@ -128,8 +155,8 @@ static void planProduct(const LoopNest &nest, const TileTarget &target,
   // vocabulary). A partial last block is peeled. For a product with an
   // epilogue, the epilogue then runs over the thread block's finished
   // product, tile by tile, while it is still in cache.
-  if (productRanges.size() == 3 && productRanges[2] > 2 * kReductionBlock)
-    plan.matmulReductionBlock = kReductionBlock;
+  if (productRanges.size() == 3 && productRanges[2] > 2 * target.reductionBlock)
+    plan.matmulReductionBlock = target.reductionBlock;
 }
 
 // A 2-D transpose (a packed copy of a weight that a product reads
@@ -181,6 +208,74 @@ static void planOther(const LoopNest &nest, const TileTarget &target,
       plan.threadTiles[d] = 0;
     break;
   }
+}
+
+std::string loomc::codegen::parseTiling(llvm::ArrayRef<int64_t> values,
+                                        int64_t vectorWidth, ProductTiling &tiling) {
+  if (values.size() != 5)
+    return "a tiling has 5 sizes (block rows, block columns, register rows, "
+           "register columns, reduction block), not " +
+           std::to_string(values.size());
+  tiling = {values[0], values[1], values[2], values[3], values[4]};
+  if (llvm::any_of(values.take_front(4), [](int64_t v) { return v <= 0 || v > (1 << 20); }))
+    return "a tiling's block and register sizes must be between 1 and 2^20";
+  if (tiling.reductionBlock < 0 || tiling.reductionBlock > (1 << 20))
+    return "a tiling's reduction block must be between 0 (k whole) and 2^20";
+  if (tiling.registerRows > tiling.blockRows || tiling.registerColumns > tiling.blockColumns)
+    return "a tiling's register tile must fit in its block";
+  if (vectorWidth == 0) // not known yet
+    return "";
+  if (tiling.registerColumns % vectorWidth != 0)
+    return "a tiling's register columns must be whole vectors of " +
+           std::to_string(vectorWidth) + " lanes";
+  if (tiling.registerRows * (tiling.registerColumns / vectorWidth) > 28)
+    return "a tiling's register tile of " + std::to_string(tiling.registerRows) + " x " +
+           std::to_string(tiling.registerColumns) +
+           " needs more accumulators than there are vector registers";
+  return "";
+}
+
+ProductTiling loomc::codegen::tilingOf(const LoopNest &nest, const TilePlan &plan) {
+  auto whole = [&](int64_t tile, unsigned loop) {
+    return tile == 0 ? nest.ranges[loop] : tile;
+  };
+  ProductTiling tiling;
+  tiling.blockRows = whole(plan.threadTiles[0], 0);
+  tiling.blockColumns = whole(plan.threadTiles[1], 1);
+  tiling.registerRows = plan.registerTiles[0];
+  tiling.registerColumns = plan.registerTiles[1];
+  tiling.reductionBlock = plan.matmulReductionBlock;
+  return tiling;
+}
+
+// Register tiles are rows x 2 vectors: a row of the right operand's tile is
+// two whole cache lines. Their accumulators must keep every FMA port busy
+// through the FMA's latency, twice over (2 x latency x ports independent
+// sums: 8 on Zen 4, 16 with two ports), and there are at least 8 rows, the
+// tile measured fastest on Zen 4 (each row's broadcast of the left operand
+// serves 2 FMAs, each vector of the right one 8). The accumulators, a row
+// of the right operand and a broadcast must fit in the vector registers:
+// 32 with AVX-512 allow 14 rows, AVX2's 16 allow 6.
+//
+// The k block: a thread block's slice of the right operand, k x 256
+// columns of f32, gets a quarter of L2 (the rest holds the left operand's
+// slice, the packed copy and the epilogue's data): 256 with Zen 4's and
+// Zen 5's 1 MiB, the size measured fastest on Zen 4; 512 with Sapphire
+// Rapids' 2 MiB. A power of two between 128 and 1024.
+TileTarget loomc::codegen::tileTargetFor(const CpuDescription &cpu) {
+  TileTarget target;
+  target.vectorWidth = cpu.vectorWidth;
+  target.amxTiles = cpu.amxTiles;
+  target.registerVectors = 2;
+  int64_t chains = 2 * cpu.fmaLatency * cpu.fmaPorts;
+  int64_t rows = std::max<int64_t>(8, llvm::divideCeil(chains, target.registerVectors));
+  int64_t fitting = (cpu.vectorRegisters - target.registerVectors - 1) / target.registerVectors;
+  target.registerRows = std::max<int64_t>(1, std::min(rows, fitting));
+  int64_t columnBytes = kBlockColumns * int64_t(sizeof(float));
+  int64_t block = cpu.l2Bytes / 4 / columnBytes;
+  target.reductionBlock =
+      std::clamp<int64_t>(block > 0 ? int64_t(llvm::bit_floor(uint64_t(block))) : 0, 128, 1024);
+  return target;
 }
 
 TilePlan loomc::codegen::planTiles(const LoopNest &nest,

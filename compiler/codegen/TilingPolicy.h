@@ -12,15 +12,18 @@
 #define LOOM_COMPILER_CODEGEN_TILINGPOLICY_H
 
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
 #include <cstdint>
 #include <limits>
+#include <optional>
+#include <string>
 
 namespace loomc::codegen {
 
 // A loop range not known at compile time (mlir::ShapedType::kDynamic).
 inline constexpr int64_t kDynamicRange = std::numeric_limits<int64_t>::min();
 
-// The registers a tile is shaped for.
+// The registers and caches a tile is shaped for.
 struct TileTarget {
   int64_t vectorWidth = 16;    // f32 lanes of a vector register
   int64_t registerRows = 8;    // rows of a product's register tile
@@ -28,6 +31,42 @@ struct TileTarget {
   // bf16 products over pairs run on AMX tiles: 16 x 16 f32 accumulators,
   // 16 pairs of k per tile product.
   bool amxTiles = false;
+  // The k extent of a long product's blocks (its slice of the right
+  // operand stays in L2).
+  int64_t reductionBlock = 256;
+};
+
+// What the tiling rules read of a CPU (HostCpu.h reads the host's).
+struct CpuDescription {
+  int64_t vectorWidth = 16;     // f32 lanes of its widest vectors
+  int64_t vectorRegisters = 32; // of that width
+  // Vector FMAs of that width issued per cycle and core, and their latency
+  // in cycles.
+  int64_t fmaPorts = 1;
+  int64_t fmaLatency = 4;
+  // Data cache bytes per core (L3: in all).
+  int64_t l1Bytes = 32 << 10, l2Bytes = 1 << 20, l3Bytes = 32 << 20;
+  bool amxTiles = false;
+};
+
+// The register tile and k block for `cpu` (the rules are in
+// TilingPolicy.cpp, with the measurements that chose them).
+TileTarget tileTargetFor(const CpuDescription &cpu);
+
+// A product's tiling chosen for its shape (loomc --tune measures it; the
+// loom.tiling attribute carries it): planTiles applies it instead of the
+// target's rules. Columns count f32 lanes; a 0 reduction block walks k
+// whole.
+struct ProductTiling {
+  int64_t blockRows = 0, blockColumns = 0;
+  int64_t registerRows = 0, registerColumns = 0;
+  int64_t reductionBlock = 0;
+  bool operator==(const ProductTiling &other) const {
+    return blockRows == other.blockRows && blockColumns == other.blockColumns &&
+           registerRows == other.registerRows &&
+           registerColumns == other.registerColumns &&
+           reductionBlock == other.reductionBlock;
+  }
 };
 
 // What the policy is told about a loop nest to tile.
@@ -49,6 +88,9 @@ struct LoopNest {
   // A product of bf16 operands, whose register tiles step k in pairs: one
   // dot-product instruction (vdpbf16ps) multiplies a pair per lane.
   bool pairedReduction = false;
+  // The tiling chosen for this product's shape, if any (not for AMX tiles,
+  // whose shape is the hardware's).
+  std::optional<ProductTiling> chosen;
 };
 
 // Tile sizes per loop of a nest; 0 leaves a loop untiled.
@@ -63,6 +105,17 @@ struct TilePlan {
 };
 
 TilePlan planTiles(const LoopNest &nest, const TileTarget &target);
+
+// Why `values` (the loom.tiling attribute's: block rows, block columns,
+// register rows, register columns, reduction block) are not a tiling, or
+// empty when they are one; `tiling` receives it. Register columns are
+// checked against `vectorWidth` lanes unless it is 0 (not known yet).
+std::string parseTiling(llvm::ArrayRef<int64_t> values, int64_t vectorWidth,
+                        ProductTiling &tiling);
+
+// The sizes a product's plan has, as a tiling that reproduces it (the
+// starting point of loomc --tune's candidates).
+ProductTiling tilingOf(const LoopNest &nest, const TilePlan &plan);
 
 // The rows and columns of a plain product's full thread blocks: a product
 // whose extents are not whole multiples of them is split into a part that

@@ -17,7 +17,7 @@
 namespace mlir::loom {
 
 // What an attribute holds and where it belongs, for the verifier.
-enum class AttributeValue { string, strings, init, integer, integers, unit, floats };
+enum class AttributeValue { string, strings, init, integer, integers, unit, floats, sizes };
 enum class AttributePlace { argument, module, function, anyOp };
 
 struct DiscardableAttribute {
@@ -136,6 +136,13 @@ inline constexpr DiscardableAttribute kScatterAddAttr{
 inline constexpr DiscardableAttribute kPositionsAttr{
     "loom.positions", AttributeValue::unit, AttributePlace::anyOp};
 
+//   A product's tiling chosen for its shape (loomc --tune, set by
+//   -loom-apply-tuning): array<i64: block rows, block columns, register
+//   rows, register columns, reduction block>, which -loom-tile-and-vectorize
+//   applies instead of its rules.
+inline constexpr DiscardableAttribute kTilingAttr{
+    "loom.tiling", AttributeValue::sizes, AttributePlace::anyOp};
+
 // Every one of them, in the order the verifier lists them.
 inline constexpr const DiscardableAttribute *kDiscardableAttributes[] = {
     &kParamAttr,        &kInputAttr,           &kInitAttr,
@@ -148,7 +155,7 @@ inline constexpr const DiscardableAttribute *kDiscardableAttributes[] = {
     &kContextAttr,      &kNoInferenceAttr,     &kPositionsAttr,
     &kRepeatsAttr,      &kEntryAttr,           &kInstanceAttr,
     &kTableIndexAttr,   &kBufferTableAttr,     &kGradientReadyOrderAttr,
-    &kProfiledCostsAttr,
+    &kProfiledCostsAttr, &kTilingAttr,
 };
 
 } // namespace mlir::loom

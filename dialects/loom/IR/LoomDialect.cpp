@@ -104,6 +104,8 @@ static bool holds(Attribute value, AttributeValue kind) {
     return isa<UnitAttr>(value);
   case AttributeValue::floats:
     return isa<DenseF64ArrayAttr>(value);
+  case AttributeValue::sizes:
+    return isa<DenseI64ArrayAttr>(value);
   }
   return false;
 }
@@ -114,7 +116,7 @@ static StringRef describe(AttributeValue kind) {
       "a string", "an array of strings", "an initializer (#loom.init<...>)",
       "an integer", "an array of i32 (array<i32: ...>)",
       "a unit attribute (present or absent)",
-      "an array of f64 (array<f64: ...>)"};
+      "an array of f64 (array<f64: ...>)", "an array of i64 (array<i64: ...>)"};
   return kValues[static_cast<unsigned>(kind)];
 }
 
