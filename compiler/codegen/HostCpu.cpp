@@ -62,8 +62,9 @@ std::optional<int64_t> loomc::codegen::parseCacheSize(llvm::StringRef text) {
 }
 
 static std::optional<std::string> readLine(const llvm::Twine &path) {
+  // sysfs files claim a page's size and hold a line: read as a stream.
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+      llvm::MemoryBuffer::getFileAsStream(path);
   if (!file)
     return std::nullopt;
   return (*file)->getBuffer().trim().str();

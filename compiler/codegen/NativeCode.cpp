@@ -571,6 +571,35 @@ static void keepCalledFunctionsOutOfLine(mlir::ModuleOp module) {
   });
 }
 
+// The module in LLVM IR, with the target's data layout and triple.
+static std::unique_ptr<Module> translateForTarget(mlir::ModuleOp module,
+                                                  LLVMContext &context,
+                                                  TargetMachine &target) {
+  mlir::DialectRegistry registry;
+  mlir::registerBuiltinDialectTranslation(registry);
+  mlir::registerLLVMDialectTranslation(registry);
+  mlir::registerOpenMPDialectTranslation(registry);
+  module->getContext()->appendDialectRegistry(registry);
+  std::unique_ptr<Module> llvmModule =
+      mlir::translateModuleToLLVMIR(module, context, "loom");
+  if (!llvmModule)
+    return nullptr;
+  llvmModule->setDataLayout(target.createDataLayout());
+  llvmModule->setTargetTriple(target.getTargetTriple());
+  return llvmModule;
+}
+
+// Every function gets the target's CPU and features, so that LLVM uses its
+// full vector width.
+static void setTargetAttributes(Module &module, TargetMachine &target) {
+  for (Function &function : module) {
+    if (function.isDeclaration())
+      continue;
+    function.addFnAttr("target-cpu", target.getTargetCPU());
+    function.addFnAttr("target-features", target.getTargetFeatureString());
+  }
+}
+
 std::unique_ptr<Module>
 loomc::translateToLLVMIR(mlir::ModuleOp module, LLVMContext &context,
                         const ModelDescription &description,
@@ -585,17 +614,9 @@ loomc::translateToLLVMIR(mlir::ModuleOp module, LLVMContext &context,
     profiledCosts.assign(costs.asArrayRef().begin(), costs.asArrayRef().end());
   keepCalledFunctionsOutOfLine(module);
   dropModelAttributes(module);
-  mlir::DialectRegistry registry;
-  mlir::registerBuiltinDialectTranslation(registry);
-  mlir::registerLLVMDialectTranslation(registry);
-  mlir::registerOpenMPDialectTranslation(registry);
-  module->getContext()->appendDialectRegistry(registry);
-  std::unique_ptr<Module> llvmModule =
-      mlir::translateModuleToLLVMIR(module, context, "loom");
+  std::unique_ptr<Module> llvmModule = translateForTarget(module, context, target);
   if (!llvmModule)
     return nullptr;
-  llvmModule->setDataLayout(target.createDataLayout());
-  llvmModule->setTargetTriple(target.getTargetTriple());
   if (failed(EntryPointBuilder(*llvmModule, description, std::move(profiledOps),
                                std::move(profiledCosts), requiredCpuFeatures(target))
                  .build())) {
@@ -622,14 +643,54 @@ loomc::translateToLLVMIR(mlir::ModuleOp module, LLVMContext &context,
       caller->addFnAttr(Attribute::NoInline);
       caller->addFnAttr(Attribute::OptimizeNone);
     }
-  // Every function gets the host's CPU and features, so that LLVM uses its
-  // full vector width.
-  for (Function &function : *llvmModule) {
-    if (function.isDeclaration())
-      continue;
-    function.addFnAttr("target-cpu", target.getTargetCPU());
-    function.addFnAttr("target-features", target.getTargetFeatureString());
+  setTargetAttributes(*llvmModule, target);
+  return llvmModule;
+}
+
+std::unique_ptr<Module> loomc::translateKernelsToLLVMIR(mlir::ModuleOp module,
+                                                       LLVMContext &context,
+                                                       TargetMachine &target) {
+  std::unique_ptr<Module> llvmModule = translateForTarget(module, context, target);
+  if (!llvmModule)
+    return nullptr;
+  // Their temporaries (packed copies) come from malloc; out of memory, the
+  // process stops with a message rather than writing through null.
+  Type *ptr = PointerType::getUnqual(context);
+  Type *i64 = Type::getInt64Ty(context);
+  FunctionCallee mallocFn =
+      llvmModule->getOrInsertFunction("malloc", FunctionType::get(ptr, {i64}, false));
+  FunctionCallee freeFn = llvmModule->getOrInsertFunction(
+      "free", FunctionType::get(Type::getVoidTy(context), {ptr}, false));
+  FunctionCallee abortFn = llvmModule->getOrInsertFunction(
+      "abort", FunctionType::get(Type::getVoidTy(context), false));
+  if (Function *alloc = llvmModule->getFunction("_mlir_memref_to_llvm_alloc");
+      alloc && alloc->isDeclaration()) {
+    alloc->setLinkage(GlobalValue::InternalLinkage);
+    IRBuilder<> b(BasicBlock::Create(context, "entry", alloc));
+    BasicBlock *fail = BasicBlock::Create(context, "out_of_memory", alloc);
+    BasicBlock *done = BasicBlock::Create(context, "allocated", alloc);
+    Value *memory = b.CreateCall(mallocFn, {alloc->getArg(0)});
+    b.CreateCondBr(b.CreateIsNull(memory), fail, done);
+    b.SetInsertPoint(fail);
+    b.CreateCall(abortFn);
+    b.CreateUnreachable();
+    b.SetInsertPoint(done);
+    b.CreateRet(memory);
   }
+  if (Function *release = llvmModule->getFunction("_mlir_memref_to_llvm_free");
+      release && release->isDeclaration()) {
+    release->setLinkage(GlobalValue::InternalLinkage);
+    IRBuilder<> b(BasicBlock::Create(context, "entry", release));
+    b.CreateCall(freeFn, {release->getArg(0)});
+    b.CreateRetVoid();
+  }
+  std::string problems;
+  raw_string_ostream problemStream(problems);
+  if (verifyModule(*llvmModule, &problemStream)) {
+    module.emitError("internal error: invalid LLVM IR: ") << problems;
+    return nullptr;
+  }
+  setTargetAttributes(*llvmModule, target);
   return llvmModule;
 }
 

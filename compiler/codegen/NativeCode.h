@@ -54,6 +54,12 @@ translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &context,
                   const ModelDescription &description,
                   llvm::TargetMachine &target);
 
+// Translates a module of kernels in the llvm dialect (loomc --tune's) to
+// LLVM IR as they are, external and called with bare pointers, with
+// allocation functions of their own.
+std::unique_ptr<llvm::Module> translateKernelsToLLVMIR(mlir::ModuleOp module,
+                                                      llvm::LLVMContext &context,
+                                                      llvm::TargetMachine &target);
 // LLVM's -O3 pipeline for `target`.
 void optimizeModule(llvm::Module &module, llvm::TargetMachine &target);
 

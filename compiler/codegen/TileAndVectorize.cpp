@@ -10,7 +10,7 @@
 
 #include "compiler/codegen/LinalgBuilder.h"
 #include "compiler/codegen/Passes.h"
-#include "compiler/codegen/TilingPolicy.h"
+#include "compiler/codegen/TileAndVectorize.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -107,7 +107,7 @@ chosenTiling(Operation *product, int64_t vectorWidth) {
 
 // What the tiling policy needs to know about a root's loop nest (its
 // product's loom.tiling already checked).
-static LoopNest loopNestOf(linalg::LinalgOp op, int64_t vectorWidth) {
+LoopNest loomc::codegen::loopNestOf(linalg::LinalgOp op, int64_t vectorWidth) {
   LoopNest nest;
   nest.ranges = op.getStaticLoopRanges();
   for (utils::IteratorType iterator : op.getIteratorTypesArray())
@@ -327,6 +327,14 @@ static void repackSlicedOperand(RewriterBase &rewriter, linalg::LinalgOp part) {
     rewriter.eraseOp(pack);
 }
 
+std::pair<int64_t, int64_t> loomc::codegen::wholeBlocksOf(linalg::LinalgOp product,
+                                                          int64_t vectorWidth) {
+  if (std::optional<loomc::codegen::ProductTiling> chosen =
+          loopNestOf(product, vectorWidth).chosen)
+    return {chosen->blockRows, chosen->blockColumns};
+  return {loomc::codegen::kWholeBlockRows, loomc::codegen::kWholeBlockColumns};
+}
+
 // Splits a matmul kernel whose rows or columns are not a whole number of
 // thread blocks into a part that is and a remainder (a vocabulary of 50257
 // columns: 196 blocks of 256 and 81 columns), so that the blocks of the
@@ -341,14 +349,8 @@ static SmallVector<linalg::LinalgOp> splitIntoWholeBlocks(RewriterBase &rewriter
   SmallVector<linalg::LinalgOp> parts = {root};
   if (!isProduct(root) || fusionGroup(root))
     return parts;
-  int64_t blocks[] = {loomc::codegen::kWholeBlockRows,
-                      loomc::codegen::kWholeBlockColumns};
-  // A chosen tiling's blocks, where it has them.
-  if (std::optional<loomc::codegen::ProductTiling> chosen =
-          loopNestOf(root, vectorWidth).chosen) {
-    blocks[0] = chosen->blockRows;
-    blocks[1] = chosen->blockColumns;
-  }
+  auto [rows, columns] = loomc::codegen::wholeBlocksOf(root, vectorWidth);
+  const int64_t blocks[] = {rows, columns};
   for (auto [dim, block] : llvm::enumerate(blocks)) {
     SmallVector<linalg::LinalgOp> next;
     for (linalg::LinalgOp part : parts) {
@@ -381,7 +383,7 @@ static SmallVector<linalg::LinalgOp> splitIntoWholeBlocks(RewriterBase &rewriter
 static LogicalResult tileRoot(RewriterBase &rewriter, linalg::LinalgOp root,
                               const TileTarget &target, bool insideBlock = false) {
   TilePlan plan =
-      loomc::codegen::planTiles(loopNestOf(root, target.vectorWidth), target);
+      loomc::codegen::planTiles(loomc::codegen::loopNestOf(root, target.vectorWidth), target);
   // Inside a lowering's own thread block already: register tiles only,
   // each walking k whole (attention's blocks are a few register tiles).
   if (insideBlock) {

@@ -14,6 +14,8 @@
 #include "compiler/codegen/ParallelCodegen.h"
 #include "compiler/codegen/Passes.h"
 #include "compiler/pipeline/StageOutput.h"
+#include "compiler/pipeline/Tuner.h"
+#include "compiler/codegen/HostCpu.h"
 #include "loom/runtime/abi.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
@@ -29,6 +31,7 @@
 #include "llvm/Support/WithColor.h"
 #include <algorithm>
 #include <chrono>
+#include <set>
 #include <thread>
 
 using mlir::LogicalResult;
@@ -80,10 +83,31 @@ std::string loomc::stageNames() {
 struct TargetTraits {
   int64_t vectorWidth; // f32 lanes of its widest vectors
   bool amxTiles;       // bf16 products on AMX tiles (it has AMX-BF16)
+  // The tiling rules' register tiles and k block for it, and what they
+  // were derived from.
+  loomc::codegen::TileTarget tiles;
+  std::string derivedFrom;
 };
 
-static TargetTraits traitsOf(const llvm::TargetMachine &target) {
-  return {loomc::vectorWidth(target), loomc::hasAmxTiles(target)};
+// The host's registers, FMA ports and caches when the code is for the
+// host; a CPU of one FMA port, 32 KiB of L1d and 1 MiB of L2 (the rules'
+// defaults) when it is for another (--target-cpu).
+static TargetTraits traitsOf(const llvm::TargetMachine &target,
+                             const loomc::PipelineOptions &options) {
+  TargetTraits traits{loomc::vectorWidth(target), loomc::hasAmxTiles(target), {}, {}};
+  loomc::codegen::CpuDescription cpu;
+  if (options.targetCpu.empty()) {
+    cpu = loomc::codegen::describeHostCpu(traits.vectorWidth, traits.amxTiles,
+                                          traits.derivedFrom);
+  } else {
+    cpu.vectorWidth = traits.vectorWidth;
+    cpu.vectorRegisters = traits.vectorWidth >= 16 ? 32 : 16;
+    cpu.amxTiles = traits.amxTiles;
+    traits.derivedFrom = "--target-cpu " + options.targetCpu +
+                         ": assumed 1 FMA port, L1d 32 KiB, L2 1 MiB";
+  }
+  traits.tiles = loomc::codegen::tileTargetFor(cpu);
+  return traits;
 }
 
 // The passes of an MLIR stage. `fusion`, when given, receives the fusion
@@ -151,8 +175,15 @@ static void populateStage(OpPassManager &pm, loomc::Stage stage,
 
   // 4. Thread blocks, register tiles and vectors, still on tensors.
   case loomc::Stage::tiled: {
+    if (!options.tuningFile.empty() &&
+        (options.tune || llvm::sys::fs::exists(options.tuningFile)))
+      pm.addPass(loomc::createLoomApplyTuningPass(
+          loomc::LoomApplyTuningPassOptions{options.tuningFile}));
     loomc::LoomTileAndVectorizePassOptions tiling;
     tiling.vectorWidth = target.vectorWidth;
+    tiling.registerRows = target.tiles.registerRows;
+    tiling.registerVectors = target.tiles.registerVectors;
+    tiling.reductionBlock = target.tiles.reductionBlock;
     tiling.amxTiles = amxTiles;
     pm.addNestedPass<FuncOp>(loomc::createLoomTileAndVectorizePass(tiling));
     pm.addPass(mlir::createCSEPass());
@@ -392,11 +423,74 @@ LogicalResult loomc::printPipelines(mlir::MLIRContext &context,
     return mlir::failure();
   for (Stage stage : kPassStages) {
     auto pm = mlir::PassManager::on<ModuleOp>(&context);
-    populateStage(pm, stage, options, traitsOf(*target), nullptr);
+    populateStage(pm, stage, options, traitsOf(*target, options), nullptr);
     os << stageName(stage) << ": ";
     pm.printAsTextualPipeline(os);
     os << "\n";
   }
+  return mlir::success();
+}
+
+// The products' tilings, after the linalg stage: with --tune, each shape's
+// candidates timed and the table written; then which shapes the table has
+// (the tiled stage applies them) and which get the rules.
+static LogicalResult chooseTilings(ModuleOp module, const loomc::PipelineOptions &options,
+                                   const TargetTraits &traits,
+                                   llvm::TargetMachine &target,
+                                   loomc::CompilationReport &report) {
+  namespace codegen = loomc::codegen;
+  codegen::TuningTable table;
+  std::string error;
+  bool tableExists = !options.tuningFile.empty() &&
+                     llvm::sys::fs::exists(options.tuningFile);
+  if (tableExists && !codegen::readTuningTable(options.tuningFile, table, error))
+    return module.emitError() << "--tuning: " << error;
+  if (options.tune) {
+    if (table.cpu.empty())
+      codegen::hostTuningKey(table.cpu, table.features);
+    loomc::PipelineOptions kernelOptions = options;
+    kernelOptions.tune = false;
+    kernelOptions.tuningFile.clear();
+    loomc::TunerSetup setup;
+    setup.target = traits.tiles;
+    setup.target.amxTiles = options.precision == loomc::Precision::bf16 &&
+                            options.amxTiles && traits.amxTiles;
+    setup.targetSpec = targetOf(options);
+    setup.targetMachine = &target;
+    auto lower = [&](ModuleOp kernels) -> LogicalResult {
+      for (loomc::Stage stage :
+           {loomc::Stage::tiled, loomc::Stage::bufferized, loomc::Stage::llvm}) {
+        auto pm = mlir::PassManager::on<ModuleOp>(kernels.getContext());
+        populateStage(pm, stage, kernelOptions, traits, nullptr);
+        if (failed(pm.run(kernels)))
+          return mlir::failure();
+      }
+      return mlir::success();
+    };
+    setup.lowerToLLVM = lower;
+    if (failed(loomc::tuneProducts(module, setup, table, llvm::errs())))
+      return mlir::failure();
+    if (!codegen::writeTuningTable(options.tuningFile, table, error))
+      return module.emitError() << "--tune: cannot write the tuning table: " << error;
+  }
+  std::set<std::string> shapes, tuned;
+  codegen::forEachTunableProduct(module, [&](mlir::Operation *product) {
+    if (std::optional<std::string> key = codegen::productKey(product)) {
+      shapes.insert(*key);
+      if (table.products.count(*key))
+        tuned.insert(*key);
+    }
+  });
+  std::string rules = "the rules for " + traits.derivedFrom;
+  llvm::raw_string_ostream os(report.tiling);
+  if (options.tuningFile.empty())
+    os << "every product shape by " << rules << " (no tuning cache)";
+  else if (!tableExists && !options.tune)
+    os << "every product shape by " << rules << " (no tuning cache at "
+       << options.tuningFile << "; loomc --tune measures one)";
+  else
+    os << tuned.size() << " of " << shapes.size() << " product shapes as measured in "
+       << options.tuningFile << ", " << shapes.size() - tuned.size() << " by " << rules;
   return mlir::success();
 }
 
@@ -416,7 +510,7 @@ LogicalResult loomc::compileModel(ModuleOp module,
   std::unique_ptr<llvm::TargetMachine> target = checkedTarget(options);
   if (!target)
     return mlir::failure();
-  TargetTraits traits = traitsOf(*target);
+  TargetTraits traits = traitsOf(*target, options);
   // The tensor table, once the training step exists.
   auto describe = [&]() -> LogicalResult {
     mlir::FailureOr<ModelDescription> described =
@@ -439,6 +533,9 @@ LogicalResult loomc::compileModel(ModuleOp module,
       return mlir::failure();
     clock.done(stageName(stage));
     if (stage == Stage::grad && failed(describe()))
+      return mlir::failure();
+    if (stage == Stage::linalg &&
+        failed(chooseTilings(module, options, traits, *target, report)))
       return mlir::failure();
     if (stage == Stage::bufferized) {
       readMemoryPlan(module, report.model);

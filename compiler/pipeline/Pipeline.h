@@ -68,6 +68,11 @@ struct PipelineOptions {
   // Compile every instance of a repeated block on its own instead of once
   // (no -loom-outline-blocks): today's code, for comparison.
   bool unrollLayers = false;
+  // Products' tilings measured on this CPU (docs/tuning.md): read from
+  // this tuning table when it is not empty; with `tune`, every product
+  // shape of the model is timed first and the table (re)written.
+  std::string tuningFile;
+  bool tune = false;
   // The CPU the code is for (--target-cpu, --target-features): the host's
   // when empty.
   std::string targetCpu, targetFeatures;
@@ -108,6 +113,9 @@ struct CompilationReport {
   mlir::loom::FusionStatistics fusion;
   // Every step that ran, in order (loomc --timing).
   std::vector<StepTime> times;
+  // Where the products' tilings came from: the host's rules (and what was
+  // read of the host), the tuning table's measurements, or both.
+  std::string tiling;
 };
 
 // The stages after which compileModel can resume from IR (--from): those

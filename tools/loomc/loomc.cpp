@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/codegen/Linker.h"
+#include "compiler/codegen/TuningTable.h"
 #include "compiler/frontend/ModelBuilder.h"
 #include "compiler/pipeline/Pipeline.h"
 #include "dialects/loom/IR/DiscardableAttributes.h"
@@ -17,6 +18,7 @@
 #include "mlir/Parser/Parser.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/Format.h"
@@ -122,6 +124,18 @@ static cl::opt<bool> amxTiles(
     cl::desc("With --precision=bf16 on a CPU with AMX: the products on AMX "
              "tiles (experimental: built and checked in IR, never run on an "
              "AMX CPU)"));
+static cl::opt<bool> tune(
+    "tune", cl::cat(category),
+    cl::desc("Time candidate tilings of every matrix product shape of the "
+             "model on this CPU, keep the fastest of each in this CPU's "
+             "tuning cache (or --tuning FILE), and build with them"));
+static cl::opt<std::string> tuningFile(
+    "tuning", cl::cat(category), cl::value_desc("FILE"),
+    cl::desc("Read the products' tilings from this tuning table (docs/tuning.md) "
+             "instead of this CPU's cache; with --tune, write them there"));
+static cl::opt<bool> noTuning(
+    "no-tuning", cl::cat(category),
+    cl::desc("Tile every product by the rules, not by the tuning cache"));
 static cl::opt<bool>
     timing("timing", cl::cat(category),
            cl::desc("Print the wall time of every step of the compilation: "
@@ -208,6 +222,24 @@ int main(int argc, char **argv) {
   options.amxTiles = amxTiles;
   if (amxTiles && precision != loomc::Precision::bf16)
     return fail("--amx-tiles: only bf16 products use AMX tiles; add --precision=bf16");
+  if (noTuning && (tune || !tuningFile.empty()))
+    return fail(Twine("--no-tuning contradicts ") + (tune ? "--tune" : "--tuning"));
+  if (tune && !targetCpu.empty())
+    return fail("--tune times kernels on this CPU; it cannot tune for --target-cpu " +
+                targetCpu);
+  options.tune = tune;
+  if (!tuningFile.empty()) {
+    if (!tune && !sys::fs::exists(tuningFile))
+      return fail("--tuning " + tuningFile +
+                  ": no such file (loomc --tune --tuning FILE writes one)");
+    options.tuningFile = tuningFile;
+  } else if (!noTuning && targetCpu.empty()) {
+    // This CPU's cache, used where it has the model's shapes.
+    options.tuningFile = loomc::codegen::defaultTuningPath();
+    if (tune && options.tuningFile.empty())
+      return fail("--tune: neither XDG_CACHE_HOME nor HOME is set for the tuning "
+                  "cache; name a file with --tuning FILE");
+  }
   options.rematBlocks = rematBlocks;
   if (rematBlocks && unrollLayers)
     return fail("--remat-blocks recomputes the function a repeated block is "
@@ -314,6 +346,8 @@ int main(int argc, char **argv) {
     WithColor::warning(errs(), "loomc")
         << "--remat-blocks: the model repeats no block; nothing is "
            "recomputed\n";
+  if (built || tune)
+    errs() << "loomc: tiling: " << report.tiling << "\n";
   if (built)
     loomc::printMemoryPlan(report.model, errs());
   if (timing) {
