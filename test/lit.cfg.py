@@ -20,6 +20,10 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment(
     "PATH", [config.loom_tools_dir, config.llvm_tools_dir], append_path=True)
 
+# Builds in tests tile by the rules: loomc reads no tuning cache of the
+# machine's (a test that tunes names its own table, or its own cache).
+config.environment["XDG_CACHE_HOME"] = os.path.join(config.test_exec_root, "no-tuning-cache")
+
 config.substitutions.append(("%loom_src", config.loom_src_root))
 config.substitutions.append(("%loom_tools", config.loom_tools_dir))
 # Debian's numpy and torch are installed for /usr/bin/python3 only.

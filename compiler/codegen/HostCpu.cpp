@@ -8,6 +8,7 @@
 #include "llvm/Support/raw_ostream.h"
 #include <algorithm>
 #include <cstring>
+#include <thread>
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #endif
@@ -132,11 +133,13 @@ CpuDescription loomc::codegen::describeHostCpu(int64_t vectorWidth, bool amxTile
   cpu.vectorWidth = vectorWidth;
   cpu.vectorRegisters = vectorWidth >= 16 ? 32 : 16;
   cpu.amxTiles = amxTiles;
+  cpu.cores = std::max(1u, std::thread::hardware_concurrency());
   CpuIdentity identity = identifyHostCpu();
   cpu.fmaPorts = fmaPortsOf(identity, vectorWidth);
   std::string caches = readCacheSizes("/sys/devices/system/cpu/cpu0", cpu);
   llvm::raw_string_ostream os(found);
   os << (identity.name.empty() ? std::string("an unnamed CPU") : identity.name) << ", "
+     << cpu.cores << (cpu.cores == 1 ? " core, " : " cores, ")
      << cpu.fmaPorts << " FMA port" << (cpu.fmaPorts == 1 ? "" : "s") << " of "
      << 32 * vectorWidth << " bits, ";
   if (caches.empty())

@@ -99,6 +99,8 @@ def LoomTileAndVectorizePass : Pass<"loom-tile-and-vectorize", "::mlir::func::Fu
            "rows x 16 columns, 16 pairs of k at a time">,
     Option<"reductionBlock", "reduction-block", "int64_t", "256",
            "The k extent of a long product's thread blocks">,
+    Option<"threads", "threads", "int64_t", "1",
+           "The threads that share a product's blocks (each gets one at least)">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect",

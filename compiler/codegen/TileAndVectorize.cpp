@@ -580,7 +580,7 @@ struct LoomTileAndVectorizePass
     if (function.isExternal())
       return;
     TileTarget target{vectorWidth, registerRows, registerVectors, amxTiles,
-                      reductionBlock};
+                      reductionBlock, threads};
     // Every chosen tiling (loom.tiling) is well formed, or the pass says
     // which is not and why.
     bool malformed = false;

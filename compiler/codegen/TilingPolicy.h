@@ -34,6 +34,8 @@ struct TileTarget {
   // The k extent of a long product's blocks (its slice of the right
   // operand stays in L2).
   int64_t reductionBlock = 256;
+  // The threads that share a product's blocks (the host's cores).
+  int64_t threads = 1;
 };
 
 // What the tiling rules read of a CPU (HostCpu.h reads the host's).
@@ -47,6 +49,7 @@ struct CpuDescription {
   // Data cache bytes per core (L3: in all).
   int64_t l1Bytes = 32 << 10, l2Bytes = 1 << 20, l3Bytes = 32 << 20;
   bool amxTiles = false;
+  int64_t cores = 1;
 };
 
 // The register tile and k block for `cpu` (the rules are in

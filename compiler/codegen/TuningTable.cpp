@@ -209,7 +209,7 @@ std::string loomc::codegen::hostTuningKey(std::string &cpu, std::string &feature
   std::string name;
   for (char c : identity.name)
     name += llvm::isAlnum(c) ? c : '-';
-  return llvm::formatv("{0}-{1}-{2}-{3}-{4:x16}", name.empty() ? "cpu" : name,
+  return llvm::formatv("{0}-{1}-{2}-{3}-{4:x-16}", name.empty() ? "cpu" : name,
                        identity.family, identity.model, identity.stepping,
                        llvm::xxh3_64bits(features))
       .str();

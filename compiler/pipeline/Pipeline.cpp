@@ -104,7 +104,7 @@ static TargetTraits traitsOf(const llvm::TargetMachine &target,
     cpu.vectorRegisters = traits.vectorWidth >= 16 ? 32 : 16;
     cpu.amxTiles = traits.amxTiles;
     traits.derivedFrom = "--target-cpu " + options.targetCpu +
-                         ": assumed 1 FMA port, L1d 32 KiB, L2 1 MiB";
+                         ": assumed 1 core, 1 FMA port, L1d 32 KiB, L2 1 MiB";
   }
   traits.tiles = loomc::codegen::tileTargetFor(cpu);
   return traits;
@@ -184,6 +184,7 @@ static void populateStage(OpPassManager &pm, loomc::Stage stage,
     tiling.registerRows = target.tiles.registerRows;
     tiling.registerVectors = target.tiles.registerVectors;
     tiling.reductionBlock = target.tiles.reductionBlock;
+    tiling.threads = target.tiles.threads;
     tiling.amxTiles = amxTiles;
     pm.addNestedPass<FuncOp>(loomc::createLoomTileAndVectorizePass(tiling));
     pm.addPass(mlir::createCSEPass());

@@ -55,6 +55,32 @@ TEST(TilingPolicy, LargeProductsAreCutIntoAtLeastEightBlocks) {
             (Sizes{64, 64, 0}));
 }
 
+TEST(TilingPolicy, SmallProductsGetABlockPerThread) {
+  // The quick-start model's x·Wᵀ, 256 x 128 x 128, reading a packed W: one
+  // block of 256 x 128 on one thread; with 2 threads its columns halve.
+  LoopNest nest = productNest(256, 128, 128);
+  nest.readsPackedOperand = true;
+  EXPECT_EQ(planTiles(nest, kAvx512).threadTiles, (Sizes{256, 128, 0}));
+  TileTarget twoThreads;
+  twoThreads.threads = 2;
+  EXPECT_EQ(planTiles(nest, twoThreads).threadTiles, (Sizes{256, 64, 0}));
+  // 64 x 32 (one register tile of columns): the rows halve instead.
+  EXPECT_EQ(planTiles(productNest(64, 32, 128), twoThreads).threadTiles,
+            (Sizes{32, 32, 0}));
+  // A single register tile stays whole.
+  EXPECT_EQ(planTiles(productNest(8, 32, 128), twoThreads).threadTiles,
+            (Sizes{8, 32, 0}));
+  // Large products want kMinBlocks, or a block per thread if there are more
+  // threads: 16 threads cut gpt2s's c_attn (2 x 9 blocks) no further, and
+  // its c_proj (12 blocks) into 2 x 12.
+  TileTarget sixteen;
+  sixteen.threads = 16;
+  EXPECT_EQ(planTiles(productNest(256, 2304, 768), sixteen).threadTiles,
+            (Sizes{128, 256, 0}));
+  EXPECT_EQ(planTiles(productNest(256, 768, 768), sixteen).threadTiles,
+            (Sizes{128, 64, 0}));
+}
+
 TEST(TilingPolicy, LongProductsWalkKInBlocksOf256) {
   // gpt2s's mlp.c_proj contracts over 3072: k blocks of 256.
   EXPECT_EQ(

@@ -67,7 +67,7 @@ func.func @short(%x: tensor<64x64xf32>, %w: tensor<64x64xf32>, %acc: tensor<64x6
 
 // -----
 
-// CHECK: error: loom.tiling: a tiling's register columns must be whole vectors of 16 lanes
+// CHECK: error: loom.tiling: a tiling's register columns must be whole vectors of 16 lanes, or its block's whole width
 func.func @partial_vectors(%x: tensor<64x64xf32>, %w: tensor<64x64xf32>, %acc: tensor<64x64xf32>) -> tensor<64x64xf32> {
   %0 = linalg.matmul {loom.tiling = array<i64: 64, 64, 8, 24, 0>} ins(%x, %w : tensor<64x64xf32>, tensor<64x64xf32>) outs(%acc : tensor<64x64xf32>) -> tensor<64x64xf32>
   return %0 : tensor<64x64xf32>
