@@ -22,6 +22,10 @@ static constexpr int64_t kPackedBlockRows = 256;
 // multiply-adds is cut into when its shape allows.
 static constexpr int64_t kMinBlocks = 8;
 static constexpr int64_t kBalancedWork = int64_t(1) << 26;
+// A product of fewer multiply-adds runs in one thread block: spread over
+// threads, starting them would cost more than they save (2^20 take ~10 µs
+// on one core).
+static constexpr int64_t kThreadedWork = int64_t(1) << 20;
 // Blocks of such large products are taller: a block reads its slice of the
 // right operand (256 x 256 floats, from L3 once the product's columns
 // outgrow L2) for twice the work. GPT-2 small's step is ~2 % faster, its
@@ -131,14 +135,19 @@ static void planProduct(const LoopNest &nest, const TileTarget &target,
   // one per thread, if more), while they stay whole register tiles. A
   // smaller product gets one block per thread: in one block, the others
   // would wait (the quick-start model's x·Wᵀ of 256 x 128 x 128 ran 1.9x
-  // faster in two blocks than in one on 2 cores, measured by loomc --tune).
+  // faster in two blocks than in one on 2 cores, measured by loomc --tune);
+  // below kThreadedWork, one block.
   auto blocks = [&] {
     return llvm::divideCeil(ranges[0], plan.threadTiles[0]) *
            llvm::divideCeil(ranges[1], plan.threadTiles[1]);
   };
   bool staticRanges = !anyDynamic(ranges);
   bool balance = staticRanges && product(ranges) >= kBalancedWork;
-  int64_t wanted = balance ? std::max(kMinBlocks, target.threads) : target.threads;
+  bool threaded = !productRanges.empty() && !anyDynamic(productRanges) &&
+                  product(productRanges) >= kThreadedWork;
+  int64_t wanted = balance    ? std::max(kMinBlocks, target.threads)
+                   : threaded ? target.threads
+                              : 1;
   for (unsigned d : {1u, 0u}) {
     if (!staticRanges)
       break;

@@ -44,7 +44,7 @@ void loomc::bench::printUsage(const char *program) {
       "usage: %s [--config=mini,gpt2s] [--model=FILE] [-D NAME=VALUE]... "
       "[--sweep=NAME=V1,V2,...]\n"
       "          [--breakdown] [--products] [--remat] [--remat-blocks] "
-      "[--unrolled] [--bf16] [--loomc=PATH] "
+      "[--unrolled] [--bf16] [--tuned] [--loomc=PATH] "
       "[benchmark flags]\n"
       "       %s --decode [--config=...] [--model=FILE] [-D NAME=VALUE]...\n"
       "Times the fused against the unfused training step (forward, backward "
@@ -58,7 +58,10 @@ void loomc::bench::printUsage(const char *program) {
       "fused step's; --remat-blocks: the same for loomc --remat-blocks;\n"
       "--unrolled: the fused step with every layer compiled on its own, "
       "loomc --unroll-layers;\n--bf16: the step with bf16 products, fused "
-      "and unfused, loomc --precision=bf16, where this CPU runs it).\n--model, -D and --sweep time other\nmodels; the other "
+      "and unfused, loomc --precision=bf16, where this CPU runs it;\n--tuned: the fused "
+      "step, and with --products every product, also with the tilings loomc --tune "
+      "measures\n(every other build tiles by the rules, loomc --no-tuning)).\n--model, -D "
+      "and --sweep time other\nmodels; the other "
       "flags add their reports for them. Run it with "
       "OPENBLAS_CORETYPE unset, so that OpenBLAS uses its best kernel.\n"
       "Google Benchmark's flags (--benchmark_filter, --benchmark_repetitions, "
@@ -145,6 +148,8 @@ Parsed loomc::bench::parseOptions(int &argc, char **argv, Options &options) {
       options.rematBlocks = true;
     } else if (arg == "--bf16") {
       options.bf16 = true;
+    } else if (arg == "--tuned") {
+      options.tuned = true;
     } else if (arg == "--decode") {
       options.decode = true;
     } else if (arg == "--help") {

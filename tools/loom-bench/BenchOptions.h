@@ -50,6 +50,10 @@ struct Options {
   // The step with bf16 products (loomc --precision=bf16), fused and
   // unfused, where loomc builds it for this CPU.
   bool bf16 = false;
+  // The fused step, and with --products every product, also built with
+  // tilings measured by loomc --tune, against the rules' (every other
+  // build of loom-bench tiles by the rules: loomc --no-tuning).
+  bool tuned = false;
   // Time the inference entry points instead of the training step.
   bool decode = false;
   int profileSteps = 9;

@@ -44,6 +44,10 @@ std::unique_ptr<CompiledModel> Bench::build(const Case &c,
   for (const std::string &definition : c.defines)
     args.insert(args.end(), {"-D", definition});
   args.insert(args.end(), extra.begin(), extra.end());
+  // The rules' tilings, whatever this machine's tuning cache holds, except
+  // where a build asks for a table.
+  if (std::find(extra.begin(), extra.end(), "--tuning") == extra.end())
+    args.push_back("--no-tuning");
   std::string library = dir + "/" + c.name + "_" + variant + ".so";
   std::string error;
   std::unique_ptr<CompiledModel> model =
@@ -63,6 +67,10 @@ constexpr ExtraBuild kExtraBuilds[] = {{"fused_remat", "--remat"},
                                        {"fused_remat_blocks", "--remat-blocks"},
                                        {"fused_unrolled", "--unroll-layers"}};
 } // namespace
+
+std::vector<std::string> Bench::tuningFlags(const std::string &name) const {
+  return {"--tune", "--tuning", dir + "/" + name + "-tuning.json"};
+}
 
 // Why loomc refuses --precision=bf16 for this CPU (its message), or empty.
 std::string Bench::bf16Unavailable() {
@@ -105,6 +113,8 @@ bool Bench::registerSteps(const Case &c) {
       bf16NoteGiven = true;
     }
   }
+  if (options.tuned)
+    variants.push_back({"fused_tuned", tuningFlags(c.name)});
   for (const auto &[variant, flags] : variants) {
     std::unique_ptr<CompiledModel> model = build(c, variant, flags);
     if (!model)
@@ -209,6 +219,14 @@ void Bench::printRatios(const std::vector<Case> &cases,
                   "the bf16 peak\n",
                   f->second / bf->second, bf16Rate,
                   bf16Peak.gflops > 0 ? 100 * bf16Rate / bf16Peak.gflops : 0.0);
+    }
+    if (auto t = reporter.medians.find(prefix + "/fused_tuned");
+        t != reporter.medians.end()) {
+      double tunedRate = flops / (t->second * 1e6);
+      std::printf("    loomc --tune: %.3f ms (fused by the rules / tuned: %.3f); %.1f "
+                  "GFLOP/s, %.0f %% of the peak\n",
+                  t->second, f->second / t->second, tunedRate,
+                  100 * tunedRate / peak.gflops);
     }
     const Plan &fusedPlan = plans[c.name + "/fused"];
     for (const ExtraBuild &extra : kExtraBuilds) {
@@ -336,8 +354,9 @@ bool Bench::printProducts(const Case &c, bool bf16) {
   struct Row {
     const char *layer;
     ProductShape shape;
-    double loom;
+    double loom, tuned;
   };
+  bool tuned = options.tuned && !bf16;
   std::vector<Row> measured;
   for (const Layer &layer : layers) {
     Case linear{
@@ -354,17 +373,36 @@ bool Bench::printProducts(const Case &c, bool bf16) {
         build(linear, bf16 ? "products_bf16" : "products", flags);
     if (!model)
       return false;
+    // With --tuned, the same layer with the tilings loomc --tune measures,
+    // profiled in the same rounds.
+    std::unique_ptr<CompiledModel> tunedModel;
+    if (tuned) {
+      std::vector<std::string> tunedFlags = flags;
+      for (const std::string &flag : tuningFlags(c.name + "-products"))
+        tunedFlags.push_back(flag);
+      tunedModel = build(linear, "products_tuned", tunedFlags);
+      if (!tunedModel)
+        return false;
+    }
+    std::vector<CompiledModel *> profiled = {model.get()};
+    if (tunedModel)
+      profiled.push_back(tunedModel.get());
     letThreadsSettle();
-    std::vector<OpTime> ops =
-        profileInterleaved({model.get()}, options.profileSteps,
-                           Statistic::fastest)
-            .front();
+    std::vector<std::vector<OpTime>> ops =
+        profileInterleaved(profiled, options.profileSteps, Statistic::fastest);
     letThreadsSettle();
-    for (const OpTime &op : ops)
-      if (op.product && op.msPerStep > 0 &&
-          op.source.find("forward_backward") != std::string::npos)
-        measured.push_back(
-            {layer.name, *op.product, op.product->flops() / (op.msPerStep * 1e6)});
+    for (size_t i = 0; i < ops[0].size(); ++i) {
+      const OpTime &op = ops[0][i];
+      if (!op.product || op.msPerStep <= 0 ||
+          op.source.find("forward_backward") == std::string::npos)
+        continue;
+      double rate = op.product->flops() / (op.msPerStep * 1e6);
+      double tunedRate = 0;
+      if (tunedModel && i < ops[1].size() && ops[1][i].source == op.source &&
+          ops[1][i].msPerStep > 0)
+        tunedRate = op.product->flops() / (ops[1][i].msPerStep * 1e6);
+      measured.push_back({layer.name, *op.product, rate, tunedRate});
+    }
   }
 
   std::string baseline;
@@ -390,9 +428,13 @@ bool Bench::printProducts(const Case &c, bool bf16) {
               "%s, %d threads:\n",
               c.name.c_str(), bf16 ? "bf16 " : "", options.profileSteps,
               baseline.c_str(), threads);
-  std::printf("  %-20s %-28s %9s %9s %8s %10s\n", "layer", "product", "loom",
+  std::printf("  %-20s %-28s %9s %9s %8s %10s", "layer", "product", "loom",
               against, bf16 ? "loom/dnn" : "loom/ob",
               bf16 ? "loom/bf16 peak" : "loom/peak");
+  if (tuned)
+    std::printf(" %9s %8s %11s", "tuned", "tuned/ob", "tuned/loom");
+  std::printf("\n");
+  double tunedTime = 0;
   double loomTime = 0, baselineTime = 0, totalFlops = 0;
   bool everyBaseline = true;
   for (const Row &row : measured) {
@@ -411,15 +453,31 @@ bool Bench::printProducts(const Case &c, bool bf16) {
     char peakText[32] = "-";
     if (ceiling.gflops > 0)
       std::snprintf(peakText, sizeof(peakText), "%.3f", row.loom / ceiling.gflops);
-    std::printf("  %-20s %-28s %9.1f %9s %8s %10s\n", row.layer,
+    std::printf("  %-20s %-28s %9.1f %9s %8s %10s", row.layer,
                 row.shape.text().c_str(), row.loom, otherText, ratioText, peakText);
+    if (tuned) {
+      char tunedRatio[32] = "-";
+      if (other > 0 && row.tuned > 0)
+        std::snprintf(tunedRatio, sizeof(tunedRatio), "%.3f", row.tuned / other);
+      std::printf(" %9.1f %8s %11.3f", row.tuned, tunedRatio,
+                  row.tuned > 0 ? row.tuned / row.loom : 0.0);
+      tunedTime += row.tuned > 0 ? row.shape.flops() / row.tuned : 1e30;
+    }
+    std::printf("\n");
   }
   char ratioText[32] = "-", peakText[32] = "-";
   if (everyBaseline && loomTime > 0)
     std::snprintf(ratioText, sizeof(ratioText), "%.3f", baselineTime / loomTime);
   if (ceiling.gflops > 0 && loomTime > 0)
     std::snprintf(peakText, sizeof(peakText), "%.3f", totalFlops / loomTime / ceiling.gflops);
-  std::printf("  %-49s %9s %9s %8s %10s\n", "all of them, by time", "", "",
+  std::printf("  %-49s %9s %9s %8s %10s", "all of them, by time", "", "",
               ratioText, peakText);
+  if (tuned && tunedTime > 0 && tunedTime < 1e29) {
+    char tunedRatio[32] = "-";
+    if (everyBaseline)
+      std::snprintf(tunedRatio, sizeof(tunedRatio), "%.3f", baselineTime / tunedTime);
+    std::printf(" %9s %8s %11.3f", "", tunedRatio, loomTime / tunedTime);
+  }
+  std::printf("\n");
   return true;
 }

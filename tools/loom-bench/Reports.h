@@ -65,6 +65,9 @@ public:
 
 private:
   std::string bf16Unavailable();
+  // loomc's flags for a build tuned on this machine, its table in the
+  // run's directory under `name`.
+  std::vector<std::string> tuningFlags(const std::string &name) const;
   bool bf16NoteGiven = false, bf16Built = false;
   std::unique_ptr<CompiledModel> build(const Case &c,
                                        const std::string &variant,

@@ -64,12 +64,12 @@ TEST(TilingPolicy, SmallProductsGetABlockPerThread) {
   TileTarget twoThreads;
   twoThreads.threads = 2;
   EXPECT_EQ(planTiles(nest, twoThreads).threadTiles, (Sizes{256, 64, 0}));
-  // 64 x 32 (one register tile of columns): the rows halve instead.
-  EXPECT_EQ(planTiles(productNest(64, 32, 128), twoThreads).threadTiles,
+  // 64 x 32 x 512 (one register tile of columns): the rows halve instead.
+  EXPECT_EQ(planTiles(productNest(64, 32, 512), twoThreads).threadTiles,
             (Sizes{32, 32, 0}));
-  // A single register tile stays whole.
-  EXPECT_EQ(planTiles(productNest(8, 32, 128), twoThreads).threadTiles,
-            (Sizes{8, 32, 0}));
+  // Below 2^20 multiply-adds, one block: starting threads costs more.
+  EXPECT_EQ(planTiles(productNest(64, 32, 128), twoThreads).threadTiles,
+            (Sizes{64, 32, 0}));
   // Large products want kMinBlocks, or a block per thread if there are more
   // threads: 16 threads cut gpt2s's c_attn (2 x 9 blocks) no further, and
   // its c_proj (12 blocks) into 2 x 12.
