@@ -571,6 +571,68 @@ static void hoistAccumulators(RewriterBase &rewriter, func::FuncOp function,
   }
 }
 
+// A sum along a row's vector tiles (layer norm's statistics: a reduction
+// loop over a row's columns, 64 at a time) reduces each tile across its
+// lanes into the running sum, a chain of shuffles and adds that every
+// iteration waits for. Instead, the loop adds the tiles lane by lane into
+// a vector of partial sums, and one horizontal reduction follows it. (The
+// sum's order changes: 64 partial sums, then their total.)
+static void sumRowsInVectors(RewriterBase &rewriter, func::FuncOp function) {
+  SmallVector<scf::ForOp> loops;
+  function.walk([&](scf::ForOp loop) { loops.push_back(loop); });
+  for (scf::ForOp loop : loops) {
+    for (unsigned i = 0; i < loop.getNumRegionIterArgs(); ++i) {
+      BlockArgument carried = loop.getRegionIterArgs()[i];
+      if (!carried.hasOneUse())
+        continue;
+      auto reduction = dyn_cast<vector::MultiDimReductionOp>(*carried.getUsers().begin());
+      auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+      if (!reduction || reduction.getAcc() != carried ||
+          reduction.getKind() != vector::CombiningKind::ADD ||
+          !reduction.getResult().hasOneUse() ||
+          yield.getOperand(i) != reduction.getResult() ||
+          !isa<FloatType>(reduction.getSourceVectorType().getElementType()))
+        continue;
+      // Only where lanes are summed across: reduced dimensions longer than 1.
+      VectorType source = reduction.getSourceVectorType();
+      bool acrossLanes = llvm::any_of(reduction.getReductionDims(), [&](int64_t dim) {
+        return source.getDimSize(dim) > 1;
+      });
+      if (!acrossLanes)
+        continue;
+      rewriter.setInsertionPoint(loop);
+      Value zeros = arith::ConstantOp::create(
+          rewriter, loop.getLoc(), source,
+          DenseElementsAttr::get(source, rewriter.getFloatAttr(source.getElementType(), 0.0)));
+      Value tile = reduction.getSource();
+      SmallVector<bool> mask = reduction.getReductionMask();
+      FailureOr<LoopLikeOpInterface> widened =
+          cast<LoopLikeOpInterface>(loop.getOperation())
+              .replaceWithAdditionalYields(
+                  rewriter, ValueRange{zeros}, /*replaceInitOperandUsesInLoop=*/false,
+                  [&](OpBuilder &b, Location loc, ArrayRef<BlockArgument> partials) {
+                    return SmallVector<Value>{
+                        arith::AddFOp::create(b, loc, partials[0], tile)};
+                  });
+      if (failed(widened))
+        continue;
+      loop = cast<scf::ForOp>(widened->getOperation());
+      // The old running sum passes through the loop unchanged; the partial
+      // sums are reduced onto it after the loop.
+      auto newYield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+      rewriter.modifyOpInPlace(newYield, [&] {
+        newYield->setOperand(i, loop.getRegionIterArgs()[i]);
+      });
+      rewriter.eraseOp(reduction);
+      rewriter.setInsertionPointAfter(loop);
+      Value total = vector::MultiDimReductionOp::create(
+          rewriter, loop.getLoc(), loop.getResults().back(), loop.getResult(i), mask,
+          vector::CombiningKind::ADD);
+      rewriter.replaceAllUsesExcept(loop.getResult(i), total, total.getDefiningOp());
+    }
+  }
+}
+
 namespace {
 struct LoomTileAndVectorizePass
     : public ::loomc::impl::LoomTileAndVectorizePassBase<LoomTileAndVectorizePass> {
@@ -627,6 +689,7 @@ struct LoomTileAndVectorizePass
     vectorizeTiles(rewriter, function);
     canonicalize(function);
     hoistAccumulators(rewriter, function, amxTiles);
+    sumRowsInVectors(rewriter, function);
     canonicalize(function);
   }
 };

@@ -209,3 +209,37 @@ func.func @update_of_a_range(%p: tensor<?xf32>, %g: tensor<?xf32>, %v: tensor<?x
   %0:2 = loom.sgd_update %p, %g, %v, lr %lr, momentum %lr, scale %lr : tensor<?xf32>
   return %0#0, %0#1 : tensor<?xf32>, tensor<?xf32>
 }
+
+// -----
+
+// A sum along rows (layer norm's statistics: 64 columns at a time) adds
+// each tile into a vector of partial sums, lane by lane; the lanes are
+// summed once, after the loop, not at every step.
+
+// CHECK-LABEL: func.func @row_sums
+// CHECK: scf.for %{{.+}} = %c0 to %c256 step %c64 iter_args(%[[SUM:.+]] = %{{.+}}, %[[SQUARES:.+]] = %{{.+}}) -> (vector<1x64xf32>, vector<1x64xf32>)
+// CHECK-NOT: vector.multi_reduction
+// CHECK: arith.addf %[[SUM]], %{{.+}} : vector<1x64xf32>
+// CHECK: arith.addf %[[SQUARES]], %{{.+}} : vector<1x64xf32>
+// CHECK: scf.yield
+// CHECK: vector.multi_reduction <add>, %{{.+}}, %{{.+}} [1] : vector<1x64xf32> to vector<1xf32>
+// CHECK: vector.multi_reduction <add>, %{{.+}}, %{{.+}} [1] : vector<1x64xf32> to vector<1xf32>
+func.func @row_sums(%x: tensor<64x256xf32>, %g: tensor<256xf32>, %b: tensor<256xf32>) -> tensor<64x256xf32> {
+  %0 = loom.layer_norm %x, %g, %b epsilon(1.0e-05) : tensor<64x256xf32>, tensor<256xf32>
+  return %0 : tensor<64x256xf32>
+}
+
+// -----
+
+// A sum over rows (a bias gradient) already adds whole vectors: nothing is
+// summed across lanes, and its loops carry what they did.
+
+// CHECK-LABEL: func.func @column_sums
+// CHECK-NOT: vector.multi_reduction
+// CHECK: scf.for %{{.+}} = %c0 to %c16 step %c1 iter_args(%[[PARTIAL:.+]] = %{{.+}}) -> (vector<64xf32>)
+// CHECK: arith.addf %[[PARTIAL]], %{{.+}} : vector<64xf32>
+// CHECK-NOT: vector.multi_reduction
+func.func @column_sums(%dy: tensor<64x256xf32>) -> tensor<256xf32> {
+  %0 = loom.reduce_sum %dy : (tensor<64x256xf32>) -> tensor<256xf32>
+  return %0 : tensor<256xf32>
+}
