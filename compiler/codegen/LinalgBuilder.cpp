@@ -358,41 +358,67 @@ std::pair<Value, Value> LinalgBuilder::softmaxStatistics(Value logits) {
   Value negInfVec = splat(vecType, negInf);
   Value zeroVec = splat(vecType, 0.0);
 
-  // Lane-wise running maximum vm and normalizer vl: vl·exp(vm) is the sum
-  // of exp over the lane's elements so far.
-  auto loop = scf::ForOp::create(
-      b, loc, index(0), limit, index(lanes), ValueRange{negInfVec, zeroVec},
-      [&](OpBuilder &nb, Location nl, Value col, ValueRange acc) {
-        Value x = vector::TransferReadOp::create(
-            nb, nl, vecType, logits, ValueRange{row, col}, negInfScalar,
-            ArrayRef<bool>{false});
-        Value vm = acc[0], vl = acc[1];
-        Value newMax = arith::MaximumFOp::create(nb, nl, vm, x);
-        // Lanes that have seen nothing but -inf stay at (−inf, 0).
-        Value empty = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ,
-                                            newMax, negInfVec);
-        Value rescale = math::ExpOp::create(
-            nb, nl, arith::SubFOp::create(nb, nl, vm, newMax));
-        Value term = math::ExpOp::create(
-            nb, nl, arith::SubFOp::create(nb, nl, x, newMax));
-        rescale = arith::SelectOp::create(nb, nl, empty, zeroVec, rescale);
-        term = arith::SelectOp::create(nb, nl, empty, zeroVec, term);
-        Value newSum = arith::AddFOp::create(
-            nb, nl, arith::MulFOp::create(nb, nl, vl, rescale), term);
-        scf::YieldOp::create(nb, nl, ValueRange{newMax, newSum});
-      });
-  Value laneMax = loop.getResult(0), laneSum = loop.getResult(1);
+  // Two passes over the row: its maximum, then Σ exp(x − max), one exp per
+  // element (an online softmax takes two, and its running maximum makes
+  // every step wait for the previous one's exp). The row is in L2 for the
+  // second pass (a GPT-2 vocabulary's is 200 KB). Each pass keeps kChains
+  // vectors of independent partial results, so that consecutive steps do
+  // not wait for one another; the last columns, fewer than kChains
+  // vectors, go one vector at a time, read past the row's end as -inf.
+  constexpr int64_t kChains = 4;
+  int64_t step = lanes * kChains;
+  int64_t whole = cols - cols % step;
+  auto readVector = [&](OpBuilder &nb, Location nl, Value col, bool inBounds) -> Value {
+    return vector::TransferReadOp::create(nb, nl, vecType, logits, ValueRange{row, col},
+                                          negInfScalar, ArrayRef<bool>{inBounds});
+  };
+  // One pass: `combine` folds each vector of the row into a chain.
+  auto pass = [&](Value init, llvm::function_ref<Value(OpBuilder &, Location, Value, Value)>
+                                  combine,
+                  llvm::function_ref<Value(OpBuilder &, Location, Value, Value)> merge)
+      -> Value {
+    auto chains = scf::ForOp::create(
+        b, loc, index(0), index(whole), index(step), SmallVector<Value>(kChains, init),
+        [&](OpBuilder &nb, Location nl, Value col, ValueRange acc) {
+          SmallVector<Value> next;
+          for (int64_t c = 0; c < kChains; ++c) {
+            Value at = arith::AddIOp::create(
+                nb, nl, col, arith::ConstantIndexOp::create(nb, nl, c * lanes));
+            next.push_back(combine(nb, nl, acc[c], readVector(nb, nl, at, true)));
+          }
+          scf::YieldOp::create(nb, nl, next);
+        });
+    Value merged = chains.getResult(0);
+    for (int64_t c = 1; c < kChains; ++c)
+      merged = merge(b, loc, merged, chains.getResult(c));
+    auto rest = scf::ForOp::create(
+        b, loc, index(whole), limit, index(lanes), ValueRange{merged},
+        [&](OpBuilder &nb, Location nl, Value col, ValueRange acc) {
+          scf::YieldOp::create(
+              nb, nl, ValueRange{combine(nb, nl, acc[0], readVector(nb, nl, col, false))});
+        });
+    return rest.getResult(0);
+  };
+  auto maximum = [](OpBuilder &nb, Location nl, Value a, Value x) -> Value {
+    return arith::MaximumFOp::create(nb, nl, a, x);
+  };
+  Value laneMax = pass(negInfVec, maximum, maximum);
   Value rowMax = vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXIMUMF,
                                              laneMax);
-  Value rowMaxVec = vector::BroadcastOp::create(b, loc, vecType, rowMax);
-  Value laneEmpty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                          laneMax, negInfVec);
-  Value laneScale = math::ExpOp::create(
-      b, loc, arith::SubFOp::create(b, loc, laneMax, rowMaxVec));
-  laneScale = arith::SelectOp::create(b, loc, laneEmpty, zeroVec, laneScale);
-  Value rowSum = vector::ReductionOp::create(
-      b, loc, vector::CombiningKind::ADD,
-      arith::MulFOp::create(b, loc, laneSum, laneScale));
+  // A row of nothing but -inf sums to 0 (exp(x − 0) of -inf).
+  Value allNegInf = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, rowMax,
+                                          negInfScalar);
+  Value shift = arith::SelectOp::create(b, loc, allNegInf, floatConstant(0.0), rowMax);
+  Value shiftVec = vector::BroadcastOp::create(b, loc, vecType, shift);
+  auto expSum = [&](OpBuilder &nb, Location nl, Value a, Value x) -> Value {
+    Value term = math::ExpOp::create(nb, nl, arith::SubFOp::create(nb, nl, x, shiftVec));
+    return arith::AddFOp::create(nb, nl, a, term);
+  };
+  auto add = [](OpBuilder &nb, Location nl, Value a, Value x) -> Value {
+    return arith::AddFOp::create(nb, nl, a, x);
+  };
+  Value laneSum = pass(zeroVec, expSum, add);
+  Value rowSum = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, laneSum);
 
   // Each row's statistics go into a one-element slice of the shared
   // outputs, so that bufferization stores them in place (a fresh

@@ -132,8 +132,8 @@ public:
                     llvm::ArrayRef<mlir::OpFoldResult> offsets,
                     llvm::ArrayRef<int64_t> sizes);
   // Row maxima m and normalizers l = Σ_j exp(x[r, j] − m[r]) of `logits`
-  // [R, C] in one pass per row (the online softmax), vector lanes combined
-  // at the end of the row.
+  // [R, C]: two passes per row (the maximum, then the sum), vector lanes
+  // combined at the end of each.
   std::pair<Value, Value> softmaxStatistics(Value logits);
 
   mlir::RewriterBase &b;

@@ -1,7 +1,7 @@
 //===- LowerLosses.cpp - cross_entropy, mse to linalg ---------------------===//
 //
-// Cross-entropy rows are softmax rows: one pass per row computes the maximum
-// and the normalizer together (LinalgBuilder::softmaxStatistics); the loss
+// Cross-entropy rows are softmax rows: two passes per row compute the maximum
+// and the normalizer (LinalgBuilder::softmaxStatistics); the loss
 // reads the label's logit, the gradient writes softmax − onehot once.
 //
 //===----------------------------------------------------------------------===//
@@ -60,22 +60,28 @@ static Value lower(LinalgBuilder &l, ops::CrossEntropyOp op) {
       .getResult(0);
 }
 
-// dz[i, c] = (exp(z[i, c] − m_i)/l_i − [c = y_i]) · dL / N
+// dz[i, c] = (exp(z[i, c] − m_i)·(1/l_i) − [c = y_i]) · dL / N
 static Value lower(LinalgBuilder &l, ops::CrossEntropyGradOp op) {
   Value logits = l.collapseRows(op.getLogits());
   Value labels = collapseLabels(l, op.getLabels());
   auto [rowMax, rowSum] = l.softmaxStatistics(logits);
   auto type = cast<RankedTensorType>(logits.getType());
   double invRows = 1.0 / static_cast<double>(type.getDimSize(0));
+  // 1/l_i once per row: a multiplication per element, not a division.
+  Value inverseSum = l.elementwise(
+      cast<RankedTensorType>(rowSum.getType()), {rowSum},
+      [](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        return arith::DivFOp::create(b, loc, scalar::constant(b, loc, args[0], 1.0), args[0]);
+      });
   Value grad =
-      l.generic({logits, rowMax, rowSum, labels, op.getLossGrad()},
+      l.generic({logits, rowMax, inverseSum, labels, op.getLossGrad()},
                 {l.empty(type)},
                 {l.dimsMap(2, {0, 1}), l.dimsMap(2, {0}), l.dimsMap(2, {0}),
                  l.dimsMap(2, {0}), l.dimsMap(2, {}), l.dimsMap(2, {0, 1})},
                 {utils::IteratorType::parallel, utils::IteratorType::parallel},
                 [&](OpBuilder &b, Location loc, ValueRange args) {
                   Value shifted = arith::SubFOp::create(b, loc, args[0], args[1]);
-                  Value p = arith::DivFOp::create(
+                  Value p = arith::MulFOp::create(
                       b, loc, math::ExpOp::create(b, loc, shifted), args[2]);
                   Value column = arith::IndexCastOp::create(
                       b, loc, b.getI32Type(), linalg::IndexOp::create(b, loc, 1));
