@@ -377,20 +377,23 @@ std::pair<Value, Value> LinalgBuilder::softmaxStatistics(Value logits) {
                                   combine,
                   llvm::function_ref<Value(OpBuilder &, Location, Value, Value)> merge)
       -> Value {
-    auto chains = scf::ForOp::create(
-        b, loc, index(0), index(whole), index(step), SmallVector<Value>(kChains, init),
-        [&](OpBuilder &nb, Location nl, Value col, ValueRange acc) {
-          SmallVector<Value> next;
-          for (int64_t c = 0; c < kChains; ++c) {
-            Value at = arith::AddIOp::create(
-                nb, nl, col, arith::ConstantIndexOp::create(nb, nl, c * lanes));
-            next.push_back(combine(nb, nl, acc[c], readVector(nb, nl, at, true)));
-          }
-          scf::YieldOp::create(nb, nl, next);
-        });
-    Value merged = chains.getResult(0);
-    for (int64_t c = 1; c < kChains; ++c)
-      merged = merge(b, loc, merged, chains.getResult(c));
+    Value merged = init;
+    if (whole > 0) {
+      auto chains = scf::ForOp::create(
+          b, loc, index(0), index(whole), index(step), SmallVector<Value>(kChains, init),
+          [&](OpBuilder &nb, Location nl, Value col, ValueRange acc) {
+            SmallVector<Value> next;
+            for (int64_t c = 0; c < kChains; ++c) {
+              Value at = arith::AddIOp::create(
+                  nb, nl, col, arith::ConstantIndexOp::create(nb, nl, c * lanes));
+              next.push_back(combine(nb, nl, acc[c], readVector(nb, nl, at, true)));
+            }
+            scf::YieldOp::create(nb, nl, next);
+          });
+      merged = chains.getResult(0);
+      for (int64_t c = 1; c < kChains; ++c)
+        merged = merge(b, loc, merged, chains.getResult(c));
+    }
     auto rest = scf::ForOp::create(
         b, loc, index(whole), limit, index(lanes), ValueRange{merged},
         [&](OpBuilder &nb, Location nl, Value col, ValueRange acc) {
