@@ -462,18 +462,17 @@ Constant *EntryPointBuilder::stringArray(ArrayRef<std::string> texts,
 
 // The compiled functions allocate their intermediate tensors through
 // _mlir_memref_to_llvm_alloc/free (finalize-memref-to-llvm with generic
-// functions). Out of memory, the runtime's loom_out_of_memory reports the
-// size and exits instead of a null pointer being written through.
-void EntryPointBuilder::allocationFunctions() {
+// functions): malloc and free, except that out of memory `outOfMemory` is
+// called -- with the size, if it takes one -- instead of a null pointer
+// being written through.
+static void defineAllocationFunctions(Module &module, FunctionCallee outOfMemory) {
+  LLVMContext &context = module.getContext();
+  Type *ptr = PointerType::getUnqual(context);
+  Type *i64 = Type::getInt64Ty(context);
   FunctionCallee mallocFn =
       module.getOrInsertFunction("malloc", FunctionType::get(ptr, {i64}, false));
   FunctionCallee freeFn = module.getOrInsertFunction(
       "free", FunctionType::get(Type::getVoidTy(context), {ptr}, false));
-  FunctionCallee outOfMemory = module.getOrInsertFunction(
-      "loom_out_of_memory",
-      FunctionType::get(Type::getVoidTy(context), {i64}, false));
-  cast<Function>(outOfMemory.getCallee())->setDoesNotReturn();
-
   auto getOrDefine = [&](StringRef name, FunctionType *type) {
     Function *function = module.getFunction(name);
     if (!function)
@@ -490,7 +489,10 @@ void EntryPointBuilder::allocationFunctions() {
     Value *memory = b.CreateCall(mallocFn, {alloc->getArg(0)});
     b.CreateCondBr(b.CreateIsNull(memory), fail, done);
     b.SetInsertPoint(fail);
-    b.CreateCall(outOfMemory, {alloc->getArg(0)});
+    if (outOfMemory.getFunctionType()->getNumParams() == 1)
+      b.CreateCall(outOfMemory, {alloc->getArg(0)});
+    else
+      b.CreateCall(outOfMemory);
     b.CreateUnreachable();
     b.SetInsertPoint(done);
     b.CreateRet(memory);
@@ -503,6 +505,15 @@ void EntryPointBuilder::allocationFunctions() {
     b.CreateCall(freeFn, {release->getArg(0)});
     b.CreateRetVoid();
   }
+}
+
+// The runtime's loom_out_of_memory reports the size and exits.
+void EntryPointBuilder::allocationFunctions() {
+  FunctionCallee outOfMemory = module.getOrInsertFunction(
+      "loom_out_of_memory",
+      FunctionType::get(Type::getVoidTy(context), {i64}, false));
+  cast<Function>(outOfMemory.getCallee())->setDoesNotReturn();
+  defineAllocationFunctions(module, outOfMemory);
 }
 
 LogicalResult EntryPointBuilder::build() {
@@ -654,36 +665,11 @@ std::unique_ptr<Module> loomc::translateKernelsToLLVMIR(mlir::ModuleOp module,
   if (!llvmModule)
     return nullptr;
   // Their temporaries (packed copies) come from malloc; out of memory, the
-  // process stops with a message rather than writing through null.
-  Type *ptr = PointerType::getUnqual(context);
-  Type *i64 = Type::getInt64Ty(context);
-  FunctionCallee mallocFn =
-      llvmModule->getOrInsertFunction("malloc", FunctionType::get(ptr, {i64}, false));
-  FunctionCallee freeFn = llvmModule->getOrInsertFunction(
-      "free", FunctionType::get(Type::getVoidTy(context), {ptr}, false));
+  // process aborts rather than writing through null (loomc has no
+  // loom_out_of_memory of the runtime's).
   FunctionCallee abortFn = llvmModule->getOrInsertFunction(
       "abort", FunctionType::get(Type::getVoidTy(context), false));
-  if (Function *alloc = llvmModule->getFunction("_mlir_memref_to_llvm_alloc");
-      alloc && alloc->isDeclaration()) {
-    alloc->setLinkage(GlobalValue::InternalLinkage);
-    IRBuilder<> b(BasicBlock::Create(context, "entry", alloc));
-    BasicBlock *fail = BasicBlock::Create(context, "out_of_memory", alloc);
-    BasicBlock *done = BasicBlock::Create(context, "allocated", alloc);
-    Value *memory = b.CreateCall(mallocFn, {alloc->getArg(0)});
-    b.CreateCondBr(b.CreateIsNull(memory), fail, done);
-    b.SetInsertPoint(fail);
-    b.CreateCall(abortFn);
-    b.CreateUnreachable();
-    b.SetInsertPoint(done);
-    b.CreateRet(memory);
-  }
-  if (Function *release = llvmModule->getFunction("_mlir_memref_to_llvm_free");
-      release && release->isDeclaration()) {
-    release->setLinkage(GlobalValue::InternalLinkage);
-    IRBuilder<> b(BasicBlock::Create(context, "entry", release));
-    b.CreateCall(freeFn, {release->getArg(0)});
-    b.CreateRetVoid();
-  }
+  defineAllocationFunctions(*llvmModule, abortFn);
   std::string problems;
   raw_string_ostream problemStream(problems);
   if (verifyModule(*llvmModule, &problemStream)) {
