@@ -9,6 +9,7 @@ packages=(
   build-essential cmake ninja-build ccache python3
   clang-22 lld-22 llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libomp-22-dev libgtest-dev libbenchmark-dev libopenblas-dev
+  libclang-rt-22-dev  # libFuzzer and the sanitizers (test/fuzz)
   openmpi-bin libopenmpi-dev  # data-parallel training (docs/distributed.md)
   python3-numpy python3-torch  # the PyTorch reference of test/e2e and bench/
   python3-matplotlib  # bench/plot.py

@@ -93,6 +93,13 @@ if missing_cpu_feature:
 else:
     lit_config.note("no CPU start-up check test: this host has every feature it tries")
 
+# The libFuzzer targets (test/fuzz) exist where clang has libFuzzer.
+if os.path.exists(os.path.join(config.loom_tools_dir, "loom-fuzz-json")):
+    config.available_features.add("libfuzzer")
+else:
+    lit_config.note("no fuzz tests: the fuzz targets were not built (no libFuzzer; "
+                    "install libclang-rt-22-dev)")
+
 # Training with bf16 products (loomc --precision=bf16) runs only where loomc
 # builds it for the host: AVX512-BF16 measured faster than f32 FMAs (AMD
 # Zen 4). Elsewhere those tests report UNSUPPORTED, and loomc's reason is
