@@ -10,6 +10,7 @@
 #include "llvm/ADT/SmallBitVector.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 using namespace mlir;
 namespace ops = mlir::loom;
@@ -420,6 +421,28 @@ void readMemoryPlan(ModuleOp module, ModelDescription &description) {
   }
 }
 
+// /proc/meminfo's MemTotal (the executable also reads the cgroup's limit),
+// or 0.
+static int64_t machineMemoryBytes() {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
+      llvm::MemoryBuffer::getFileAsStream("/proc/meminfo");
+  if (!file)
+    return 0;
+  for (llvm::StringRef rest = (*file)->getBuffer(); !rest.empty();) {
+    auto [line, next] = rest.split('\n');
+    rest = next;
+    if (!line.consume_front("MemTotal:"))
+      continue;
+    int64_t kib = 0;
+    line = line.trim();
+    line.consume_back("kB");
+    if (line.trim().getAsInteger(10, kib))
+      return 0;
+    return kib * 1024;
+  }
+  return 0;
+}
+
 void printMemoryPlan(const ModelDescription &description, llvm::raw_ostream &os) {
   auto mib = [](int64_t bytes) {
     return llvm::formatv("{0:f1} MiB", static_cast<double>(bytes) / (1 << 20)).str();
@@ -461,6 +484,13 @@ void printMemoryPlan(const ModelDescription &description, llvm::raw_ostream &os)
        << mib(state);
   os << ", inputs " << mib(inputs) << ", intermediates "
      << mib(description.largestArenaBytes()) << "\n";
+  // The executable refuses to train where the plan does not fit (it checks
+  // at start-up); said here first, about the machine that compiles.
+  if (int64_t memory = machineMemoryBytes(); memory > 0 && total > memory)
+    os << "loomc: warning: a training step needs " << mib(total)
+       << " by this plan, more than the " << mib(memory)
+       << " of memory of this machine: the executable will refuse to train "
+          "here\n";
   const InferenceDescription &inference = description.inference;
   if (!inference.available) {
     os << "loomc: inference: none (" << inference.unavailable << ")\n";

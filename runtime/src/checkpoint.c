@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 static const char kFormat[] = "loom-checkpoint";
@@ -242,6 +243,25 @@ static void prune(const char *dir_path, int64_t keep) {
   free(steps);
 }
 
+int loom_checkpoint_space(int64_t needed, int64_t available, const char *dir,
+                          char *err, size_t err_size) {
+  if (available < 0 || needed <= available)
+    return 0;
+  snprintf(err, err_size,
+           "--checkpoint-dir: %s: a checkpoint needs %.1f MiB and the file "
+           "system has %.1f MiB free",
+           dir, (double)needed / (1 << 20), (double)available / (1 << 20));
+  return -1;
+}
+
+/* Bytes free for this process in the file system of `dir`; -1 if unknown. */
+static int64_t free_bytes(const char *dir) {
+  struct statvfs fs;
+  if (statvfs(dir, &fs) != 0)
+    return -1;
+  return (int64_t)fs.f_bavail * (int64_t)fs.f_frsize;
+}
+
 int loom_checkpoint_save(const char *dir, const loom_tensors *tensors,
                          int32_t optimizer, const loom_run_position *position,
                          const loom_options *options, int64_t keep, char *err,
@@ -261,18 +281,25 @@ int loom_checkpoint_save(const char *dir, const loom_tensors *tensors,
     snprintf(err, err_size, "%s: %s", temporary, strerror(errno));
     return -1;
   }
+  char why[512] = "";
   int count = 0;
   loom_named_tensor *list = checkpoint_tensors(tensors, optimizer, &count);
   int ok = list != NULL;
   if (!ok)
     snprintf(err, err_size, "%s: out of memory", dir);
+  /* The space is checked before anything is written: the tensors, their
+   * header entries (well under 256 bytes each) and the state file's 4 KiB. */
+  int64_t needed = 4096 + 256 * (int64_t)count;
+  for (int i = 0; ok && i < count; ++i)
+    needed += (int64_t)loom_tensor_bytes(list[i].info);
+  if (ok && loom_checkpoint_space(needed, free_bytes(dir), dir, why, sizeof(why)) != 0)
+    ok = 0;
   join(file_path, sizeof(file_path), temporary, kTensorsFile);
   FILE *file = ok ? fopen(file_path, "wb") : NULL;
   if (ok && !file) {
     snprintf(err, err_size, "%s: %s", file_path, strerror(errno));
     ok = 0;
   }
-  char why[512] = "";
   ok = ok && loom_safetensors_write(file, file_path, list, count,
                                     tensors->model->model_name, 0, why,
                                     sizeof(why)) == 0;

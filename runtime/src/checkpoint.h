@@ -25,6 +25,12 @@ typedef struct {
   int64_t tokens;       /* tokens (or samples) trained on */
 } loom_run_position;
 
+/* Whether a checkpoint of `needed` bytes fits in the `available` bytes
+ * free in `dir`'s file system (-1: unknown, which fits): 0, or -1 with
+ * both figures in `err`. loom_checkpoint_save checks it first. */
+int loom_checkpoint_space(int64_t needed, int64_t available, const char *dir,
+                          char *err, size_t err_size);
+
 /* Writes the checkpoint of `position` (optimizer state of `optimizer`) and
  * keeps the newest `keep`. On failure (a full disk, say) leaves every older
  * checkpoint as it was, writes why into `err` and returns -1. */

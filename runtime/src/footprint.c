@@ -3,6 +3,9 @@
 #include "footprint.h"
 #include "tensors.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 
 static int64_t table_bytes(const loom_model_info *model, loom_role role,
@@ -24,6 +27,52 @@ int64_t loom_planned_bytes(const loom_model_info *model, int32_t optimizer) {
          table_bytes(model, LOOM_ROLE_GRAD, optimizer) +
          table_bytes(model, LOOM_ROLE_STATE, optimizer) +
          table_bytes(model, LOOM_ROLE_INPUT, optimizer) + model->arena_bytes;
+}
+
+/* The first number after `key` in a small text file, times `unit`; -1 when
+ * absent ("max" in a cgroup file). */
+static int64_t read_number(const char *path, const char *key, int64_t unit) {
+  FILE *file = fopen(path, "r");
+  if (!file)
+    return -1;
+  char line[256];
+  int64_t value = -1;
+  size_t key_length = strlen(key);
+  while (fgets(line, sizeof(line), file)) {
+    if (strncmp(line, key, key_length) != 0)
+      continue;
+    char *end = NULL;
+    long long number = strtoll(line + key_length, &end, 10);
+    if (end != line + key_length && number > 0)
+      value = (int64_t)number * unit;
+    break;
+  }
+  fclose(file);
+  return value;
+}
+
+int64_t loom_machine_memory_bytes(void) {
+  int64_t total = read_number("/proc/meminfo", "MemTotal:", 1024);
+  int64_t limit = read_number("/sys/fs/cgroup/memory.max", "", 1);
+  if (total <= 0)
+    total = 0;
+  if (limit > 0 && (total == 0 || limit < total))
+    total = limit;
+  return total;
+}
+
+static double gib(int64_t bytes) { return (double)bytes / (1 << 30); }
+
+int loom_check_plan_fits(int64_t planned, int64_t machine, char *err,
+                         size_t err_size) {
+  if (machine <= 0 || planned <= machine)
+    return 0;
+  snprintf(err, err_size,
+           "a training step needs %.2f GiB by loomc's memory plan, more than "
+           "the %.2f GiB of memory this machine has; train a smaller model or "
+           "batch, or on a larger machine",
+           gib(planned), gib(machine));
+  return -1;
 }
 
 int64_t loom_peak_rss_bytes(void) {

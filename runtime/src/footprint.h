@@ -5,6 +5,7 @@
 
 #include "loom/runtime/abi.h"
 
+#include <stddef.h>
 #include <stdio.h>
 
 /* Bytes a training step with `optimizer` (an index into the model's
@@ -12,6 +13,15 @@
  * parameters, gradients, inputs and that optimizer's state, plus the
  * largest arena of intermediates (loom_model_info.arena_bytes). */
 int64_t loom_planned_bytes(const loom_model_info *model, int32_t optimizer);
+
+/* The memory this machine gives the process: /proc/meminfo's MemTotal, or
+ * the cgroup's memory.max when that is lower; 0 when unknown. */
+int64_t loom_machine_memory_bytes(void);
+
+/* Whether a step that needs `planned` bytes fits in `machine` bytes (0:
+ * unknown, which fits): 0, or -1 with both figures in `err`. */
+int loom_check_plan_fits(int64_t planned, int64_t machine, char *err,
+                         size_t err_size);
 
 /* The process's peak resident set so far, in bytes (0 if unknown). */
 int64_t loom_peak_rss_bytes(void);

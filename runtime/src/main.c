@@ -13,6 +13,7 @@
 #include "data.h"
 #include "distributed.h"
 #include "flags.h"
+#include "footprint.h"
 #include "generate.h"
 #include "gradcheck.h"
 #include "safetensors.h"
@@ -373,6 +374,20 @@ static int run(int argc, char **argv, const loom_model_info *model,
       options.subcommand == LOOM_TRAIN) {
     loom_data_free(val);
     val = NULL;
+  }
+  /* Refused with the figures before anything is allocated, rather than
+   * failing in the middle of a step (or being killed). With ZeRO-1 the
+   * optimizer's state is sharded over the ranks: it is left out. */
+  if (options.subcommand == LOOM_TRAIN) {
+    int32_t planned_optimizer = options.grad_check ? -1 : optimizer;
+    int64_t planned = loom_planned_bytes(model, planned_optimizer);
+    if (options.zero)
+      planned = loom_planned_bytes(model, -1);
+    if (loom_check_plan_fits(planned, loom_machine_memory_bytes(), err,
+                             sizeof(err)) != 0) {
+      fprintf(stderr, "%s: error: %s\n", program, err);
+      goto done;
+    }
   }
   /* Training lays its tensors out for the reduction of gradients over
    * ranks and micro-batches. */

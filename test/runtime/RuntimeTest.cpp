@@ -1,6 +1,7 @@
 //===- RuntimeTest.cpp - Unit tests of the training runtime ---------------===//
 
 extern "C" {
+#include "checkpoint.h"
 #include "data.h"
 #include "flags.h"
 #include "footprint.h"
@@ -501,3 +502,33 @@ TEST(Npy, HeaderAndRowsInAnyOrder) {
 }
 
 } // namespace
+
+TEST(Resources, AStepThatDoesNotFitIsRefusedWithTheFigures) {
+  char err[512] = "";
+  // 3 GiB on a 2 GiB machine: both figures in the message.
+  EXPECT_EQ(loom_check_plan_fits(int64_t(3) << 30, int64_t(2) << 30, err, sizeof err), -1);
+  EXPECT_NE(std::string(err).find("needs 3.00 GiB"), std::string::npos) << err;
+  EXPECT_NE(std::string(err).find("the 2.00 GiB of memory this machine has"),
+            std::string::npos)
+      << err;
+  // What fits, or an unknown machine, passes.
+  EXPECT_EQ(loom_check_plan_fits(int64_t(1) << 30, int64_t(2) << 30, err, sizeof err), 0);
+  EXPECT_EQ(loom_check_plan_fits(int64_t(3) << 30, 0, err, sizeof err), 0);
+  // This machine's memory is known (Linux: /proc/meminfo).
+  EXPECT_GT(loom_machine_memory_bytes(), int64_t(64) << 20);
+}
+
+TEST(Resources, ACheckpointThatDoesNotFitIsRefusedWithTheFigures) {
+  char err[512] = "";
+  EXPECT_EQ(loom_checkpoint_space(int64_t(300) << 20, int64_t(100) << 20, "ckpt", err,
+                                  sizeof err),
+            -1);
+  EXPECT_NE(std::string(err).find("--checkpoint-dir: ckpt: a checkpoint needs 300.0 MiB "
+                                   "and the file system has 100.0 MiB free"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(loom_checkpoint_space(int64_t(100) << 20, int64_t(300) << 20, "ckpt", err,
+                                  sizeof err),
+            0);
+  EXPECT_EQ(loom_checkpoint_space(int64_t(100) << 20, -1, "ckpt", err, sizeof err), 0);
+}
