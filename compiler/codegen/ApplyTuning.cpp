@@ -31,16 +31,12 @@ struct LoomApplyTuningPass
       module.emitError() << "-loom-apply-tuning: " << error;
       return signalPassFailure();
     }
-    Builder b(&getContext());
     loomc::codegen::forEachTunableProduct(module, [&](Operation *product) {
       std::optional<std::string> key = loomc::codegen::productKey(product);
       auto found = key ? table.products.find(*key) : table.products.end();
       if (found == table.products.end())
         return;
-      const loomc::codegen::ProductTiling &t = found->second.tiling;
-      product->setAttr(mlir::loom::kTilingAttr,
-                       b.getDenseI64ArrayAttr({t.blockRows, t.blockColumns, t.registerRows,
-                                               t.registerColumns, t.reductionBlock}));
+      loomc::codegen::setChosenTiling(product, found->second.tiling);
     });
   }
 };

@@ -327,14 +327,6 @@ static void repackSlicedOperand(RewriterBase &rewriter, linalg::LinalgOp part) {
     rewriter.eraseOp(pack);
 }
 
-std::pair<int64_t, int64_t> loomc::codegen::wholeBlocksOf(linalg::LinalgOp product,
-                                                          int64_t vectorWidth) {
-  if (std::optional<loomc::codegen::ProductTiling> chosen =
-          loopNestOf(product, vectorWidth).chosen)
-    return {chosen->blockRows, chosen->blockColumns};
-  return {loomc::codegen::kWholeBlockRows, loomc::codegen::kWholeBlockColumns};
-}
-
 // Splits a matmul kernel whose rows or columns are not a whole number of
 // thread blocks into a part that is and a remainder (a vocabulary of 50257
 // columns: 196 blocks of 256 and 81 columns), so that the blocks of the
@@ -349,7 +341,8 @@ static SmallVector<linalg::LinalgOp> splitIntoWholeBlocks(RewriterBase &rewriter
   SmallVector<linalg::LinalgOp> parts = {root};
   if (!isProduct(root) || fusionGroup(root))
     return parts;
-  auto [rows, columns] = loomc::codegen::wholeBlocksOf(root, vectorWidth);
+  auto [rows, columns] =
+      loomc::codegen::wholeBlocksOf(loomc::codegen::loopNestOf(root, vectorWidth));
   const int64_t blocks[] = {rows, columns};
   for (auto [dim, block] : llvm::enumerate(blocks)) {
     SmallVector<linalg::LinalgOp> next;

@@ -17,11 +17,6 @@ namespace loomc::codegen {
 // linalg op), with its product's loom.tiling when it has a well-formed one.
 LoopNest loopNestOf(mlir::linalg::LinalgOp op, int64_t vectorWidth);
 
-// The rows and columns a plain product is split at into whole thread blocks
-// and a remainder: its chosen tiling's blocks, or the rules'.
-std::pair<int64_t, int64_t> wholeBlocksOf(mlir::linalg::LinalgOp product,
-                                          int64_t vectorWidth);
-
 } // namespace loomc::codegen
 
 #endif // LOOM_COMPILER_CODEGEN_TILEANDVECTORIZE_H

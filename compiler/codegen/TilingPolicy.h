@@ -13,6 +13,7 @@
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -64,11 +65,9 @@ struct ProductTiling {
   int64_t blockRows = 0, blockColumns = 0;
   int64_t registerRows = 0, registerColumns = 0;
   int64_t reductionBlock = 0;
-  bool operator==(const ProductTiling &other) const {
-    return blockRows == other.blockRows && blockColumns == other.blockColumns &&
-           registerRows == other.registerRows &&
-           registerColumns == other.registerColumns &&
-           reductionBlock == other.reductionBlock;
+  // The five sizes in the order of the attribute and the tuning table.
+  std::array<int64_t, 5> sizes() const {
+    return {blockRows, blockColumns, registerRows, registerColumns, reductionBlock};
   }
 };
 
@@ -125,6 +124,14 @@ ProductTiling tilingOf(const LoopNest &nest, const TilePlan &plan);
 // is and a remainder.
 inline constexpr int64_t kWholeBlockRows = 64;
 inline constexpr int64_t kWholeBlockColumns = 256;
+
+// The rows and columns a plain product of `nest` is split at into whole
+// thread blocks and a remainder: its chosen tiling's blocks, or the rules'.
+inline std::pair<int64_t, int64_t> wholeBlocksOf(const LoopNest &nest) {
+  if (nest.chosen)
+    return {nest.chosen->blockRows, nest.chosen->blockColumns};
+  return {kWholeBlockRows, kWholeBlockColumns};
+}
 
 // The largest divisor of `size` not above `limit`, preferring multiples of
 // `multiple`; `size` itself when it fits.

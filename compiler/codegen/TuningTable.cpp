@@ -92,6 +92,11 @@ void loomc::codegen::forEachTunableProduct(Operation *module,
   });
 }
 
+void loomc::codegen::setChosenTiling(Operation *product, const ProductTiling &tiling) {
+  product->setAttr(mlir::loom::kTilingAttr,
+                   DenseI64ArrayAttr::get(product->getContext(), tiling.sizes()));
+}
+
 static constexpr llvm::StringLiteral kFormat = "loom-tuning-1";
 
 bool loomc::codegen::readTuningTable(llvm::StringRef path, TuningTable &table,
@@ -149,10 +154,9 @@ bool loomc::codegen::writeTuningTable(llvm::StringRef path, const TuningTable &t
                                       std::string &error) {
   llvm::json::Object products;
   for (const auto &[key, tuned] : table.products) {
-    const ProductTiling &t = tuned.tiling;
+    std::array<int64_t, 5> sizes = tuned.tiling.sizes();
     products[key] = llvm::json::Object{
-        {"tiling", llvm::json::Array{t.blockRows, t.blockColumns, t.registerRows,
-                                     t.registerColumns, t.reductionBlock}},
+        {"tiling", llvm::json::Array(llvm::ArrayRef<int64_t>(sizes))},
         {"gflops", std::round(tuned.gflops * 10) / 10},
         {"default_gflops", std::round(tuned.defaultGflops * 10) / 10}};
   }

@@ -30,6 +30,9 @@ std::optional<std::string> productKey(mlir::Operation *product);
 void forEachTunableProduct(mlir::Operation *module,
                            llvm::function_ref<void(mlir::Operation *)> fn);
 
+// Gives `product` the tiling (its loom.tiling attribute).
+void setChosenTiling(mlir::Operation *product, const ProductTiling &tiling);
+
 struct TunedProduct {
   ProductTiling tiling;
   // What the timing measured: the chosen tiling's and the rules' rates.

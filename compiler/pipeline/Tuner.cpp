@@ -49,10 +49,7 @@ std::vector<ProductTiling> loomc::candidateTilings(const LoopNest &nest,
   std::vector<TilePlan> plans = {rules};
   auto add = [&](ProductTiling t) {
     ProductTiling parsed;
-    if (!codegen::parseTiling({t.blockRows, t.blockColumns, t.registerRows,
-                               t.registerColumns, t.reductionBlock},
-                              target.vectorWidth, parsed)
-             .empty())
+    if (!codegen::parseTiling(t.sizes(), target.vectorWidth, parsed).empty())
       return;
     LoopNest chosen = nest;
     chosen.chosen = t;
@@ -99,19 +96,24 @@ std::vector<ProductTiling> loomc::candidateTilings(const LoopNest &nest,
 
 namespace {
 
-// One candidate's kernel: a function of the library, its arguments' sizes
-// and what it computes.
+// One candidate's kernel: a function of the library and the tiling it
+// was built with (the first kernel of a shape: the rules', as a tiling).
 struct Kernel {
   std::string symbol;
-  std::vector<int64_t> argumentBytes;
-  std::vector<Type> argumentElements;
-  std::optional<ProductTiling> tiling; // none: the rules
+  ProductTiling tiling;
   double seconds = 1e30;
+};
+
+// The buffers a shape's kernels take, all alike: bytes and element type.
+struct Arguments {
+  std::vector<int64_t> bytes;
+  std::vector<Type> elements;
 };
 
 struct Shape {
   std::string key;
   double flops = 0;
+  Arguments arguments;
   std::vector<Kernel> kernels; // the rules' first
 };
 
@@ -126,15 +128,17 @@ static bool copiedIntoKernel(Operation *op) {
          op->hasAttr(mlir::loom::kPackAttr);
 }
 
-// Adds to `module` a function `symbol` computing `product` with `tiling`:
-// the product, the packed copies and fill it reads, and every other value
-// it reads as a buffer argument, the result's buffer last. Fails for a
-// product with dynamic shapes.
+// Adds to `module` a function `symbol` computing `product` with `tiling`
+// (none: the rules): the product, the packed copies and fill it reads, and
+// every other value it reads as a buffer argument, the result's buffer
+// last, which `arguments` receives. Fails for a product with dynamic
+// shapes.
 static LogicalResult buildKernel(ModuleOp module, Operation *product, StringRef symbol,
-                                 std::optional<ProductTiling> tiling, Kernel &kernel) {
+                                 std::optional<ProductTiling> tiling,
+                                 Arguments &arguments) {
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   Location loc = product->getLoc();
-  SmallVector<Value> arguments;
+  SmallVector<Value> outside;
   SmallVector<Operation *> copied;
   llvm::DenseSet<Operation *> seen;
   llvm::DenseSet<Value> argumentSet;
@@ -146,7 +150,7 @@ static LogicalResult buildKernel(ModuleOp module, Operation *product, StringRef 
       return;
     }
     if (argumentSet.insert(value).second)
-      arguments.push_back(value);
+      outside.push_back(value);
   };
   std::function<void(Value)> visit = [&](Value value) {
     Operation *op = value.getDefiningOp();
@@ -176,8 +180,10 @@ static LogicalResult buildKernel(ModuleOp module, Operation *product, StringRef 
   auto fill = init.getDefiningOp<linalg::FillOp>();
   if (fill)
     visit(fill.getInputs()[0]), visit(fill.getOutputs()[0]);
+  if (dynamic || product->getNumResults() != 1)
+    return failure();
   auto resultType = dyn_cast<RankedTensorType>(product->getResult(0).getType());
-  if (dynamic || !resultType || !resultType.hasStaticShape() || product->getNumResults() != 1)
+  if (!resultType || !resultType.hasStaticShape())
     return failure();
 
   // Arguments are buffers (bare pointers once lowered): the operands', then
@@ -187,28 +193,26 @@ static LogicalResult buildKernel(ModuleOp module, Operation *product, StringRef 
     return MemRefType::get(tensor.getShape(), tensor.getElementType());
   };
   SmallVector<Type> argumentTypes;
-  for (Value argument : arguments)
-    argumentTypes.push_back(bufferOf(argument.getType()));
+  for (Value value : outside)
+    argumentTypes.push_back(bufferOf(value.getType()));
   argumentTypes.push_back(bufferOf(resultType));
   auto function =
       func::FuncOp::create(b, loc, symbol, b.getFunctionType(argumentTypes, {}));
   Block *body = function.addEntryBlock();
   b.setInsertionPointToStart(body);
   IRMapping mapping;
-  auto recordArgument = [&](Type type) {
-    auto buffer = cast<MemRefType>(type);
-    kernel.argumentBytes.push_back(buffer.getNumElements() *
-                                   int64_t(buffer.getElementTypeBitWidth() / 8));
-    kernel.argumentElements.push_back(buffer.getElementType());
-  };
-  for (auto [value, argument] : llvm::zip(arguments, body->getArguments())) {
-    recordArgument(argument.getType());
+  arguments = {};
+  for (BlockArgument argument : body->getArguments()) {
+    auto buffer = cast<MemRefType>(argument.getType());
+    arguments.bytes.push_back(buffer.getNumElements() *
+                              int64_t(buffer.getElementTypeBitWidth() / 8));
+    arguments.elements.push_back(buffer.getElementType());
+  }
+  for (auto [value, argument] : llvm::zip(outside, body->getArguments()))
     mapping.map(value, bufferization::ToTensorOp::create(
                            b, loc, value.getType(), argument,
                            /*restrict=*/true, /*writable=*/false));
-  }
   BlockArgument result = body->getArguments().back();
-  recordArgument(result.getType());
   for (Operation *op : copied)
     b.clone(*op, mapping);
   if (fill)
@@ -221,16 +225,11 @@ static LogicalResult buildKernel(ModuleOp module, Operation *product, StringRef 
   clone->removeAttr(mlir::loom::kTilingAttr);
   clone->removeAttr(mlir::loom::kFusionGroupAttr);
   if (tiling)
-    clone->setAttr(mlir::loom::kTilingAttr,
-                   b.getDenseI64ArrayAttr({tiling->blockRows, tiling->blockColumns,
-                                           tiling->registerRows, tiling->registerColumns,
-                                           tiling->reductionBlock}));
+    loomc::codegen::setChosenTiling(clone, *tiling);
   bufferization::MaterializeInDestinationOp::create(b, loc, TypeRange{}, clone->getResult(0),
                                                     result, /*restrict=*/true,
                                                     /*writable=*/true);
   func::ReturnOp::create(b, loc);
-  kernel.symbol = symbol.str();
-  kernel.tiling = tiling;
   return success();
 }
 
@@ -239,8 +238,8 @@ static LogicalResult buildKernel(ModuleOp module, Operation *product, StringRef 
 // columns: the first 50176).
 static LoopNest wholeBlockNest(linalg::LinalgOp product, int64_t vectorWidth) {
   LoopNest nest = loomc::codegen::loopNestOf(product, vectorWidth);
+  auto [rows, columns] = loomc::codegen::wholeBlocksOf(nest);
   nest.chosen.reset();
-  auto [rows, columns] = loomc::codegen::wholeBlocksOf(product, vectorWidth);
   const int64_t blocks[] = {rows, columns};
   for (unsigned d = 0; d < 2; ++d) {
     int64_t range = nest.ranges[d];
@@ -329,18 +328,16 @@ LogicalResult loomc::tuneProducts(ModuleOp module, const TunerSetup &setup,
     std::vector<ProductTiling> candidates = candidateTilings(nest, setup.target);
     bool built = true;
     for (auto [index, tiling] : llvm::enumerate(candidates)) {
-      Kernel kernel;
       std::string symbol = llvm::formatv("loom_tune_{0}_{1}", shapes.size(), index);
+      // The first candidate is the rules' plan: built without a tiling.
       std::optional<ProductTiling> chosen;
       if (index > 0)
         chosen = tiling;
-      if (failed(buildKernel(*kernels, product, symbol, chosen, kernel))) {
+      if (failed(buildKernel(*kernels, product, symbol, chosen, shape.arguments))) {
         built = false;
         break;
       }
-      if (index == 0)
-        kernel.tiling = tiling; // the rules', recorded as a tiling
-      shape.kernels.push_back(std::move(kernel));
+      shape.kernels.push_back({symbol, tiling});
     }
     if (built)
       shapes.push_back(std::move(shape));
@@ -409,18 +406,21 @@ LogicalResult loomc::tuneProducts(ModuleOp module, const TunerSetup &setup,
         return module.emitError("--tune: the library lacks ") << kernel.symbol;
       functions.push_back(function);
     }
-    const Kernel &first = shape.kernels.front();
+    const Arguments &arguments = shape.arguments;
+    if (arguments.bytes.size() > 5)
+      return module.emitError("--tune: a kernel of ")
+             << shape.key << " takes " << arguments.bytes.size() << " operands";
     std::vector<void *> buffers;
-    for (auto [bytes, element] : llvm::zip(first.argumentBytes, first.argumentElements)) {
+    for (auto [bytes, element] : llvm::zip(arguments.bytes, arguments.elements)) {
       void *buffer = std::aligned_alloc(64, llvm::alignTo(std::max<int64_t>(bytes, 64), 64));
-      if (!buffer)
+      if (!buffer) {
+        for (void *allocated : buffers)
+          std::free(allocated);
         return module.emitError("--tune: out of memory for the operands of ") << shape.key;
+      }
       fillArgument(buffer, bytes, element);
       buffers.push_back(buffer);
     }
-    if (buffers.size() > 5)
-      return module.emitError("--tune: a kernel of ") << shape.key << " takes "
-                                                       << buffers.size() << " operands";
     auto shapeStart = Clock::now();
     for (void *function : functions)
       callKernel(function, buffers);
@@ -448,7 +448,7 @@ LogicalResult loomc::tuneProducts(ModuleOp module, const TunerSetup &setup,
     if (best->seconds > rules.seconds / 1.02)
       best = &rules;
     codegen::TunedProduct tuned;
-    tuned.tiling = *best->tiling;
+    tuned.tiling = best->tiling;
     tuned.gflops = shape.flops / best->seconds * 1e-9;
     tuned.defaultGflops = shape.flops / rules.seconds * 1e-9;
     table.products[shape.key] = tuned;
@@ -457,7 +457,7 @@ LogicalResult loomc::tuneProducts(ModuleOp module, const TunerSetup &setup,
                          shape.key, shape.kernels.size(),
                          best == &rules ? std::string("the rules'") : describe(tuned.tiling),
                          tuned.gflops, tuned.gflops / tuned.defaultGflops,
-                         describe(*rules.tiling));
+                         describe(rules.tiling));
   }
   double total = std::chrono::duration<double>(Clock::now() - start).count();
   log << llvm::formatv("loomc: tune: {0:f1} s ({1:f1} s compiling the candidates, "

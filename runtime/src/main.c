@@ -379,10 +379,8 @@ static int run(int argc, char **argv, const loom_model_info *model,
    * failing in the middle of a step (or being killed). With ZeRO-1 the
    * optimizer's state is sharded over the ranks: it is left out. */
   if (options.subcommand == LOOM_TRAIN) {
-    int32_t planned_optimizer = options.grad_check ? -1 : optimizer;
-    int64_t planned = loom_planned_bytes(model, planned_optimizer);
-    if (options.zero)
-      planned = loom_planned_bytes(model, -1);
+    int64_t planned = loom_planned_bytes(
+        model, options.grad_check || options.zero ? -1 : optimizer);
     if (loom_check_plan_fits(planned, loom_machine_memory_bytes(), err,
                              sizeof(err)) != 0) {
       fprintf(stderr, "%s: error: %s\n", program, err);

@@ -7,33 +7,14 @@
  *
  *===----------------------------------------------------------------------===*/
 
+#include "fuzz_input_file.h"
 #include "safetensors.h"
 
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
-
-static char path[64];
-
-static void removeInput(void) { unlink(path); }
-
-/* The input goes to a file, as the reader takes a path. */
-static int writeInput(const uint8_t *data, size_t size) {
-  if (!path[0]) {
-    snprintf(path, sizeof path, "/tmp/loom-fuzz-safetensors-%ld", (long)getpid());
-    atexit(removeInput);
-  }
-  FILE *file = fopen(path, "wb");
-  if (!file)
-    return -1;
-  size_t written = fwrite(data, 1, size, file);
-  fclose(file);
-  return written == size ? 0 : -1;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (writeInput(data, size) != 0)
+  const char *path = fuzz_input_file("safetensors", data, size);
+  if (!path)
     return 0;
   static const int64_t matrixShape[] = {2, 3}, vectorShape[] = {4};
   static const loom_tensor_info matrix = {"w", LOOM_ROLE_PARAM, LOOM_DTYPE_F32, 2, 0,

@@ -7,28 +7,15 @@
  *
  *===----------------------------------------------------------------------===*/
 
+#include "fuzz_input_file.h"
 #include "tokens.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
-
-static char path[64];
-
-static void removeInput(void) { unlink(path); }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (!path[0]) {
-    snprintf(path, sizeof path, "/tmp/loom-fuzz-tokens-%ld", (long)getpid());
-    atexit(removeInput);
-  }
-  FILE *file = fopen(path, "wb");
-  if (!file)
-    return 0;
-  size_t written = fwrite(data, 1, size, file);
-  fclose(file);
-  if (written != size)
+  const char *path = fuzz_input_file("tokens", data, size);
+  if (!path)
     return 0;
   loom_token_file tokens;
   char err[512];

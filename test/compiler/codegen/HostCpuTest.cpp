@@ -17,34 +17,34 @@ using namespace loomc::codegen;
 
 namespace {
 
+// A CPU as describeHostCpu would see it: FMA ports from its identity,
+// the data caches given.
+CpuDescription described(const CpuIdentity &identity, int64_t l1Bytes, int64_t l2Bytes,
+                         bool amxTiles = false) {
+  CpuDescription cpu;
+  cpu.fmaPorts = fmaPortsOf(identity, cpu.vectorWidth);
+  cpu.l1Bytes = l1Bytes;
+  cpu.l2Bytes = l2Bytes;
+  cpu.amxTiles = amxTiles;
+  return cpu;
+}
+
 // AMD EPYC Zen 4 (family 0x19, model 0x11): one 512-bit FMA per cycle
 // (two 256-bit pipes), 32 KiB L1d, 1 MiB L2.
 CpuDescription zen4() {
-  CpuDescription cpu;
-  cpu.fmaPorts = fmaPortsOf({"AuthenticAMD", 0x19, 0x11, 1, "AMD EPYC"}, 16);
-  cpu.l1Bytes = 32 << 10;
-  cpu.l2Bytes = 1 << 20;
-  return cpu;
+  return described({"AuthenticAMD", 0x19, 0x11, 1, "AMD EPYC"}, 32 << 10, 1 << 20);
 }
 
 // AMD EPYC Zen 5 (family 0x1a): two 512-bit FMA pipes, 48 KiB L1d, 1 MiB L2.
 CpuDescription zen5() {
-  CpuDescription cpu;
-  cpu.fmaPorts = fmaPortsOf({"AuthenticAMD", 0x1a, 0x02, 0, "AMD EPYC"}, 16);
-  cpu.l1Bytes = 48 << 10;
-  cpu.l2Bytes = 1 << 20;
-  return cpu;
+  return described({"AuthenticAMD", 0x1a, 0x02, 0, "AMD EPYC"}, 48 << 10, 1 << 20);
 }
 
 // Intel Xeon Sapphire Rapids (family 6, model 0x8f): two FMA ports, 48 KiB
 // L1d, 2 MiB L2, AMX.
 CpuDescription sapphireRapids() {
-  CpuDescription cpu;
-  cpu.fmaPorts = fmaPortsOf({"GenuineIntel", 6, 0x8f, 8, "Intel Xeon"}, 16);
-  cpu.l1Bytes = 48 << 10;
-  cpu.l2Bytes = 2 << 20;
-  cpu.amxTiles = true;
-  return cpu;
+  return described({"GenuineIntel", 6, 0x8f, 8, "Intel Xeon"}, 48 << 10, 2 << 20,
+                   /*amxTiles=*/true);
 }
 
 TEST(HostCpu, FmaPortsFollowTheMicroarchitecture) {
