@@ -10,12 +10,14 @@ seconds=${1:-600}
 scripts/setup.sh
 mkdir -p build/fuzz-crashes
 status=0
-for target in json safetensors tokens; do
+for target in json safetensors tokens tokenizer flags model; do
   corpus=build/fuzz-corpus/$target
   mkdir -p "$corpus"
   cp -n test/fuzz/corpus/$target/* "$corpus"/
   echo "== loom-fuzz-$target, $seconds s"
-  build/bin/loom-fuzz-$target "$corpus" -max_total_time="$seconds" -timeout=10 \
+  dict=()
+  [ "$target" = model ] && dict=(-dict=test/fuzz/loom.dict)
+  build/bin/loom-fuzz-$target "$corpus" "${dict[@]}" -max_total_time="$seconds" -timeout=10 \
     -rss_limit_mb=1024 -malloc_limit_mb=1024 -print_final_stats=1 \
     -artifact_prefix=build/fuzz-crashes/$target- 2>&1 |
     grep -E "^(Done|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)" || status=1

@@ -23,11 +23,12 @@ using namespace llvm;
 #define LOOM_RUNTIME_LINK_LIBRARIES ""
 #endif
 
-std::string loomc::defaultRuntimeLibrary(const char *argv0) {
+std::string loomc::defaultRuntimeLibrary(const char *argv0, bool sanitized) {
   std::string self = sys::fs::getMainExecutable(
       argv0, reinterpret_cast<void *>(&defaultRuntimeLibrary));
   SmallString<256> path(sys::path::parent_path(sys::path::parent_path(self)));
-  sys::path::append(path, "lib", "libloom_runtime.a");
+  sys::path::append(path, "lib",
+                    sanitized ? "libloom_runtime_sanitized.a" : "libloom_runtime.a");
   return std::string(path);
 }
 
@@ -58,15 +59,25 @@ static mlir::LogicalResult runLinker(ArrayRef<StringRef> inputs,
 
 mlir::LogicalResult loomc::linkExecutable(ArrayRef<std::string> objects,
                                          StringRef runtimeLibrary,
-                                         StringRef output) {
+                                         StringRef output, bool sanitized) {
   if (!sys::fs::exists(runtimeLibrary)) {
     WithColor::error(errs(), "loomc")
-        << "the runtime library '" << runtimeLibrary
-        << "' does not exist (give its path with --runtime=FILE)\n";
+        << "the runtime library '" << runtimeLibrary << "' does not exist ("
+        << (sanitized ? "Loom was built without the sanitizers: install "
+                        "libclang-rt-22-dev and build again, or give"
+                      : "give")
+        << " its path with --runtime=FILE)\n";
     return mlir::failure();
   }
   SmallVector<StringRef> inputs(objects.begin(), objects.end());
   inputs.push_back(runtimeLibrary);
+  // The generated code is not instrumented; the runtime's checks need the
+  // sanitizers' own libraries.
+#ifdef LOOM_RUNTIME_SANITIZED
+  sanitized = true; // a build with LOOM_SANITIZE_ALL: no other runtime
+#endif
+  if (sanitized)
+    inputs.push_back("-fsanitize=address,undefined");
   SmallVector<StringRef> libraries;
   StringRef(LOOM_RUNTIME_LINK_LIBRARIES).split(libraries, ',', -1, false);
   inputs.append(libraries.begin(), libraries.end());

@@ -44,28 +44,34 @@ loomc::compileInParallel(std::unique_ptr<Module> module,
       return mlir::failure();
   }
   std::atomic<bool> failed{false};
-  std::vector<PartTimes> times(parts.size());
+  std::atomic<size_t> nextPart{0};
+  size_t threadCount = std::clamp<size_t>(std::thread::hardware_concurrency(),
+                                          1, std::max<size_t>(parts.size(), 1));
+  std::vector<PartTimes> times(threadCount);
   std::vector<std::thread> threads;
-  for (size_t i = 0; i < parts.size(); ++i)
-    threads.emplace_back([&, i] {
-      LLVMContext context;
-      Expected<std::unique_ptr<Module>> part = parseBitcodeFile(
-          MemoryBufferRef(StringRef(parts[i].data(), parts[i].size()), "part"),
-          context);
-      if (!part) {
-        consumeError(part.takeError());
-        failed = true;
-        return;
+  for (size_t t = 0; t < threadCount; ++t)
+    threads.emplace_back([&, t] {
+      for (size_t i = nextPart++; i < parts.size() && !failed; i = nextPart++) {
+        LLVMContext context;
+        Expected<std::unique_ptr<Module>> part = parseBitcodeFile(
+            MemoryBufferRef(StringRef(parts[i].data(), parts[i].size()), "part"),
+            context);
+        if (!part) {
+          consumeError(part.takeError());
+          failed = true;
+          return;
+        }
+        auto start = std::chrono::steady_clock::now();
+        optimizeModule(**part, *targets[i]);
+        auto optimized = std::chrono::steady_clock::now();
+        if (mlir::failed(emitObjectFile(**part, *targets[i], paths[i])))
+          failed = true;
+        std::chrono::duration<double> optimization = optimized - start,
+                                      codeGeneration =
+                                          std::chrono::steady_clock::now() - optimized;
+        times[t].optimization += optimization.count();
+        times[t].codeGeneration += codeGeneration.count();
       }
-      auto start = std::chrono::steady_clock::now();
-      optimizeModule(**part, *targets[i]);
-      auto optimized = std::chrono::steady_clock::now();
-      if (mlir::failed(emitObjectFile(**part, *targets[i], paths[i])))
-        failed = true;
-      std::chrono::duration<double> optimization = optimized - start,
-                                    codeGeneration =
-                                        std::chrono::steady_clock::now() - optimized;
-      times[i] = {optimization.count(), codeGeneration.count()};
     });
   for (std::thread &thread : threads)
     thread.join();

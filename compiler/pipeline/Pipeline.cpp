@@ -579,11 +579,10 @@ LogicalResult loomc::compileModel(ModuleOp module,
       return mlir::success();
   }
 
-  // 9. Object files -- the module whole, or split in one part per core,
-  //    each optimized and compiled on its own thread -- linked with the
-  //    runtime into the executable, or alone into a shared library.
-  unsigned parts =
-      whole ? 1 : std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+  // 9. Object files -- the module whole, or split in parts that the cores
+  //    optimize and compile side by side -- linked with the runtime into the
+  //    executable, or alone into a shared library.
+  unsigned parts = whole ? 1 : kCodegenParts;
   std::vector<std::string> objectPaths;
   std::vector<std::unique_ptr<llvm::FileRemover>> removers;
   for (unsigned i = 0; i < parts; ++i) {
@@ -608,20 +607,21 @@ LogicalResult loomc::compileModel(ModuleOp module,
     if (failed(written))
       return mlir::failure();
     objects = std::move(*written);
-    // The parts run side by side: the slowest one's steps, and what
-    // splitting the module and the other parts' waiting added.
-    clock.add("LLVM -O3 (slowest of " + llvm::Twine(objects.size()) +
-                  " parts in parallel)",
+    // The cores share the parts: the busiest thread's steps, and what
+    // splitting the module and waiting for the other threads added.
+    clock.add("LLVM -O3 (the busiest core's share of " +
+                  llvm::Twine(objects.size()) + " parts)",
               slowest.optimization);
-    clock.add("code generation (the same part)", slowest.codeGeneration);
+    clock.add("code generation (the same core's parts)", slowest.codeGeneration);
     auto &times = report.times;
-    clock.done("splitting the module, waiting for the other parts");
+    clock.done("splitting the module, waiting for the other cores");
     times.back().seconds -= slowest.optimization + slowest.codeGeneration;
   }
   LogicalResult linked =
       options.sharedLibrary
           ? linkSharedLibrary(objects, options.outputPath)
-          : linkExecutable(objects, options.runtimeLibrary, options.outputPath);
+          : linkExecutable(objects, options.runtimeLibrary,
+                           options.outputPath, options.sanitizeRuntime);
   clock.done("link");
   return linked;
 }

@@ -88,6 +88,9 @@ struct PipelineOptions {
   bool sharedLibrary = false;
   std::string outputPath;
   std::string runtimeLibrary;
+  // The runtime is the one built with AddressSanitizer and
+  // UndefinedBehaviorSanitizer: link the sanitizers' libraries too.
+  bool sanitizeRuntime = false;
   // Print the IR after this stage on the emit stream and build nothing.
   std::optional<Stage> emit;
   // The module is IR that --emit printed after this stage (loom or grad),

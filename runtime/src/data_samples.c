@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "data_source.h"
+#include "footprint.h"
 
 #include <errno.h>
 #include <math.h>
@@ -135,6 +136,31 @@ static sample_file *read_binary(FILE *file, const char *path,
              (unsigned long long)samples);
     return NULL;
   }
+  /* Allocated only once the file is known to hold what its header
+   * announces, and the machine to have room for it. */
+  int64_t bytes_per_sample =
+      (layout->features +
+       (layout->classification ? 1 : layout->target_width)) * 4;
+  int64_t announced = (int64_t)samples * bytes_per_sample;
+  long file_size;
+  if (fseek(file, 0, SEEK_END) != 0 || (file_size = ftell(file)) < 0 ||
+      fseek(file, (long)sizeof(header), SEEK_SET) != 0) {
+    snprintf(err, err_size, "%s: %s", path, strerror(errno));
+    return NULL;
+  }
+  if (file_size - (long)sizeof(header) != announced) {
+    snprintf(err, err_size,
+             "%s: %s: the header announces %llu samples (%lld bytes of data "
+             "after the header), the file has %ld",
+             path, file_size - (long)sizeof(header) < announced
+                       ? "truncated" : "has bytes after its samples",
+             (unsigned long long)samples, (long long)announced,
+             file_size - (long)sizeof(header));
+    return NULL;
+  }
+  if (loom_check_file_fits(path, announced, loom_machine_memory_bytes(), err,
+                           err_size) != 0)
+    return NULL;
   sample_file *data = allocate_samples(layout, (int64_t)samples);
   if (!data) {
     snprintf(err, err_size, "%s: out of memory for %llu samples", path,

@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "data_source.h"
+#include "footprint.h"
 
 #include "read_file.h"
 #include "tokenizer.h"
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct {
   loom_token_file file;
@@ -71,6 +73,14 @@ static char *read_text(const char *path, size_t *size, char *err,
   FILE *file = fopen(path, "rb");
   if (!file) {
     snprintf(err, err_size, "%s: %s", path, strerror(errno));
+    return NULL;
+  }
+  /* The text is read whole (and its tokens take more besides). */
+  struct stat status;
+  if (fstat(fileno(file), &status) == 0 && S_ISREG(status.st_mode) &&
+      loom_check_file_fits(path, (int64_t)status.st_size,
+                           loom_machine_memory_bytes(), err, err_size) != 0) {
+    fclose(file);
     return NULL;
   }
   char *text = loom_read_all(file, size);

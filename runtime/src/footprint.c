@@ -75,6 +75,17 @@ int loom_check_plan_fits(int64_t planned, int64_t machine, char *err,
   return -1;
 }
 
+int loom_check_file_fits(const char *path, int64_t needed, int64_t machine,
+                         char *err, size_t err_size) {
+  if (machine <= 0 || needed <= machine)
+    return 0;
+  snprintf(err, err_size,
+           "%s: reading it needs %.2f GiB of memory, more than the %.2f GiB "
+           "this machine has; split the file or train on a larger machine",
+           path, gib(needed), gib(machine));
+  return -1;
+}
+
 int64_t loom_peak_rss_bytes(void) {
   struct rusage usage;
   if (getrusage(RUSAGE_SELF, &usage) != 0)

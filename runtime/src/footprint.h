@@ -23,6 +23,14 @@ int64_t loom_machine_memory_bytes(void);
 int loom_check_plan_fits(int64_t planned, int64_t machine, char *err,
                          size_t err_size);
 
+/* Whether reading the file at `path` into `needed` bytes of memory fits in
+ * `machine` bytes (0: unknown, which fits): 0, or -1 with the path and both
+ * figures in `err`. Readers call it before they allocate, so that a data
+ * file larger than the machine is refused, not read until the process is
+ * killed. */
+int loom_check_file_fits(const char *path, int64_t needed, int64_t machine,
+                         char *err, size_t err_size);
+
 /* The process's peak resident set so far, in bytes (0 if unknown). */
 int64_t loom_peak_rss_bytes(void);
 

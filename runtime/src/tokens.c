@@ -2,6 +2,8 @@
 
 #include "tokens.h"
 
+#include "footprint.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +56,9 @@ int loom_tokens_read(const char *path, int64_t vocab, loom_token_file *out,
     snprintf(err, err_size, "%s: the file holds no tokens", path);
     goto done;
   }
+  if (loom_check_file_fits(path, count * (int64_t)sizeof(uint16_t),
+                           loom_machine_memory_bytes(), err, err_size) != 0)
+    goto done;
   out->tokens = malloc((size_t)count * sizeof(uint16_t));
   if (!out->tokens) {
     snprintf(err, err_size, "%s: out of memory for %lld tokens", path,

@@ -55,6 +55,13 @@ static cl::opt<std::string>
     runtimeLibrary("runtime", cl::value_desc("file"), cl::cat(category),
                    cl::desc("The runtime library to link (default: "
                             "../lib/libloom_runtime.a next to loomc)"));
+static cl::opt<bool> sanitizeRuntime(
+    "sanitize-runtime", cl::cat(category),
+    cl::desc("Link the runtime built with AddressSanitizer and "
+             "UndefinedBehaviorSanitizer (../lib/libloom_runtime_sanitized.a "
+             "next to loomc, or --runtime): to check the runtime on your "
+             "data, checkpoints and flags; the generated code is not "
+             "instrumented"));
 static cl::opt<bool>
     shared("shared", cl::cat(category),
            cl::desc("Build a shared library with the training step and no "
@@ -266,9 +273,13 @@ int main(int argc, char **argv) {
     return fail("nothing to do: give -o EXECUTABLE or --emit=STAGE");
   options.outputPath = outputFile;
   options.sharedLibrary = shared;
-  options.runtimeLibrary = runtimeLibrary.empty()
-                               ? loomc::defaultRuntimeLibrary(argv[0])
-                               : std::string(runtimeLibrary);
+  if (shared && sanitizeRuntime)
+    return fail("--sanitize-runtime: a --shared library has no runtime");
+  options.sanitizeRuntime = sanitizeRuntime;
+  options.runtimeLibrary =
+      runtimeLibrary.empty()
+          ? loomc::defaultRuntimeLibrary(argv[0], sanitizeRuntime)
+          : std::string(runtimeLibrary);
   options.dumpDirectory = dumpDir;
   if (!fromStage.empty()) {
     options.resumeAfter = loomc::parseStage(fromStage);
