@@ -22,6 +22,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <map>
+#include <numeric>
 #include <thread>
 
 using namespace mlir;
@@ -360,7 +361,7 @@ LogicalResult loomc::tuneProducts(ModuleOp module, const TunerSetup &setup,
       translateKernelsToLLVMIR(*kernels, llvmContext, *setup.targetMachine);
   if (!llvmModule)
     return failure();
-  unsigned parts = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+  unsigned parts = kCodegenParts;
   std::vector<std::string> objectPaths;
   std::vector<std::unique_ptr<llvm::FileRemover>> removers;
   auto temporary = [&](llvm::StringRef suffix) -> FailureOr<std::string> {
@@ -392,12 +393,16 @@ LogicalResult loomc::tuneProducts(ModuleOp module, const TunerSetup &setup,
   double compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  // Each shape's kernels side by side: one call of each to warm up, then
-  // rounds of one call each, the fastest call of each counting, until the
-  // shape has had its share of time.
+  // Each shape's kernels side by side, in rounds of one call each, the
+  // fastest call of each counting. After each round a candidate more than
+  // kHopeless times slower than the fastest so far drops out (1.5x after
+  // the first, cold, round): no later round would bring it within 2 %, and
+  // the rounds that decide are spent on the few that are close. A shape
+  // stops after kMinRounds once its share of time is spent or only the
+  // rules' plan and one other remain.
   using Clock = std::chrono::steady_clock;
-  constexpr double kSecondsPerShape = 0.4;
-  constexpr int kMinRounds = 3, kMaxRounds = 30;
+  constexpr double kSecondsPerShape = 0.4, kHopelessCold = 1.5, kHopeless = 1.10;
+  constexpr int kMinRounds = 4, kMaxRounds = 30;
   for (Shape &shape : shapes) {
     std::vector<void *> functions;
     for (const Kernel &kernel : shape.kernels) {
@@ -422,17 +427,25 @@ LogicalResult loomc::tuneProducts(ModuleOp module, const TunerSetup &setup,
       buffers.push_back(buffer);
     }
     auto shapeStart = Clock::now();
-    for (void *function : functions)
-      callKernel(function, buffers);
+    // The rules' plan (first) always stays: it is what the others must beat.
+    std::vector<size_t> running(shape.kernels.size());
+    std::iota(running.begin(), running.end(), 0);
     for (int round = 0; round < kMaxRounds; ++round) {
-      for (auto [kernel, function] : llvm::zip(shape.kernels, functions)) {
+      for (size_t i : running) {
         auto callStart = Clock::now();
-        callKernel(function, buffers);
-        kernel.seconds = std::min(
-            kernel.seconds, std::chrono::duration<double>(Clock::now() - callStart).count());
+        callKernel(functions[i], buffers);
+        shape.kernels[i].seconds =
+            std::min(shape.kernels[i].seconds,
+                     std::chrono::duration<double>(Clock::now() - callStart).count());
       }
+      double fastest = shape.kernels[running.front()].seconds;
+      for (size_t i : running)
+        fastest = std::min(fastest, shape.kernels[i].seconds);
+      double limit = (round == 0 ? kHopelessCold : kHopeless) * fastest;
+      llvm::erase_if(running,
+                     [&](size_t i) { return i != 0 && shape.kernels[i].seconds > limit; });
       double spent = std::chrono::duration<double>(Clock::now() - shapeStart).count();
-      if (round + 1 >= kMinRounds && spent >= kSecondsPerShape)
+      if (round + 1 >= kMinRounds && (spent >= kSecondsPerShape || running.size() <= 2))
         break;
     }
     for (void *buffer : buffers)
