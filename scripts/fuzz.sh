@@ -10,7 +10,7 @@ seconds=${1:-600}
 scripts/setup.sh
 mkdir -p build/fuzz-crashes
 status=0
-for target in json safetensors tokens tokenizer flags model; do
+for target in json safetensors tokens tokenizer flags checkpoint model; do
   corpus=build/fuzz-corpus/$target
   mkdir -p "$corpus"
   cp -n test/fuzz/corpus/$target/* "$corpus"/

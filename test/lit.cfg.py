@@ -37,7 +37,12 @@ if lit_config.params.get("sanitized"):
         out.write('#!/bin/sh\nexec "%s" --sanitize-runtime "$@"\n' % sanitized_loomc)
     os.chmod(wrapper, 0o755)
     llvm_config.with_environment("PATH", [wrappers], append_path=True)
-    config.environment["ASAN_OPTIONS"] = "allocator_may_return_null=1:detect_leaks=1"
+    # Failed allocations return NULL, as they do unsanitized (out-of-memory
+    # paths are tested). No manual poisoning: LLVM's allocators poison
+    # memory in instrumented code that the uninstrumented libMLIR.so then
+    # uses (test/sanitizers/llvm_allocator_poisoning.c).
+    config.environment["ASAN_OPTIONS"] = ("allocator_may_return_null=1:detect_leaks=1:"
+                                          "allow_user_poisoning=0")
     config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1"
     config.available_features.add("sanitized")
 if os.path.exists(os.path.join(config.loom_tools_dir, "loomc-sanitized")):
@@ -95,7 +100,8 @@ else:
 # allocations behind at exit, in code already unloaded (which no
 # suppression can name). Memory errors still stop them.
 if "sanitized" in config.available_features:
-    mpirun_flags += " -x ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=0"
+    mpirun_flags += (" -x ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=0:"
+                     "allow_user_poisoning=0")
 config.substitutions.append(("%mpirun", (mpirun or "mpirun") + mpirun_flags))
 
 # A CPU feature this host lacks (by /proc/cpuinfo's names, mapped to LLVM's),

@@ -18,6 +18,53 @@ namespace loomc {
 using namespace mlir;
 
 namespace {
+// A transfer of one element as a vector of unit dimensions (vector<1x1xf32>,
+// from a peeled remainder or a one-column tile) becomes a scalar load or
+// store. Besides being what it is, this keeps such transfers from MLIR 22's
+// flattening patterns: their vector::isContiguousSlice drops the unit
+// dimensions and then compares the shapes' remaining trailing dimensions,
+// an empty list minus one -- a memcmp of (size_t)-8 bytes
+// (AddressSanitizer: negative-size-param; later MLIR returns early there).
+bool isOneElementOfMemRef(VectorType vector, Type source, ArrayRef<bool> inBounds,
+                          Value mask) {
+  return vector.getRank() >= 2 && vector.getNumElements() == 1 &&
+         !vector.isScalable() && isa<MemRefType>(source) && !mask &&
+         llvm::all_of(inBounds, [](bool in) { return in; });
+}
+
+struct OneElementTransferRead : OpRewritePattern<vector::TransferReadOp> {
+  OneElementTransferRead(MLIRContext *ctx)
+      : OpRewritePattern(ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(vector::TransferReadOp read,
+                                PatternRewriter &rewriter) const override {
+    if (!isOneElementOfMemRef(read.getVectorType(), read.getBase().getType(),
+                              read.getInBoundsValues(), read.getMask()))
+      return failure();
+    Value element = memref::LoadOp::create(rewriter, read.getLoc(), read.getBase(),
+                                           read.getIndices());
+    rewriter.replaceOpWithNewOp<vector::BroadcastOp>(read, read.getVectorType(),
+                                                     element);
+    return success();
+  }
+};
+
+struct OneElementTransferWrite : OpRewritePattern<vector::TransferWriteOp> {
+  OneElementTransferWrite(MLIRContext *ctx)
+      : OpRewritePattern(ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(vector::TransferWriteOp write,
+                                PatternRewriter &rewriter) const override {
+    if (!isOneElementOfMemRef(write.getVectorType(), write.getBase().getType(),
+                              write.getInBoundsValues(), write.getMask()))
+      return failure();
+    SmallVector<int64_t> origin(write.getVectorType().getRank(), 0);
+    Value element = vector::ExtractOp::create(rewriter, write.getLoc(),
+                                              write.getVector(), origin);
+    rewriter.replaceOpWithNewOp<memref::StoreOp>(write, element, write.getBase(),
+                                                 write.getIndices());
+    return success();
+  }
+};
+
 struct LoomLowerVectorsPass
     : public ::loomc::impl::LoomLowerVectorsPassBase<LoomLowerVectorsPass> {
   using Base::Base;
@@ -57,6 +104,7 @@ struct LoomLowerVectorsPass
     {
       RewritePatternSet patterns(ctx);
       loomc::codegen::populateBf16DotProductPatterns(patterns);
+      patterns.add<OneElementTransferRead, OneElementTransferWrite>(ctx);
       // A product over pairs reads its right tile as [1, N, 2] bf16, N
       // pairs side by side in memory: one 1-D read, not N reads of one
       // pair. (Only transfers whose last dimension is narrower than 64

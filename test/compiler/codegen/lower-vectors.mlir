@@ -233,3 +233,40 @@ func.func @bf16_paired_remainder(%a: vector<2x1x2xbf16>, %b: vector<1x3x2xbf16>,
   %0 = vector.contract {indexing_maps = [#a2, #b2, #c2], iterator_types = ["parallel", "parallel", "reduction", "reduction"], kind = #vector.kind<add>} %a, %b, %c : vector<2x1x2xbf16>, vector<1x3x2xbf16> into vector<2x3xf32>
   return %0 : vector<2x3xf32>
 }
+
+// -----
+
+// A transfer of one element as a vector of unit dimensions (a one-column
+// remainder tile) becomes a scalar load or store; it must not reach MLIR
+// 22's flattening patterns, whose contiguity check compares (size_t)-8
+// bytes for it. A transfer of more than one element, or of one as a 1-D
+// vector (which those patterns leave alone), is left to the usual
+// lowering. (Loom's tiling makes no one-element transfer that may be out of
+// bounds; one would still reach that check.)
+
+// CHECK-LABEL: func.func @one_element_transfers
+// CHECK-SAME: (%[[M:[^:]+]]: memref<4x8xf32>, %[[OUT:[^:]+]]: memref<4x8xf32>, %[[I:[^:]+]]: index)
+// CHECK: %[[X:.+]] = memref.load %[[M]][%[[I]], %[[I]]] : memref<4x8xf32>
+// CHECK: memref.store %[[X]], %[[OUT]][%[[I]], %[[I]]] : memref<4x8xf32>
+// CHECK-NOT: vector.transfer_read
+// CHECK-NOT: vector.transfer_write
+// CHECK: return
+func.func @one_element_transfers(%m: memref<4x8xf32>, %out: memref<4x8xf32>, %i: index) {
+  %pad = arith.constant 0.0 : f32
+  %v = vector.transfer_read %m[%i, %i], %pad {in_bounds = [true, true]} : memref<4x8xf32>, vector<1x1xf32>
+  vector.transfer_write %v, %out[%i, %i] {in_bounds = [true, true]} : vector<1x1xf32>, memref<4x8xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @not_one_element
+// CHECK-NOT: memref.load
+// CHECK-NOT: memref.store
+// CHECK: return
+func.func @not_one_element(%m: memref<4x8xf32>, %out: memref<4x8xf32>, %i: index) {
+  %pad = arith.constant 0.0 : f32
+  %v = vector.transfer_read %m[%i, %i], %pad {in_bounds = [true, true]} : memref<4x8xf32>, vector<1x2xf32>
+  vector.transfer_write %v, %out[%i, %i] {in_bounds = [true, true]} : vector<1x2xf32>, memref<4x8xf32>
+  %w = vector.transfer_read %m[%i, %i], %pad {in_bounds = [true]} : memref<4x8xf32>, vector<1xf32>
+  vector.transfer_write %w, %out[%i, %i] {in_bounds = [true]} : vector<1xf32>, memref<4x8xf32>
+  return
+}
