@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,7 +142,11 @@ static sample_file *read_binary(FILE *file, const char *path,
   int64_t bytes_per_sample =
       (layout->features +
        (layout->classification ? 1 : layout->target_width)) * 4;
-  int64_t announced = (int64_t)samples * bytes_per_sample;
+  /* samples <= 2^40 (checked above); a product past int64 announces more
+   * than any file holds. */
+  int64_t announced = (int64_t)samples > INT64_MAX / bytes_per_sample
+                          ? INT64_MAX
+                          : (int64_t)samples * bytes_per_sample;
   long file_size;
   if (fseek(file, 0, SEEK_END) != 0 || (file_size = ftell(file)) < 0 ||
       fseek(file, (long)sizeof(header), SEEK_SET) != 0) {
