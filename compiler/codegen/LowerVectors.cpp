@@ -25,20 +25,19 @@ namespace {
 // dimensions and then compares the shapes' remaining trailing dimensions,
 // an empty list minus one -- a memcmp of (size_t)-8 bytes
 // (AddressSanitizer: negative-size-param; later MLIR returns early there).
-bool isOneElementOfMemRef(VectorType vector, Type source, ArrayRef<bool> inBounds,
-                          Value mask) {
+bool isOneElementOfMemRef(VectorTransferOpInterface transfer) {
+  VectorType vector = transfer.getVectorType();
   return vector.getRank() >= 2 && vector.getNumElements() == 1 &&
-         !vector.isScalable() && isa<MemRefType>(source) && !mask &&
-         llvm::all_of(inBounds, [](bool in) { return in; });
+         !vector.isScalable() && isa<MemRefType>(transfer.getBase().getType()) &&
+         !transfer.getMask() &&
+         llvm::all_of(transfer.getInBoundsValues(), [](bool in) { return in; });
 }
 
 struct OneElementTransferRead : OpRewritePattern<vector::TransferReadOp> {
-  OneElementTransferRead(MLIRContext *ctx)
-      : OpRewritePattern(ctx, /*benefit=*/2) {}
+  using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(vector::TransferReadOp read,
                                 PatternRewriter &rewriter) const override {
-    if (!isOneElementOfMemRef(read.getVectorType(), read.getBase().getType(),
-                              read.getInBoundsValues(), read.getMask()))
+    if (!isOneElementOfMemRef(read))
       return failure();
     Value element = memref::LoadOp::create(rewriter, read.getLoc(), read.getBase(),
                                            read.getIndices());
@@ -49,12 +48,10 @@ struct OneElementTransferRead : OpRewritePattern<vector::TransferReadOp> {
 };
 
 struct OneElementTransferWrite : OpRewritePattern<vector::TransferWriteOp> {
-  OneElementTransferWrite(MLIRContext *ctx)
-      : OpRewritePattern(ctx, /*benefit=*/2) {}
+  using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(vector::TransferWriteOp write,
                                 PatternRewriter &rewriter) const override {
-    if (!isOneElementOfMemRef(write.getVectorType(), write.getBase().getType(),
-                              write.getInBoundsValues(), write.getMask()))
+    if (!isOneElementOfMemRef(write))
       return failure();
     SmallVector<int64_t> origin(write.getVectorType().getRank(), 0);
     Value element = vector::ExtractOp::create(rewriter, write.getLoc(),
@@ -104,7 +101,8 @@ struct LoomLowerVectorsPass
     {
       RewritePatternSet patterns(ctx);
       loomc::codegen::populateBf16DotProductPatterns(patterns);
-      patterns.add<OneElementTransferRead, OneElementTransferWrite>(ctx);
+      // Before the flattening patterns see them (a higher benefit).
+      patterns.add<OneElementTransferRead, OneElementTransferWrite>(ctx, /*benefit=*/2);
       // A product over pairs reads its right tile as [1, N, 2] bf16, N
       // pairs side by side in memory: one 1-D read, not N reads of one
       // pair. (Only transfers whose last dimension is narrower than 64

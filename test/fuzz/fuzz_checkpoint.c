@@ -14,6 +14,7 @@
  *===----------------------------------------------------------------------===*/
 
 #include "checkpoint.h"
+#include "fuzz_input_file.h"
 #include "flags.h"
 #include "read_file.h"
 #include "tensors.h"
@@ -58,14 +59,6 @@ static void remove_checkpoint(void) {
   rmdir(directory);
 }
 
-static int write_state(const uint8_t *data, size_t size) {
-  FILE *file = fopen(state_path, "wb");
-  if (!file)
-    return -1;
-  size_t written = fwrite(data, 1, size, file);
-  return fclose(file) == 0 && written == size ? 0 : -1;
-}
-
 /* Saves the checkpoint every input starts from. */
 static int set_up(void) {
   char err[512];
@@ -97,14 +90,14 @@ static int set_up(void) {
   }
   const char *seed = getenv("LOOM_FUZZ_CHECKPOINT_SEED");
   if (seed) {
-    FILE *in = fopen(state_path, "rb"), *out = fopen(seed, "wb");
+    FILE *in = fopen(state_path, "rb");
     size_t size = 0;
     char *text = in ? loom_read_all(in, &size) : NULL;
-    int written = text && out && fwrite(text, 1, size, out) == size;
+    int written = text && fuzz_write_file(seed, (const uint8_t *)text, size) == 0;
     free(text);
     if (in)
       fclose(in);
-    if ((out && fclose(out) != 0) || !written)
+    if (!written)
       return -1;
   }
   return 0;
@@ -116,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ready = set_up() == 0;
   if (!ready)
     abort(); /* no checkpoint to fuzz: the run would test nothing */
-  if (write_state(data, size) != 0)
+  if (fuzz_write_file(state_path, data, size) != 0)
     return 0;
   for (int t = 0; t < 2; ++t)
     memset(tensors.buffers[kSaved[t]], 0, sizeof saved[t]);

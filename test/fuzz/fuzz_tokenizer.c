@@ -12,6 +12,7 @@
  *
  *===----------------------------------------------------------------------===*/
 
+#include "fuzz_input_file.h"
 #include "tokenizer.h"
 
 #include <errno.h>
@@ -47,11 +48,7 @@ static void remove_directory(void) {
 static int write_file(const char *file, const uint8_t *data, size_t size) {
   char path[128];
   path_of(file, path, sizeof path);
-  FILE *out = fopen(path, "wb");
-  if (!out)
-    return -1;
-  size_t written = fwrite(data, 1, size, out);
-  return fclose(out) == 0 && written == size ? 0 : -1;
+  return fuzz_write_file(path, data, size);
 }
 
 /* The next NUL-terminated part of [*data, end), advancing past the NUL. */
